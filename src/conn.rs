@@ -1,0 +1,485 @@
+//! One connection: its socket, the partial input line, the framing of its
+//! transport, and the queue of output it has not yet taken.
+//!
+//! This file knows bytes, lines and WebSocket frames, never nicknames or
+//! packets: complete lines go up to the service through a callback, and output
+//! comes down as shared, ready-to-send chunks.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice, Read, Write};
+use std::rc::Rc;
+
+use mio::net::TcpStream;
+
+/// Bytes ready for the wire, shared by every recipient of one broadcast.
+/// One thread, so a plain `Rc` does: cloning it is one counter increment.
+pub type Chunk = Rc<[u8]>;
+
+/// One outgoing line, shared by all its recipients: the line as the chat
+/// port sends it, and its WebSocket frame, built the first time a WebSocket
+/// client needs it and then shared by all of them.
+pub struct Message {
+    /// The line, ending in `\n`.
+    line: Chunk,
+    /// A text frame carrying the line without its `\n`.
+    ws: std::cell::OnceCell<Chunk>,
+}
+
+impl Message {
+    /// `line` must end in `\n`.
+    pub fn from_line(line: Vec<u8>) -> Message {
+        debug_assert_eq!(line.last(), Some(&b'\n'));
+        Message {
+            line: line.into(),
+            ws: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn line(&self) -> &[u8] {
+        &self.line
+    }
+
+    /// The bytes to queue for a client on `transport`.
+    #[inline]
+    pub fn for_transport(&self, transport: Transport) -> &Chunk {
+        match transport {
+            Transport::Tcp => &self.line,
+            Transport::WebSocket => self.ws.get_or_init(|| {
+                crate::web::ws::text_frame(&self.line[..self.line.len() - 1]).into()
+            }),
+        }
+    }
+}
+
+/// How many slices one `writev` carries (Linux's IOV_MAX is 1024; 64 slices
+/// already move a whole tick of a busy room in one call).
+const MAX_IOV: usize = 64;
+
+/// An output queue that keeps no memory while it is empty, so that ten
+/// thousand idle clients cost nothing here.
+#[derive(Default)]
+pub struct OutQueue {
+    /// Chunks not yet fully written, oldest first.
+    chunks: VecDeque<Chunk>,
+    /// Bytes of the front chunk already written.
+    head_off: usize,
+    /// Unsent bytes in total: what the output limit is checked against.
+    queued: usize,
+}
+
+/// What a flush achieved.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flushed {
+    /// Everything went out.
+    Drained,
+    /// The socket is full; wait for writability.
+    Blocked,
+}
+
+impl OutQueue {
+    pub fn push(&mut self, chunk: Chunk) {
+        self.queued += chunk.len();
+        self.chunks.push_back(chunk);
+    }
+
+    pub fn queued(&self) -> usize {
+        self.queued
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queued == 0
+    }
+
+    /// Drops everything unsent (the connection is going away).
+    pub fn clear(&mut self) {
+        *self = OutQueue::default();
+    }
+
+    /// Writes as much as the socket takes, with vectored writes.
+    /// Returns the bytes written alongside the outcome.
+    pub fn flush(&mut self, w: &mut impl Write) -> io::Result<(Flushed, usize)> {
+        let mut written_total = 0;
+        while self.queued > 0 {
+            let mut slices: [IoSlice<'_>; MAX_IOV] = [IoSlice::new(&[]); MAX_IOV];
+            let mut n = 0;
+            for (i, chunk) in self.chunks.iter().take(MAX_IOV).enumerate() {
+                let from = if i == 0 { self.head_off } else { 0 };
+                slices[n] = IoSlice::new(&chunk[from..]);
+                n += 1;
+            }
+            match w.write_vectored(&slices[..n]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => {
+                    written_total += written;
+                    self.consume(written);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok((Flushed::Blocked, written_total))
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // Give the ring's memory back: an idle client should cost nothing here.
+        if self.chunks.capacity() > 8 {
+            self.chunks = VecDeque::new();
+        }
+        Ok((Flushed::Drained, written_total))
+    }
+
+    fn consume(&mut self, mut written: usize) {
+        self.queued -= written;
+        while written > 0 {
+            let front_left = self.chunks[0].len() - self.head_off;
+            if written >= front_left {
+                written -= front_left;
+                self.chunks.pop_front();
+                self.head_off = 0;
+            } else {
+                self.head_off += written;
+                written = 0;
+            }
+        }
+    }
+}
+
+/// A fault in the input that the service should hear about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFault {
+    /// A line grew past `max_line` before its newline; the rest of it is discarded.
+    TooLong,
+}
+
+/// Splits a byte stream into lines ending in `\n`, dropping one trailing `\r`.
+/// Complete lines inside a read are handed out without copying; only a
+/// partial line at the end of a read is kept, and its buffer is freed as soon
+/// as the line completes.
+#[derive(Default)]
+pub struct LineSplitter {
+    /// The start of a line whose newline has not arrived yet.
+    partial: Vec<u8>,
+    /// Inside an over-long line: drop bytes up to the next newline.
+    discarding: bool,
+}
+
+impl LineSplitter {
+    /// Feeds `data`, calling `on_line` for every complete line or fault, in order.
+    /// `on_line` returns false to stop early (the connection is closing).
+    pub fn feed(
+        &mut self,
+        mut data: &[u8],
+        max_line: usize,
+        on_line: &mut dyn FnMut(Result<&[u8], LineFault>) -> bool,
+    ) {
+        // Finish the line carried over from an earlier read first.
+        if self.discarding || !self.partial.is_empty() {
+            match memchr::memchr(b'\n', data) {
+                None => {
+                    if !self.discarding {
+                        if self.partial.len() + data.len() > max_line {
+                            self.partial = Vec::new();
+                            self.discarding = true;
+                            if !on_line(Err(LineFault::TooLong)) {
+                                return;
+                            }
+                        } else {
+                            self.partial.extend_from_slice(data);
+                        }
+                    }
+                    return;
+                }
+                Some(nl) => {
+                    let go_on = if self.discarding {
+                        self.discarding = false;
+                        true
+                    } else if self.partial.len() + nl > max_line {
+                        self.partial = Vec::new();
+                        on_line(Err(LineFault::TooLong))
+                    } else {
+                        self.partial.extend_from_slice(&data[..nl]);
+                        let line = std::mem::take(&mut self.partial);
+                        on_line(Ok(trim_cr(&line)))
+                    };
+                    data = &data[nl + 1..];
+                    if !go_on {
+                        return;
+                    }
+                }
+            }
+        }
+        while !data.is_empty() {
+            match memchr::memchr(b'\n', data) {
+                Some(nl) => {
+                    let go_on = if nl > max_line {
+                        on_line(Err(LineFault::TooLong))
+                    } else {
+                        on_line(Ok(trim_cr(&data[..nl])))
+                    };
+                    data = &data[nl + 1..];
+                    if !go_on {
+                        return;
+                    }
+                }
+                None => {
+                    if data.len() > max_line {
+                        self.discarding = true;
+                        on_line(Err(LineFault::TooLong));
+                    } else {
+                        self.partial.extend_from_slice(data);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Bytes held for an incomplete line.
+    pub fn pending(&self) -> usize {
+        self.partial.len()
+    }
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    match line.last() {
+        Some(b'\r') => &line[..line.len() - 1],
+        _ => line,
+    }
+}
+
+/// Which listener a connection came through, and so how it frames lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// The chat port: newline-terminated lines both ways.
+    Tcp,
+    /// The web port after a WebSocket upgrade: one line per text frame.
+    WebSocket,
+}
+
+/// The input side of a connection, by phase of its transport.
+pub enum Framing {
+    /// Chat port: lines.
+    Lines(LineSplitter),
+    /// Nothing more is read into the service (closing, or an HTTP reply in flight).
+    Closed,
+}
+
+/// Why a connection ended; shown in logs and given to the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The peer closed its side.
+    PeerClosed,
+    /// A socket error.
+    Io(io::ErrorKind),
+    /// The client did not take its output fast enough (`--max-outbuf`).
+    OutputLimit,
+    /// The service asked for it (a bye, a timeout, a protocol error).
+    Requested,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+impl std::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CloseReason::PeerClosed => f.write_str("peer closed"),
+            CloseReason::Io(kind) => write!(f, "i/o error: {kind}"),
+            CloseReason::OutputLimit => f.write_str("output limit exceeded (slow consumer)"),
+            CloseReason::Requested => f.write_str("closed by server"),
+            CloseReason::Shutdown => f.write_str("server shutdown"),
+        }
+    }
+}
+
+/// How far along the end of a connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// Open.
+    No,
+    /// Send what is queued, then shut down writing and wait for the peer's end.
+    AfterFlush,
+    /// Output is done; reading and discarding until the peer closes, so that
+    /// unread input does not turn our close into a reset that destroys the
+    /// last lines we sent.
+    Lingering,
+    /// Remove at the end of this tick.
+    Now,
+}
+
+/// One client connection.
+pub struct Conn {
+    /// The socket, registered once for read and write readiness (edge-triggered).
+    pub sock: TcpStream,
+    /// Which listener it came through.
+    pub transport: Transport,
+    /// Input framing state for the transport's current phase.
+    pub framing: Framing,
+    /// Output not yet taken by the socket.
+    pub out: OutQueue,
+    /// In the reactor's list of connections to flush this tick.
+    pub dirty: bool,
+    /// The last write hit `WouldBlock`: wait for a writable event.
+    pub blocked: bool,
+    /// How far along closing is.
+    pub closing: Closing,
+    /// Why it is closing (kept for the log and the service).
+    pub close_reason: Option<CloseReason>,
+    /// Has the service been told of this connection (web connections join it only after the upgrade)?
+    pub in_service: bool,
+    /// Distinguishes this connection from a later one reusing its slot, for stale timers.
+    pub serial: u64,
+    /// When the service asked to be woken for this connection.
+    pub service_deadline: Option<std::time::Instant>,
+    /// When to give up on flushing or lingering and just close.
+    pub close_deadline: Option<std::time::Instant>,
+}
+
+impl Conn {
+    pub fn new(sock: TcpStream, transport: Transport, framing: Framing, serial: u64) -> Conn {
+        Conn {
+            sock,
+            transport,
+            framing,
+            out: OutQueue::default(),
+            dirty: false,
+            blocked: false,
+            closing: Closing::No,
+            close_reason: None,
+            in_service: false,
+            serial,
+            service_deadline: None,
+            close_deadline: None,
+        }
+    }
+
+    /// Reads into `buf` once. `Ok(None)` means the socket is drained.
+    pub fn read_some(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        loop {
+            match self.sock.read(buf) {
+                Ok(n) => return Ok(Some(n)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split_all(chunks: &[&[u8]], max: usize) -> Vec<Result<Vec<u8>, LineFault>> {
+        let mut s = LineSplitter::default();
+        let mut got = Vec::new();
+        for c in chunks {
+            s.feed(c, max, &mut |r| {
+                got.push(r.map(|l| l.to_vec()));
+                true
+            });
+        }
+        got
+    }
+
+    #[test]
+    fn lines_split_identically_at_every_byte_offset() {
+        let input: &[u8] = b"alice\r\nhello world\n\n/who\r\nlast";
+        let whole = split_all(&[input], 64);
+        assert_eq!(
+            whole,
+            vec![
+                Ok(b"alice".to_vec()),
+                Ok(b"hello world".to_vec()),
+                Ok(b"".to_vec()),
+                Ok(b"/who".to_vec())
+            ]
+        );
+        for cut in 0..=input.len() {
+            assert_eq!(
+                split_all(&[&input[..cut], &input[cut..]], 64),
+                whole,
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn overlong_line_is_reported_once_and_discarded_at_every_offset() {
+        let input: &[u8] = b"ok\n0123456789abcdef\nnext\n";
+        for cut in 0..=input.len() {
+            let got = split_all(&[&input[..cut], &input[cut..]], 8);
+            assert_eq!(
+                got,
+                vec![
+                    Ok(b"ok".to_vec()),
+                    Err(LineFault::TooLong),
+                    Ok(b"next".to_vec())
+                ],
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn line_of_exactly_max_is_accepted() {
+        assert_eq!(
+            split_all(&[b"12345678\n"], 8),
+            vec![Ok(b"12345678".to_vec())]
+        );
+        assert_eq!(
+            split_all(&[b"1234", b"5678\r\n"], 8),
+            vec![Ok(b"12345678".to_vec())]
+        );
+    }
+
+    #[test]
+    fn partial_line_keeps_no_memory_after_completion() {
+        let mut s = LineSplitter::default();
+        s.feed(b"abc", 64, &mut |_| true);
+        assert_eq!(s.pending(), 3);
+        s.feed(b"d\n", 64, &mut |_| true);
+        assert_eq!(s.pending(), 0);
+        assert_eq!(s.partial.capacity(), 0);
+    }
+
+    /// Accepts `room` bytes per call until `budget` is spent, then `WouldBlock`.
+    struct Trickle {
+        got: Vec<u8>,
+        budget: usize,
+        room: usize,
+    }
+    impl Write for Trickle {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if self.budget == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = b.len().min(self.room).min(self.budget);
+            self.got.extend_from_slice(&b[..n]);
+            self.budget -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn out_queue_resumes_partial_writes_in_order() {
+        let mut q = OutQueue::default();
+        let a: Chunk = Rc::from(&b"hello\n"[..]);
+        let b: Chunk = Rc::from(&b"world\n"[..]);
+        q.push(a.clone());
+        q.push(b);
+        q.push(a);
+        let mut w = Trickle {
+            got: Vec::new(),
+            budget: 7,
+            room: 4,
+        };
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Blocked, 7));
+        assert_eq!(q.queued(), 11);
+        w.budget = 100;
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 11));
+        assert_eq!(w.got, b"hello\nworld\nhello\n");
+        assert!(q.is_empty());
+    }
+}

@@ -1,0 +1,345 @@
+//! linechat: a single-threaded chat server for nc, scripts, JSON clients and
+//! browsers.
+//!
+//! Layout:
+//! - `main.rs`: command line, logging, start-up.
+//! - `reactor.rs`: the `mio` loop (accept, readiness, timers, signals); no protocol.
+//! - `conn.rs`: one connection: framing, output queue, backpressure.
+//! - `proto/`: sessions, the nickname handshake, text commands and one
+//!   handler per JSON packet type.
+//! - `web/`: the web port's HTTP and WebSocket framing.
+
+mod conn;
+mod proto;
+mod reactor;
+mod web;
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use log::{error, info, warn, LevelFilter};
+
+use proto::{Hub, HubConfig};
+use reactor::{Reactor, ReactorLimits};
+
+const USAGE: &str = "\
+linechat - a small, fast chat server for nc, scripts, JSON clients and browsers
+
+usage: linechat [OPTIONS]
+
+options:
+  --listen ADDR          chat port (text and JSON lines) [default: 127.0.0.1:7000]
+                         port 0 picks a free port; the log line 'listening on ADDR' names it
+  --max-clients N        connections at once; the next one gets '! server-full' [default: 10000]
+  --max-line BYTES       longest input line; longer gets '! line-too-long' [default: 4096]
+  --max-outbuf BYTES     unsent output a client may hold before it is dropped as a
+                         slow consumer [default: 1MiB]
+  --nick-timeout TIME    time to choose a nickname before being disconnected [default: 60s]
+  --idle-timeout TIME    disconnect joined clients silent this long; 'off' to keep them
+                         [default: off]
+  --log-level LEVEL      off, error, warn, info, debug or trace [default: info]
+  -h, --help             print this help
+  -V, --version          print the version
+
+BYTES take a suffix K, KiB, M or MiB (1K = 1KiB = 1024); TIME takes ms, s, m or h
+(a bare number is seconds). Logs go to stderr. SIGINT or SIGTERM stops the server:
+clients get '* server shutting down' and up to 2 s to receive their last lines.
+";
+
+/// Everything the command line sets.
+#[derive(Debug, Clone, PartialEq)]
+struct Options {
+    listen: SocketAddr,
+    max_clients: usize,
+    max_line: usize,
+    max_outbuf: usize,
+    nick_timeout: Duration,
+    idle_timeout: Option<Duration>,
+    log_level: LevelFilter,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7000)),
+            max_clients: 10_000,
+            max_line: 4096,
+            max_outbuf: 1024 * 1024,
+            nick_timeout: Duration::from_secs(60),
+            idle_timeout: None,
+            log_level: LevelFilter::Info,
+        }
+    }
+}
+
+enum Command {
+    Run(Options),
+    Help,
+    Version,
+}
+
+fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command, String> {
+    use lexopt::prelude::*;
+    let mut opts = Options::default();
+    let mut parser = lexopt::Parser::from_args(args);
+    let err = |e: lexopt::Error| e.to_string();
+    while let Some(arg) = parser.next().map_err(err)? {
+        let name = match &arg {
+            Long(n) => format!("--{n}"),
+            Short(c) => format!("-{c}"),
+            Value(v) => return Err(format!("unexpected argument {v:?}; see --help")),
+        };
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Short('V') | Long("version") => return Ok(Command::Version),
+            Long("listen") => {
+                opts.listen = parse_addr(&next_value(&mut parser, &name)?)
+                    .map_err(|e| format!("{name}: {e}"))?
+            }
+            Long("max-clients") => {
+                opts.max_clients = parse_count(&next_value(&mut parser, &name)?)
+                    .map_err(|e| format!("{name}: {e}"))?
+            }
+            Long("max-line") => {
+                opts.max_line = parse_bytes(&next_value(&mut parser, &name)?)
+                    .map_err(|e| format!("{name}: {e}"))?
+            }
+            Long("max-outbuf") => {
+                opts.max_outbuf = parse_bytes(&next_value(&mut parser, &name)?)
+                    .map_err(|e| format!("{name}: {e}"))?
+            }
+            Long("nick-timeout") => {
+                opts.nick_timeout = parse_duration(&next_value(&mut parser, &name)?)
+                    .map_err(|e| format!("{name}: {e}"))?
+            }
+            Long("idle-timeout") => {
+                let v = next_value(&mut parser, &name)?;
+                opts.idle_timeout = match v.as_str() {
+                    "off" | "0" => None,
+                    v => Some(parse_duration(v).map_err(|e| format!("{name}: {e}"))?),
+                }
+            }
+            Long("log-level") => {
+                opts.log_level = next_value(&mut parser, &name)?
+                    .parse()
+                    .map_err(|_| format!("{name}: use off, error, warn, info, debug or trace"))?
+            }
+            _ => return Err(arg.unexpected().to_string() + "; see --help"),
+        }
+    }
+    Ok(Command::Run(opts))
+}
+
+fn next_value(parser: &mut lexopt::Parser, name: &str) -> Result<String, String> {
+    let v = parser.value().map_err(|e| e.to_string())?;
+    v.into_string()
+        .map_err(|v| format!("{name}: {v:?} is not valid UTF-8"))
+}
+
+fn parse_addr(v: &str) -> Result<SocketAddr, String> {
+    v.parse()
+        .map_err(|_| format!("'{v}' is not an address like 127.0.0.1:7000 or [::1]:7000"))
+}
+
+fn parse_count(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("'{v}' is not a whole number above 0")),
+    }
+}
+
+/// `4096`, `64K`, `64KiB`, `1M`, `1MiB` (binary multiples).
+fn parse_bytes(v: &str) -> Result<usize, String> {
+    let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (num, unit) = v.split_at(digits);
+    let scale = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" | "kb" => 1024,
+        "m" | "mib" | "mb" => 1024 * 1024,
+        _ => {
+            return Err(format!(
+                "'{v}': unknown unit '{unit}' (use K, KiB, M or MiB)"
+            ))
+        }
+    };
+    match num.parse::<usize>().ok().and_then(|n| n.checked_mul(scale)) {
+        Some(n) if n > 0 => Ok(n),
+        _ => Err(format!("'{v}' is not a size above 0")),
+    }
+}
+
+/// `60`, `60s`, `1500ms`, `2m`, `1h`.
+fn parse_duration(v: &str) -> Result<Duration, String> {
+    let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (num, unit) = v.split_at(digits);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{v}' is not a duration like 60s or 500ms"))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        _ => return Err(format!("'{v}': unknown unit '{unit}' (use ms, s, m or h)")),
+    };
+    if d.is_zero() {
+        return Err(format!("'{v}' must be above 0"));
+    }
+    Ok(d)
+}
+
+/// Raises the soft descriptor limit to the hard one, as servers should:
+/// the default soft limit of 1024 would cap the clients far below what the
+/// machine can hold. Returns the limit in force.
+fn raise_fd_limit() -> Option<u64> {
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed in.
+    unsafe {
+        let mut lim = std::mem::zeroed::<libc::rlimit>();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return None;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let wanted = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+        }
+        Some(lim.rlim_cur as u64)
+    }
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args(std::env::args_os().skip(1)) {
+        Ok(Command::Run(opts)) => opts,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("linechat {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("linechat: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let log_config = simplelog::ConfigBuilder::new()
+        .set_time_format_rfc3339()
+        .build();
+    let _ = simplelog::WriteLogger::init(opts.log_level, log_config, std::io::stderr());
+
+    if let Some(limit) = raise_fd_limit() {
+        // A few descriptors go to the listeners, the poller and the spare.
+        if (opts.max_clients as u64) + 16 > limit {
+            warn!(
+                "--max-clients {} is above the file descriptor limit {limit}; \
+                 clients past it are refused as 'server full'",
+                opts.max_clients
+            );
+        }
+    }
+
+    let listener = match TcpListener::bind(opts.listen) {
+        Ok(l) => l,
+        Err(e) => {
+            error!("cannot listen on {}: {e}", opts.listen);
+            return ExitCode::from(1);
+        }
+    };
+    let hub = Hub::new(HubConfig {
+        max_line: opts.max_line,
+        nick_timeout: opts.nick_timeout,
+        idle_timeout: opts.idle_timeout,
+    });
+    let limits = ReactorLimits {
+        max_clients: opts.max_clients,
+        max_line: opts.max_line,
+        max_outbuf: opts.max_outbuf,
+        close_grace: Duration::from_secs(2),
+    };
+    let mut reactor = match Reactor::new(listener, hub, limits) {
+        Ok(r) => r,
+        Err(e) => {
+            error!("cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match reactor.chat_addr() {
+        Ok(addr) => info!("listening on {addr}"),
+        Err(e) => warn!("listening (address unknown: {e})"),
+    }
+    match reactor.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("event loop failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Options, String> {
+        match parse_args(args.iter().map(Into::into))? {
+            Command::Run(o) => Ok(o),
+            _ => Err("not a run".into()),
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_help_text() {
+        let o = run(&[]).unwrap();
+        assert_eq!(o, Options::default());
+        assert!(
+            USAGE.contains("[default: 127.0.0.1:7000]") && o.listen.to_string() == "127.0.0.1:7000"
+        );
+        assert!(USAGE.contains("[default: 10000]") && o.max_clients == 10_000);
+        assert!(USAGE.contains("[default: 4096]") && o.max_line == 4096);
+        assert!(USAGE.contains("[default: 1MiB]") && o.max_outbuf == 1 << 20);
+        assert!(USAGE.contains("[default: 60s]") && o.nick_timeout == Duration::from_secs(60));
+        assert!(USAGE.contains("[default: off]") && o.idle_timeout.is_none());
+    }
+
+    #[test]
+    fn options_parse_in_both_gnu_forms() {
+        let o = run(&[
+            "--listen=0.0.0.0:0",
+            "--max-line",
+            "64",
+            "--max-outbuf=64KiB",
+            "--idle-timeout",
+            "1500ms",
+        ])
+        .unwrap();
+        assert_eq!(o.listen.port(), 0);
+        assert_eq!(o.max_line, 64);
+        assert_eq!(o.max_outbuf, 65536);
+        assert_eq!(o.idle_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(
+            run(&["--nick-timeout", "2m"]).unwrap().nick_timeout,
+            Duration::from_secs(120)
+        );
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        assert!(run(&["--max-line", "0"])
+            .unwrap_err()
+            .contains("--max-line"));
+        assert!(run(&["--max-outbuf", "3GB"])
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(run(&["--listen", "nowhere"])
+            .unwrap_err()
+            .contains("not an address"));
+        assert!(run(&["--bogus"]).unwrap_err().contains("--bogus"));
+        assert!(run(&["--nick-timeout", "0"]).is_err());
+    }
+}

@@ -1,0 +1,33 @@
+//! `nick`: choose a nickname (joining the room) or change it.
+//!
+//! ```text
+//! C: {"type":"nick","payload":"alice"}      text: alice  (before joining)  or  /nick alice
+//! S (to all): {"type":"join","payload":{"nick":"alice","online":1}}   * alice joined (1 online)
+//! S (to all): {"type":"nick","payload":{"old":"alice","new":"ally"}}  * alice is now known as ally
+//! ```
+
+use serde_json::Value;
+
+use super::{payload_str, Handler};
+use crate::proto::handshake::parse_nick;
+use crate::proto::{Fault, Hub};
+use crate::reactor::{ConnId, Outbox};
+
+pub static HANDLER: Handler = Handler { kind: "nick", needs_join: false, handle };
+
+fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Result<(), Fault> {
+    let raw = payload_str(payload, "\"NICKNAME\"")?;
+    let nick = parse_nick(raw).map_err(|e| Fault::new("nick-invalid", e.to_string()))?;
+    if let Some(owner) = hub.find_nick(nick) {
+        if owner != id {
+            return Err(Fault::new("nick-taken", format!("'{nick}' is already in use; choose another")));
+        }
+    }
+    match hub.nick_of(id) {
+        None => hub.join(id, nick, out),
+        // Choosing the nickname one already has changes nothing.
+        Some(current) if current == nick => {}
+        Some(_) => hub.rename(id, nick, out),
+    }
+    Ok(())
+}

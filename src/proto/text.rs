@@ -1,0 +1,109 @@
+//! Text mode: a plain line becomes the packet a JSON client would have sent,
+//! so both modes run through the same handlers.
+
+use serde_json::{json, Value};
+
+use super::Fault;
+
+/// The text commands, as `/help` lists them: (name, arguments, what it does, packet type).
+pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
+    ("who", "", "list who is online", "who"),
+    ("msg", " NICK TEXT", "send TEXT to NICK only", "msg"),
+    ("nick", " NAME", "change your nickname", "nick"),
+    ("ping", " [TEXT]", "get '* pong [TEXT]' back", "ping"),
+    ("help", "", "show this list", "help"),
+    ("bye", "", "leave (also /quit)", "bye"),
+    ("quit", "", "", "bye"),
+];
+
+/// Turns a text-mode line into a packet `(type, payload)`.
+/// Before joining, a line that is not a command is the nickname;
+/// afterwards it is chat. A leading `//` sends a literal `/`.
+pub fn parse_line(line: &str, joined: bool) -> Result<(&'static str, Value), Fault> {
+    if let Some(rest) = line.strip_prefix('/') {
+        if !rest.starts_with('/') {
+            return parse_command(rest);
+        }
+        let literal = &line[1..];
+        return Ok(if joined {
+            ("chat", json!(literal))
+        } else {
+            ("nick", json!(literal))
+        });
+    }
+    Ok(if joined {
+        ("chat", json!(line))
+    } else {
+        ("nick", json!(line))
+    })
+}
+
+fn parse_command(rest: &str) -> Result<(&'static str, Value), Fault> {
+    let (name, args) = match rest.split_once(char::is_whitespace) {
+        Some((name, args)) => (name, args.trim()),
+        None => (rest, ""),
+    };
+    let name = name.to_ascii_lowercase();
+    let Some(&(_, _, _, kind)) = COMMANDS.iter().find(|c| c.0 == name) else {
+        return Err(Fault::new(
+            "unknown-command",
+            format!("unknown command '/{name}'; /help lists the commands"),
+        ));
+    };
+    let payload = match kind {
+        "msg" => {
+            let Some((to, text)) = args.split_once(char::is_whitespace) else {
+                return Err(Fault::new("bad-args", "usage: /msg NICK TEXT".into()));
+            };
+            json!({"to": to, "text": text.trim_start()})
+        }
+        "nick" => {
+            if args.is_empty() {
+                return Err(Fault::new("bad-args", "usage: /nick NAME".into()));
+            }
+            json!(args)
+        }
+        "ping" if !args.is_empty() => json!(args),
+        _ => Value::Null,
+    };
+    Ok((kind, payload))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_map_to_packets() {
+        assert_eq!(
+            parse_line("alice", false).unwrap(),
+            ("nick", json!("alice"))
+        );
+        assert_eq!(parse_line("hello", true).unwrap(), ("chat", json!("hello")));
+        assert_eq!(parse_line("//x", true).unwrap(), ("chat", json!("/x")));
+        assert_eq!(parse_line("/WHO", true).unwrap(), ("who", Value::Null));
+        assert_eq!(
+            parse_line("/msg bob  hi there", true).unwrap(),
+            ("msg", json!({"to":"bob","text":"hi there"}))
+        );
+        assert_eq!(parse_line("/quit", true).unwrap(), ("bye", Value::Null));
+        assert_eq!(
+            parse_line("/ping 42", false).unwrap(),
+            ("ping", json!("42"))
+        );
+        assert_eq!(
+            parse_line("/nick  ally ", true).unwrap(),
+            ("nick", json!("ally"))
+        );
+    }
+
+    #[test]
+    fn bad_commands_say_why() {
+        assert_eq!(
+            parse_line("/frob", true).unwrap_err().code,
+            "unknown-command"
+        );
+        assert_eq!(parse_line("/msg bob", true).unwrap_err().code, "bad-args");
+        assert_eq!(parse_line("/nick", true).unwrap_err().code, "bad-args");
+    }
+}

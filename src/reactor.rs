@@ -1,0 +1,651 @@
+//! The event loop: one `mio::Poll`, the listeners, the connection table,
+//! timers and signals.
+//!
+//! It knows sockets, lines and deadlines, and nothing of what a line means:
+//! lines go to a [`Service`], which answers only by queueing output and
+//! closes through the [`Outbox`]. Output is never written while a line is
+//! handled; every connection that got output is flushed once, with one
+//! vectored write, at the end of the tick.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::time::{Duration, Instant};
+
+use log::{debug, error, info, warn};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook_mio::v1_0::Signals;
+use slab::Slab;
+
+use crate::conn::{
+    CloseReason, Closing, Conn, Flushed, Framing, LineFault, LineSplitter, Message, Transport,
+};
+
+/// A connection's key in the table; stable for the connection's life.
+pub type ConnId = usize;
+
+/// What the reactor calls into. Every method may queue output or closes
+/// through the outbox; none may block.
+pub trait Service {
+    /// A client connected (for web clients: completed the WebSocket upgrade).
+    fn on_open(&mut self, id: ConnId, transport: Transport, out: &mut Outbox);
+    /// A complete input line (without its line ending), or a framing fault.
+    fn on_line(&mut self, id: ConnId, line: Result<&[u8], LineFault>, out: &mut Outbox);
+    /// The deadline set with [`Outbox::set_timer`] passed.
+    fn on_timer(&mut self, id: ConnId, out: &mut Outbox);
+    /// The connection left the service (peer gone, closed by us, limit hit).
+    /// Called exactly once for every `on_open`. Output to `id` is ignored now.
+    fn on_close(&mut self, id: ConnId, reason: &CloseReason, out: &mut Outbox);
+    /// The server is stopping: say goodbye. Every connection is then flushed and closed.
+    fn on_shutdown(&mut self, out: &mut Outbox);
+    /// The line sent to a client refused because the server is full.
+    fn full_notice(&self) -> &[u8];
+}
+
+/// Limits the reactor enforces itself.
+#[derive(Debug, Clone)]
+pub struct ReactorLimits {
+    /// Connections at once, counting every transport.
+    pub max_clients: usize,
+    /// Longest input line in bytes.
+    pub max_line: usize,
+    /// Unsent output a client may hold before it is dropped as a slow consumer.
+    pub max_outbuf: usize,
+    /// How long a closing connection may take to flush and hang up, and how
+    /// long shutdown waits for everyone's last lines.
+    pub close_grace: Duration,
+}
+
+/// Counters the reactor keeps, for logs and metrics.
+#[derive(Debug, Default, Clone)]
+pub struct IoStats {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub accepted: u64,
+    pub rejected_full: u64,
+    pub slow_consumers: u64,
+    pub accept_fd_exhausted: u64,
+    pub open_tcp: usize,
+    pub open_ws: usize,
+}
+
+/// The connection table as the service sees it: it can queue output, close,
+/// and set a timer, and nothing else.
+pub struct Outbox {
+    conns: Slab<Conn>,
+    /// Connections with output queued this tick, flushed before the next poll.
+    dirty: Vec<ConnId>,
+    /// Connections whose close the service has not yet been told of.
+    closed: Vec<ConnId>,
+    /// Connections to remove at the end of the tick.
+    doomed: Vec<ConnId>,
+    /// (deadline, id, serial); stale entries are skipped when they come up.
+    timers: BinaryHeap<Reverse<(Instant, ConnId, u64)>>,
+    max_outbuf: usize,
+    close_grace: Duration,
+    now: Instant,
+    stats: IoStats,
+}
+
+impl Outbox {
+    /// Queues a message for `id`; ignored when `id` is closing or gone.
+    /// A client whose unsent output passes the limit even after a write
+    /// attempt is dropped as a slow consumer; nobody else waits for it.
+    #[inline]
+    pub fn send(&mut self, id: ConnId, msg: &Message) {
+        let Some(conn) = self.conns.get_mut(id) else {
+            return;
+        };
+        if conn.closing != Closing::No {
+            return;
+        }
+        conn.out.push(msg.for_transport(conn.transport).clone());
+        if !conn.dirty {
+            conn.dirty = true;
+            self.dirty.push(id);
+        }
+        if conn.out.queued() > self.max_outbuf {
+            self.relieve(id);
+        }
+    }
+
+    /// The queue of `id` passed the limit: write now if the socket takes it,
+    /// otherwise drop the client.
+    #[cold]
+    fn relieve(&mut self, id: ConnId) {
+        let conn = &mut self.conns[id];
+        if !conn.blocked {
+            match conn.out.flush(&mut conn.sock) {
+                Ok((flushed, n)) => {
+                    self.stats.bytes_out += n as u64;
+                    if flushed == Flushed::Blocked {
+                        conn.blocked = true;
+                    }
+                }
+                Err(e) => {
+                    self.close(id, CloseReason::Io(e.kind()));
+                    return;
+                }
+            }
+        }
+        let conn = &mut self.conns[id];
+        if conn.out.queued() > self.max_outbuf {
+            let peer = conn
+                .sock
+                .peer_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            warn!(
+                "conn={id} peer={peer} dropped: slow consumer, {} bytes unsent (limit {})",
+                conn.out.queued(),
+                self.max_outbuf
+            );
+            self.stats.slow_consumers += 1;
+            self.close(id, CloseReason::OutputLimit);
+        }
+    }
+
+    /// Closes `id` now, dropping unsent output.
+    pub fn close(&mut self, id: ConnId, reason: CloseReason) {
+        let Some(conn) = self.conns.get_mut(id) else {
+            return;
+        };
+        if conn.closing == Closing::Now {
+            return;
+        }
+        let first = conn.closing == Closing::No;
+        conn.closing = Closing::Now;
+        conn.out.clear();
+        conn.framing = Framing::Closed;
+        conn.close_reason.get_or_insert(reason);
+        self.doomed.push(id);
+        if first {
+            self.closed.push(id);
+        }
+    }
+
+    /// Closes `id` once what is queued for it has been sent (at most the
+    /// close grace). Later output to it is ignored, and later input discarded.
+    pub fn close_after_flush(&mut self, id: ConnId, reason: CloseReason) {
+        let Some(conn) = self.conns.get_mut(id) else {
+            return;
+        };
+        if conn.closing != Closing::No {
+            return;
+        }
+        conn.closing = Closing::AfterFlush;
+        conn.framing = Framing::Closed;
+        conn.close_reason = Some(reason);
+        let deadline = self.now + self.close_grace;
+        conn.close_deadline = Some(deadline);
+        self.timers.push(Reverse((deadline, id, conn.serial)));
+        if !conn.dirty {
+            conn.dirty = true;
+            self.dirty.push(id);
+        }
+        self.closed.push(id);
+    }
+
+    /// Asks for [`Service::on_timer`] for `id` at `at` (replacing an earlier request).
+    pub fn set_timer(&mut self, id: ConnId, at: Instant) {
+        let Some(conn) = self.conns.get_mut(id) else {
+            return;
+        };
+        conn.service_deadline = Some(at);
+        self.timers.push(Reverse((at, id, conn.serial)));
+    }
+
+    /// The time this tick started; cheaper than asking the clock per line.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    pub fn stats(&self) -> &IoStats {
+        &self.stats
+    }
+
+    /// Is `id` open and not closing?
+    pub fn is_open(&self, id: ConnId) -> bool {
+        self.conns.get(id).is_some_and(|c| c.closing == Closing::No)
+    }
+}
+
+const LISTEN_CHAT: Token = Token(usize::MAX);
+const SIGNALS: Token = Token(usize::MAX - 1);
+
+/// Reads per readable event before other connections get a turn.
+const READS_PER_TURN: usize = 4;
+/// The one read buffer every connection shares.
+const READ_BUF: usize = 64 * 1024;
+/// When descriptors run out, how long to wait before accepting again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+pub struct Reactor<S: Service> {
+    poll: Poll,
+    chat_listener: TcpListener,
+    signals: Signals,
+    out: Outbox,
+    service: S,
+    limits: ReactorLimits,
+    read_buf: Box<[u8]>,
+    /// Connections with input left over after their turn (edge-triggered:
+    /// nothing would tell us again).
+    read_again: Vec<ConnId>,
+    /// A spare descriptor, given up to accept and refuse a client when the
+    /// process has none left, so the backlog never wedges the listener.
+    reserve_fd: Option<std::fs::File>,
+    /// Accepting is paused until then (descriptors ran out).
+    accept_paused_until: Option<Instant>,
+    next_serial: u64,
+    /// Set once a stop signal arrived: when to give up flushing.
+    stopping_until: Option<Instant>,
+}
+
+impl<S: Service> Reactor<S> {
+    pub fn new(
+        chat_listener: std::net::TcpListener,
+        service: S,
+        limits: ReactorLimits,
+    ) -> io::Result<Self> {
+        chat_listener.set_nonblocking(true)?;
+        let mut chat_listener = TcpListener::from_std(chat_listener);
+        let poll = Poll::new()?;
+        poll.registry()
+            .register(&mut chat_listener, LISTEN_CHAT, Interest::READABLE)?;
+        let mut signals = Signals::new([SIGINT, SIGTERM])?;
+        poll.registry()
+            .register(&mut signals, SIGNALS, Interest::READABLE)?;
+        Ok(Reactor {
+            poll,
+            chat_listener,
+            signals,
+            out: Outbox {
+                conns: Slab::new(),
+                dirty: Vec::new(),
+                closed: Vec::new(),
+                doomed: Vec::new(),
+                timers: BinaryHeap::new(),
+                max_outbuf: limits.max_outbuf,
+                close_grace: limits.close_grace,
+                now: Instant::now(),
+                stats: IoStats::default(),
+            },
+            service,
+            limits,
+            read_buf: vec![0u8; READ_BUF].into_boxed_slice(),
+            read_again: Vec::new(),
+            reserve_fd: std::fs::File::open("/dev/null").ok(),
+            accept_paused_until: None,
+            next_serial: 0,
+            stopping_until: None,
+        })
+    }
+
+    pub fn chat_addr(&self) -> io::Result<SocketAddr> {
+        self.chat_listener.local_addr()
+    }
+
+    /// Runs until a stop signal has been handled. Only a failing `poll` is fatal.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        let mut again = Vec::new();
+        loop {
+            let timeout = self.poll_timeout();
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+            self.out.now = Instant::now();
+            for event in events.iter() {
+                match event.token() {
+                    LISTEN_CHAT => self.accept_ready(),
+                    SIGNALS => {
+                        if self.signal_ready() {
+                            return Ok(());
+                        }
+                    }
+                    Token(id) => {
+                        if event.is_writable() {
+                            self.write_ready(id);
+                        }
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            // After a hang-up no further edge will come: read to the end.
+                            self.read_ready(id, event.is_read_closed() || event.is_error());
+                        }
+                    }
+                }
+                self.settle_closes();
+            }
+            // Connections that had more to read than one turn allowed.
+            std::mem::swap(&mut again, &mut self.read_again);
+            for id in again.drain(..) {
+                self.read_ready(id, true);
+                self.settle_closes();
+            }
+            if self.accept_paused_until.is_some_and(|t| t <= self.out.now) {
+                self.accept_paused_until = None;
+                self.accept_ready();
+            }
+            self.expire_timers();
+            self.flush_pending();
+            self.remove_doomed();
+            if let Some(until) = self.stopping_until {
+                if self.out.conns.is_empty() || Instant::now() >= until {
+                    info!(
+                        "stopped ({} connections cut at the deadline)",
+                        self.out.conns.len()
+                    );
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn poll_timeout(&mut self) -> Option<Duration> {
+        if !self.read_again.is_empty() {
+            return Some(Duration::ZERO);
+        }
+        let now = Instant::now();
+        let mut next = self.accept_paused_until;
+        if let Some(Reverse((at, _, _))) = self.out.timers.peek() {
+            next = Some(next.map_or(*at, |n| n.min(*at)));
+        }
+        if let Some(until) = self.stopping_until {
+            next = Some(next.map_or(until, |n| n.min(until)));
+        }
+        // Round up to the next millisecond so a timer is never polled for early in a loop.
+        next.map(|at| at.saturating_duration_since(now) + Duration::from_micros(999))
+    }
+
+    /// Called when the chat listener is readable: accept until the backlog is empty.
+    fn accept_ready(&mut self) {
+        if self.stopping_until.is_some() || self.accept_paused_until.is_some() {
+            return;
+        }
+        loop {
+            match self.chat_listener.accept() {
+                Ok((sock, peer)) => self.admit(sock, peer),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) => {}
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE)) => {
+                    self.out.stats.accept_fd_exhausted += 1;
+                    if !self.refuse_with_reserve() {
+                        // No spare descriptor either: try again shortly.
+                        self.accept_paused_until = Some(self.out.now + ACCEPT_BACKOFF);
+                        return;
+                    }
+                }
+                Err(e) => {
+                    error!("accept failed: {e}");
+                    self.accept_paused_until = Some(self.out.now + ACCEPT_BACKOFF);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Out of descriptors: free the spare one, accept the waiting client only
+    /// to tell it the server is full, and take the spare back.
+    fn refuse_with_reserve(&mut self) -> bool {
+        if self.reserve_fd.take().is_none() {
+            return false;
+        }
+        if let Ok((sock, peer)) = self.chat_listener.accept() {
+            warn!("out of file descriptors: refusing {peer}");
+            self.refuse(sock);
+        }
+        self.reserve_fd = std::fs::File::open("/dev/null").ok();
+        self.reserve_fd.is_some()
+    }
+
+    fn refuse(&mut self, mut sock: TcpStream) {
+        self.out.stats.rejected_full += 1;
+        // Best effort: a fresh socket's buffer takes one short line.
+        let _ = sock.write(self.service.full_notice());
+        let _ = sock.shutdown(Shutdown::Write);
+    }
+
+    fn admit(&mut self, mut sock: TcpStream, peer: SocketAddr) {
+        if self.out.conns.len() >= self.limits.max_clients {
+            warn!(
+                "server full ({} connections): refusing {peer}",
+                self.out.conns.len()
+            );
+            self.refuse(sock);
+            return;
+        }
+        let _ = sock.set_nodelay(true);
+        let entry = self.out.conns.vacant_entry();
+        let id = entry.key();
+        if let Err(e) = self.poll.registry().register(
+            &mut sock,
+            Token(id),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            error!("register {peer}: {e}");
+            return;
+        }
+        self.next_serial += 1;
+        let framing = Framing::Lines(LineSplitter::default());
+        entry.insert(Conn::new(sock, Transport::Tcp, framing, self.next_serial));
+        self.out.stats.accepted += 1;
+        self.out.stats.open_tcp += 1;
+        debug!("conn={id} peer={peer} open");
+        self.out.conns[id].in_service = true;
+        self.service.on_open(id, Transport::Tcp, &mut self.out);
+    }
+
+    /// Called when a connection is readable (or hung up): read a few buffers'
+    /// worth and hand the lines to the service. A short read means the socket
+    /// is drained (a new edge comes with new data) unless `to_end` is set.
+    fn read_ready(&mut self, id: ConnId, to_end: bool) {
+        for _ in 0..READS_PER_TURN {
+            let Some(conn) = self.out.conns.get_mut(id) else {
+                return;
+            };
+            if conn.closing == Closing::Now {
+                return;
+            }
+            let n = match conn.read_some(&mut self.read_buf) {
+                Ok(Some(0)) => {
+                    self.peer_closed(id);
+                    return;
+                }
+                Ok(Some(n)) => n,
+                Ok(None) => return,
+                Err(e) => {
+                    self.out.close(id, CloseReason::Io(e.kind()));
+                    return;
+                }
+            };
+            self.out.stats.bytes_in += n as u64;
+            if conn.closing != Closing::No {
+                continue; // Closing: discard what the peer still says.
+            }
+            let mut framing = std::mem::replace(&mut conn.framing, Framing::Closed);
+            self.feed(id, &mut framing, n);
+            if let Some(conn) = self.out.conns.get_mut(id) {
+                if conn.closing == Closing::No {
+                    conn.framing = framing;
+                }
+            }
+            if n < self.read_buf.len() && !to_end {
+                return;
+            }
+        }
+        // Turn used up with input possibly left: come back after the others.
+        self.read_again.push(id);
+    }
+
+    fn feed(&mut self, id: ConnId, framing: &mut Framing, n: usize) {
+        let data = &self.read_buf[..n];
+        let service = &mut self.service;
+        let out = &mut self.out;
+        match framing {
+            Framing::Lines(splitter) => splitter.feed(data, self.limits.max_line, &mut |line| {
+                service.on_line(id, line, out);
+                out.is_open(id)
+            }),
+            Framing::Closed => {}
+        }
+    }
+
+    /// The peer will send no more: its last lines are handled; send what is
+    /// queued for it and close.
+    fn peer_closed(&mut self, id: ConnId) {
+        let conn = &mut self.out.conns[id];
+        match conn.closing {
+            Closing::No => self.out.close_after_flush(id, CloseReason::PeerClosed),
+            Closing::AfterFlush => {}
+            Closing::Lingering | Closing::Now => self.out.close(id, CloseReason::PeerClosed),
+        }
+    }
+
+    /// Called when a connection is writable: resume a blocked flush.
+    fn write_ready(&mut self, id: ConnId) {
+        let Some(conn) = self.out.conns.get_mut(id) else {
+            return;
+        };
+        if conn.blocked {
+            conn.blocked = false;
+            if !conn.dirty {
+                conn.dirty = true;
+                self.out.dirty.push(id);
+            }
+        }
+    }
+
+    /// Tells the service of every connection that closed since the last call.
+    /// Its answers (a leave notice) may close others, so repeat until quiet.
+    fn settle_closes(&mut self) {
+        while let Some(id) = self.out.closed.pop() {
+            let Some(conn) = self.out.conns.get_mut(id) else {
+                continue;
+            };
+            if !conn.in_service {
+                continue;
+            }
+            conn.in_service = false;
+            let reason = conn.close_reason.clone().unwrap_or(CloseReason::Requested);
+            debug!("conn={id} closing: {reason}");
+            self.service.on_close(id, &reason, &mut self.out);
+        }
+    }
+
+    /// Called once per tick: writes every connection that got output, once.
+    fn flush_pending(&mut self) {
+        let mut i = 0;
+        while i < self.out.dirty.len() {
+            let id = self.out.dirty[i];
+            i += 1;
+            let Some(conn) = self.out.conns.get_mut(id) else {
+                continue;
+            };
+            conn.dirty = false;
+            if conn.blocked || conn.closing == Closing::Now {
+                continue;
+            }
+            match conn.out.flush(&mut conn.sock) {
+                Ok((Flushed::Drained, n)) => {
+                    self.out.stats.bytes_out += n as u64;
+                    if conn.closing == Closing::AfterFlush {
+                        // All sent: hang up our side and wait for the peer's.
+                        let _ = conn.sock.shutdown(Shutdown::Write);
+                        conn.closing = Closing::Lingering;
+                    }
+                }
+                Ok((Flushed::Blocked, n)) => {
+                    self.out.stats.bytes_out += n as u64;
+                    conn.blocked = true;
+                }
+                Err(e) => self.out.close(id, CloseReason::Io(e.kind())),
+            }
+        }
+        self.out.dirty.clear();
+        self.settle_closes();
+    }
+
+    /// Runs the service's timers and gives up on connections slow to close.
+    fn expire_timers(&mut self) {
+        let now = self.out.now;
+        while let Some(&Reverse((at, id, serial))) = self.out.timers.peek() {
+            if at > now {
+                break;
+            }
+            self.out.timers.pop();
+            let Some(conn) = self.out.conns.get_mut(id) else {
+                continue;
+            };
+            if conn.serial != serial {
+                continue;
+            }
+            if conn.close_deadline.is_some_and(|d| d <= now) && conn.closing != Closing::Now {
+                debug!("conn={id} did not finish closing in time");
+                self.out.close(id, CloseReason::Requested);
+                continue;
+            }
+            if conn.service_deadline.is_some_and(|d| d <= now) && conn.closing == Closing::No {
+                conn.service_deadline = None;
+                self.service.on_timer(id, &mut self.out);
+                self.settle_closes();
+            }
+        }
+    }
+
+    /// Drops connections closed this tick. Runs after the flush, so nothing
+    /// refers to them any more, and before the next poll, so no stale event
+    /// can reach a reused slot.
+    fn remove_doomed(&mut self) {
+        self.settle_closes();
+        for id in std::mem::take(&mut self.out.doomed) {
+            if self
+                .out
+                .conns
+                .get(id)
+                .is_some_and(|c| c.closing == Closing::Now)
+            {
+                let mut conn = self.out.conns.remove(id);
+                let _ = self.poll.registry().deregister(&mut conn.sock);
+                match conn.transport {
+                    Transport::Tcp => self.out.stats.open_tcp -= 1,
+                    Transport::WebSocket => self.out.stats.open_ws -= 1,
+                }
+                debug!("conn={id} closed");
+            }
+        }
+    }
+
+    /// Called when a signal arrived. Returns true to exit at once.
+    fn signal_ready(&mut self) -> bool {
+        let mut stop = false;
+        for sig in self.signals.pending() {
+            if sig == SIGINT || sig == SIGTERM {
+                stop = true;
+            }
+        }
+        if !stop {
+            return false;
+        }
+        if self.stopping_until.is_some() {
+            info!("second stop signal: exiting now");
+            return true;
+        }
+        info!("stop signal: closing {} connections", self.out.conns.len());
+        let _ = self.poll.registry().deregister(&mut self.chat_listener);
+        self.stopping_until = Some(self.out.now + self.limits.close_grace);
+        self.service.on_shutdown(&mut self.out);
+        let ids: Vec<ConnId> = self.out.conns.iter().map(|(id, _)| id).collect();
+        for id in ids {
+            self.out.close_after_flush(id, CloseReason::Shutdown);
+        }
+        false
+    }
+}
