@@ -150,6 +150,9 @@ pub enum LineFault {
     TooLong,
 }
 
+/// Receives each line (or fault); returns false to stop (the connection is closing).
+pub type LineSink<'a> = dyn FnMut(Result<&[u8], LineFault>) -> bool + 'a;
+
 /// Splits a byte stream into lines ending in `\n`, dropping one trailing `\r`.
 /// Complete lines inside a read are handed out without copying; only a
 /// partial line at the end of a read is kept, and its buffer is freed as soon
@@ -169,14 +172,15 @@ impl LineSplitter {
         &mut self,
         mut data: &[u8],
         max_line: usize,
-        on_line: &mut dyn FnMut(Result<&[u8], LineFault>) -> bool,
+        on_line: &mut LineSink<'_>,
     ) {
         // Finish the line carried over from an earlier read first.
         if self.discarding || !self.partial.is_empty() {
             match memchr::memchr(b'\n', data) {
                 None => {
                     if !self.discarding {
-                        if self.partial.len() + data.len() > max_line {
+                        // One byte of slack: it may be the `\r` of a `\r\n`.
+                        if self.partial.len() + data.len() > max_line + 1 {
                             self.partial = Vec::new();
                             self.discarding = true;
                             if !on_line(Err(LineFault::TooLong)) {
@@ -192,7 +196,7 @@ impl LineSplitter {
                     let go_on = if self.discarding {
                         self.discarding = false;
                         true
-                    } else if self.partial.len() + nl > max_line {
+                    } else if self.joined_len(&data[..nl]) > max_line {
                         self.partial = Vec::new();
                         on_line(Err(LineFault::TooLong))
                     } else {
@@ -210,7 +214,7 @@ impl LineSplitter {
         while !data.is_empty() {
             match memchr::memchr(b'\n', data) {
                 Some(nl) => {
-                    let go_on = if nl > max_line {
+                    let go_on = if content_len(&data[..nl]) > max_line {
                         on_line(Err(LineFault::TooLong))
                     } else {
                         on_line(Ok(trim_cr(&data[..nl])))
@@ -221,7 +225,7 @@ impl LineSplitter {
                     }
                 }
                 None => {
-                    if data.len() > max_line {
+                    if data.len() > max_line + 1 {
                         self.discarding = true;
                         on_line(Err(LineFault::TooLong));
                     } else {
@@ -233,10 +237,24 @@ impl LineSplitter {
         }
     }
 
+    /// Length of the kept partial line completed by `tail`, without a final `\r`.
+    fn joined_len(&self, tail: &[u8]) -> usize {
+        let ends_in_cr = match tail.last() {
+            Some(&last) => last == b'\r',
+            None => self.partial.last() == Some(&b'\r'),
+        };
+        self.partial.len() + tail.len() - usize::from(ends_in_cr)
+    }
+
     /// Bytes held for an incomplete line.
     pub fn pending(&self) -> usize {
         self.partial.len()
     }
+}
+
+/// A line's length without the `\r` of a `\r\n` ending.
+fn content_len(line: &[u8]) -> usize {
+    trim_cr(line).len()
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {
@@ -323,6 +341,8 @@ pub struct Conn {
     pub closing: Closing,
     /// Why it is closing (kept for the log and the service).
     pub close_reason: Option<CloseReason>,
+    /// The peer sent its FIN: nothing more will be read.
+    pub peer_closed: bool,
     /// Has the service been told of this connection (web connections join it only after the upgrade)?
     pub in_service: bool,
     /// Distinguishes this connection from a later one reusing its slot, for stale timers.
@@ -344,6 +364,7 @@ impl Conn {
             blocked: false,
             closing: Closing::No,
             close_reason: None,
+            peer_closed: false,
             in_service: false,
             serial,
             service_deadline: None,

@@ -376,11 +376,16 @@ impl<S: Service> Reactor<S> {
                         io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
                     ) => {}
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE)) => {
-                    self.out.stats.accept_fd_exhausted += 1;
-                    if !self.refuse_with_reserve() {
-                        // No spare descriptor either: try again shortly.
-                        self.accept_paused_until = Some(self.out.now + ACCEPT_BACKOFF);
-                        return;
+                    // Linux reports EMFILE before it looks at the backlog, so
+                    // this does not even mean anyone is waiting.
+                    match self.refuse_with_reserve() {
+                        Some(true) => {}
+                        Some(false) => return,
+                        None => {
+                            // No spare descriptor either: try again shortly.
+                            self.accept_paused_until = Some(self.out.now + ACCEPT_BACKOFF);
+                            return;
+                        }
                     }
                 }
                 Err(e) => {
@@ -392,18 +397,24 @@ impl<S: Service> Reactor<S> {
         }
     }
 
-    /// Out of descriptors: free the spare one, accept the waiting client only
+    /// Out of descriptors: free the spare one, accept a waiting client only
     /// to tell it the server is full, and take the spare back.
-    fn refuse_with_reserve(&mut self) -> bool {
-        if self.reserve_fd.take().is_none() {
-            return false;
-        }
-        if let Ok((sock, peer)) = self.chat_listener.accept() {
-            warn!("out of file descriptors: refusing {peer}");
-            self.refuse(sock);
-        }
+    /// Returns whether one was refused (`Some(false)`: nobody was waiting),
+    /// or `None` when there is no spare to use.
+    fn refuse_with_reserve(&mut self) -> Option<bool> {
+        self.reserve_fd.take()?;
+        let refused = match self.chat_listener.accept() {
+            Ok((sock, peer)) => {
+                self.out.stats.accept_fd_exhausted += 1;
+                warn!("out of file descriptors: refusing {peer}");
+                self.refuse(sock);
+                true
+            }
+            Err(_) => false,
+        };
         self.reserve_fd = std::fs::File::open("/dev/null").ok();
-        self.reserve_fd.is_some()
+        self.reserve_fd.as_ref()?;
+        Some(refused)
     }
 
     fn refuse(&mut self, mut sock: TcpStream) {
@@ -502,10 +513,13 @@ impl<S: Service> Reactor<S> {
     /// queued for it and close.
     fn peer_closed(&mut self, id: ConnId) {
         let conn = &mut self.out.conns[id];
+        conn.peer_closed = true;
         match conn.closing {
-            Closing::No => self.out.close_after_flush(id, CloseReason::PeerClosed),
+            Closing::No if !conn.out.is_empty() => {
+                self.out.close_after_flush(id, CloseReason::PeerClosed)
+            }
             Closing::AfterFlush => {}
-            Closing::Lingering | Closing::Now => self.out.close(id, CloseReason::PeerClosed),
+            _ => self.out.close(id, CloseReason::PeerClosed),
         }
     }
 
@@ -557,9 +571,13 @@ impl<S: Service> Reactor<S> {
                 Ok((Flushed::Drained, n)) => {
                     self.out.stats.bytes_out += n as u64;
                     if conn.closing == Closing::AfterFlush {
-                        // All sent: hang up our side and wait for the peer's.
-                        let _ = conn.sock.shutdown(Shutdown::Write);
-                        conn.closing = Closing::Lingering;
+                        if conn.peer_closed {
+                            self.out.close(id, CloseReason::PeerClosed);
+                        } else {
+                            // All sent: hang up our side and wait for the peer's.
+                            let _ = conn.sock.shutdown(Shutdown::Write);
+                            conn.closing = Closing::Lingering;
+                        }
                     }
                 }
                 Ok((Flushed::Blocked, n)) => {

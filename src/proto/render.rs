@@ -112,6 +112,7 @@ pub fn render_text(event: &Event) -> Vec<u8> {
         }
         Event::Msg { from, to, text } => write!(b, "[{from} -> {to}] {text}"),
         Event::Nick { old, new } => write!(b, "* {old} is now known as {new}"),
+        Event::Who { nicks: [] } => write!(b, "* online (0):"),
         Event::Who { nicks } => write!(b, "* online ({}): {}", nicks.len(), nicks.join(", ")),
         Event::Pong { payload: None } => write!(b, "* pong"),
         Event::Pong {

@@ -1,0 +1,289 @@
+//! Starts the real `linechat` binary on free ports and talks to it over real
+//! sockets. Every read has a deadline, so a broken server fails a test
+//! instead of hanging it.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long any single expected line may take to arrive.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub const WELCOME: &str = "* welcome to linechat - enter a nickname";
+
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    /// The web listener's address, when it runs.
+    pub web: Option<SocketAddr>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts linechat with `args` on a free chat port (web port off unless asked for).
+    pub fn start(args: &[&str]) -> Server {
+        Self::start_with(Command::new(env!("CARGO_BIN_EXE_linechat")), args)
+    }
+
+    /// Starts linechat through `sh -c` after running `prelude` (e.g. `ulimit -n 64`).
+    pub fn start_in_shell(prelude: &str, args: &[&str]) -> Server {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("{prelude}; exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_linechat"));
+        Self::start_with(cmd, args)
+    }
+
+    fn start_with(mut cmd: Command, args: &[&str]) -> Server {
+        let mut all: Vec<&str> = vec!["--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let mut child = cmd
+            .args(&all)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start linechat");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(addr) = line.split("listening on ").nth(1) {
+                        let _ = tx.send(("chat", addr.trim().to_string()));
+                    }
+                    if let Some(rest) = line.split("web page at http://").nth(1) {
+                        let _ = tx.send(("web", rest.trim().trim_end_matches('/').to_string()));
+                    }
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
+        let wants_web = all
+            .windows(2)
+            .any(|w| w[0] == "--http-listen" && w[1] != "off")
+            || all
+                .iter()
+                .any(|a| a.starts_with("--http-listen=") && !a.ends_with("=off"));
+        let mut addr = None;
+        let mut web = None;
+        while addr.is_none() || (wants_web && web.is_none()) {
+            match rx.recv_timeout(READ_TIMEOUT) {
+                Ok(("chat", a)) => addr = Some(a.parse().expect("listening address")),
+                Ok((_, a)) => web = Some(a.parse().expect("web address")),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("linechat did not start: {:?}", log.lock().unwrap());
+                }
+            }
+        }
+        Server {
+            child,
+            addr: addr.unwrap(),
+            web,
+            log,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Opens a raw connection and reads the greeting.
+    pub fn connect(&self) -> Client {
+        let mut c = Client::connect(self.addr);
+        c.expect(WELCOME);
+        c
+    }
+
+    /// Connects and joins as `nick`, reading up to its own join notice.
+    pub fn join(&self, nick: &str) -> Client {
+        let mut c = self.connect();
+        c.send(nick);
+        c.skip_until(&format!("* {nick} joined ("));
+        c
+    }
+
+    /// Connects in JSON mode and joins as `nick`, reading up to its own join event.
+    pub fn join_json(&self, nick: &str) -> Client {
+        let mut c = self.connect();
+        c.send_json(&serde_json::json!({"type": "nick", "payload": nick}));
+        loop {
+            let v = c.json();
+            if v["type"] == "join" && v["payload"]["nick"] == nick {
+                return c;
+            }
+        }
+    }
+
+    /// Waits until a log line contains `needle`.
+    pub fn wait_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + READ_TIMEOUT;
+        loop {
+            if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
+                return l.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {needle:?}: {:?}",
+                self.log_lines()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Sends `signal` to the server.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill() with a child's pid and a signal number has no memory effects.
+        unsafe {
+            libc::kill(self.child.id() as i32, signal);
+        }
+    }
+
+    /// Waits for the server to exit.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + READ_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Is the server process still running?
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Client {
+    pub stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    pub fn connect(addr: SocketAddr) -> Client {
+        Client::from_stream(TcpStream::connect(addr).expect("connect"))
+    }
+
+    pub fn from_stream(stream: TcpStream) -> Client {
+        stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        Client { stream, reader }
+    }
+
+    pub fn send(&mut self, line: &str) {
+        self.send_raw(format!("{line}\n").as_bytes());
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("send");
+    }
+
+    pub fn send_json(&mut self, v: &Value) {
+        self.send(&v.to_string());
+    }
+
+    /// The next line, without its `\n`. Panics on timeout or EOF.
+    pub fn line(&mut self) -> String {
+        let mut buf = Vec::new();
+        match self.reader.read_until(b'\n', &mut buf) {
+            Ok(0) => panic!("connection closed while a line was expected"),
+            Ok(_) => {}
+            Err(e) => panic!("no line within {READ_TIMEOUT:?}: {e}"),
+        }
+        assert_eq!(
+            buf.pop(),
+            Some(b'\n'),
+            "line not terminated: {:?}",
+            String::from_utf8_lossy(&buf)
+        );
+        String::from_utf8(buf).expect("server sent invalid UTF-8")
+    }
+
+    pub fn expect(&mut self, expected: &str) {
+        assert_eq!(self.line(), expected);
+    }
+
+    /// Reads lines until one starts with `prefix`; returns it.
+    pub fn skip_until(&mut self, prefix: &str) -> String {
+        loop {
+            let l = self.line();
+            if l.starts_with(prefix) {
+                return l;
+            }
+        }
+    }
+
+    pub fn json(&mut self) -> Value {
+        let l = self.line();
+        serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))
+    }
+
+    /// Sends `/ping TOKEN` and returns every line received before the pong:
+    /// a barrier proving that everything sent earlier has been handled.
+    pub fn sync(&mut self) -> Vec<String> {
+        self.send("/ping sync-barrier");
+        let mut before = Vec::new();
+        loop {
+            let l = self.line();
+            if l == "* pong sync-barrier" {
+                return before;
+            }
+            before.push(l);
+        }
+    }
+
+    /// Like [`sync`] for a JSON client.
+    pub fn sync_json(&mut self) -> Vec<Value> {
+        self.send_json(&serde_json::json!({"type": "ping", "payload": "sync-barrier"}));
+        let mut before = Vec::new();
+        loop {
+            let v = self.json();
+            if v["type"] == "pong" && v["payload"] == "sync-barrier" {
+                return before;
+            }
+            before.push(v);
+        }
+    }
+
+    /// Expects the server to close the connection, with no further lines.
+    pub fn expect_closed(&mut self) {
+        let mut rest = Vec::new();
+        match self.reader.read_to_end(&mut rest) {
+            Ok(_) => assert!(
+                rest.is_empty(),
+                "unexpected data before close: {:?}",
+                String::from_utf8_lossy(&rest)
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("connection not closed: {e}"),
+        }
+    }
+
+    pub fn half_close(&mut self) {
+        self.stream.shutdown(Shutdown::Write).unwrap();
+    }
+}
