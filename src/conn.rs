@@ -168,12 +168,7 @@ pub struct LineSplitter {
 impl LineSplitter {
     /// Feeds `data`, calling `on_line` for every complete line or fault, in order.
     /// `on_line` returns false to stop early (the connection is closing).
-    pub fn feed(
-        &mut self,
-        mut data: &[u8],
-        max_line: usize,
-        on_line: &mut LineSink<'_>,
-    ) {
+    pub fn feed(&mut self, mut data: &[u8], max_line: usize, on_line: &mut LineSink<'_>) {
         // Finish the line carried over from an earlier read first.
         if self.discarding || !self.partial.is_empty() {
             match memchr::memchr(b'\n', data) {

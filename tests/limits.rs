@@ -221,12 +221,17 @@ fn running_out_of_descriptors_refuses_cleanly_and_recovers() {
         clients.len()
     );
     // One log line per refused client: the accept loop does not spin.
-    let warnings = s
-        .log_lines()
-        .iter()
-        .filter(|l| l.contains("out of file descriptors"))
-        .count();
-    assert_eq!(warnings, refused);
+    let warnings = || {
+        s.log_lines()
+            .iter()
+            .filter(|l| l.contains("out of file descriptors"))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + READ_TIMEOUT;
+    while warnings() < refused && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(warnings(), refused);
     // Connected clients are untouched.
     let last = clients.len() - 1;
     clients[0].send("still fine");
