@@ -29,24 +29,17 @@ impl Message {
     /// `line` must end in `\n`.
     pub fn from_line(line: Vec<u8>) -> Message {
         debug_assert_eq!(line.last(), Some(&b'\n'));
-        Message {
-            line: line.into(),
-            ws: std::cell::OnceCell::new(),
-        }
-    }
-
-    pub fn line(&self) -> &[u8] {
-        &self.line
+        Message { line: line.into(), ws: std::cell::OnceCell::new() }
     }
 
     /// The bytes to queue for a client on `transport`.
     #[inline]
     pub fn for_transport(&self, transport: Transport) -> &Chunk {
         match transport {
-            Transport::Tcp => &self.line,
-            Transport::WebSocket => self.ws.get_or_init(|| {
-                crate::web::ws::text_frame(&self.line[..self.line.len() - 1]).into()
-            }),
+            Transport::Tcp | Transport::Http => &self.line,
+            Transport::WebSocket => {
+                self.ws.get_or_init(|| crate::web::ws::text_frame(&self.line[..self.line.len() - 1]).into())
+            }
         }
     }
 }
@@ -242,6 +235,7 @@ impl LineSplitter {
     }
 
     /// Bytes held for an incomplete line.
+    #[cfg(test)]
     pub fn pending(&self) -> usize {
         self.partial.len()
     }
@@ -266,12 +260,18 @@ pub enum Transport {
     Tcp,
     /// The web port after a WebSocket upgrade: one line per text frame.
     WebSocket,
+    /// The web port before (or without) an upgrade: raw HTTP.
+    Http,
 }
 
 /// The input side of a connection, by phase of its transport.
 pub enum Framing {
     /// Chat port: lines.
     Lines(LineSplitter),
+    /// Web port, before the request head is complete.
+    Http(crate::web::HttpHead),
+    /// Web port after the upgrade: frames carrying lines.
+    Ws(Box<crate::web::ws::WsDecoder>),
     /// Nothing more is read into the service (closing, or an HTTP reply in flight).
     Closed,
 }
@@ -336,6 +336,8 @@ pub struct Conn {
     pub closing: Closing,
     /// Why it is closing (kept for the log and the service).
     pub close_reason: Option<CloseReason>,
+    /// A WebSocket close frame has been queued; send no other.
+    pub ws_close_sent: bool,
     /// The peer sent its FIN: nothing more will be read.
     pub peer_closed: bool,
     /// Has the service been told of this connection (web connections join it only after the upgrade)?
@@ -360,6 +362,7 @@ impl Conn {
             closing: Closing::No,
             close_reason: None,
             peer_closed: false,
+            ws_close_sent: false,
             in_service: false,
             serial,
             service_deadline: None,
@@ -402,19 +405,10 @@ mod tests {
         let whole = split_all(&[input], 64);
         assert_eq!(
             whole,
-            vec![
-                Ok(b"alice".to_vec()),
-                Ok(b"hello world".to_vec()),
-                Ok(b"".to_vec()),
-                Ok(b"/who".to_vec())
-            ]
+            vec![Ok(b"alice".to_vec()), Ok(b"hello world".to_vec()), Ok(b"".to_vec()), Ok(b"/who".to_vec())]
         );
         for cut in 0..=input.len() {
-            assert_eq!(
-                split_all(&[&input[..cut], &input[cut..]], 64),
-                whole,
-                "cut {cut}"
-            );
+            assert_eq!(split_all(&[&input[..cut], &input[cut..]], 64), whole, "cut {cut}");
         }
     }
 
@@ -425,11 +419,7 @@ mod tests {
             let got = split_all(&[&input[..cut], &input[cut..]], 8);
             assert_eq!(
                 got,
-                vec![
-                    Ok(b"ok".to_vec()),
-                    Err(LineFault::TooLong),
-                    Ok(b"next".to_vec())
-                ],
+                vec![Ok(b"ok".to_vec()), Err(LineFault::TooLong), Ok(b"next".to_vec())],
                 "cut {cut}"
             );
         }
@@ -437,14 +427,8 @@ mod tests {
 
     #[test]
     fn line_of_exactly_max_is_accepted() {
-        assert_eq!(
-            split_all(&[b"12345678\n"], 8),
-            vec![Ok(b"12345678".to_vec())]
-        );
-        assert_eq!(
-            split_all(&[b"1234", b"5678\r\n"], 8),
-            vec![Ok(b"12345678".to_vec())]
-        );
+        assert_eq!(split_all(&[b"12345678\n"], 8), vec![Ok(b"12345678".to_vec())]);
+        assert_eq!(split_all(&[b"1234", b"5678\r\n"], 8), vec![Ok(b"12345678".to_vec())]);
     }
 
     #[test]
@@ -486,11 +470,7 @@ mod tests {
         q.push(a.clone());
         q.push(b);
         q.push(a);
-        let mut w = Trickle {
-            got: Vec::new(),
-            budget: 7,
-            room: 4,
-        };
+        let mut w = Trickle { got: Vec::new(), budget: 7, room: 4 };
         assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Blocked, 7));
         assert_eq!(q.queued(), 11);
         w.budget = 100;

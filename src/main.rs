@@ -31,6 +31,10 @@ usage: linechat [OPTIONS]
 options:
   --listen ADDR          chat port (text and JSON lines) [default: 127.0.0.1:7000]
                          port 0 picks a free port; the log line 'listening on ADDR' names it
+  --http-listen ADDR     web port: chat page at /, /metrics, /healthz, WebSocket at /ws;
+                         'off' disables it [default: 127.0.0.1:7080]
+  --ws-origin ORIGIN     accept WebSocket upgrades only from this Origin
+                         (e.g. https://chat.example.org) [default: any]
   --max-clients N        connections at once; the next one gets '! server-full' [default: 10000]
   --max-line BYTES       longest input line; longer gets '! line-too-long' [default: 4096]
   --max-outbuf BYTES     unsent output a client may hold before it is dropped as a
@@ -51,6 +55,8 @@ clients get '* server shutting down' and up to 2 s to receive their last lines.
 #[derive(Debug, Clone, PartialEq)]
 struct Options {
     listen: SocketAddr,
+    http_listen: Option<SocketAddr>,
+    ws_origin: Option<String>,
     max_clients: usize,
     max_line: usize,
     max_outbuf: usize,
@@ -63,6 +69,8 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 7000)),
+            http_listen: Some(SocketAddr::from(([127, 0, 0, 1], 7080))),
+            ws_origin: None,
             max_clients: 10_000,
             max_line: 4096,
             max_outbuf: 1024 * 1024,
@@ -94,24 +102,31 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             Long("listen") => {
-                opts.listen = parse_addr(&next_value(&mut parser, &name)?)
-                    .map_err(|e| format!("{name}: {e}"))?
+                opts.listen =
+                    parse_addr(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
             }
+            Long("http-listen") => {
+                opts.http_listen = match next_value(&mut parser, &name)?.as_str() {
+                    "off" => None,
+                    v => Some(parse_addr(v).map_err(|e| format!("{name}: {e}"))?),
+                }
+            }
+            Long("ws-origin") => opts.ws_origin = Some(next_value(&mut parser, &name)?),
             Long("max-clients") => {
-                opts.max_clients = parse_count(&next_value(&mut parser, &name)?)
-                    .map_err(|e| format!("{name}: {e}"))?
+                opts.max_clients =
+                    parse_count(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
             }
             Long("max-line") => {
-                opts.max_line = parse_bytes(&next_value(&mut parser, &name)?)
-                    .map_err(|e| format!("{name}: {e}"))?
+                opts.max_line =
+                    parse_bytes(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
             }
             Long("max-outbuf") => {
-                opts.max_outbuf = parse_bytes(&next_value(&mut parser, &name)?)
-                    .map_err(|e| format!("{name}: {e}"))?
+                opts.max_outbuf =
+                    parse_bytes(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
             }
             Long("nick-timeout") => {
-                opts.nick_timeout = parse_duration(&next_value(&mut parser, &name)?)
-                    .map_err(|e| format!("{name}: {e}"))?
+                opts.nick_timeout =
+                    parse_duration(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
             }
             Long("idle-timeout") => {
                 let v = next_value(&mut parser, &name)?;
@@ -133,13 +148,11 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
 
 fn next_value(parser: &mut lexopt::Parser, name: &str) -> Result<String, String> {
     let v = parser.value().map_err(|e| e.to_string())?;
-    v.into_string()
-        .map_err(|v| format!("{name}: {v:?} is not valid UTF-8"))
+    v.into_string().map_err(|v| format!("{name}: {v:?} is not valid UTF-8"))
 }
 
 fn parse_addr(v: &str) -> Result<SocketAddr, String> {
-    v.parse()
-        .map_err(|_| format!("'{v}' is not an address like 127.0.0.1:7000 or [::1]:7000"))
+    v.parse().map_err(|_| format!("'{v}' is not an address like 127.0.0.1:7000 or [::1]:7000"))
 }
 
 fn parse_count(v: &str) -> Result<usize, String> {
@@ -157,11 +170,7 @@ fn parse_bytes(v: &str) -> Result<usize, String> {
         "" | "b" => 1,
         "k" | "kib" | "kb" => 1024,
         "m" | "mib" | "mb" => 1024 * 1024,
-        _ => {
-            return Err(format!(
-                "'{v}': unknown unit '{unit}' (use K, KiB, M or MiB)"
-            ))
-        }
+        _ => return Err(format!("'{v}': unknown unit '{unit}' (use K, KiB, M or MiB)")),
     };
     match num.parse::<usize>().ok().and_then(|n| n.checked_mul(scale)) {
         Some(n) if n > 0 => Ok(n),
@@ -173,9 +182,7 @@ fn parse_bytes(v: &str) -> Result<usize, String> {
 fn parse_duration(v: &str) -> Result<Duration, String> {
     let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
     let (num, unit) = v.split_at(digits);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("'{v}' is not a duration like 60s or 500ms"))?;
+    let n: u64 = num.parse().map_err(|_| format!("'{v}' is not a duration like 60s or 500ms"))?;
     let d = match unit {
         "ms" => Duration::from_millis(n),
         "" | "s" => Duration::from_secs(n),
@@ -200,10 +207,7 @@ fn raise_fd_limit() -> Option<u64> {
             return None;
         }
         if lim.rlim_cur < lim.rlim_max {
-            let wanted = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
-            };
+            let wanted = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) == 0 {
                 lim.rlim_cur = lim.rlim_max;
             }
@@ -228,9 +232,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let log_config = simplelog::ConfigBuilder::new()
-        .set_time_format_rfc3339()
-        .build();
+    let log_config = simplelog::ConfigBuilder::new().set_time_format_rfc3339().build();
     let _ = simplelog::WriteLogger::init(opts.log_level, log_config, std::io::stderr());
 
     if let Some(limit) = raise_fd_limit() {
@@ -251,6 +253,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let web_listener = match opts.http_listen.map(TcpListener::bind) {
+        None => None,
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => {
+            error!("cannot listen on {} (web): {e}", opts.http_listen.unwrap());
+            return ExitCode::from(1);
+        }
+    };
     let hub = Hub::new(HubConfig {
         max_line: opts.max_line,
         nick_timeout: opts.nick_timeout,
@@ -261,8 +271,9 @@ fn main() -> ExitCode {
         max_line: opts.max_line,
         max_outbuf: opts.max_outbuf,
         close_grace: Duration::from_secs(2),
+        ws_origin: opts.ws_origin.clone(),
     };
-    let mut reactor = match Reactor::new(listener, hub, limits) {
+    let mut reactor = match Reactor::new(listener, web_listener, hub, limits) {
         Ok(r) => r,
         Err(e) => {
             error!("cannot start: {e}");
@@ -272,6 +283,11 @@ fn main() -> ExitCode {
     match reactor.chat_addr() {
         Ok(addr) => info!("listening on {addr}"),
         Err(e) => warn!("listening (address unknown: {e})"),
+    }
+    match reactor.web_addr() {
+        Some(Ok(addr)) => info!("web page at http://{addr}/"),
+        Some(Err(e)) => warn!("web page listening (address unknown: {e})"),
+        None => info!("web port off"),
     }
     match reactor.run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -297,9 +313,7 @@ mod tests {
     fn defaults_match_the_help_text() {
         let o = run(&[]).unwrap();
         assert_eq!(o, Options::default());
-        assert!(
-            USAGE.contains("[default: 127.0.0.1:7000]") && o.listen.to_string() == "127.0.0.1:7000"
-        );
+        assert!(USAGE.contains("[default: 127.0.0.1:7000]") && o.listen.to_string() == "127.0.0.1:7000");
         assert!(USAGE.contains("[default: 10000]") && o.max_clients == 10_000);
         assert!(USAGE.contains("[default: 4096]") && o.max_line == 4096);
         assert!(USAGE.contains("[default: 1MiB]") && o.max_outbuf == 1 << 20);
@@ -322,23 +336,14 @@ mod tests {
         assert_eq!(o.max_line, 64);
         assert_eq!(o.max_outbuf, 65536);
         assert_eq!(o.idle_timeout, Some(Duration::from_millis(1500)));
-        assert_eq!(
-            run(&["--nick-timeout", "2m"]).unwrap().nick_timeout,
-            Duration::from_secs(120)
-        );
+        assert_eq!(run(&["--nick-timeout", "2m"]).unwrap().nick_timeout, Duration::from_secs(120));
     }
 
     #[test]
     fn bad_values_are_explained() {
-        assert!(run(&["--max-line", "0"])
-            .unwrap_err()
-            .contains("--max-line"));
-        assert!(run(&["--max-outbuf", "3GB"])
-            .unwrap_err()
-            .contains("unknown unit"));
-        assert!(run(&["--listen", "nowhere"])
-            .unwrap_err()
-            .contains("not an address"));
+        assert!(run(&["--max-line", "0"]).unwrap_err().contains("--max-line"));
+        assert!(run(&["--max-outbuf", "3GB"]).unwrap_err().contains("unknown unit"));
+        assert!(run(&["--listen", "nowhere"]).unwrap_err().contains("not an address"));
         assert!(run(&["--bogus"]).unwrap_err().contains("--bogus"));
         assert!(run(&["--nick-timeout", "0"]).is_err());
     }

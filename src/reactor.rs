@@ -21,8 +21,9 @@ use signal_hook_mio::v1_0::Signals;
 use slab::Slab;
 
 use crate::conn::{
-    CloseReason, Closing, Conn, Flushed, Framing, LineFault, LineSplitter, Message, Transport,
+    Chunk, CloseReason, Closing, Conn, Flushed, Framing, LineFault, LineSplitter, Message, Transport,
 };
+use crate::web::{self, ws, HeadProgress, HttpHead, Request, Route};
 
 /// A connection's key in the table; stable for the connection's life.
 pub type ConnId = usize;
@@ -43,6 +44,8 @@ pub trait Service {
     fn on_shutdown(&mut self, out: &mut Outbox);
     /// The line sent to a client refused because the server is full.
     fn full_notice(&self) -> &[u8];
+    /// The Prometheus text for `/metrics`, given the reactor's counters.
+    fn metrics(&self, io: &IoStats) -> String;
 }
 
 /// Limits the reactor enforces itself.
@@ -57,6 +60,8 @@ pub struct ReactorLimits {
     /// How long a closing connection may take to flush and hang up, and how
     /// long shutdown waits for everyone's last lines.
     pub close_grace: Duration,
+    /// The only Origin a WebSocket may come from, if restricted.
+    pub ws_origin: Option<String>,
 }
 
 /// Counters the reactor keeps, for logs and metrics.
@@ -70,6 +75,9 @@ pub struct IoStats {
     pub accept_fd_exhausted: u64,
     pub open_tcp: usize,
     pub open_ws: usize,
+    /// Web connections not (yet) upgraded.
+    pub open_http: usize,
+    pub http_requests: u64,
 }
 
 /// The connection table as the service sees it: it can queue output, close,
@@ -133,11 +141,7 @@ impl Outbox {
         }
         let conn = &mut self.conns[id];
         if conn.out.queued() > self.max_outbuf {
-            let peer = conn
-                .sock
-                .peer_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default();
+            let peer = conn.sock.peer_addr().map(|a| a.to_string()).unwrap_or_default();
             warn!(
                 "conn={id} peer={peer} dropped: slow consumer, {} bytes unsent (limit {})",
                 conn.out.queued(),
@@ -146,6 +150,31 @@ impl Outbox {
             self.stats.slow_consumers += 1;
             self.close(id, CloseReason::OutputLimit);
         }
+    }
+
+    /// Queues bytes that belong to the transport itself (HTTP responses,
+    /// WebSocket control frames) for `id`, closing or not.
+    fn push_raw(&mut self, id: ConnId, bytes: Chunk) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        if conn.closing == Closing::Now {
+            return;
+        }
+        conn.out.push(bytes);
+        if !conn.dirty {
+            conn.dirty = true;
+            self.dirty.push(id);
+        }
+    }
+
+    /// Sends a WebSocket close frame and closes once it is out.
+    fn close_ws(&mut self, id: ConnId, code: u16, why: &str, reason: CloseReason) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        if conn.ws_close_sent || conn.closing != Closing::No {
+            return;
+        }
+        conn.ws_close_sent = true;
+        self.push_raw(id, ws::close_frame(code, why).into());
+        self.close_after_flush(id, reason);
     }
 
     /// Closes `id` now, dropping unsent output.
@@ -176,6 +205,12 @@ impl Outbox {
         if conn.closing != Closing::No {
             return;
         }
+        if conn.transport == Transport::WebSocket && !conn.ws_close_sent {
+            // End the WebSocket properly: a close frame after the last message.
+            conn.ws_close_sent = true;
+            let code = if reason == CloseReason::Shutdown { ws::CLOSE_GOING_AWAY } else { ws::CLOSE_NORMAL };
+            conn.out.push(ws::close_frame(code, "").into());
+        }
         conn.closing = Closing::AfterFlush;
         conn.framing = Framing::Closed;
         conn.close_reason = Some(reason);
@@ -203,10 +238,6 @@ impl Outbox {
         self.now
     }
 
-    pub fn stats(&self) -> &IoStats {
-        &self.stats
-    }
-
     /// Is `id` open and not closing?
     pub fn is_open(&self, id: ConnId) -> bool {
         self.conns.get(id).is_some_and(|c| c.closing == Closing::No)
@@ -215,6 +246,7 @@ impl Outbox {
 
 const LISTEN_CHAT: Token = Token(usize::MAX);
 const SIGNALS: Token = Token(usize::MAX - 1);
+const LISTEN_WEB: Token = Token(usize::MAX - 2);
 
 /// Reads per readable event before other connections get a turn.
 const READS_PER_TURN: usize = 4;
@@ -226,6 +258,8 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 pub struct Reactor<S: Service> {
     poll: Poll,
     chat_listener: TcpListener,
+    /// The web port (chat page, metrics, WebSocket), unless disabled.
+    web_listener: Option<TcpListener>,
     signals: Signals,
     out: Outbox,
     service: S,
@@ -247,20 +281,29 @@ pub struct Reactor<S: Service> {
 impl<S: Service> Reactor<S> {
     pub fn new(
         chat_listener: std::net::TcpListener,
+        web_listener: Option<std::net::TcpListener>,
         service: S,
         limits: ReactorLimits,
     ) -> io::Result<Self> {
         chat_listener.set_nonblocking(true)?;
         let mut chat_listener = TcpListener::from_std(chat_listener);
         let poll = Poll::new()?;
-        poll.registry()
-            .register(&mut chat_listener, LISTEN_CHAT, Interest::READABLE)?;
+        poll.registry().register(&mut chat_listener, LISTEN_CHAT, Interest::READABLE)?;
+        let web_listener = match web_listener {
+            Some(l) => {
+                l.set_nonblocking(true)?;
+                let mut l = TcpListener::from_std(l);
+                poll.registry().register(&mut l, LISTEN_WEB, Interest::READABLE)?;
+                Some(l)
+            }
+            None => None,
+        };
         let mut signals = Signals::new([SIGINT, SIGTERM])?;
-        poll.registry()
-            .register(&mut signals, SIGNALS, Interest::READABLE)?;
+        poll.registry().register(&mut signals, SIGNALS, Interest::READABLE)?;
         Ok(Reactor {
             poll,
             chat_listener,
+            web_listener,
             signals,
             out: Outbox {
                 conns: Slab::new(),
@@ -288,6 +331,10 @@ impl<S: Service> Reactor<S> {
         self.chat_listener.local_addr()
     }
 
+    pub fn web_addr(&self) -> Option<io::Result<SocketAddr>> {
+        self.web_listener.as_ref().map(TcpListener::local_addr)
+    }
+
     /// Runs until a stop signal has been handled. Only a failing `poll` is fatal.
     pub fn run(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
@@ -302,7 +349,8 @@ impl<S: Service> Reactor<S> {
             self.out.now = Instant::now();
             for event in events.iter() {
                 match event.token() {
-                    LISTEN_CHAT => self.accept_ready(),
+                    LISTEN_CHAT => self.accept_ready(LISTEN_CHAT),
+                    LISTEN_WEB => self.accept_ready(LISTEN_WEB),
                     SIGNALS => {
                         if self.signal_ready() {
                             return Ok(());
@@ -328,17 +376,15 @@ impl<S: Service> Reactor<S> {
             }
             if self.accept_paused_until.is_some_and(|t| t <= self.out.now) {
                 self.accept_paused_until = None;
-                self.accept_ready();
+                self.accept_ready(LISTEN_CHAT);
+                self.accept_ready(LISTEN_WEB);
             }
             self.expire_timers();
             self.flush_pending();
             self.remove_doomed();
             if let Some(until) = self.stopping_until {
                 if self.out.conns.is_empty() || Instant::now() >= until {
-                    info!(
-                        "stopped ({} connections cut at the deadline)",
-                        self.out.conns.len()
-                    );
+                    info!("stopped ({} connections cut at the deadline)", self.out.conns.len());
                     return Ok(());
                 }
             }
@@ -361,24 +407,30 @@ impl<S: Service> Reactor<S> {
         next.map(|at| at.saturating_duration_since(now) + Duration::from_micros(999))
     }
 
-    /// Called when the chat listener is readable: accept until the backlog is empty.
-    fn accept_ready(&mut self) {
+    fn listener(&self, which: Token) -> Option<&TcpListener> {
+        if which == LISTEN_WEB {
+            self.web_listener.as_ref()
+        } else {
+            Some(&self.chat_listener)
+        }
+    }
+
+    /// Called when a listener is readable: accept until its backlog is empty.
+    fn accept_ready(&mut self, which: Token) {
         if self.stopping_until.is_some() || self.accept_paused_until.is_some() {
             return;
         }
         loop {
-            match self.chat_listener.accept() {
-                Ok((sock, peer)) => self.admit(sock, peer),
+            let Some(listener) = self.listener(which) else { return };
+            match listener.accept() {
+                Ok((sock, peer)) => self.admit(sock, peer, which == LISTEN_WEB),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
-                    ) => {}
+                    if matches!(e.kind(), io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted) => {}
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE)) => {
                     // Linux reports EMFILE before it looks at the backlog, so
                     // this does not even mean anyone is waiting.
-                    match self.refuse_with_reserve() {
+                    match self.refuse_with_reserve(which) {
                         Some(true) => {}
                         Some(false) => return,
                         None => {
@@ -401,53 +453,64 @@ impl<S: Service> Reactor<S> {
     /// to tell it the server is full, and take the spare back.
     /// Returns whether one was refused (`Some(false)`: nobody was waiting),
     /// or `None` when there is no spare to use.
-    fn refuse_with_reserve(&mut self) -> Option<bool> {
+    fn refuse_with_reserve(&mut self, which: Token) -> Option<bool> {
         self.reserve_fd.take()?;
-        let refused = match self.chat_listener.accept() {
-            Ok((sock, peer)) => {
+        let refused = match self.listener(which).map(TcpListener::accept) {
+            Some(Ok((sock, peer))) => {
                 self.out.stats.accept_fd_exhausted += 1;
                 warn!("out of file descriptors: refusing {peer}");
-                self.refuse(sock);
+                self.refuse(sock, which == LISTEN_WEB);
                 true
             }
-            Err(_) => false,
+            _ => false,
         };
         self.reserve_fd = std::fs::File::open("/dev/null").ok();
         self.reserve_fd.as_ref()?;
         Some(refused)
     }
 
-    fn refuse(&mut self, mut sock: TcpStream) {
+    fn refuse(&mut self, mut sock: TcpStream, web: bool) {
         self.out.stats.rejected_full += 1;
-        // Best effort: a fresh socket's buffer takes one short line.
-        let _ = sock.write(self.service.full_notice());
+        // Best effort: a fresh socket's buffer takes one short reply.
+        let reply = if web {
+            web::response("503 Service Unavailable", "text/plain", self.service.full_notice())
+        } else {
+            self.service.full_notice().to_vec()
+        };
+        let _ = sock.write(&reply);
         let _ = sock.shutdown(Shutdown::Write);
     }
 
-    fn admit(&mut self, mut sock: TcpStream, peer: SocketAddr) {
+    fn admit(&mut self, mut sock: TcpStream, peer: SocketAddr, web: bool) {
         if self.out.conns.len() >= self.limits.max_clients {
-            warn!(
-                "server full ({} connections): refusing {peer}",
-                self.out.conns.len()
-            );
-            self.refuse(sock);
+            warn!("server full ({} connections): refusing {peer}", self.out.conns.len());
+            self.refuse(sock, web);
             return;
         }
         let _ = sock.set_nodelay(true);
         let entry = self.out.conns.vacant_entry();
         let id = entry.key();
-        if let Err(e) = self.poll.registry().register(
-            &mut sock,
-            Token(id),
-            Interest::READABLE | Interest::WRITABLE,
-        ) {
+        if let Err(e) =
+            self.poll.registry().register(&mut sock, Token(id), Interest::READABLE | Interest::WRITABLE)
+        {
             error!("register {peer}: {e}");
             return;
         }
         self.next_serial += 1;
+        self.out.stats.accepted += 1;
+        if web {
+            let framing = Framing::Http(HttpHead::default());
+            entry.insert(Conn::new(sock, Transport::Http, framing, self.next_serial));
+            self.out.stats.open_http += 1;
+            // A request head must arrive within the grace period.
+            let deadline = self.out.now + self.limits.close_grace.max(Duration::from_secs(10));
+            self.out.conns[id].close_deadline = Some(deadline);
+            self.out.timers.push(Reverse((deadline, id, self.next_serial)));
+            debug!("conn={id} peer={peer} open (web)");
+            return;
+        }
         let framing = Framing::Lines(LineSplitter::default());
         entry.insert(Conn::new(sock, Transport::Tcp, framing, self.next_serial));
-        self.out.stats.accepted += 1;
         self.out.stats.open_tcp += 1;
         debug!("conn={id} peer={peer} open");
         self.out.conns[id].in_service = true;
@@ -498,14 +561,62 @@ impl<S: Service> Reactor<S> {
 
     fn feed(&mut self, id: ConnId, framing: &mut Framing, n: usize) {
         let data = &self.read_buf[..n];
+        let max_line = self.limits.max_line;
         let service = &mut self.service;
         let out = &mut self.out;
         match framing {
-            Framing::Lines(splitter) => splitter.feed(data, self.limits.max_line, &mut |line| {
+            Framing::Lines(splitter) => splitter.feed(data, max_line, &mut |line| {
                 service.on_line(id, line, out);
                 out.is_open(id)
             }),
+            Framing::Ws(decoder) => feed_ws(decoder, data, id, max_line, service, out),
+            Framing::Http(head) => match head.feed(data) {
+                HeadProgress::Incomplete => {}
+                HeadProgress::TooLarge => {
+                    out.push_raw(id, web::head_too_large().into());
+                    out.close_after_flush(id, CloseReason::Requested);
+                }
+                HeadProgress::Done { head, rest } => {
+                    *framing = Framing::Closed;
+                    self.request_ready(id, framing, &head, &rest);
+                }
+            },
             Framing::Closed => {}
+        }
+    }
+
+    /// A web connection's request head is complete: answer it, or upgrade
+    /// to WebSocket and join the service (`rest` is what followed the head).
+    fn request_ready(&mut self, id: ConnId, framing: &mut Framing, head: &[u8], rest: &[u8]) {
+        self.out.stats.http_requests += 1;
+        let Some(req) = Request::parse(head) else {
+            self.out.push_raw(id, web::bad_request().into());
+            self.out.close_after_flush(id, CloseReason::Requested);
+            return;
+        };
+        debug!("conn={id} {} {}", req.method, req.path);
+        let (service, stats) = (&self.service, &self.out.stats);
+        let route = web::route(&req, self.limits.ws_origin.as_deref(), &mut || service.metrics(stats));
+        match route {
+            Route::Respond(bytes) => {
+                self.out.push_raw(id, bytes.into());
+                self.out.close_after_flush(id, CloseReason::Requested);
+            }
+            Route::Upgrade(bytes) => {
+                self.out.push_raw(id, bytes.into());
+                let conn = &mut self.out.conns[id];
+                conn.transport = Transport::WebSocket;
+                conn.close_deadline = None;
+                conn.in_service = true;
+                self.out.stats.open_http -= 1;
+                self.out.stats.open_ws += 1;
+                *framing = Framing::Ws(Box::default());
+                self.service.on_open(id, Transport::WebSocket, &mut self.out);
+                if let Framing::Ws(decoder) = framing {
+                    let max_line = self.limits.max_line;
+                    feed_ws(decoder, rest, id, max_line, &mut self.service, &mut self.out);
+                }
+            }
         }
     }
 
@@ -515,9 +626,7 @@ impl<S: Service> Reactor<S> {
         let conn = &mut self.out.conns[id];
         conn.peer_closed = true;
         match conn.closing {
-            Closing::No if !conn.out.is_empty() => {
-                self.out.close_after_flush(id, CloseReason::PeerClosed)
-            }
+            Closing::No if !conn.out.is_empty() => self.out.close_after_flush(id, CloseReason::PeerClosed),
             Closing::AfterFlush => {}
             _ => self.out.close(id, CloseReason::PeerClosed),
         }
@@ -624,17 +733,13 @@ impl<S: Service> Reactor<S> {
     fn remove_doomed(&mut self) {
         self.settle_closes();
         for id in std::mem::take(&mut self.out.doomed) {
-            if self
-                .out
-                .conns
-                .get(id)
-                .is_some_and(|c| c.closing == Closing::Now)
-            {
+            if self.out.conns.get(id).is_some_and(|c| c.closing == Closing::Now) {
                 let mut conn = self.out.conns.remove(id);
                 let _ = self.poll.registry().deregister(&mut conn.sock);
                 match conn.transport {
                     Transport::Tcp => self.out.stats.open_tcp -= 1,
                     Transport::WebSocket => self.out.stats.open_ws -= 1,
+                    Transport::Http => self.out.stats.open_http -= 1,
                 }
                 debug!("conn={id} closed");
             }
@@ -658,12 +763,53 @@ impl<S: Service> Reactor<S> {
         }
         info!("stop signal: closing {} connections", self.out.conns.len());
         let _ = self.poll.registry().deregister(&mut self.chat_listener);
+        if let Some(l) = self.web_listener.as_mut() {
+            let _ = self.poll.registry().deregister(l);
+        }
         self.stopping_until = Some(self.out.now + self.limits.close_grace);
         self.service.on_shutdown(&mut self.out);
         let ids: Vec<ConnId> = self.out.conns.iter().map(|(id, _)| id).collect();
         for id in ids {
+            // WebSocket clients get a 1001 "going away" close frame.
             self.out.close_after_flush(id, CloseReason::Shutdown);
         }
         false
     }
+}
+
+/// Hands the lines of a client's WebSocket messages to the service: each
+/// text message may carry several `\n`-separated lines, and a trailing
+/// newline is ignored (line tools such as websocat send one).
+fn feed_ws<S: Service>(
+    decoder: &mut ws::WsDecoder,
+    data: &[u8],
+    id: ConnId,
+    max_line: usize,
+    service: &mut S,
+    out: &mut Outbox,
+) {
+    // Room for a trailing "\r\n" beyond the longest line.
+    let max_message = max_line + 2;
+    decoder.feed(data, max_message, &mut |event| {
+        match event {
+            ws::WsEvent::Text(text) => {
+                let text = text.strip_suffix(b"\n").unwrap_or(text);
+                for line in text.split(|&b| b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    let line = if line.len() > max_line { Err(LineFault::TooLong) } else { Ok(line) };
+                    service.on_line(id, line, out);
+                    if !out.is_open(id) {
+                        break;
+                    }
+                }
+            }
+            ws::WsEvent::Ping(payload) => out.push_raw(id, ws::frame(ws::OP_PONG, payload).into()),
+            ws::WsEvent::Close(code) => out.close_ws(id, code, "", CloseReason::PeerClosed),
+            ws::WsEvent::Fail(code, why) => {
+                debug!("conn={id} websocket protocol error {code}: {why}");
+                out.close_ws(id, code, why, CloseReason::Requested);
+            }
+        }
+        out.is_open(id)
+    });
 }

@@ -39,11 +39,7 @@ fn private_message_reaches_only_target_and_sender() {
     alice.send("/msg BOB hi there");
     alice.expect("[alice -> bob] hi there");
     bob.expect("[alice -> bob] hi there");
-    assert_eq!(
-        carol.sync(),
-        Vec::<String>::new(),
-        "carol must not see the private message"
-    );
+    assert_eq!(carol.sync(), Vec::<String>::new(), "carol must not see the private message");
     alice.send("/msg alice note to self");
     alice.expect("[alice -> alice] note to self");
     assert!(alice.sync().is_empty(), "a message to oneself arrives once");
@@ -70,10 +66,7 @@ fn nick_change_is_announced_and_frees_the_old_name() {
     alice.send("/nick Ally");
     alice.expect("* ally is now known as Ally");
     alice.send("/nick Ally");
-    assert!(
-        alice.sync().is_empty(),
-        "keeping one's own nickname changes nothing"
-    );
+    assert!(alice.sync().is_empty(), "keeping one's own nickname changes nothing");
 }
 
 #[test]
@@ -84,19 +77,8 @@ fn help_lists_the_commands() {
     let lines = a.sync();
     assert!(lines.len() >= 6, "{lines:?}");
     assert!(lines.iter().all(|l| l.starts_with("* ")), "{lines:?}");
-    for cmd in [
-        "/who",
-        "/msg NICK TEXT",
-        "/nick NAME",
-        "/help",
-        "/bye",
-        "/ping",
-        "//TEXT",
-    ] {
-        assert!(
-            lines.iter().any(|l| l.contains(cmd)),
-            "{cmd} missing from {lines:?}"
-        );
+    for cmd in ["/who", "/msg NICK TEXT", "/nick NAME", "/help", "/bye", "/ping", "//TEXT"] {
+        assert!(lines.iter().any(|l| l.contains(cmd)), "{cmd} missing from {lines:?}");
     }
 }
 
@@ -142,9 +124,7 @@ fn nickname_errors_keep_waiting_for_a_nickname() {
     c.send("aLiCe");
     c.expect("! nick-taken: 'aLiCe' is already in use; choose another");
     c.send("al ice");
-    c.expect(
-        "! nick-invalid: ' ' is not allowed in a nickname; use letters, digits, '_', '-' and '.'",
-    );
+    c.expect("! nick-invalid: ' ' is not allowed in a nickname; use letters, digits, '_', '-' and '.'");
     c.send(&"x".repeat(25));
     c.expect("! nick-invalid: a nickname has at most 24 characters");
     c.send("/nick");
@@ -189,10 +169,7 @@ fn control_characters_are_stripped_from_relayed_text() {
     a.send_raw(b"\x1b[31mred\x07\tand\x7f tab\r\n");
     a.expect("[alice] [31mred\tand tab");
     a.send_raw(b"\x1b\x07\n");
-    assert!(
-        a.sync().is_empty(),
-        "a line of only control characters relays nothing"
-    );
+    assert!(a.sync().is_empty(), "a line of only control characters relays nothing");
 }
 
 #[test]
@@ -296,10 +273,7 @@ fn many_senders_lose_nothing_and_keep_order() {
         let mut next = [0usize; CLIENTS];
         for _ in 0..CLIENTS * EACH {
             let l = c.line();
-            let (who, k) = l
-                .strip_prefix("[c")
-                .and_then(|r| r.split_once("] m "))
-                .expect("chat line");
+            let (who, k) = l.strip_prefix("[c").and_then(|r| r.split_once("] m ")).expect("chat line");
             let (who, k): (usize, usize) = (who.parse().unwrap(), k.parse().unwrap());
             assert_eq!(k, next[who], "order from c{who}");
             next[who] += 1;

@@ -9,25 +9,13 @@ fn json_join_chat_who_and_bye() {
     let s = Server::start(&[]);
     let mut a = s.connect();
     a.send_json(&json!({"type": "nick", "payload": "alice"}));
-    assert_eq!(
-        a.json(),
-        json!({"type":"join","payload":{"nick":"alice","online":1}})
-    );
+    assert_eq!(a.json(), json!({"type":"join","payload":{"nick":"alice","online":1}}));
     a.send_json(&json!({"type": "chat", "payload": "hello"}));
-    assert_eq!(
-        a.json(),
-        json!({"type":"chat","payload":{"from":"alice","text":"hello"}})
-    );
+    assert_eq!(a.json(), json!({"type":"chat","payload":{"from":"alice","text":"hello"}}));
     a.send_json(&json!({"type": "who"}));
-    assert_eq!(
-        a.json(),
-        json!({"type":"who","payload":{"nicks":["alice"]}})
-    );
+    assert_eq!(a.json(), json!({"type":"who","payload":{"nicks":["alice"]}}));
     a.send_json(&json!({"type": "nick", "payload": "ally"}));
-    assert_eq!(
-        a.json(),
-        json!({"type":"nick","payload":{"old":"alice","new":"ally"}})
-    );
+    assert_eq!(a.json(), json!({"type":"nick","payload":{"old":"alice","new":"ally"}}));
     a.send_json(&json!({"type": "bye"}));
     assert_eq!(a.json(), json!({"type":"bye"}));
     a.expect_closed();
@@ -39,10 +27,7 @@ fn every_line_sent_is_one_compact_json_object() {
     let mut a = s.connect();
     a.send(r#"  {"type": "nick", "payload": "alice"}  "#);
     let raw = a.line();
-    assert_eq!(
-        raw,
-        r#"{"type":"join","payload":{"nick":"alice","online":1}}"#
-    );
+    assert_eq!(raw, r#"{"type":"join","payload":{"nick":"alice","online":1}}"#);
     a.send_json(&json!({"type": "chat", "payload": "quote \" backslash \\ tab \t"}));
     assert_eq!(
         a.line(),
@@ -60,20 +45,10 @@ fn echo_goes_to_every_json_connection_joined_or_not_and_to_no_text_client() {
     assert_eq!(lurker.json(), json!({"type":"pong","payload":1}));
     let payload = json!({"z": [1, 2.5, "three"], "a": {"nested": null}, "m": true});
     lurker.send_json(&json!({"type": "echo", "payload": payload}));
-    let expected = format!(
-        r#"{{"type":"echo","payload":{}}}"#,
-        serde_json::to_string(&payload).unwrap()
-    );
-    assert_eq!(
-        lurker.line(),
-        expected,
-        "sender included, keys in the order sent"
-    );
+    let expected = format!(r#"{{"type":"echo","payload":{}}}"#, serde_json::to_string(&payload).unwrap());
+    assert_eq!(lurker.line(), expected, "sender included, keys in the order sent");
     assert_eq!(joined.line(), expected);
-    assert!(
-        text.sync().iter().all(|l| !l.contains("echo")),
-        "text clients get no echo"
-    );
+    assert!(text.sync().iter().all(|l| !l.contains("echo")), "text clients get no echo");
 }
 
 #[test]
@@ -132,28 +107,16 @@ fn text_and_json_clients_chat_together() {
     t.expect("* jason joined (2 online)");
     t.send("hi jason");
     j.send_json(&json!({"type": "chat", "payload": "hi texter"}));
-    assert_eq!(
-        j.json(),
-        json!({"type":"chat","payload":{"from":"texter","text":"hi jason"}})
-    );
-    assert_eq!(
-        j.json(),
-        json!({"type":"chat","payload":{"from":"jason","text":"hi texter"}})
-    );
+    assert_eq!(j.json(), json!({"type":"chat","payload":{"from":"texter","text":"hi jason"}}));
+    assert_eq!(j.json(), json!({"type":"chat","payload":{"from":"jason","text":"hi texter"}}));
     t.expect("[texter] hi jason");
     t.expect("[jason] hi texter");
     j.send_json(&json!({"type": "msg", "payload": {"to": "TEXTER", "text": "psst"}}));
-    assert_eq!(
-        j.json(),
-        json!({"type":"msg","payload":{"from":"jason","to":"texter","text":"psst"}})
-    );
+    assert_eq!(j.json(), json!({"type":"msg","payload":{"from":"jason","to":"texter","text":"psst"}}));
     t.expect("[jason -> texter] psst");
     t.send("/msg jason back");
     t.expect("[texter -> jason] back");
-    assert_eq!(
-        j.json(),
-        json!({"type":"msg","payload":{"from":"texter","to":"jason","text":"back"}})
-    );
+    assert_eq!(j.json(), json!({"type":"msg","payload":{"from":"texter","to":"jason","text":"back"}}));
     j.send_json(&json!({"type": "chat", "payload": "esc \u{1b}[2J gone\nnewline"}));
     t.expect("[jason] esc [2J gonenewline");
     assert_eq!(j.json()["payload"]["text"], "esc [2J gonenewline");
@@ -168,12 +131,8 @@ fn json_help_lists_packet_types() {
     a.send(r#"{"type":"help"}"#);
     let v = a.json();
     assert_eq!(v["type"], "help");
-    let types: Vec<&str> = v["payload"]["types"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect();
+    let types: Vec<&str> =
+        v["payload"]["types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
     for t in ["nick", "chat", "msg", "who", "ping", "echo", "help", "bye"] {
         assert!(types.contains(&t), "{t} missing: {types:?}");
     }

@@ -56,9 +56,7 @@ fn huge_nickname_is_refused_and_another_can_be_chosen() {
     let s = Server::start(&[]);
     let mut c = s.connect();
     c.send(&"n".repeat(10_000));
-    c.expect(
-        "! line-too-long: lines are limited to 4096 bytes; the rest of this line was discarded",
-    );
+    c.expect("! line-too-long: lines are limited to 4096 bytes; the rest of this line was discarded");
     c.send(&"n".repeat(3000));
     c.expect("! nick-invalid: a nickname has at most 24 characters");
     c.send("fine");
@@ -77,16 +75,11 @@ fn endless_line_without_newline_keeps_memory_bounded() {
     }
     flood.send_raw(b"\nok\n");
     flood.skip_until("* other joined");
-    flood.expect(
-        "! line-too-long: lines are limited to 4096 bytes; the rest of this line was discarded",
-    );
+    flood.expect("! line-too-long: lines are limited to 4096 bytes; the rest of this line was discarded");
     flood.expect("[flood] ok");
     other.expect("[flood] ok");
     let after = rss_kib(s.pid());
-    assert!(
-        after < before + 4096,
-        "RSS grew from {before} KiB to {after} KiB on an endless line"
-    );
+    assert!(after < before + 4096, "RSS grew from {before} KiB to {after} KiB on an endless line");
 }
 
 #[test]
@@ -215,18 +208,9 @@ fn running_out_of_descriptors_refuses_cleanly_and_recovers() {
             clients.push(c);
         }
     }
-    assert!(
-        refused > 0 && clients.len() > 20,
-        "refused {refused}, admitted {}",
-        clients.len()
-    );
+    assert!(refused > 0 && clients.len() > 20, "refused {refused}, admitted {}", clients.len());
     // One log line per refused client: the accept loop does not spin.
-    let warnings = || {
-        s.log_lines()
-            .iter()
-            .filter(|l| l.contains("out of file descriptors"))
-            .count()
-    };
+    let warnings = || s.log_lines().iter().filter(|l| l.contains("out of file descriptors")).count();
     let deadline = std::time::Instant::now() + READ_TIMEOUT;
     while warnings() < refused && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(10));

@@ -7,14 +7,8 @@ use common::*;
 use std::process::Command;
 
 fn run_script(name: &str) {
-    let has_nc = Command::new("sh")
-        .args(["-c", "command -v nc"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        has_nc,
-        "nc is not installed: apt-get install -y netcat-openbsd (or run .ci/run)"
-    );
+    let has_nc = Command::new("sh").args(["-c", "command -v nc"]).output().is_ok_and(|o| o.status.success());
+    assert!(has_nc, "nc is not installed: apt-get install -y netcat-openbsd (or run .ci/run)");
     let s = Server::start(&[]);
     let script = format!("{}/tests/nc/{name}.sh", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new("bash")

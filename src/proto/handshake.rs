@@ -30,10 +30,9 @@ impl std::fmt::Display for NickError {
         match self {
             NickError::Empty => f.write_str("a nickname needs at least one character"),
             NickError::TooLong => write!(f, "a nickname has at most {MAX_NICK_CHARS} characters"),
-            NickError::BadChar(c) => write!(
-                f,
-                "{c:?} is not allowed in a nickname; use letters, digits, '_', '-' and '.'"
-            ),
+            NickError::BadChar(c) => {
+                write!(f, "{c:?} is not allowed in a nickname; use letters, digits, '_', '-' and '.'")
+            }
         }
     }
 }
@@ -45,10 +44,7 @@ pub fn parse_nick(raw: &str) -> Result<&str, NickError> {
     if nick.is_empty() {
         return Err(NickError::Empty);
     }
-    if let Some(bad) = nick
-        .chars()
-        .find(|&c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
+    if let Some(bad) = nick.chars().find(|&c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
         return Err(NickError::BadChar(bad));
     }
     if nick.chars().count() > MAX_NICK_CHARS {

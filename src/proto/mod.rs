@@ -18,7 +18,7 @@ use log::info;
 use serde_json::Value;
 
 use crate::conn::{CloseReason, LineFault, Message, Transport};
-use crate::reactor::{ConnId, Outbox, Service};
+use crate::reactor::{ConnId, IoStats, Outbox, Service};
 use handshake::{fold_nick, Phase};
 use render::{Event, Mode, Rendered, WELCOME};
 
@@ -78,7 +78,6 @@ pub struct HubStats {
 pub struct Session {
     pub mode: Mode,
     pub phase: Phase,
-    pub transport: Transport,
     /// Last line received; drives the idle timeout.
     pub last_active: Instant,
     /// Position in [`Hub::members`] while joined.
@@ -119,9 +118,7 @@ impl Hub {
                     .filter(|c| !c.2.is_empty())
                     .map(|(name, args, what, _)| format!("  /{name}{args} - {what}")),
             )
-            .chain(std::iter::once(
-                "  //TEXT - send TEXT starting with '/'".to_string(),
-            ))
+            .chain(std::iter::once("  //TEXT - send TEXT starting with '/'".to_string()))
             .collect();
         Hub {
             cfg,
@@ -162,11 +159,7 @@ impl Hub {
 
     /// Joined nicknames, sorted case-insensitively.
     pub fn sorted_nicks(&self) -> Vec<&str> {
-        let mut nicks: Vec<&str> = self
-            .members
-            .iter()
-            .filter_map(|m| self.nick_of(m.id))
-            .collect();
+        let mut nicks: Vec<&str> = self.members.iter().filter_map(|m| self.nick_of(m.id)).collect();
         nicks.sort_by_cached_key(|n| (fold_nick(n), n.to_string()));
         nicks
     }
@@ -204,14 +197,7 @@ impl Hub {
         if let Some(i) = ERROR_CODES.iter().position(|c| *c == fault.code) {
             self.stats.errors[i] += 1;
         }
-        self.reply(
-            id,
-            &Event::Error {
-                code: fault.code,
-                message: &fault.message,
-            },
-            out,
-        );
+        self.reply(id, &Event::Error { code: fault.code, message: &fault.message }, out);
     }
 
     /// Puts `id` in the room as `nick` (already checked and free).
@@ -220,9 +206,7 @@ impl Hub {
         let Some(session) = self.session_mut(id) else {
             return;
         };
-        session.phase = Phase::Joined {
-            nick: nick.to_string(),
-        };
+        session.phase = Phase::Joined { nick: nick.to_string() };
         session.member_idx = member_idx;
         let mode = session.mode;
         self.members.push(Member { id, mode });
@@ -243,9 +227,7 @@ impl Hub {
         self.nicks.remove(&fold_nick(&old));
         self.nicks.insert(fold_nick(new), id);
         if let Some(session) = self.session_mut(id) {
-            session.phase = Phase::Joined {
-                nick: new.to_string(),
-            };
+            session.phase = Phase::Joined { nick: new.to_string() };
         }
         info!("{old} is now known as {new}");
         self.broadcast(&Event::Nick { old: &old, new }, out);
@@ -271,13 +253,7 @@ impl Hub {
         self.nicks.remove(&fold_nick(&nick));
         let online = self.online();
         info!("{nick} left ({online} online)");
-        self.broadcast(
-            &Event::Leave {
-                nick: &nick,
-                online,
-            },
-            out,
-        );
+        self.broadcast(&Event::Leave { nick: &nick, online }, out);
     }
 
     /// Handles one decoded packet: finds its handler, checks the join gate, runs it.
@@ -298,13 +274,7 @@ impl Hub {
     fn on_json_line(&mut self, id: ConnId, line: &str, out: &mut Outbox) {
         let packet: Value = match serde_json::from_str(line) {
             Ok(v) => v,
-            Err(e) => {
-                return self.fail(
-                    id,
-                    &Fault::new("bad-json", format!("not valid JSON: {e}")),
-                    out,
-                )
-            }
+            Err(e) => return self.fail(id, &Fault::new("bad-json", format!("not valid JSON: {e}")), out),
         };
         let Value::Object(mut map) = packet else {
             let fault = Fault::new("bad-packet", "a packet is a JSON object".into());
@@ -343,17 +313,14 @@ impl Hub {
 /// can move another user's cursor or recolour their terminal.
 pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().any(|c| c.is_control() && c != '\t') {
-        text.chars()
-            .filter(|&c| !c.is_control() || c == '\t')
-            .collect::<String>()
-            .into()
+        text.chars().filter(|&c| !c.is_control() || c == '\t').collect::<String>().into()
     } else {
         text.into()
     }
 }
 
 impl Service for Hub {
-    fn on_open(&mut self, id: ConnId, transport: Transport, out: &mut Outbox) {
+    fn on_open(&mut self, id: ConnId, _transport: Transport, out: &mut Outbox) {
         if self.sessions.len() <= id {
             self.sessions.resize_with(id + 1, || None);
         }
@@ -361,7 +328,6 @@ impl Service for Hub {
         self.sessions[id] = Some(Session {
             mode: Mode::Undecided,
             phase: Phase::AwaitNick { since: now },
-            transport,
             last_active: now,
             member_idx: 0,
             json_idx: 0,
@@ -387,10 +353,7 @@ impl Service for Hub {
             }
         };
         let Ok(line) = std::str::from_utf8(line) else {
-            let fault = Fault::new(
-                "bad-utf8",
-                "the line is not valid UTF-8 and was not relayed".into(),
-            );
+            let fault = Fault::new("bad-utf8", "the line is not valid UTF-8 and was not relayed".into());
             return self.fail(id, &fault, out);
         };
         if line.trim().is_empty() {
@@ -400,11 +363,7 @@ impl Service for Hub {
         self.stats.lines_in += 1;
         let mode = match mode {
             Mode::Undecided => {
-                let mode = if line.trim_start().starts_with('{') {
-                    Mode::Json
-                } else {
-                    Mode::Text
-                };
+                let mode = if line.trim_start().starts_with('{') { Mode::Json } else { Mode::Text };
                 self.set_mode(id, mode);
                 mode
             }
@@ -427,19 +386,13 @@ impl Service for Hub {
                     return out.set_timer(id, *since + self.cfg.nick_timeout);
                 }
                 let secs = self.cfg.nick_timeout.as_secs_f64();
-                Fault::new(
-                    "nick-timeout",
-                    format!("no nickname chosen within {secs} s"),
-                )
+                Fault::new("nick-timeout", format!("no nickname chosen within {secs} s"))
             }
             (Phase::Joined { .. }, Some(idle)) => {
                 if now < session.last_active + idle {
                     return out.set_timer(id, session.last_active + idle);
                 }
-                Fault::new(
-                    "idle-timeout",
-                    format!("nothing received for {} s", idle.as_secs_f64()),
-                )
+                Fault::new("idle-timeout", format!("nothing received for {} s", idle.as_secs_f64()))
             }
             (Phase::Joined { .. }, None) => return,
         };
@@ -474,5 +427,89 @@ impl Service for Hub {
 
     fn full_notice(&self) -> &[u8] {
         b"! server-full: too many clients are connected; try again later\n"
+    }
+
+    fn metrics(&self, io: &IoStats) -> String {
+        use std::fmt::Write;
+        let mut m = String::with_capacity(2048);
+        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
+            let _ = writeln!(m, "# HELP linechat_{name} {help}\n# TYPE linechat_{name} {kind}");
+            for (labels, value) in samples {
+                let _ = writeln!(m, "linechat_{name}{labels} {value}");
+            }
+        };
+        metric(
+            "connections",
+            "gauge",
+            "Open connections by kind (http: web requests not upgraded).",
+            &[
+                ("{kind=\"tcp\"}", io.open_tcp as f64),
+                ("{kind=\"websocket\"}", io.open_ws as f64),
+                ("{kind=\"http\"}", io.open_http as f64),
+            ],
+        );
+        metric(
+            "users_joined",
+            "gauge",
+            "Clients in the room with a nickname.",
+            &[("", self.online() as f64)],
+        );
+        metric("connections_accepted_total", "counter", "Connections accepted.", &[("", io.accepted as f64)]);
+        metric(
+            "lines_received_total",
+            "counter",
+            "Non-empty lines received.",
+            &[("", self.stats.lines_in as f64)],
+        );
+        metric(
+            "messages_received_total",
+            "counter",
+            "Chat, private and echo messages accepted.",
+            &[("", self.stats.messages as f64)],
+        );
+        metric(
+            "deliveries_total",
+            "counter",
+            "Messages queued to recipients.",
+            &[("", self.stats.deliveries as f64)],
+        );
+        metric("received_bytes_total", "counter", "Bytes read from clients.", &[("", io.bytes_in as f64)]);
+        metric("sent_bytes_total", "counter", "Bytes written to clients.", &[("", io.bytes_out as f64)]);
+        metric(
+            "slow_consumers_dropped_total",
+            "counter",
+            "Clients dropped for passing --max-outbuf.",
+            &[("", io.slow_consumers as f64)],
+        );
+        metric(
+            "accept_fd_exhausted_total",
+            "counter",
+            "Clients refused because file descriptors ran out.",
+            &[("", io.accept_fd_exhausted as f64)],
+        );
+        metric(
+            "http_requests_total",
+            "counter",
+            "Requests on the web port.",
+            &[("", io.http_requests as f64)],
+        );
+        let labels: Vec<String> = ERROR_CODES.iter().map(|c| format!("{{code=\"{c}\"}}")).collect();
+        let errors: Vec<(&str, f64)> = ERROR_CODES
+            .iter()
+            .zip(&labels)
+            .enumerate()
+            .map(|(i, (code, label))| {
+                let n = if *code == "server-full" { io.rejected_full } else { self.stats.errors[i] };
+                (label.as_str(), n as f64)
+            })
+            .collect();
+        metric("protocol_errors_total", "counter", "Errors sent to clients, by code.", &errors);
+        metric(
+            "uptime_seconds",
+            "gauge",
+            "Seconds since start.",
+            &[("", (self.started.elapsed().as_millis() as f64) / 1000.0)],
+        );
+        m
     }
 }

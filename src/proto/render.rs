@@ -24,46 +24,18 @@ pub enum Mode {
 
 /// Something the server tells clients.
 pub enum Event<'a> {
-    Join {
-        nick: &'a str,
-        online: usize,
-    },
-    Leave {
-        nick: &'a str,
-        online: usize,
-    },
-    Chat {
-        from: &'a str,
-        text: &'a str,
-    },
-    Msg {
-        from: &'a str,
-        to: &'a str,
-        text: &'a str,
-    },
-    Nick {
-        old: &'a str,
-        new: &'a str,
-    },
-    Who {
-        nicks: &'a [&'a str],
-    },
-    Pong {
-        payload: Option<&'a Value>,
-    },
-    Echo {
-        payload: Option<&'a Value>,
-    },
-    Help {
-        lines: &'a [String],
-        types: &'a [&'a str],
-    },
+    Join { nick: &'a str, online: usize },
+    Leave { nick: &'a str, online: usize },
+    Chat { from: &'a str, text: &'a str },
+    Msg { from: &'a str, to: &'a str, text: &'a str },
+    Nick { old: &'a str, new: &'a str },
+    Who { nicks: &'a [&'a str] },
+    Pong { payload: Option<&'a Value> },
+    Echo { payload: Option<&'a Value> },
+    Help { lines: &'a [String], types: &'a [&'a str] },
     Bye,
     Shutdown,
-    Error {
-        code: &'a str,
-        message: &'a str,
-    },
+    Error { code: &'a str, message: &'a str },
 }
 
 /// An event with its renderings, each made on first use.
@@ -75,23 +47,17 @@ pub struct Rendered<'a> {
 
 impl<'a> Rendered<'a> {
     pub fn new(event: &'a Event<'a>) -> Self {
-        Rendered {
-            event,
-            text: OnceCell::new(),
-            json: OnceCell::new(),
-        }
+        Rendered { event, text: OnceCell::new(), json: OnceCell::new() }
     }
 
     /// The message for a client speaking `mode`.
     #[inline]
     pub fn get(&self, mode: Mode) -> &Message {
         match mode {
-            Mode::Json => self
-                .json
-                .get_or_init(|| Message::from_line(render_json(self.event))),
-            Mode::Text | Mode::Undecided => self
-                .text
-                .get_or_init(|| Message::from_line(render_text(self.event))),
+            Mode::Json => self.json.get_or_init(|| Message::from_line(render_json(self.event))),
+            Mode::Text | Mode::Undecided => {
+                self.text.get_or_init(|| Message::from_line(render_text(self.event)))
+            }
         }
     }
 }
@@ -115,9 +81,7 @@ pub fn render_text(event: &Event) -> Vec<u8> {
         Event::Who { nicks: [] } => write!(b, "* online (0):"),
         Event::Who { nicks } => write!(b, "* online ({}): {}", nicks.len(), nicks.join(", ")),
         Event::Pong { payload: None } => write!(b, "* pong"),
-        Event::Pong {
-            payload: Some(Value::String(s)),
-        } => write!(b, "* pong {s}"),
+        Event::Pong { payload: Some(Value::String(s)) } => write!(b, "* pong {s}"),
         Event::Pong { payload: Some(v) } => write!(b, "* pong {v}"),
         Event::Echo { payload } => write!(b, "* echo {}", payload.unwrap_or(&Value::Null)),
         Event::Help { lines, .. } => {
@@ -151,11 +115,7 @@ pub fn render_json(event: &Event) -> Vec<u8> {
     let mut b = Vec::with_capacity(96);
     match event {
         Event::Join { nick, online } | Event::Leave { nick, online } => {
-            let kind = if matches!(event, Event::Join { .. }) {
-                "join"
-            } else {
-                "leave"
-            };
+            let kind = if matches!(event, Event::Join { .. }) { "join" } else { "leave" };
             let _ = write!(b, r#"{{"type":"{kind}","payload":{{"nick":"#);
             json_str(&mut b, nick);
             let _ = write!(b, r#","online":{online}}}}}"#);
@@ -194,11 +154,7 @@ pub fn render_json(event: &Event) -> Vec<u8> {
             b.extend_from_slice(b"]}}");
         }
         Event::Pong { payload } | Event::Echo { payload } => {
-            let kind = if matches!(event, Event::Pong { .. }) {
-                "pong"
-            } else {
-                "echo"
-            };
+            let kind = if matches!(event, Event::Pong { .. }) { "pong" } else { "echo" };
             let _ = write!(b, r#"{{"type":"{kind}""#);
             if let Some(p) = payload {
                 b.extend_from_slice(br#","payload":"#);
@@ -245,66 +201,26 @@ mod tests {
 
     #[test]
     fn text_forms() {
-        assert_eq!(
-            text(Event::Join {
-                nick: "alice",
-                online: 1
-            }),
-            "* alice joined (1 online)\n"
-        );
-        assert_eq!(
-            text(Event::Chat {
-                from: "a",
-                text: "hi"
-            }),
-            "[a] hi\n"
-        );
-        assert_eq!(
-            text(Event::Msg {
-                from: "a",
-                to: "b",
-                text: "x"
-            }),
-            "[a -> b] x\n"
-        );
-        assert_eq!(
-            text(Event::Who { nicks: &["a", "b"] }),
-            "* online (2): a, b\n"
-        );
-        assert_eq!(
-            text(Event::Error {
-                code: "c",
-                message: "m"
-            }),
-            "! c: m\n"
-        );
+        assert_eq!(text(Event::Join { nick: "alice", online: 1 }), "* alice joined (1 online)\n");
+        assert_eq!(text(Event::Chat { from: "a", text: "hi" }), "[a] hi\n");
+        assert_eq!(text(Event::Msg { from: "a", to: "b", text: "x" }), "[a -> b] x\n");
+        assert_eq!(text(Event::Who { nicks: &["a", "b"] }), "* online (2): a, b\n");
+        assert_eq!(text(Event::Error { code: "c", message: "m" }), "! c: m\n");
     }
 
     #[test]
     fn json_forms_escape_everything() {
         assert_eq!(
-            json(Event::Chat {
-                from: "a",
-                text: "q\"\\\n</>"
-            }),
+            json(Event::Chat { from: "a", text: "q\"\\\n</>" }),
             serde_json::json!({"type":"chat","payload":{"from":"a","text":"q\"\\\n</>"}})
         );
         assert_eq!(
-            json(Event::Leave {
-                nick: "민수",
-                online: 0
-            }),
+            json(Event::Leave { nick: "민수", online: 0 }),
             serde_json::json!({"type":"leave","payload":{"nick":"민수","online":0}})
         );
-        assert_eq!(
-            json(Event::Pong { payload: None }),
-            serde_json::json!({"type":"pong"})
-        );
+        assert_eq!(json(Event::Pong { payload: None }), serde_json::json!({"type":"pong"}));
         let p = serde_json::json!({"z":1,"a":[true,null]});
         let line = render_json(&Event::Echo { payload: Some(&p) });
-        assert_eq!(
-            line,
-            b"{\"type\":\"echo\",\"payload\":{\"z\":1,\"a\":[true,null]}}\n"
-        );
+        assert_eq!(line, b"{\"type\":\"echo\",\"payload\":{\"z\":1,\"a\":[true,null]}}\n");
     }
 }

@@ -25,17 +25,9 @@ pub fn parse_line(line: &str, joined: bool) -> Result<(&'static str, Value), Fau
             return parse_command(rest);
         }
         let literal = &line[1..];
-        return Ok(if joined {
-            ("chat", json!(literal))
-        } else {
-            ("nick", json!(literal))
-        });
+        return Ok(if joined { ("chat", json!(literal)) } else { ("nick", json!(literal)) });
     }
-    Ok(if joined {
-        ("chat", json!(line))
-    } else {
-        ("nick", json!(line))
-    })
+    Ok(if joined { ("chat", json!(line)) } else { ("nick", json!(line)) })
 }
 
 fn parse_command(rest: &str) -> Result<(&'static str, Value), Fault> {
@@ -75,10 +67,7 @@ mod tests {
 
     #[test]
     fn lines_map_to_packets() {
-        assert_eq!(
-            parse_line("alice", false).unwrap(),
-            ("nick", json!("alice"))
-        );
+        assert_eq!(parse_line("alice", false).unwrap(), ("nick", json!("alice")));
         assert_eq!(parse_line("hello", true).unwrap(), ("chat", json!("hello")));
         assert_eq!(parse_line("//x", true).unwrap(), ("chat", json!("/x")));
         assert_eq!(parse_line("/WHO", true).unwrap(), ("who", Value::Null));
@@ -87,22 +76,13 @@ mod tests {
             ("msg", json!({"to":"bob","text":"hi there"}))
         );
         assert_eq!(parse_line("/quit", true).unwrap(), ("bye", Value::Null));
-        assert_eq!(
-            parse_line("/ping 42", false).unwrap(),
-            ("ping", json!("42"))
-        );
-        assert_eq!(
-            parse_line("/nick  ally ", true).unwrap(),
-            ("nick", json!("ally"))
-        );
+        assert_eq!(parse_line("/ping 42", false).unwrap(), ("ping", json!("42")));
+        assert_eq!(parse_line("/nick  ally ", true).unwrap(), ("nick", json!("ally")));
     }
 
     #[test]
     fn bad_commands_say_why() {
-        assert_eq!(
-            parse_line("/frob", true).unwrap_err().code,
-            "unknown-command"
-        );
+        assert_eq!(parse_line("/frob", true).unwrap_err().code, "unknown-command");
         assert_eq!(parse_line("/msg bob", true).unwrap_err().code, "bad-args");
         assert_eq!(parse_line("/nick", true).unwrap_err().code, "bad-args");
     }

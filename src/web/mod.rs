@@ -1,4 +1,236 @@
 //! The web port: HTTP/1.1 requests (chat page, health, metrics) and the
-//! WebSocket upgrade, framing and close handshake.
+//! WebSocket upgrade. One request per connection (`Connection: close`);
+//! after an upgrade the connection carries protocol lines in text frames.
 
 pub mod ws;
+
+/// Largest request head accepted (431 past it).
+pub const MAX_HEAD: usize = 8 * 1024;
+
+/// The chat page, served at `/`.
+const CHAT_PAGE: &str = include_str!("page.html");
+
+/// A request head being read.
+#[derive(Default)]
+pub struct HttpHead {
+    buf: Vec<u8>,
+}
+
+/// What reading the head produced.
+pub enum HeadProgress {
+    /// Needs more bytes.
+    Incomplete,
+    /// The head is complete; `rest` is what followed it.
+    Done { head: Vec<u8>, rest: Vec<u8> },
+    /// The head passed [`MAX_HEAD`] without ending.
+    TooLarge,
+}
+
+impl HttpHead {
+    pub fn feed(&mut self, data: &[u8]) -> HeadProgress {
+        let start = self.buf.len().saturating_sub(3);
+        self.buf.extend_from_slice(data);
+        let end = memchr::memmem::find(&self.buf[start..], b"\r\n\r\n").map(|i| start + i + 4);
+        match end {
+            Some(end) if end <= MAX_HEAD => {
+                let mut head = std::mem::take(&mut self.buf);
+                let rest = head.split_off(end);
+                HeadProgress::Done { head, rest }
+            }
+            Some(_) => HeadProgress::TooLarge,
+            None if self.buf.len() > MAX_HEAD => HeadProgress::TooLarge,
+            None => HeadProgress::Incomplete,
+        }
+    }
+}
+
+/// A parsed request head.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    headers: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Request<'a> {
+    /// Parses a complete head; `None` when it is not HTTP/1.x.
+    pub fn parse(head: &'a [u8]) -> Option<Request<'a>> {
+        let text = std::str::from_utf8(head).ok()?;
+        let mut lines = text.split("\r\n");
+        let mut parts = lines.next()?.split(' ');
+        let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some()
+            || !version.starts_with("HTTP/1.")
+            || method.is_empty()
+            || !target.starts_with('/')
+        {
+            return None;
+        }
+        let path = target.split('?').next().unwrap_or(target);
+        let mut headers = Vec::new();
+        for line in lines.take_while(|l| !l.is_empty()) {
+            let (name, value) = line.split_once(':')?;
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                return None;
+            }
+            headers.push((name, value.trim()));
+        }
+        Some(Request { method, path, headers })
+    }
+
+    /// The value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+    }
+
+    /// Does a comma-separated header contain `token` (case-insensitive)?
+    fn header_has(&self, name: &str, token: &str) -> bool {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .flat_map(|(_, v)| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    }
+}
+
+/// What to do with a request.
+pub enum Route {
+    /// Send this response and close.
+    Respond(Vec<u8>),
+    /// Send this 101 response and speak WebSocket from now on.
+    Upgrade(Vec<u8>),
+}
+
+/// A complete response with `Connection: close`.
+pub fn response(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+fn plain(status: &str, body: &str) -> Route {
+    Route::Respond(response(status, "text/plain; charset=utf-8", body.as_bytes()))
+}
+
+/// Decides what a request gets. `metrics` renders the metrics page on demand;
+/// `allowed_origin`, when set, is the only Origin a WebSocket may come from.
+pub fn route(req: &Request, allowed_origin: Option<&str>, metrics: &mut dyn FnMut() -> String) -> Route {
+    if req.method != "GET" && req.method != "HEAD" {
+        return plain("405 Method Not Allowed", "only GET is served here\n");
+    }
+    match req.path {
+        "/" => Route::Respond(response("200 OK", "text/html; charset=utf-8", CHAT_PAGE.as_bytes())),
+        "/healthz" => plain("200 OK", "ok\n"),
+        "/metrics" => Route::Respond(response(
+            "200 OK",
+            "text/plain; version=0.0.4; charset=utf-8",
+            metrics().as_bytes(),
+        )),
+        "/ws" => upgrade(req, allowed_origin),
+        _ => plain("404 Not Found", "not found\n"),
+    }
+}
+
+fn upgrade(req: &Request, allowed_origin: Option<&str>) -> Route {
+    if !req.header_has("Upgrade", "websocket") || !req.header_has("Connection", "upgrade") {
+        return Route::Respond(
+            format!(
+                "HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\nContent-Type: text/plain\r\n\
+                 Content-Length: 27\r\nConnection: close\r\n\r\n/ws speaks WebSocket only.\n"
+            )
+            .into_bytes(),
+        );
+    }
+    if req.header("Sec-WebSocket-Version") != Some("13") {
+        return Route::Respond(
+            b"HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .to_vec(),
+        );
+    }
+    let Some(key) = req.header("Sec-WebSocket-Key").filter(|k| k.len() == 24) else {
+        return plain("400 Bad Request", "missing or malformed Sec-WebSocket-Key\n");
+    };
+    if let Some(allowed) = allowed_origin {
+        if req.header("Origin") != Some(allowed) {
+            return plain("403 Forbidden", "origin not allowed\n");
+        }
+    }
+    Route::Upgrade(
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\n\r\n",
+            ws::accept_key(key)
+        )
+        .into_bytes(),
+    )
+}
+
+/// The response to a head that is not HTTP.
+pub fn bad_request() -> Vec<u8> {
+    response("400 Bad Request", "text/plain; charset=utf-8", b"malformed request\n")
+}
+
+/// The response to a head over [`MAX_HEAD`].
+pub fn head_too_large() -> Vec<u8> {
+    response("431 Request Header Fields Too Large", "text/plain; charset=utf-8", b"request head over 8 KiB\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(s: &str) -> Vec<u8> {
+        s.replace('\n', "\r\n").into_bytes()
+    }
+
+    #[test]
+    fn head_is_found_across_reads_and_keeps_what_follows() {
+        let req = head("GET /ws HTTP/1.1\nHost: x\n\n");
+        let mut all = req.clone();
+        all.extend_from_slice(b"\x81\x80");
+        for cut in 0..all.len() {
+            let mut h = HttpHead::default();
+            let (head, mut rest) = match h.feed(&all[..cut]) {
+                HeadProgress::Done { head, rest } => (head, [rest.as_slice(), &all[cut..]].concat()),
+                HeadProgress::Incomplete => match h.feed(&all[cut..]) {
+                    HeadProgress::Done { head, rest } => (head, rest),
+                    _ => panic!("cut {cut}: head not found"),
+                },
+                HeadProgress::TooLarge => panic!("cut {cut}: too large"),
+            };
+            assert_eq!(head, req, "cut {cut}");
+            assert_eq!(std::mem::take(&mut rest), b"\x81\x80", "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn oversized_head_is_refused() {
+        let mut h = HttpHead::default();
+        let big = format!("GET / HTTP/1.1\r\nX: {}\r\n", "a".repeat(MAX_HEAD));
+        assert!(matches!(h.feed(big.as_bytes()), HeadProgress::TooLarge));
+    }
+
+    #[test]
+    fn requests_parse_and_route() {
+        let raw = head("GET /ws?x=1 HTTP/1.1\nHost: h\nUpgrade: WebSocket\nConnection: keep-alive, Upgrade\nSec-WebSocket-Version: 13\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n\n");
+        let req = Request::parse(&raw).unwrap();
+        assert_eq!((req.method, req.path), ("GET", "/ws"));
+        match route(&req, None, &mut String::new) {
+            Route::Upgrade(r) => {
+                let r = String::from_utf8(r).unwrap();
+                assert!(r.starts_with("HTTP/1.1 101 "));
+                assert!(r.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+            }
+            Route::Respond(_) => panic!("expected an upgrade"),
+        }
+        let Route::Respond(r) = route(&req, Some("http://good"), &mut String::new) else { panic!() };
+        assert!(r.starts_with(b"HTTP/1.1 403 "));
+        assert!(Request::parse(b"garbage\r\n\r\n").is_none());
+        assert!(Request::parse(&head("GET / HTTP/1.1\nbad header\n\n")).is_none());
+    }
+}

@@ -34,14 +34,15 @@ impl Server {
     /// Starts linechat through `sh -c` after running `prelude` (e.g. `ulimit -n 64`).
     pub fn start_in_shell(prelude: &str, args: &[&str]) -> Server {
         let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(format!("{prelude}; exec \"$0\" \"$@\""))
-            .arg(env!("CARGO_BIN_EXE_linechat"));
+        cmd.arg("-c").arg(format!("{prelude}; exec \"$0\" \"$@\"")).arg(env!("CARGO_BIN_EXE_linechat"));
         Self::start_with(cmd, args)
     }
 
     fn start_with(mut cmd: Command, args: &[&str]) -> Server {
         let mut all: Vec<&str> = vec!["--listen", "127.0.0.1:0"];
+        if !args.iter().any(|a| a.starts_with("--http-listen")) {
+            all.extend(["--http-listen", "off"]);
+        }
         all.extend_from_slice(args);
         let mut child = cmd
             .args(&all)
@@ -68,12 +69,8 @@ impl Server {
                 }
             });
         }
-        let wants_web = all
-            .windows(2)
-            .any(|w| w[0] == "--http-listen" && w[1] != "off")
-            || all
-                .iter()
-                .any(|a| a.starts_with("--http-listen=") && !a.ends_with("=off"));
+        let wants_web = all.windows(2).any(|w| w[0] == "--http-listen" && w[1] != "off")
+            || all.iter().any(|a| a.starts_with("--http-listen=") && !a.ends_with("=off"));
         let mut addr = None;
         let mut web = None;
         while addr.is_none() || (wants_web && web.is_none()) {
@@ -86,12 +83,7 @@ impl Server {
                 }
             }
         }
-        Server {
-            child,
-            addr: addr.unwrap(),
-            web,
-            log,
-        }
+        Server { child, addr: addr.unwrap(), web, log }
     }
 
     pub fn pid(&self) -> u32 {
@@ -132,11 +124,7 @@ impl Server {
             if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
                 return l.clone();
             }
-            assert!(
-                Instant::now() < deadline,
-                "no log line with {needle:?}: {:?}",
-                self.log_lines()
-            );
+            assert!(Instant::now() < deadline, "no log line with {needle:?}: {:?}", self.log_lines());
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -168,6 +156,19 @@ impl Server {
     /// Is the server process still running?
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Server {
+    /// Starts linechat with the web port on a free port too.
+    pub fn start_web(args: &[&str]) -> Server {
+        let mut all = vec!["--http-listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        Self::start(&all)
+    }
+
+    pub fn web_addr(&self) -> SocketAddr {
+        self.web.expect("web port running")
     }
 }
 
@@ -214,12 +215,7 @@ impl Client {
             Ok(_) => {}
             Err(e) => panic!("no line within {READ_TIMEOUT:?}: {e}"),
         }
-        assert_eq!(
-            buf.pop(),
-            Some(b'\n'),
-            "line not terminated: {:?}",
-            String::from_utf8_lossy(&buf)
-        );
+        assert_eq!(buf.pop(), Some(b'\n'), "line not terminated: {:?}", String::from_utf8_lossy(&buf));
         String::from_utf8(buf).expect("server sent invalid UTF-8")
     }
 
@@ -273,11 +269,9 @@ impl Client {
     pub fn expect_closed(&mut self) {
         let mut rest = Vec::new();
         match self.reader.read_to_end(&mut rest) {
-            Ok(_) => assert!(
-                rest.is_empty(),
-                "unexpected data before close: {:?}",
-                String::from_utf8_lossy(&rest)
-            ),
+            Ok(_) => {
+                assert!(rest.is_empty(), "unexpected data before close: {:?}", String::from_utf8_lossy(&rest))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
             Err(e) => panic!("connection not closed: {e}"),
         }

@@ -34,7 +34,5 @@ pub fn find(kind: &str) -> Option<&'static Handler> {
 
 /// The payload as a string, or a `bad-args` fault naming the expected shape.
 fn payload_str<'a>(payload: &'a Value, shape: &str) -> Result<&'a str, Fault> {
-    payload
-        .as_str()
-        .ok_or_else(|| Fault::new("bad-args", format!("expected payload {shape}")))
+    payload.as_str().ok_or_else(|| Fault::new("bad-args", format!("expected payload {shape}")))
 }
