@@ -103,8 +103,13 @@ pub enum Route {
 
 /// A complete response with `Connection: close`.
 pub fn response(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    response_with(status, "", content_type, body)
+}
+
+/// A response with extra header lines (each ending in `\r\n`).
+fn response_with(status: &str, extra_headers: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
     let mut r = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {status}\r\n{extra_headers}Content-Type: {content_type}\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nConnection: close\r\n\r\n",
         body.len()
     )
@@ -120,7 +125,7 @@ fn plain(status: &str, body: &str) -> Route {
 /// Decides what a request gets. `metrics` renders the metrics page on demand;
 /// `allowed_origin`, when set, is the only Origin a WebSocket may come from.
 pub fn route(req: &Request, allowed_origin: Option<&str>, metrics: &mut dyn FnMut() -> String) -> Route {
-    if req.method != "GET" && req.method != "HEAD" {
+    if req.method != "GET" {
         return plain("405 Method Not Allowed", "only GET is served here\n");
     }
     match req.path {
@@ -138,19 +143,18 @@ pub fn route(req: &Request, allowed_origin: Option<&str>, metrics: &mut dyn FnMu
 
 fn upgrade(req: &Request, allowed_origin: Option<&str>) -> Route {
     if !req.header_has("Upgrade", "websocket") || !req.header_has("Connection", "upgrade") {
-        return Route::Respond(
-            format!(
-                "HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\nContent-Type: text/plain\r\n\
-                 Content-Length: 27\r\nConnection: close\r\n\r\n/ws speaks WebSocket only.\n"
-            )
-            .into_bytes(),
-        );
+        let body = b"/ws speaks WebSocket only\n";
+        return Route::Respond(response_with(
+            "426 Upgrade Required",
+            "Upgrade: websocket\r\n",
+            "text/plain",
+            body,
+        ));
     }
     if req.header("Sec-WebSocket-Version") != Some("13") {
-        return Route::Respond(
-            b"HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                .to_vec(),
-        );
+        let body = b"only WebSocket version 13 is spoken\n";
+        let extra = "Sec-WebSocket-Version: 13\r\n";
+        return Route::Respond(response_with("426 Upgrade Required", extra, "text/plain", body));
     }
     let Some(key) = req.header("Sec-WebSocket-Key").filter(|k| k.len() == 24) else {
         return plain("400 Bad Request", "missing or malformed Sec-WebSocket-Key\n");

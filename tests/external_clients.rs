@@ -1,0 +1,51 @@
+//! Independent clients against the real server: Python's `websockets`
+//! acting as the original echo client, and two headless Chromium pages
+//! (driven by Playwright) chatting with an nc-style client through the
+//! chat page. `.ci/run` installs what they need; when it is missing these
+//! tests fail with the install command rather than pass without running.
+
+mod common;
+use common::*;
+use std::process::Command;
+
+fn run(cmd: &mut Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn python_websockets_echo_clients() {
+    let has_lib = Command::new("python3").args(["-c", "import websockets.sync.client"]).status();
+    assert!(
+        has_lib.is_ok_and(|s| s.success()),
+        "python3 with websockets is needed: pip install websockets (or run .ci/run)"
+    );
+    let s = Server::start_web(&[]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/echo_clients.py");
+    run(Command::new("python3").arg(script).arg(s.web_addr().port().to_string()), "echo_clients.py");
+}
+
+#[test]
+fn browser_pages_and_nc_client_chat() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists()
+            && std::path::Path::new(dir).join("node_modules/playwright-core").exists(),
+        "Chromium and playwright-core are needed: apt-get install chromium; npm ci --prefix tests/browser \
+         (or run .ci/run)"
+    );
+    let s = Server::start_web(&[]);
+    run(
+        Command::new("node")
+            .current_dir(dir)
+            .arg("two_pages.mjs")
+            .arg(s.web_addr().port().to_string())
+            .arg(s.addr.port().to_string()),
+        "two_pages.mjs",
+    );
+}
