@@ -3,61 +3,101 @@
 //!
 //! This file knows bytes, lines and WebSocket frames, never nicknames or
 //! packets: complete lines go up to the service through a callback, and output
-//! comes down as shared, ready-to-send chunks.
+//! comes down as ranges of shared buffers.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
 use std::rc::Rc;
 
 use mio::net::TcpStream;
 
-/// Bytes ready for the wire, shared by every recipient of one broadcast.
+/// Bytes ready for the wire, shared by every recipient that references them.
 /// One thread, so a plain `Rc` does: cloning it is one counter increment.
-pub type Chunk = Rc<[u8]>;
+pub type Chunk = Rc<Vec<u8>>;
 
-/// One outgoing line, shared by all its recipients: the line as the chat
-/// port sends it, and its WebSocket frame, built the first time a WebSocket
-/// client needs it and then shared by all of them.
+/// Separate streams of messages (the protocol's wire formats) are packed
+/// into separate tick buffers, so that a client receiving every message of
+/// its stream gets one contiguous range per tick.
+pub const STREAMS: usize = 2;
+
+/// One outgoing line, for any number of recipients. The first time a tick
+/// sends it to a client on a given transport, its bytes (the line, or its
+/// WebSocket frame) are appended to that tick's shared buffer; every
+/// recipient then holds a range of that buffer, not a copy.
 pub struct Message {
     /// The line, ending in `\n`.
-    line: Chunk,
-    /// A text frame carrying the line without its `\n`.
-    ws: std::cell::OnceCell<Chunk>,
+    line: Vec<u8>,
+    /// Which stream it belongs to (below [`STREAMS`]).
+    stream: u8,
+    /// Where it was placed, per transport (chat port, WebSocket):
+    /// (buffer generation, start, end).
+    placed: [Cell<Option<(u32, u32, u32)>>; 2],
 }
 
 impl Message {
-    /// `line` must end in `\n`.
-    pub fn from_line(line: Vec<u8>) -> Message {
+    /// `line` must end in `\n`; `stream` is below [`STREAMS`].
+    pub fn new(line: Vec<u8>, stream: u8) -> Message {
         debug_assert_eq!(line.last(), Some(&b'\n'));
-        Message { line: line.into(), ws: std::cell::OnceCell::new() }
+        debug_assert!((stream as usize) < STREAMS);
+        Message { line, stream, placed: [Cell::new(None), Cell::new(None)] }
     }
 
-    /// The bytes to queue for a client on `transport`.
+    /// Which tick buffer it goes to for a client on `transport`.
     #[inline]
-    pub fn for_transport(&self, transport: Transport) -> &Chunk {
-        match transport {
-            Transport::Tcp | Transport::Http => &self.line,
-            Transport::WebSocket => {
-                self.ws.get_or_init(|| crate::web::ws::text_frame(&self.line[..self.line.len() - 1]).into())
-            }
+    pub fn slot(&self, transport: Transport) -> usize {
+        self.stream as usize * 2 + usize::from(transport == Transport::WebSocket)
+    }
+
+    /// Its range in the tick buffer for `transport`, if placed in generation `gen`.
+    #[inline]
+    pub fn placed(&self, transport: Transport, gen: u32) -> Option<(u32, u32)> {
+        match self.placed[usize::from(transport == Transport::WebSocket)].get() {
+            Some((g, start, end)) if g == gen => Some((start, end)),
+            _ => None,
         }
+    }
+
+    /// Appends its wire bytes for `transport` to `buf` and remembers where.
+    pub fn place(&self, transport: Transport, gen: u32, buf: &mut Vec<u8>) -> (u32, u32) {
+        let start = buf.len() as u32;
+        match transport {
+            Transport::WebSocket => {
+                crate::web::ws::write_frame(buf, crate::web::ws::OP_TEXT, &self.line[..self.line.len() - 1])
+            }
+            Transport::Tcp | Transport::Http => buf.extend_from_slice(&self.line),
+        }
+        let end = buf.len() as u32;
+        self.placed[usize::from(transport == Transport::WebSocket)].set(Some((gen, start, end)));
+        (start, end)
     }
 }
 
-/// How many slices one `writev` carries (Linux's IOV_MAX is 1024; 64 slices
-/// already move a whole tick of a busy room in one call).
+/// How many slices one `writev` carries. With tick buffers a client
+/// usually needs one or two; Linux allows 1024.
 const MAX_IOV: usize = 64;
+
+/// A queued range of bytes.
+struct Entry {
+    /// The bytes, or `None` while the range is in a tick buffer still being built.
+    data: Option<Chunk>,
+    /// For a pending range: which tick buffer.
+    slot: u8,
+    start: u32,
+    end: u32,
+}
 
 /// An output queue that keeps no memory while it is empty, so that ten
 /// thousand idle clients cost nothing here.
 #[derive(Default)]
 pub struct OutQueue {
-    /// Chunks not yet fully written, oldest first.
-    chunks: VecDeque<Chunk>,
-    /// Bytes of the front chunk already written.
-    head_off: usize,
+    /// Ranges not yet fully written, oldest first (the front's `start`
+    /// advances as it is written).
+    entries: VecDeque<Entry>,
     /// Unsent bytes in total: what the output limit is checked against.
     queued: usize,
+    /// Ranges still waiting for their tick buffer to be frozen.
+    pending: usize,
 }
 
 /// What a flush achieved.
@@ -70,9 +110,41 @@ pub enum Flushed {
 }
 
 impl OutQueue {
+    /// Queues a whole chunk.
     pub fn push(&mut self, chunk: Chunk) {
+        let end = chunk.len() as u32;
         self.queued += chunk.len();
-        self.chunks.push_back(chunk);
+        self.entries.push_back(Entry { data: Some(chunk), slot: 0, start: 0, end });
+    }
+
+    /// Queues a range of the tick buffer `slot`, merging it with the
+    /// previous range when they touch (the usual case in a busy room).
+    #[inline]
+    pub fn push_pending(&mut self, slot: usize, start: u32, end: u32) {
+        self.queued += (end - start) as usize;
+        if let Some(last) = self.entries.back_mut() {
+            if last.data.is_none() && last.slot as usize == slot && last.end == start {
+                last.end = end;
+                return;
+            }
+        }
+        self.pending += 1;
+        self.entries.push_back(Entry { data: None, slot: slot as u8, start, end });
+    }
+
+    /// The tick buffers were frozen into `frozen`: pending ranges (always at
+    /// the back) now point at them.
+    pub fn resolve(&mut self, frozen: &[Option<Chunk>]) {
+        for entry in self.entries.iter_mut().rev() {
+            if self.pending == 0 {
+                break;
+            }
+            if entry.data.is_none() {
+                entry.data = frozen[entry.slot as usize].clone();
+                debug_assert!(entry.data.is_some(), "a pending range without its buffer");
+                self.pending -= 1;
+            }
+        }
     }
 
     pub fn queued(&self) -> usize {
@@ -95,10 +167,13 @@ impl OutQueue {
         while self.queued > 0 {
             let mut slices: [IoSlice<'_>; MAX_IOV] = [IoSlice::new(&[]); MAX_IOV];
             let mut n = 0;
-            for (i, chunk) in self.chunks.iter().take(MAX_IOV).enumerate() {
-                let from = if i == 0 { self.head_off } else { 0 };
-                slices[n] = IoSlice::new(&chunk[from..]);
+            for entry in self.entries.iter().take(MAX_IOV) {
+                let Some(data) = &entry.data else { break };
+                slices[n] = IoSlice::new(&data[entry.start as usize..entry.end as usize]);
                 n += 1;
+            }
+            if n == 0 {
+                break; // only ranges of a buffer still being built
             }
             match w.write_vectored(&slices[..n]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -114,8 +189,8 @@ impl OutQueue {
             }
         }
         // Give the ring's memory back: an idle client should cost nothing here.
-        if self.chunks.capacity() > 8 {
-            self.chunks = VecDeque::new();
+        if self.entries.is_empty() && self.entries.capacity() > 4 {
+            self.entries = VecDeque::new();
         }
         Ok((Flushed::Drained, written_total))
     }
@@ -123,13 +198,13 @@ impl OutQueue {
     fn consume(&mut self, mut written: usize) {
         self.queued -= written;
         while written > 0 {
-            let front_left = self.chunks[0].len() - self.head_off;
-            if written >= front_left {
-                written -= front_left;
-                self.chunks.pop_front();
-                self.head_off = 0;
+            let front = &mut self.entries[0];
+            let left = (front.end - front.start) as usize;
+            if written >= left {
+                written -= left;
+                self.entries.pop_front();
             } else {
-                self.head_off += written;
+                front.start += written as u32;
                 written = 0;
             }
         }
@@ -465,8 +540,8 @@ mod tests {
     #[test]
     fn out_queue_resumes_partial_writes_in_order() {
         let mut q = OutQueue::default();
-        let a: Chunk = Rc::from(&b"hello\n"[..]);
-        let b: Chunk = Rc::from(&b"world\n"[..]);
+        let a: Chunk = Rc::new(b"hello\n".to_vec());
+        let b: Chunk = Rc::new(b"world\n".to_vec());
         q.push(a.clone());
         q.push(b);
         q.push(a);
@@ -477,5 +552,24 @@ mod tests {
         assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 11));
         assert_eq!(w.got, b"hello\nworld\nhello\n");
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn touching_ranges_of_a_tick_buffer_merge_and_resolve_when_frozen() {
+        let mut q = OutQueue::default();
+        q.push(Rc::new(b"first\n".to_vec()));
+        q.push_pending(1, 0, 3);
+        q.push_pending(1, 3, 7);
+        q.push_pending(0, 0, 2);
+        q.push(Rc::new(b"!".to_vec()));
+        q.push_pending(1, 9, 10);
+        assert_eq!(q.entries.len(), 5, "two touching ranges became one");
+        let mut w = Trickle { got: Vec::new(), budget: 100, room: 100 };
+        // Nothing pending is written before its buffer is frozen.
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 6));
+        assert_eq!(q.queued(), 11);
+        q.resolve(&[Some(Rc::new(b"ab".to_vec())), Some(Rc::new(b"0123456789".to_vec()))]);
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 11));
+        assert_eq!(w.got, b"first\n0123456ab!9");
     }
 }

@@ -11,6 +11,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use log::{debug, error, info, warn};
@@ -21,7 +22,7 @@ use signal_hook_mio::v1_0::Signals;
 use slab::Slab;
 
 use crate::conn::{
-    Chunk, CloseReason, Closing, Conn, Flushed, Framing, LineFault, LineSplitter, Message, Transport,
+    Chunk, CloseReason, Closing, Conn, Flushed, Framing, LineFault, LineSplitter, Message, Transport, STREAMS,
 };
 use crate::web::{self, ws, HeadProgress, HttpHead, Request, Route};
 
@@ -92,11 +93,23 @@ pub struct Outbox {
     doomed: Vec<ConnId>,
     /// (deadline, id, serial); stale entries are skipped when they come up.
     timers: BinaryHeap<Reverse<(Instant, ConnId, u64)>>,
+    /// This tick's output, one buffer per (stream, transport): a message is
+    /// appended once and recipients queue ranges of it. Frozen into shared
+    /// chunks before the flush (or when one grows past [`TICK_BUFFER_MAX`]).
+    tick_bufs: [Vec<u8>; TICK_SLOTS],
+    /// Bumped at every freeze; tells a message whether its placement is current.
+    tick_gen: u32,
     max_outbuf: usize,
     close_grace: Duration,
     now: Instant,
     stats: IoStats,
 }
+
+/// A tick buffer per stream and transport (chat port, WebSocket).
+const TICK_SLOTS: usize = STREAMS * 2;
+/// A tick buffer larger than this is frozen early, so one tick's output
+/// never piles up in one allocation.
+const TICK_BUFFER_MAX: usize = 1 << 20;
 
 impl Outbox {
     /// Queues a message for `id`; ignored when `id` is closing or gone.
@@ -104,19 +117,43 @@ impl Outbox {
     /// attempt is dropped as a slow consumer; nobody else waits for it.
     #[inline]
     pub fn send(&mut self, id: ConnId, msg: &Message) {
-        let Some(conn) = self.conns.get_mut(id) else {
-            return;
-        };
+        let Some(conn) = self.conns.get_mut(id) else { return };
         if conn.closing != Closing::No {
             return;
         }
-        conn.out.push(msg.for_transport(conn.transport).clone());
+        let slot = msg.slot(conn.transport);
+        let (start, end) = match msg.placed(conn.transport, self.tick_gen) {
+            Some(span) => span,
+            None => msg.place(conn.transport, self.tick_gen, &mut self.tick_bufs[slot]),
+        };
+        conn.out.push_pending(slot, start, end);
         if !conn.dirty {
             conn.dirty = true;
             self.dirty.push(id);
         }
         if conn.out.queued() > self.max_outbuf {
             self.relieve(id);
+        } else if end as usize > TICK_BUFFER_MAX {
+            self.freeze_tick();
+        }
+    }
+
+    /// Turns this tick's buffers into shared chunks and points every queued
+    /// range at them. Every connection holding a pending range is in `dirty`.
+    fn freeze_tick(&mut self) {
+        if self.tick_bufs.iter().all(Vec::is_empty) {
+            return;
+        }
+        let frozen: [Option<Chunk>; TICK_SLOTS] = std::array::from_fn(|slot| {
+            let buf = &mut self.tick_bufs[slot];
+            // The next tick likely needs as much: allocate it once.
+            (!buf.is_empty()).then(|| Rc::new(std::mem::replace(buf, Vec::with_capacity(buf.len()))))
+        });
+        self.tick_gen = self.tick_gen.wrapping_add(1);
+        for &id in &self.dirty {
+            if let Some(conn) = self.conns.get_mut(id) {
+                conn.out.resolve(&frozen);
+            }
         }
     }
 
@@ -124,6 +161,7 @@ impl Outbox {
     /// otherwise drop the client.
     #[cold]
     fn relieve(&mut self, id: ConnId) {
+        self.freeze_tick();
         let conn = &mut self.conns[id];
         if !conn.blocked {
             match conn.out.flush(&mut conn.sock) {
@@ -173,7 +211,7 @@ impl Outbox {
             return;
         }
         conn.ws_close_sent = true;
-        self.push_raw(id, ws::close_frame(code, why).into());
+        self.push_raw(id, Rc::new(ws::close_frame(code, why)));
         self.close_after_flush(id, reason);
     }
 
@@ -209,7 +247,7 @@ impl Outbox {
             // End the WebSocket properly: a close frame after the last message.
             conn.ws_close_sent = true;
             let code = if reason == CloseReason::Shutdown { ws::CLOSE_GOING_AWAY } else { ws::CLOSE_NORMAL };
-            conn.out.push(ws::close_frame(code, "").into());
+            conn.out.push(Rc::new(ws::close_frame(code, "")));
         }
         conn.closing = Closing::AfterFlush;
         conn.framing = Framing::Closed;
@@ -311,6 +349,8 @@ impl<S: Service> Reactor<S> {
                 closed: Vec::new(),
                 doomed: Vec::new(),
                 timers: BinaryHeap::new(),
+                tick_bufs: Default::default(),
+                tick_gen: 0,
                 max_outbuf: limits.max_outbuf,
                 close_grace: limits.close_grace,
                 now: Instant::now(),
@@ -573,7 +613,7 @@ impl<S: Service> Reactor<S> {
             Framing::Http(head) => match head.feed(data) {
                 HeadProgress::Incomplete => {}
                 HeadProgress::TooLarge => {
-                    out.push_raw(id, web::head_too_large().into());
+                    out.push_raw(id, Rc::new(web::head_too_large()));
                     out.close_after_flush(id, CloseReason::Requested);
                 }
                 HeadProgress::Done { head, rest } => {
@@ -590,7 +630,7 @@ impl<S: Service> Reactor<S> {
     fn request_ready(&mut self, id: ConnId, framing: &mut Framing, head: &[u8], rest: &[u8]) {
         self.out.stats.http_requests += 1;
         let Some(req) = Request::parse(head) else {
-            self.out.push_raw(id, web::bad_request().into());
+            self.out.push_raw(id, Rc::new(web::bad_request()));
             self.out.close_after_flush(id, CloseReason::Requested);
             return;
         };
@@ -599,11 +639,11 @@ impl<S: Service> Reactor<S> {
         let route = web::route(&req, self.limits.ws_origin.as_deref(), &mut || service.metrics(stats));
         match route {
             Route::Respond(bytes) => {
-                self.out.push_raw(id, bytes.into());
+                self.out.push_raw(id, Rc::new(bytes));
                 self.out.close_after_flush(id, CloseReason::Requested);
             }
             Route::Upgrade(bytes) => {
-                self.out.push_raw(id, bytes.into());
+                self.out.push_raw(id, Rc::new(bytes));
                 let conn = &mut self.out.conns[id];
                 conn.transport = Transport::WebSocket;
                 conn.close_deadline = None;
@@ -665,6 +705,7 @@ impl<S: Service> Reactor<S> {
 
     /// Called once per tick: writes every connection that got output, once.
     fn flush_pending(&mut self) {
+        self.out.freeze_tick();
         let mut i = 0;
         while i < self.out.dirty.len() {
             let id = self.out.dirty[i];
@@ -803,7 +844,7 @@ fn feed_ws<S: Service>(
                     }
                 }
             }
-            ws::WsEvent::Ping(payload) => out.push_raw(id, ws::frame(ws::OP_PONG, payload).into()),
+            ws::WsEvent::Ping(payload) => out.push_raw(id, Rc::new(ws::frame(ws::OP_PONG, payload))),
             ws::WsEvent::Close(code) => out.close_ws(id, code, "", CloseReason::PeerClosed),
             ws::WsEvent::Fail(code, why) => {
                 debug!("conn={id} websocket protocol error {code}: {why}");

@@ -332,7 +332,7 @@ impl Service for Hub {
             member_idx: 0,
             json_idx: 0,
         });
-        out.send(id, &Message::from_line(WELCOME.to_vec()));
+        out.send(id, &Message::new(WELCOME.to_vec(), render::STREAM_TEXT));
         out.set_timer(id, now + self.cfg.nick_timeout);
     }
 

@@ -11,6 +11,11 @@ use crate::conn::Message;
 /// The line every client gets on connect, whatever it speaks later.
 pub const WELCOME: &[u8] = b"* welcome to linechat - enter a nickname\n";
 
+/// Output streams: text lines and JSON lines are packed apart, so a room of
+/// one format gets one contiguous range per client per tick.
+pub const STREAM_TEXT: u8 = 0;
+pub const STREAM_JSON: u8 = 1;
+
 /// What a connection speaks, decided by its first non-empty line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -54,9 +59,9 @@ impl<'a> Rendered<'a> {
     #[inline]
     pub fn get(&self, mode: Mode) -> &Message {
         match mode {
-            Mode::Json => self.json.get_or_init(|| Message::from_line(render_json(self.event))),
+            Mode::Json => self.json.get_or_init(|| Message::new(render_json(self.event), STREAM_JSON)),
             Mode::Text | Mode::Undecided => {
-                self.text.get_or_init(|| Message::from_line(render_text(self.event)))
+                self.text.get_or_init(|| Message::new(render_text(self.event), STREAM_TEXT))
             }
         }
     }

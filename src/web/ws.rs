@@ -32,6 +32,12 @@ pub fn accept_key(client_key: &str) -> String {
 /// A final, unmasked server frame: identical bytes for every recipient.
 pub fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
     let mut f = Vec::with_capacity(payload.len() + 10);
+    write_frame(&mut f, opcode, payload);
+    f
+}
+
+/// Appends a final, unmasked server frame to `f`.
+pub fn write_frame(f: &mut Vec<u8>, opcode: u8, payload: &[u8]) {
     f.push(0x80 | opcode);
     match payload.len() {
         n @ 0..=125 => f.push(n as u8),
@@ -45,10 +51,10 @@ pub fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
         }
     }
     f.extend_from_slice(payload);
-    f
 }
 
 /// A text frame carrying `text` (already valid UTF-8).
+#[cfg(test)]
 pub fn text_frame(text: &[u8]) -> Vec<u8> {
     frame(OP_TEXT, text)
 }
