@@ -94,9 +94,12 @@ pub struct OutQueue {
     /// Ranges not yet fully written, oldest first (the front's `start`
     /// advances as it is written).
     entries: VecDeque<Entry>,
+    /// The newest pending range, kept inline: extending it, the common case
+    /// in a busy room, touches no other memory.
+    tail: Option<(u8, u32, u32)>,
     /// Unsent bytes in total: what the output limit is checked against.
     queued: usize,
-    /// Ranges still waiting for their tick buffer to be frozen.
+    /// Pending ranges in `entries` still waiting for their tick buffer.
     pending: usize,
 }
 
@@ -112,6 +115,7 @@ pub enum Flushed {
 impl OutQueue {
     /// Queues a whole chunk.
     pub fn push(&mut self, chunk: Chunk) {
+        self.retire_tail();
         let end = chunk.len() as u32;
         self.queued += chunk.len();
         self.entries.push_back(Entry { data: Some(chunk), slot: 0, start: 0, end });
@@ -122,19 +126,27 @@ impl OutQueue {
     #[inline]
     pub fn push_pending(&mut self, slot: usize, start: u32, end: u32) {
         self.queued += (end - start) as usize;
-        if let Some(last) = self.entries.back_mut() {
-            if last.data.is_none() && last.slot as usize == slot && last.end == start {
-                last.end = end;
-                return;
+        match &mut self.tail {
+            Some((s, _, e)) if *s as usize == slot && *e == start => *e = end,
+            _ => {
+                self.retire_tail();
+                self.tail = Some((slot as u8, start, end));
             }
         }
-        self.pending += 1;
-        self.entries.push_back(Entry { data: None, slot: slot as u8, start, end });
     }
 
-    /// The tick buffers were frozen into `frozen`: pending ranges (always at
-    /// the back) now point at them.
+    /// Moves the inline pending range into the queue proper.
+    fn retire_tail(&mut self) {
+        if let Some((slot, start, end)) = self.tail.take() {
+            self.pending += 1;
+            self.entries.push_back(Entry { data: None, slot, start, end });
+        }
+    }
+
+    /// The tick buffers were frozen into `frozen`: pending ranges (the
+    /// newest entries) now point at them.
     pub fn resolve(&mut self, frozen: &[Option<Chunk>]) {
+        self.retire_tail();
         for entry in self.entries.iter_mut().rev() {
             if self.pending == 0 {
                 break;
@@ -563,7 +575,7 @@ mod tests {
         q.push_pending(0, 0, 2);
         q.push(Rc::new(b"!".to_vec()));
         q.push_pending(1, 9, 10);
-        assert_eq!(q.entries.len(), 5, "two touching ranges became one");
+        assert_eq!(q.entries.len() + usize::from(q.tail.is_some()), 5, "two touching ranges became one");
         let mut w = Trickle { got: Vec::new(), budget: 100, room: 100 };
         // Nothing pending is written before its buffer is frozen.
         assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 6));
