@@ -216,6 +216,19 @@ fn raise_fd_limit() -> Option<u64> {
     }
 }
 
+/// Binds `addr` with a deep accept backlog: std's 128 drops connections
+/// when thousands of clients (or a load generator) arrive at once; Linux
+/// caps the value at net.core.somaxconn.
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use std::os::fd::AsRawFd;
+    let listener = TcpListener::bind(addr)?;
+    // SAFETY: listen() on a socket we own; calling it again only resizes the backlog.
+    if unsafe { libc::listen(listener.as_raw_fd(), 4096) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(listener)
+}
+
 fn main() -> ExitCode {
     let opts = match parse_args(std::env::args_os().skip(1)) {
         Ok(Command::Run(opts)) => opts,
@@ -246,14 +259,14 @@ fn main() -> ExitCode {
         }
     }
 
-    let listener = match TcpListener::bind(opts.listen) {
+    let listener = match bind(opts.listen) {
         Ok(l) => l,
         Err(e) => {
             error!("cannot listen on {}: {e}", opts.listen);
             return ExitCode::from(1);
         }
     };
-    let web_listener = match opts.http_listen.map(TcpListener::bind) {
+    let web_listener = match opts.http_listen.map(bind) {
         None => None,
         Some(Ok(l)) => Some(l),
         Some(Err(e)) => {
