@@ -404,8 +404,13 @@ impl Bench {
             if k == total && (self.delivered >= expected || now > end_sched + (self.o.drain * 1e9) as u64) {
                 break;
             }
+            // poll() sleeps in whole milliseconds, rounded up: sleeping
+            // towards a send less than 2 ms away would make it late, and
+            // lateness counts as latency. Spin instead (the generator has
+            // its own core).
             let timeout = if k < total {
-                Duration::from_nanos(sched(k).saturating_sub(now))
+                let wait = sched(k).saturating_sub(now);
+                Duration::from_nanos(if wait < 2_000_000 { 0 } else { wait - 1_000_000 })
             } else {
                 Duration::from_millis(5)
             };
