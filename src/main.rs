@@ -36,7 +36,8 @@ options:
   --ws-origin ORIGIN     accept WebSocket upgrades only from this Origin
                          (e.g. https://chat.example.org) [default: any]
   --max-clients N        connections at once; the next one gets '! server-full' [default: 10000]
-  --max-line BYTES       longest input line; longer gets '! line-too-long' [default: 4096]
+  --max-line BYTES       longest input line (at most 16MiB); longer gets '! line-too-long'
+                         [default: 4096]
   --max-outbuf BYTES     unsent output a client may hold before it is dropped as a
                          slow consumer [default: 1MiB]
   --nick-timeout TIME    time to choose a nickname before being disconnected [default: 60s]
@@ -50,6 +51,10 @@ BYTES take a suffix K, KiB, M or MiB (1K = 1KiB = 1024); TIME takes ms, s, m or 
 (a bare number is seconds). Logs go to stderr. SIGINT or SIGTERM stops the server:
 clients get '* server shutting down' and up to 2 s to receive their last lines.
 ";
+
+/// The largest --max-line accepted: output offsets are 32-bit, and no chat
+/// line needs more.
+const MAX_LINE_CEILING: usize = 16 << 20;
 
 /// Everything the command line sets.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +123,10 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
             }
             Long("max-line") => {
                 opts.max_line =
-                    parse_bytes(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
+                    parse_bytes(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?;
+                if opts.max_line > MAX_LINE_CEILING {
+                    return Err(format!("{name}: at most 16MiB"));
+                }
             }
             Long("max-outbuf") => {
                 opts.max_outbuf =
@@ -359,5 +367,6 @@ mod tests {
         assert!(run(&["--listen", "nowhere"]).unwrap_err().contains("not an address"));
         assert!(run(&["--bogus"]).unwrap_err().contains("--bogus"));
         assert!(run(&["--nick-timeout", "0"]).is_err());
+        assert!(run(&["--max-line", "17MiB"]).unwrap_err().contains("at most 16MiB"));
     }
 }
