@@ -44,7 +44,7 @@ impl Rng {
         ];
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
-            if self.next() % 3 == 0 {
+            if self.next().is_multiple_of(3) {
                 out.extend_from_slice(PIECES[(self.next() % PIECES.len() as u64) as usize]);
             } else {
                 let k = (self.next() % 16) as usize;
