@@ -116,6 +116,31 @@ fn json_value(b: &mut Vec<u8>, v: &Value) {
     let _ = serde_json::to_writer(&mut *b, v);
 }
 
+/// Appends `{"type":KIND,"payload":{"KEY":"VALUE",...}}`; keys are plain ASCII.
+fn json_strings(b: &mut Vec<u8>, kind: &str, fields: &[(&str, &str)]) {
+    let _ = write!(b, r#"{{"type":"{kind}","payload":{{"#);
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            b.push(b',');
+        }
+        let _ = write!(b, r#""{key}":"#);
+        json_str(b, value);
+    }
+    b.extend_from_slice(b"}}");
+}
+
+/// Appends `{"type":KIND,"payload":{"KEY":["ITEM",...]}}`.
+fn json_string_list(b: &mut Vec<u8>, kind: &str, key: &str, items: &[&str]) {
+    let _ = write!(b, r#"{{"type":"{kind}","payload":{{"{key}":["#);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            b.push(b',');
+        }
+        json_str(b, item);
+    }
+    b.extend_from_slice(b"]}}");
+}
+
 pub fn render_json(event: &Event) -> Vec<u8> {
     let mut b = Vec::with_capacity(96);
     match event {
@@ -125,39 +150,12 @@ pub fn render_json(event: &Event) -> Vec<u8> {
             json_str(&mut b, nick);
             let _ = write!(b, r#","online":{online}}}}}"#);
         }
-        Event::Chat { from, text } => {
-            b.extend_from_slice(br#"{"type":"chat","payload":{"from":"#);
-            json_str(&mut b, from);
-            b.extend_from_slice(br#","text":"#);
-            json_str(&mut b, text);
-            b.extend_from_slice(b"}}");
-        }
+        Event::Chat { from, text } => json_strings(&mut b, "chat", &[("from", from), ("text", text)]),
         Event::Msg { from, to, text } => {
-            b.extend_from_slice(br#"{"type":"msg","payload":{"from":"#);
-            json_str(&mut b, from);
-            b.extend_from_slice(br#","to":"#);
-            json_str(&mut b, to);
-            b.extend_from_slice(br#","text":"#);
-            json_str(&mut b, text);
-            b.extend_from_slice(b"}}");
+            json_strings(&mut b, "msg", &[("from", from), ("to", to), ("text", text)])
         }
-        Event::Nick { old, new } => {
-            b.extend_from_slice(br#"{"type":"nick","payload":{"old":"#);
-            json_str(&mut b, old);
-            b.extend_from_slice(br#","new":"#);
-            json_str(&mut b, new);
-            b.extend_from_slice(b"}}");
-        }
-        Event::Who { nicks } => {
-            b.extend_from_slice(br#"{"type":"who","payload":{"nicks":["#);
-            for (i, n) in nicks.iter().enumerate() {
-                if i > 0 {
-                    b.push(b',');
-                }
-                json_str(&mut b, n);
-            }
-            b.extend_from_slice(b"]}}");
-        }
+        Event::Nick { old, new } => json_strings(&mut b, "nick", &[("old", old), ("new", new)]),
+        Event::Who { nicks } => json_string_list(&mut b, "who", "nicks", nicks),
         Event::Pong { payload } | Event::Echo { payload } => {
             let kind = if matches!(event, Event::Pong { .. }) { "pong" } else { "echo" };
             let _ = write!(b, r#"{{"type":"{kind}""#);
@@ -167,24 +165,11 @@ pub fn render_json(event: &Event) -> Vec<u8> {
             }
             b.push(b'}');
         }
-        Event::Help { types, .. } => {
-            b.extend_from_slice(br#"{"type":"help","payload":{"types":["#);
-            for (i, t) in types.iter().enumerate() {
-                if i > 0 {
-                    b.push(b',');
-                }
-                json_str(&mut b, t);
-            }
-            b.extend_from_slice(b"]}}");
-        }
+        Event::Help { types, .. } => json_string_list(&mut b, "help", "types", types),
         Event::Bye => b.extend_from_slice(br#"{"type":"bye"}"#),
         Event::Shutdown => b.extend_from_slice(br#"{"type":"shutdown"}"#),
         Event::Error { code, message } => {
-            b.extend_from_slice(br#"{"type":"error","payload":{"code":"#);
-            json_str(&mut b, code);
-            b.extend_from_slice(br#","message":"#);
-            json_str(&mut b, message);
-            b.extend_from_slice(b"}}");
+            json_strings(&mut b, "error", &[("code", code), ("message", message)])
         }
     }
     b.push(b'\n');
