@@ -110,6 +110,8 @@ const TICK_SLOTS: usize = STREAMS * 2;
 /// A tick buffer larger than this is frozen early, so one tick's output
 /// never piles up in one allocation.
 const TICK_BUFFER_MAX: usize = 1 << 20;
+/// The most a fresh tick buffer reserves up front.
+const TICK_BUFFER_KEEP: usize = 64 * 1024;
 
 impl Outbox {
     /// Queues a message for `id`; ignored when `id` is closing or gone.
@@ -146,8 +148,10 @@ impl Outbox {
         }
         let frozen: [Option<Chunk>; TICK_SLOTS] = std::array::from_fn(|slot| {
             let buf = &mut self.tick_bufs[slot];
-            // The next tick likely needs as much: allocate it once.
-            (!buf.is_empty()).then(|| Rc::new(std::mem::replace(buf, Vec::with_capacity(buf.len()))))
+            // The next tick likely needs as much (bounded, so a burst does not
+            // leave large buffers behind in a quiet room).
+            let next = Vec::with_capacity(buf.len().min(TICK_BUFFER_KEEP));
+            (!buf.is_empty()).then(|| Rc::new(std::mem::replace(buf, next)))
         });
         self.tick_gen = self.tick_gen.wrapping_add(1);
         for &id in &self.dirty {
@@ -775,8 +779,8 @@ impl<S: Service> Reactor<S> {
         self.settle_closes();
         for id in std::mem::take(&mut self.out.doomed) {
             if self.out.conns.get(id).is_some_and(|c| c.closing == Closing::Now) {
-                let mut conn = self.out.conns.remove(id);
-                let _ = self.poll.registry().deregister(&mut conn.sock);
+                // Closing the socket (on drop) also takes it out of epoll.
+                let conn = self.out.conns.remove(id);
                 match conn.transport {
                     Transport::Tcp => self.out.stats.open_tcp -= 1,
                     Transport::WebSocket => self.out.stats.open_ws -= 1,
