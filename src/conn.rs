@@ -144,7 +144,9 @@ impl OutQueue {
     }
 
     /// The tick buffers were frozen into `frozen`: pending ranges (the
-    /// newest entries) now point at them.
+    /// newest entries) now point at them, or at a copy when they are a small
+    /// part of a buffer. Memory kept alive is then at most four times the
+    /// bytes queued.
     pub fn resolve(&mut self, frozen: &[Option<Chunk>]) {
         self.retire_tail();
         for entry in self.entries.iter_mut().rev() {
@@ -152,8 +154,21 @@ impl OutQueue {
                 break;
             }
             if entry.data.is_none() {
-                entry.data = frozen[entry.slot as usize].clone();
-                debug_assert!(entry.data.is_some(), "a pending range without its buffer");
+                let Some(buf) = &frozen[entry.slot as usize] else {
+                    debug_assert!(false, "a pending range without its buffer");
+                    continue;
+                };
+                let len = (entry.end - entry.start) as usize;
+                if len * 4 < buf.len() {
+                    // A small part of a big buffer: keep a copy, not the
+                    // buffer, so a client that never reads cannot pin far
+                    // more memory than its output limit counts.
+                    entry.data = Some(Rc::new(buf[entry.start as usize..entry.end as usize].to_vec()));
+                    entry.start = 0;
+                    entry.end = len as u32;
+                } else {
+                    entry.data = Some(buf.clone());
+                }
                 self.pending -= 1;
             }
         }
@@ -583,5 +598,21 @@ mod tests {
         q.resolve(&[Some(Rc::new(b"ab".to_vec())), Some(Rc::new(b"0123456789".to_vec()))]);
         assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 11));
         assert_eq!(w.got, b"first\n0123456ab!9");
+    }
+
+    #[test]
+    fn a_small_range_of_a_big_buffer_is_copied_not_pinned() {
+        let big: Chunk = Rc::new((0..200u8).collect());
+        let mut q = OutQueue::default();
+        q.push_pending(0, 10, 20);
+        q.resolve(&[Some(big.clone())]);
+        assert_eq!(Rc::strong_count(&big), 1, "the big buffer is not kept alive");
+        let mut whole = OutQueue::default();
+        whole.push_pending(0, 0, 150);
+        whole.resolve(&[Some(big.clone())]);
+        assert_eq!(Rc::strong_count(&big), 2, "most of a buffer is shared, not copied");
+        let mut w = Trickle { got: Vec::new(), budget: 1000, room: 1000 };
+        q.flush(&mut w).unwrap();
+        assert_eq!(w.got, (10..20u8).collect::<Vec<u8>>());
     }
 }

@@ -235,3 +235,78 @@ fn running_out_of_descriptors_refuses_cleanly_and_recovers() {
     again.send("again");
     again.skip_until("* again joined");
 }
+
+#[test]
+fn a_client_that_never_reads_cannot_pin_the_rooms_traffic_in_memory() {
+    // An unjoined client pings all the time and never reads its pongs, while
+    // 160 MB flow through the room. Its queue is charged a few bytes per pong;
+    // the server must not keep the room's output alive on its behalf (each
+    // pong shares a loop iteration's output buffer with the room's lines).
+    let s = Server::start(&["--max-outbuf", "16MiB"]);
+    let mut reader = s.join("reader");
+    let sender = s.join("sender");
+    reader.skip_until("* sender joined");
+    let mut attacker = std::net::TcpStream::connect(s.addr).unwrap();
+    // First fill its own socket buffers with big pongs, so that what follows
+    // stays in the server's queue (well under the 16 MiB limit).
+    let big_ping = format!("/ping {}\n", "p".repeat(4000));
+    for _ in 0..2000 {
+        attacker.write_all(big_ping.as_bytes()).unwrap();
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pinger = {
+        let mut w = attacker.try_clone().unwrap();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if w.write_all(b"/ping x\n").is_err() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        })
+    };
+    let body = "f".repeat(4000);
+    const LINES: usize = 40_000;
+    // The flood stays at most 1000 lines ahead of its slowest reader, so the
+    // legitimate readers are never slow consumers themselves.
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    let progress = std::sync::Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+    let mut sender_echo = Client::from_stream(sender.stream.try_clone().unwrap());
+    let echo = {
+        let progress = progress.clone();
+        std::thread::spawn(move || {
+            for i in 0..LINES {
+                sender_echo.skip_until("[sender] ");
+                progress[1].store(i + 1, Relaxed);
+            }
+        })
+    };
+    let mut w = sender.stream.try_clone().unwrap();
+    let writer = {
+        let progress = progress.clone();
+        std::thread::spawn(move || {
+            for i in 0..LINES {
+                while i > 1000 + progress[0].load(Relaxed).min(progress[1].load(Relaxed)) {
+                    std::thread::sleep(std::time::Duration::from_micros(100));
+                }
+                w.write_all(format!("{body} {i}\n").as_bytes()).unwrap();
+            }
+        })
+    };
+    let mut peak = 0;
+    for i in 0..LINES {
+        reader.skip_until("[sender] ");
+        progress[0].store(i + 1, Relaxed);
+        if i % 1000 == 0 {
+            peak = peak.max(rss_kib(s.pid()));
+        }
+    }
+    writer.join().unwrap();
+    echo.join().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    pinger.join().unwrap();
+    peak = peak.max(rss_kib(s.pid()));
+    assert!(peak < 64 * 1024, "server RSS peaked at {peak} KiB while 160 MB passed through");
+    drop(attacker);
+}
