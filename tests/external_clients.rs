@@ -8,16 +8,6 @@ mod common;
 use common::*;
 use std::process::Command;
 
-fn run(cmd: &mut Command, what: &str) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn python_websockets_echo_clients() {
     let has_lib = Command::new("python3").args(["-c", "import websockets.sync.client"]).status();
@@ -27,7 +17,7 @@ fn python_websockets_echo_clients() {
     );
     let s = Server::start_web(&[]);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/echo_clients.py");
-    run(Command::new("python3").arg(script).arg(s.web_addr().port().to_string()), "echo_clients.py");
+    run_checked(Command::new("python3").arg(script).arg(s.web_addr().port().to_string()), "echo_clients.py");
 }
 
 #[test]
@@ -40,7 +30,7 @@ fn browser_pages_and_nc_client_chat() {
          (or run .ci/run)"
     );
     let s = Server::start_web(&[]);
-    run(
+    run_checked(
         Command::new("node")
             .current_dir(dir)
             .arg("two_pages.mjs")

@@ -11,16 +11,9 @@ fn run_script(name: &str) {
     assert!(has_nc, "nc is not installed: apt-get install -y netcat-openbsd (or run .ci/run)");
     let s = Server::start(&[]);
     let script = format!("{}/tests/nc/{name}.sh", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("bash")
-        .arg(&script)
-        .env("LINECHAT_PORT", s.addr.port().to_string())
-        .output()
-        .expect("run bash");
-    assert!(
-        out.status.success(),
-        "{name}.sh failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    run_checked(
+        Command::new("bash").arg(&script).env("LINECHAT_PORT", s.addr.port().to_string()),
+        &format!("{name}.sh"),
     );
 }
 

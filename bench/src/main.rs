@@ -271,8 +271,8 @@ fn run(o: Opts) -> io::Result<()> {
             b.o.proto.name()
         );
         println!(
-            "{{\"mode\":\"idle\",\"label\":{:?},\"proto\":\"{}\",\"clients\":{},\"rss_before_kb\":{before},\"rss_after_kb\":{after},\"bytes_per_client\":{per:.0}}}",
-            b.o.label,
+            "{{\"mode\":\"idle\",\"label\":{},\"proto\":\"{}\",\"clients\":{},\"rss_before_kb\":{before},\"rss_after_kb\":{after},\"bytes_per_client\":{per:.0}}}",
+            json_string(&b.o.label),
             b.o.proto.name(),
             b.clients.len()
         );
@@ -315,8 +315,8 @@ fn run(o: Opts) -> io::Result<()> {
         best * n
     );
     println!(
-        "{{\"mode\":\"find-max\",\"label\":{:?},\"proto\":\"{}\",\"clients\":{},\"senders\":{},\"max_rate\":{best},\"max_deliveries_per_s\":{}}}",
-        b.o.label,
+        "{{\"mode\":\"find-max\",\"label\":{},\"proto\":\"{}\",\"clients\":{},\"senders\":{},\"max_rate\":{best},\"max_deliveries_per_s\":{}}}",
+        json_string(&b.o.label),
         b.o.proto.name(),
         b.clients.len(),
         b.senders(),
@@ -462,8 +462,8 @@ impl Bench {
             if pass { "PASS" } else { "FAIL" }
         );
         println!(
-            "{{\"mode\":\"run\",\"label\":{:?},\"proto\":\"{}\",\"clients\":{},\"senders\":{},\"rate\":{},\"sent\":{},\"expected\":{},\"delivered\":{},\"delivered_per_s\":{:.0},\"loss_pct\":{:.4},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"server_cpu_pct\":{},\"server_rss_kb\":{},\"dead\":{},\"pass\":{}}}",
-            self.o.label,
+            "{{\"mode\":\"run\",\"label\":{},\"proto\":\"{}\",\"clients\":{},\"senders\":{},\"rate\":{},\"sent\":{},\"expected\":{},\"delivered\":{},\"delivered_per_s\":{:.0},\"loss_pct\":{:.4},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"server_cpu_pct\":{},\"server_rss_kb\":{},\"dead\":{},\"pass\":{}}}",
+            json_string(&self.o.label),
             self.o.proto.name(),
             self.clients.len(),
             self.senders(),
@@ -709,6 +709,22 @@ fn parse_mark(line: &[u8]) -> Option<(u32, u64, u64)> {
     Some((fields[0] as u32, fields[1], fields[2]))
 }
 
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn server_cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may hold spaces) start after ')'.
@@ -746,6 +762,11 @@ mod tests {
         );
         assert_eq!(parse_mark(b"* c1 joined (1 online)"), None);
         assert_eq!(parse_mark(b"@@1:2"), None);
+    }
+
+    #[test]
+    fn labels_are_json_strings() {
+        assert_eq!(json_string("a\"b\\c\nd é"), r#""a\"b\\c\u000ad é""#);
     }
 
     #[test]
