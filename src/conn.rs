@@ -472,6 +472,16 @@ impl Conn {
         }
     }
 
+    /// Puts the connection on the reactor's `dirty` list, once per tick, so
+    /// that it is flushed before the next poll.
+    #[inline]
+    pub fn mark_dirty(&mut self, id: usize, dirty: &mut Vec<usize>) {
+        if !self.dirty {
+            self.dirty = true;
+            dirty.push(id);
+        }
+    }
+
     /// Reads into `buf` once. `Ok(None)` means the socket is drained.
     pub fn read_some(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
         loop {

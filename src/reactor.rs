@@ -129,10 +129,7 @@ impl Outbox {
             None => msg.place(conn.transport, self.tick_gen, &mut self.tick_bufs[slot]),
         };
         conn.out.push_pending(slot, start, end);
-        if !conn.dirty {
-            conn.dirty = true;
-            self.dirty.push(id);
-        }
+        conn.mark_dirty(id, &mut self.dirty);
         if conn.out.queued() > self.max_outbuf {
             self.relieve(id);
         } else if end as usize > TICK_BUFFER_MAX {
@@ -202,10 +199,7 @@ impl Outbox {
             return;
         }
         conn.out.push(bytes);
-        if !conn.dirty {
-            conn.dirty = true;
-            self.dirty.push(id);
-        }
+        conn.mark_dirty(id, &mut self.dirty);
     }
 
     /// Sends a WebSocket close frame and closes once it is out.
@@ -256,14 +250,16 @@ impl Outbox {
         conn.closing = Closing::AfterFlush;
         conn.framing = Framing::Closed;
         conn.close_reason = Some(reason);
-        let deadline = self.now + self.close_grace;
-        conn.close_deadline = Some(deadline);
-        self.timers.push(Reverse((deadline, id, conn.serial)));
-        if !conn.dirty {
-            conn.dirty = true;
-            self.dirty.push(id);
-        }
+        conn.mark_dirty(id, &mut self.dirty);
+        self.set_close_deadline(id, self.now + self.close_grace);
         self.closed.push(id);
+    }
+
+    /// Closes `id` at `at` if it is still there, whatever it is doing then.
+    fn set_close_deadline(&mut self, id: ConnId, at: Instant) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        conn.close_deadline = Some(at);
+        self.timers.push(Reverse((at, id, conn.serial)));
     }
 
     /// Asks for [`Service::on_timer`] for `id` at `at` (replacing an earlier request).
@@ -436,7 +432,9 @@ impl<S: Service> Reactor<S> {
     }
 
     fn poll_timeout(&mut self) -> Option<Duration> {
-        if !self.read_again.is_empty() {
+        // Input left over, or output queued after this tick's flush (a leave
+        // notice for a connection that failed during the flush): do not sleep.
+        if !self.read_again.is_empty() || !self.out.dirty.is_empty() {
             return Some(Duration::ZERO);
         }
         let now = Instant::now();
@@ -546,10 +544,9 @@ impl<S: Service> Reactor<S> {
             let framing = Framing::Http(HttpHead::default());
             entry.insert(Conn::new(sock, Transport::Http, framing, self.next_serial));
             self.out.stats.open_http += 1;
-            // A request head must arrive within the grace period.
+            // The request head must arrive within 10 s (or the close grace, if longer).
             let deadline = self.out.now + self.limits.close_grace.max(Duration::from_secs(10));
-            self.out.conns[id].close_deadline = Some(deadline);
-            self.out.timers.push(Reverse((deadline, id, self.next_serial)));
+            self.out.set_close_deadline(id, deadline);
             debug!("conn={id} peer={peer} open (web)");
             return;
         }
@@ -683,10 +680,7 @@ impl<S: Service> Reactor<S> {
         };
         if conn.blocked {
             conn.blocked = false;
-            if !conn.dirty {
-                conn.dirty = true;
-                self.out.dirty.push(id);
-            }
+            conn.mark_dirty(id, &mut self.out.dirty);
         }
     }
 
