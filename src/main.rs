@@ -5,8 +5,8 @@
 //! - `main.rs`: command line, logging, start-up.
 //! - `reactor.rs`: the `mio` loop (accept, readiness, timers, signals); no protocol.
 //! - `conn.rs`: one connection: framing, output queue, backpressure.
-//! - `proto/`: sessions, the nickname handshake, text commands and one
-//!   handler per JSON packet type.
+//! - `proto/`: sessions, rooms, the nickname handshake, text commands and
+//!   one handler per JSON packet type.
 //! - `web/`: the web port's HTTP and WebSocket framing.
 
 mod conn;
@@ -40,6 +40,13 @@ options:
                          [default: 4096]
   --max-outbuf BYTES     unsent output a client may hold before it is dropped as a
                          slow consumer [default: 1MiB]
+  --default-room NAME    the room clients are in once they choose a nickname; it always
+                         exists [default: #lobby]
+  --max-rooms N          rooms at once, the default one not counted; creating one more
+                         gets '! too-many-rooms' [default: 10000]
+  --max-rooms-per-client N
+                         rooms a JSON client may hold besides the default one
+                         [default: 20]
   --nick-timeout TIME    time to choose a nickname before being disconnected [default: 60s]
   --idle-timeout TIME    disconnect joined clients silent this long; 'off' to keep them
                          [default: off]
@@ -67,6 +74,9 @@ struct Options {
     max_outbuf: usize,
     nick_timeout: Duration,
     idle_timeout: Option<Duration>,
+    default_room: String,
+    max_rooms: usize,
+    max_rooms_per_client: usize,
     log_level: LevelFilter,
 }
 
@@ -81,6 +91,9 @@ impl Default for Options {
             max_outbuf: 1024 * 1024,
             nick_timeout: Duration::from_secs(60),
             idle_timeout: None,
+            default_room: "#lobby".to_string(),
+            max_rooms: 10_000,
+            max_rooms_per_client: 20,
             log_level: LevelFilter::Info,
         }
     }
@@ -142,6 +155,19 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                     "off" | "0" => None,
                     v => Some(parse_duration(v).map_err(|e| format!("{name}: {e}"))?),
                 }
+            }
+            Long("default-room") => {
+                let v = next_value(&mut parser, &name)?;
+                opts.default_room =
+                    proto::rooms::parse_room(&v).map_err(|e| format!("{name}: '{v}': {e}"))?.to_string();
+            }
+            Long("max-rooms") => {
+                opts.max_rooms =
+                    parse_count(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
+            }
+            Long("max-rooms-per-client") => {
+                opts.max_rooms_per_client =
+                    parse_count(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
             }
             Long("log-level") => {
                 opts.log_level = next_value(&mut parser, &name)?
@@ -286,6 +312,9 @@ fn main() -> ExitCode {
         max_line: opts.max_line,
         nick_timeout: opts.nick_timeout,
         idle_timeout: opts.idle_timeout,
+        default_room: opts.default_room.clone(),
+        max_rooms: opts.max_rooms,
+        max_rooms_per_client: opts.max_rooms_per_client,
     });
     let limits = ReactorLimits {
         max_clients: opts.max_clients,
@@ -340,6 +369,9 @@ mod tests {
         assert!(USAGE.contains("[default: 1MiB]") && o.max_outbuf == 1 << 20);
         assert!(USAGE.contains("[default: 60s]") && o.nick_timeout == Duration::from_secs(60));
         assert!(USAGE.contains("[default: off]") && o.idle_timeout.is_none());
+        assert!(USAGE.contains("[default: #lobby]") && o.default_room == "#lobby");
+        assert!(USAGE.contains("[default: 10000]") && o.max_rooms == 10_000);
+        assert!(USAGE.contains("[default: 20]") && o.max_rooms_per_client == 20);
     }
 
     #[test]
@@ -368,5 +400,7 @@ mod tests {
         assert!(run(&["--bogus"]).unwrap_err().contains("--bogus"));
         assert!(run(&["--nick-timeout", "0"]).is_err());
         assert!(run(&["--max-line", "17MiB"]).unwrap_err().contains("at most 16MiB"));
+        assert!(run(&["--default-room", "lobby"]).unwrap_err().contains("starts with '#'"));
+        assert_eq!(run(&["--default-room", "#Hall"]).unwrap().default_room, "#Hall");
     }
 }

@@ -9,11 +9,11 @@ fn json_join_chat_who_and_bye() {
     let s = Server::start(&[]);
     let mut a = s.connect();
     a.send_json(&json!({"type": "nick", "payload": "alice"}));
-    assert_eq!(a.json(), json!({"type":"join","payload":{"nick":"alice","online":1}}));
+    assert_eq!(a.json(), json!({"type":"join","payload":{"nick":"alice","online":1,"room":"#lobby"}}));
     a.send_json(&json!({"type": "chat", "payload": "hello"}));
-    assert_eq!(a.json(), json!({"type":"chat","payload":{"from":"alice","text":"hello"}}));
+    assert_eq!(a.json(), json!({"type":"chat","payload":{"from":"alice","text":"hello","room":"#lobby"}}));
     a.send_json(&json!({"type": "who"}));
-    assert_eq!(a.json(), json!({"type":"who","payload":{"nicks":["alice"]}}));
+    assert_eq!(a.json(), json!({"type":"who","payload":{"nicks":["alice"],"room":"#lobby"}}));
     a.send_json(&json!({"type": "nick", "payload": "ally"}));
     assert_eq!(a.json(), json!({"type":"nick","payload":{"old":"alice","new":"ally"}}));
     a.send_json(&json!({"type": "bye"}));
@@ -27,11 +27,11 @@ fn every_line_sent_is_one_compact_json_object() {
     let mut a = s.connect();
     a.send(r#"  {"type": "nick", "payload": "alice"}  "#);
     let raw = a.line();
-    assert_eq!(raw, r#"{"type":"join","payload":{"nick":"alice","online":1}}"#);
+    assert_eq!(raw, r##"{"type":"join","payload":{"nick":"alice","online":1,"room":"#lobby"}}"##);
     a.send_json(&json!({"type": "chat", "payload": "quote \" backslash \\ tab \t"}));
     assert_eq!(
         a.line(),
-        r#"{"type":"chat","payload":{"from":"alice","text":"quote \" backslash \\ tab \t"}}"#
+        r##"{"type":"chat","payload":{"from":"alice","text":"quote \" backslash \\ tab \t","room":"#lobby"}}"##
     );
 }
 
@@ -107,8 +107,14 @@ fn text_and_json_clients_chat_together() {
     t.expect("* jason joined (2 online)");
     t.send("hi jason");
     j.send_json(&json!({"type": "chat", "payload": "hi texter"}));
-    assert_eq!(j.json(), json!({"type":"chat","payload":{"from":"texter","text":"hi jason"}}));
-    assert_eq!(j.json(), json!({"type":"chat","payload":{"from":"jason","text":"hi texter"}}));
+    assert_eq!(
+        j.json(),
+        json!({"type":"chat","payload":{"from":"texter","text":"hi jason","room":"#lobby"}})
+    );
+    assert_eq!(
+        j.json(),
+        json!({"type":"chat","payload":{"from":"jason","text":"hi texter","room":"#lobby"}})
+    );
     t.expect("[texter] hi jason");
     t.expect("[jason] hi texter");
     j.send_json(&json!({"type": "msg", "payload": {"to": "TEXTER", "text": "psst"}}));

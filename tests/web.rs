@@ -139,12 +139,21 @@ fn websocket_json_and_tcp_text_clients_chat_in_one_room() {
     let s = Server::start_web(&[]);
     let mut ws = ws_connect(s.web_addr());
     ws_send(&mut ws, r#"{"type":"nick","payload":"webby"}"#);
-    assert_eq!(ws_json(&mut ws), json!({"type":"join","payload":{"nick":"webby","online":1}}));
+    assert_eq!(
+        ws_json(&mut ws),
+        json!({"type":"join","payload":{"nick":"webby","online":1,"room":"#lobby"}})
+    );
     let mut tcp = s.join("texter");
-    assert_eq!(ws_json(&mut ws), json!({"type":"join","payload":{"nick":"texter","online":2}}));
+    assert_eq!(
+        ws_json(&mut ws),
+        json!({"type":"join","payload":{"nick":"texter","online":2,"room":"#lobby"}})
+    );
     tcp.send("hello web");
     tcp.expect("[texter] hello web");
-    assert_eq!(ws_json(&mut ws), json!({"type":"chat","payload":{"from":"texter","text":"hello web"}}));
+    assert_eq!(
+        ws_json(&mut ws),
+        json!({"type":"chat","payload":{"from":"texter","text":"hello web","room":"#lobby"}})
+    );
     ws_send(&mut ws, r#"{"type":"chat","payload":"hello tcp"}"#);
     tcp.expect("[webby] hello tcp");
     assert_eq!(ws_json(&mut ws)["payload"]["text"], "hello tcp");

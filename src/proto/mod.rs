@@ -1,4 +1,4 @@
-//! The chat protocol: sessions, the room, and the dispatch of every line to
+//! The chat protocol: sessions, rooms, and the dispatch of every line to
 //! the handler of its packet type.
 //!
 //! The [`Hub`] is the reactor's [`Service`]. It never touches a socket: it
@@ -9,6 +9,7 @@
 pub mod handlers;
 pub mod handshake;
 pub mod render;
+pub mod rooms;
 pub mod text;
 
 use std::collections::HashMap;
@@ -20,7 +21,8 @@ use serde_json::Value;
 use crate::conn::{CloseReason, LineFault, Message, Transport};
 use crate::reactor::{ConnId, IoStats, Outbox, Service};
 use handshake::{fold_nick, Phase};
-use render::{Event, Mode, Rendered, WELCOME};
+use render::{Event, Mode, Rendered, RoomRef, WELCOME};
+use rooms::{parse_room, Member, RoomId, Rooms};
 
 /// A protocol error to report to the client: `! code: message` or an error packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +49,9 @@ pub const ERROR_CODES: &[&str] = &[
     "unknown-type",
     "unknown-command",
     "no-such-nick",
+    "room-invalid",
+    "not-in-room",
+    "too-many-rooms",
     "line-too-long",
     "nick-timeout",
     "idle-timeout",
@@ -59,6 +64,12 @@ pub struct HubConfig {
     pub max_line: usize,
     pub nick_timeout: Duration,
     pub idle_timeout: Option<Duration>,
+    /// Where clients go once they have a nickname; it always exists.
+    pub default_room: String,
+    /// Rooms at once, the default one not counted.
+    pub max_rooms: usize,
+    /// Rooms one client may hold besides the default one.
+    pub max_rooms_per_client: usize,
 }
 
 /// Counters for logs and metrics.
@@ -80,29 +91,32 @@ pub struct Session {
     pub phase: Phase,
     /// Last line received; drives the idle timeout.
     pub last_active: Instant,
-    /// Position in [`Hub::members`] while joined.
-    member_idx: usize,
+    /// Rooms held, in the order joined: the last is where a plain `chat` goes.
+    rooms: Vec<Held>,
     /// Position in [`Hub::json_conns`] once in JSON mode.
     json_idx: usize,
+    /// Marks a client already told of an event sent to several rooms.
+    stamp: u32,
 }
 
-/// A joined client, kept flat so a broadcast reads one array.
+/// A room a session is in, and its position in that room's member list.
 #[derive(Debug, Clone, Copy)]
-struct Member {
-    id: ConnId,
-    mode: Mode,
+struct Held {
+    room: RoomId,
+    idx: usize,
 }
 
-/// The room and everyone in it.
+/// The rooms and everyone in them.
 pub struct Hub {
     pub cfg: HubConfig,
     sessions: Vec<Option<Session>>,
-    /// Joined clients, in no particular order.
-    members: Vec<Member>,
+    pub rooms: Rooms,
     /// Folded nickname -> connection.
     nicks: HashMap<String, ConnId>,
     /// Every connection in JSON mode, joined or not (they all receive `echo`).
     json_conns: Vec<ConnId>,
+    /// The current mark for [`Session::stamp`].
+    stamp: u32,
     pub stats: HubStats,
     pub started: Instant,
     /// The `/help` text, built once.
@@ -121,19 +135,21 @@ impl Hub {
             .chain(std::iter::once("  //TEXT - send TEXT starting with '/'".to_string()))
             .collect();
         Hub {
+            rooms: Rooms::new(&cfg.default_room),
             cfg,
             sessions: Vec::new(),
-            members: Vec::new(),
             nicks: HashMap::new(),
             json_conns: Vec::new(),
+            stamp: 0,
             stats: HubStats::default(),
             started: Instant::now(),
             help_lines,
         }
     }
 
+    /// Clients with a nickname.
     pub fn online(&self) -> usize {
-        self.members.len()
+        self.nicks.len()
     }
 
     pub fn session(&self, id: ConnId) -> Option<&Session> {
@@ -157,15 +173,46 @@ impl Hub {
         self.nicks.get(&fold_nick(nick)).copied()
     }
 
-    /// Joined nicknames, sorted case-insensitively.
-    pub fn sorted_nicks(&self) -> Vec<&str> {
-        let mut nicks: Vec<&str> = self.members.iter().filter_map(|m| self.nick_of(m.id)).collect();
+    /// The wire format of `id` (text until decided).
+    pub fn mode_of(&self, id: ConnId) -> Mode {
+        self.session(id).map_or(Mode::Text, |s| s.mode)
+    }
+
+    /// The room a plain `chat` of `id` goes to: the one joined most recently
+    /// and still held.
+    pub fn current_room(&self, id: ConnId) -> Option<RoomId> {
+        self.session(id)?.rooms.last().map(|h| h.room)
+    }
+
+    /// Is `id` in `room`?
+    pub fn holds(&self, id: ConnId, room: RoomId) -> bool {
+        self.session(id).is_some_and(|s| s.rooms.iter().any(|h| h.room == room))
+    }
+
+    /// The room named `raw`, which `id` must hold: `room-invalid` or `not-in-room` otherwise.
+    pub fn held_room(&self, id: ConnId, raw: &str) -> Result<RoomId, Fault> {
+        let name = parse_room(raw).map_err(|e| Fault::new("room-invalid", e.to_string()))?;
+        match self.rooms.find(name) {
+            Some(room) if self.holds(id, room) => Ok(room),
+            _ => Err(Fault::new("not-in-room", format!("you are not in {name}"))),
+        }
+    }
+
+    /// How events name `room`.
+    pub fn room_ref(&self, room: RoomId) -> RoomRef<'_> {
+        RoomRef { name: &self.rooms.get(room).name, is_default: self.rooms.is_default(room) }
+    }
+
+    /// The nicknames in `room`, sorted case-insensitively.
+    pub fn sorted_nicks(&self, room: RoomId) -> Vec<&str> {
+        let members = &self.rooms.get(room).members;
+        let mut nicks: Vec<&str> = members.iter().filter_map(|m| self.nick_of(m.id)).collect();
         nicks.sort_by_cached_key(|n| (fold_nick(n), n.to_string()));
         nicks
     }
 
     /// Sends `event` to `id` alone, in its format.
-    pub fn reply(&mut self, id: ConnId, event: &Event, out: &mut Outbox) {
+    pub fn reply(&self, id: ConnId, event: &Event, out: &mut Outbox) {
         let Some(session) = self.session(id) else {
             return;
         };
@@ -173,13 +220,51 @@ impl Hub {
         out.send(id, Rendered::new(event).get(mode));
     }
 
-    /// Sends `event` to every joined client, rendered once per format.
-    pub fn broadcast(&mut self, event: &Event, out: &mut Outbox) {
+    /// Sends `event` to everyone in `room`, rendered once per format.
+    pub fn broadcast(&mut self, room: RoomId, event: &Event, out: &mut Outbox) {
         let rendered = Rendered::new(event);
-        for m in &self.members {
+        let members = &self.rooms.get(room).members;
+        for m in members {
             out.send(m.id, rendered.get(m.mode));
         }
-        self.stats.deliveries += self.members.len() as u64;
+        self.stats.deliveries += members.len() as u64;
+    }
+
+    /// Relays `text` from joined `id` to everyone in `room`.
+    pub fn say(&mut self, id: ConnId, room: RoomId, text: &str, out: &mut Outbox) {
+        let Some(Some(Session { phase: Phase::Joined { nick }, .. })) = self.sessions.get(id) else {
+            return;
+        };
+        let r = self.rooms.get(room);
+        let event = Event::Chat { from: nick, text, room: &r.name };
+        let rendered = Rendered::new(&event);
+        for m in &r.members {
+            out.send(m.id, rendered.get(m.mode));
+        }
+        self.stats.deliveries += r.members.len() as u64;
+    }
+
+    /// Sends `event` once to `id` and once to everyone sharing a room with it.
+    pub fn broadcast_to_sharers(&mut self, id: ConnId, event: &Event, out: &mut Outbox) {
+        self.stamp = self.stamp.wrapping_add(1);
+        let stamp = self.stamp;
+        let rendered = Rendered::new(event);
+        let Some(me) = self.sessions.get_mut(id).and_then(Option::as_mut) else {
+            return;
+        };
+        me.stamp = stamp;
+        out.send(id, rendered.get(me.mode));
+        let mut delivered = 1;
+        for held in &me.rooms.clone() {
+            for m in &self.rooms.get(held.room).members {
+                if let Some(s) = self.sessions[m.id].as_mut().filter(|s| s.stamp != stamp) {
+                    s.stamp = stamp;
+                    out.send(m.id, rendered.get(m.mode));
+                    delivered += 1;
+                }
+            }
+        }
+        self.stats.deliveries += delivered;
     }
 
     /// Sends `event` to every JSON-mode connection, joined or not.
@@ -200,23 +285,147 @@ impl Hub {
         self.reply(id, &Event::Error { code: fault.code, message: &fault.message }, out);
     }
 
-    /// Puts `id` in the room as `nick` (already checked and free).
-    pub fn join(&mut self, id: ConnId, nick: &str, out: &mut Outbox) {
-        let member_idx = self.members.len();
+    /// Gives `id` the nickname `nick` (already checked and free) and puts it
+    /// in the default room.
+    pub fn register(&mut self, id: ConnId, nick: &str, out: &mut Outbox) {
         let Some(session) = self.session_mut(id) else {
             return;
         };
         session.phase = Phase::Joined { nick: nick.to_string() };
-        session.member_idx = member_idx;
-        let mode = session.mode;
-        self.members.push(Member { id, mode });
         self.nicks.insert(fold_nick(nick), id);
         if let Some(idle) = self.cfg.idle_timeout {
             out.set_timer(id, out.now() + idle);
         }
-        let online = self.online();
-        info!("{nick} joined ({online} online)");
-        self.broadcast(&Event::Join { nick, online }, out);
+        self.enter(id, self.rooms.default_id(), out);
+    }
+
+    /// Puts joined `id` in `room` (not yet held) and announces it there; the
+    /// joiner also gets the topic, if one is set.
+    fn enter(&mut self, id: ConnId, room: RoomId, out: &mut Outbox) {
+        let Some(session) = self.sessions.get_mut(id).and_then(Option::as_mut) else {
+            return;
+        };
+        let idx = self.rooms.add(room, Member { id, mode: session.mode });
+        session.rooms.push(Held { room, idx });
+        let Phase::Joined { nick } = &session.phase else {
+            return;
+        };
+        let r = self.rooms.get(room);
+        let online = r.members.len();
+        info!("{nick} joined {} ({online} online)", r.name);
+        let room = RoomRef { name: &r.name, is_default: room == self.rooms.default_id() };
+        let event = Event::Join { nick, online, room };
+        let rendered = Rendered::new(&event);
+        for m in &r.members {
+            out.send(m.id, rendered.get(m.mode));
+        }
+        self.stats.deliveries += online as u64;
+        if !r.topic.is_empty() {
+            let event = Event::Topic { room: &r.name, topic: &r.topic, by: &r.topic_by, set: false };
+            out.send(id, Rendered::new(&event).get(session.mode));
+        }
+    }
+
+    /// Takes `id` out of `room` and tells those who stay (and `id` itself
+    /// when `tell_self`). An emptied room other than the default one ends.
+    fn exit(&mut self, id: ConnId, room: RoomId, tell_self: bool, out: &mut Outbox) {
+        let Some(session) = self.sessions.get_mut(id).and_then(Option::as_mut) else {
+            return;
+        };
+        let Some(pos) = session.rooms.iter().position(|h| h.room == room) else {
+            return;
+        };
+        let held = session.rooms.remove(pos);
+        let mode = session.mode;
+        let nick = match &session.phase {
+            Phase::Joined { nick } => nick.clone(),
+            Phase::AwaitNick { .. } => String::new(),
+        };
+        let name = self.rooms.get(room).name.clone();
+        let is_default = self.rooms.is_default(room);
+        let online = self.rooms.get(room).members.len() - 1;
+        if let Some(moved) = self.rooms.remove(room, held.idx) {
+            let moved =
+                self.sessions[moved].as_mut().and_then(|s| s.rooms.iter_mut().find(|h| h.room == room));
+            if let Some(h) = moved {
+                h.idx = held.idx;
+            }
+        }
+        info!("{nick} left {name} ({online} online)");
+        let event = Event::Leave { nick: &nick, online, room: RoomRef { name: &name, is_default } };
+        if online > 0 {
+            self.broadcast(room, &event, out);
+        }
+        if tell_self {
+            out.send(id, Rendered::new(&event).get(mode));
+            self.stats.deliveries += 1;
+        }
+    }
+
+    /// `/join #room`: enters the room, creating it if needed. A text client
+    /// leaves its current room first; others add the room to those they hold.
+    pub fn join_room(&mut self, id: ConnId, raw: &str, out: &mut Outbox) -> Result<(), Fault> {
+        let name = parse_room(raw).map_err(|e| Fault::new("room-invalid", e.to_string()))?;
+        let Some(session) = self.session(id) else {
+            return Ok(());
+        };
+        let target = self.rooms.find(name);
+        if target.is_some_and(|room| self.holds(id, room)) {
+            return Ok(());
+        }
+        let single = session.mode.single_room();
+        let current = self.current_room(id);
+        let into_default = target == Some(self.rooms.default_id());
+        if !single && !into_default {
+            let held = session.rooms.iter().filter(|h| !self.rooms.is_default(h.room)).count();
+            if held >= self.cfg.max_rooms_per_client {
+                let max = self.cfg.max_rooms_per_client;
+                return Err(Fault::new(
+                    "too-many-rooms",
+                    format!("you may be in at most {max} rooms besides the default one"),
+                ));
+            }
+        }
+        if target.is_none() {
+            // A text client alone in its room frees that room by leaving it.
+            let freed = single
+                && current.is_some_and(|r| !self.rooms.is_default(r) && self.rooms.get(r).members.len() == 1);
+            let existing = self.rooms.len() - 1 - usize::from(freed);
+            if existing >= self.cfg.max_rooms {
+                let max = self.cfg.max_rooms;
+                return Err(Fault::new(
+                    "too-many-rooms",
+                    format!("the server holds at most {max} rooms; join an existing one"),
+                ));
+            }
+        }
+        if single {
+            if let Some(current) = current {
+                self.exit(id, current, false, out);
+            }
+        }
+        let room = self.rooms.find(name).unwrap_or_else(|| self.rooms.create(name));
+        self.enter(id, room, out);
+        Ok(())
+    }
+
+    /// `/part`: a text client goes back to the default room; others leave
+    /// the room and get their own `leave`.
+    pub fn part_room(&mut self, id: ConnId, room: RoomId, out: &mut Outbox) -> Result<(), Fault> {
+        if !self.mode_of(id).single_room() {
+            self.exit(id, room, true, out);
+            return Ok(());
+        }
+        if self.rooms.is_default(room) {
+            let name = &self.rooms.get(room).name;
+            return Err(Fault::new(
+                "bad-args",
+                format!("you are in the default room {name}; /join #ROOM to move"),
+            ));
+        }
+        self.exit(id, room, false, out);
+        self.enter(id, self.rooms.default_id(), out);
+        Ok(())
     }
 
     /// Renames joined `id` to `new` (already checked and free).
@@ -230,30 +439,22 @@ impl Hub {
             session.phase = Phase::Joined { nick: new.to_string() };
         }
         info!("{old} is now known as {new}");
-        self.broadcast(&Event::Nick { old: &old, new }, out);
+        self.broadcast_to_sharers(id, &Event::Nick { old: &old, new }, out);
     }
 
-    /// Takes `id` out of the room, if it was in.
+    /// Takes `id` out of every room it holds and frees its nickname.
     fn leave(&mut self, id: ConnId, out: &mut Outbox) {
+        while let Some(room) = self.current_room(id) {
+            self.exit(id, room, false, out);
+        }
         let Some(session) = self.session_mut(id) else {
             return;
         };
-        let Phase::Joined { nick } =
+        if let Phase::Joined { nick } =
             std::mem::replace(&mut session.phase, Phase::AwaitNick { since: out.now() })
-        else {
-            return;
-        };
-        let idx = session.member_idx;
-        self.members.swap_remove(idx);
-        if let Some(moved) = self.members.get(idx).map(|m| m.id) {
-            if let Some(s) = self.session_mut(moved) {
-                s.member_idx = idx;
-            }
+        {
+            self.nicks.remove(&fold_nick(&nick));
         }
-        self.nicks.remove(&fold_nick(&nick));
-        let online = self.online();
-        info!("{nick} left ({online} online)");
-        self.broadcast(&Event::Leave { nick: &nick, online }, out);
     }
 
     /// Handles one decoded packet: finds its handler, checks the join gate, runs it.
@@ -329,8 +530,9 @@ impl Service for Hub {
             mode: Mode::Undecided,
             phase: Phase::AwaitNick { since: now },
             last_active: now,
-            member_idx: 0,
+            rooms: Vec::new(),
             json_idx: 0,
+            stamp: 0,
         });
         out.send(id, &Message::new(WELCOME.to_vec(), render::STREAM_TEXT));
         out.set_timer(id, now + self.cfg.nick_timeout);
@@ -448,11 +650,12 @@ impl Service for Hub {
                 ("{kind=\"http\"}", io.open_http as f64),
             ],
         );
+        metric("users_joined", "gauge", "Clients with a nickname.", &[("", self.online() as f64)]);
         metric(
-            "users_joined",
+            "rooms",
             "gauge",
-            "Clients in the room with a nickname.",
-            &[("", self.online() as f64)],
+            "Rooms that exist, the default one included.",
+            &[("", self.rooms.len() as f64)],
         );
         metric("connections_accepted_total", "counter", "Connections accepted.", &[("", io.accepted as f64)]);
         metric(

@@ -27,20 +27,84 @@ pub enum Mode {
     Json,
 }
 
+impl Mode {
+    /// Text clients are in one room at a time; `/join` moves them.
+    pub fn single_room(self) -> bool {
+        matches!(self, Mode::Text | Mode::Undecided)
+    }
+}
+
+/// A room as events name it: text lines leave the default room unnamed,
+/// as they were before there were rooms.
+#[derive(Debug, Clone, Copy)]
+pub struct RoomRef<'a> {
+    pub name: &'a str,
+    pub is_default: bool,
+}
+
+/// One line of a room listing.
+pub struct RoomInfo<'a> {
+    pub name: &'a str,
+    pub online: usize,
+    pub topic: &'a str,
+}
+
 /// Something the server tells clients.
 pub enum Event<'a> {
-    Join { nick: &'a str, online: usize },
-    Leave { nick: &'a str, online: usize },
-    Chat { from: &'a str, text: &'a str },
-    Msg { from: &'a str, to: &'a str, text: &'a str },
-    Nick { old: &'a str, new: &'a str },
-    Who { nicks: &'a [&'a str] },
-    Pong { payload: Option<&'a Value> },
-    Echo { payload: Option<&'a Value> },
-    Help { lines: &'a [String], types: &'a [&'a str] },
+    Join {
+        nick: &'a str,
+        online: usize,
+        room: RoomRef<'a>,
+    },
+    Leave {
+        nick: &'a str,
+        online: usize,
+        room: RoomRef<'a>,
+    },
+    Chat {
+        from: &'a str,
+        text: &'a str,
+        room: &'a str,
+    },
+    Msg {
+        from: &'a str,
+        to: &'a str,
+        text: &'a str,
+    },
+    Nick {
+        old: &'a str,
+        new: &'a str,
+    },
+    Who {
+        nicks: &'a [&'a str],
+        room: RoomRef<'a>,
+    },
+    /// A topic, as asked for (`set: false`) or as just set by `by`.
+    Topic {
+        room: &'a str,
+        topic: &'a str,
+        by: &'a str,
+        set: bool,
+    },
+    Rooms {
+        rooms: &'a [RoomInfo<'a>],
+    },
+    Pong {
+        payload: Option<&'a Value>,
+    },
+    Echo {
+        payload: Option<&'a Value>,
+    },
+    Help {
+        lines: &'a [String],
+        types: &'a [&'a str],
+    },
     Bye,
     Shutdown,
-    Error { code: &'a str, message: &'a str },
+    Error {
+        code: &'a str,
+        message: &'a str,
+    },
 }
 
 /// An event with its renderings, each made on first use.
@@ -71,9 +135,15 @@ pub fn render_text(event: &Event) -> Vec<u8> {
     let mut b = Vec::with_capacity(64);
     // Writing into a Vec cannot fail.
     let _ = match event {
-        Event::Join { nick, online } => write!(b, "* {nick} joined ({online} online)"),
-        Event::Leave { nick, online } => write!(b, "* {nick} left ({online} online)"),
-        Event::Chat { from, text } => {
+        Event::Join { nick, online, room } if room.is_default => {
+            write!(b, "* {nick} joined ({online} online)")
+        }
+        Event::Join { nick, online, room } => write!(b, "* {nick} joined {} ({online} online)", room.name),
+        Event::Leave { nick, online, room } if room.is_default => {
+            write!(b, "* {nick} left ({online} online)")
+        }
+        Event::Leave { nick, online, room } => write!(b, "* {nick} left {} ({online} online)", room.name),
+        Event::Chat { from, text, .. } => {
             b.reserve(from.len() + text.len() + 4);
             b.push(b'[');
             b.extend_from_slice(from.as_bytes());
@@ -83,8 +153,29 @@ pub fn render_text(event: &Event) -> Vec<u8> {
         }
         Event::Msg { from, to, text } => write!(b, "[{from} -> {to}] {text}"),
         Event::Nick { old, new } => write!(b, "* {old} is now known as {new}"),
-        Event::Who { nicks: [] } => write!(b, "* online (0):"),
-        Event::Who { nicks } => write!(b, "* online ({}): {}", nicks.len(), nicks.join(", ")),
+        Event::Who { nicks, room } => {
+            let _ = write!(b, "* online ");
+            if !room.is_default {
+                let _ = write!(b, "in {} ", room.name);
+            }
+            let _ = write!(b, "({}):", nicks.len());
+            for (i, nick) in nicks.iter().enumerate() {
+                b.extend_from_slice(if i == 0 { b" " } else { b", " });
+                b.extend_from_slice(nick.as_bytes());
+            }
+            Ok(())
+        }
+        Event::Topic { room, by, set: true, topic: "" } => write!(b, "* {by} cleared the topic for {room}"),
+        Event::Topic { room, topic, by, set: true } => write!(b, "* {by} set the topic for {room}: {topic}"),
+        Event::Topic { room, topic: "", .. } => write!(b, "* no topic for {room}"),
+        Event::Topic { room, topic, .. } => write!(b, "* topic for {room}: {topic}"),
+        Event::Rooms { rooms } => {
+            let _ = write!(b, "* rooms ({}):", rooms.len());
+            for (i, r) in rooms.iter().enumerate() {
+                let _ = write!(b, "{}{} ({})", if i == 0 { " " } else { ", " }, r.name, r.online);
+            }
+            Ok(())
+        }
         Event::Pong { payload: None } => write!(b, "* pong"),
         Event::Pong { payload: Some(Value::String(s)) } => write!(b, "* pong {s}"),
         Event::Pong { payload: Some(v) } => write!(b, "* pong {v}"),
@@ -144,18 +235,45 @@ fn json_string_list(b: &mut Vec<u8>, kind: &str, key: &str, items: &[&str]) {
 pub fn render_json(event: &Event) -> Vec<u8> {
     let mut b = Vec::with_capacity(96);
     match event {
-        Event::Join { nick, online } | Event::Leave { nick, online } => {
+        Event::Join { nick, online, room } | Event::Leave { nick, online, room } => {
             let kind = if matches!(event, Event::Join { .. }) { "join" } else { "leave" };
             let _ = write!(b, r#"{{"type":"{kind}","payload":{{"nick":"#);
             json_str(&mut b, nick);
-            let _ = write!(b, r#","online":{online}}}}}"#);
+            let _ = write!(b, r#","online":{online},"room":"#);
+            json_str(&mut b, room.name);
+            b.extend_from_slice(b"}}");
         }
-        Event::Chat { from, text } => json_strings(&mut b, "chat", &[("from", from), ("text", text)]),
+        Event::Chat { from, text, room } => {
+            json_strings(&mut b, "chat", &[("from", from), ("text", text), ("room", room)])
+        }
         Event::Msg { from, to, text } => {
             json_strings(&mut b, "msg", &[("from", from), ("to", to), ("text", text)])
         }
         Event::Nick { old, new } => json_strings(&mut b, "nick", &[("old", old), ("new", new)]),
-        Event::Who { nicks } => json_string_list(&mut b, "who", "nicks", nicks),
+        Event::Who { nicks, room } => {
+            json_string_list(&mut b, "who", "nicks", nicks);
+            b.truncate(b.len() - 2);
+            b.extend_from_slice(br#","room":"#);
+            json_str(&mut b, room.name);
+            b.extend_from_slice(b"}}");
+        }
+        Event::Topic { room, topic, by, .. } => {
+            json_strings(&mut b, "topic", &[("room", room), ("topic", topic), ("by", by)])
+        }
+        Event::Rooms { rooms } => {
+            b.extend_from_slice(br#"{"type":"rooms","payload":{"rooms":["#);
+            for (i, r) in rooms.iter().enumerate() {
+                if i > 0 {
+                    b.push(b',');
+                }
+                b.extend_from_slice(br#"{"room":"#);
+                json_str(&mut b, r.name);
+                let _ = write!(b, r#","online":{},"topic":"#, r.online);
+                json_str(&mut b, r.topic);
+                b.push(b'}');
+            }
+            b.extend_from_slice(b"]}}");
+        }
         Event::Pong { payload } | Event::Echo { payload } => {
             let kind = if matches!(event, Event::Pong { .. }) { "pong" } else { "echo" };
             let _ = write!(b, r#"{{"type":"{kind}""#);
@@ -180,6 +298,9 @@ pub fn render_json(event: &Event) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    const LOBBY: RoomRef = RoomRef { name: "#lobby", is_default: true };
+    const RUST: RoomRef = RoomRef { name: "#rust", is_default: false };
+
     fn text(e: Event) -> String {
         String::from_utf8(render_text(&e)).unwrap()
     }
@@ -191,22 +312,52 @@ mod tests {
 
     #[test]
     fn text_forms() {
-        assert_eq!(text(Event::Join { nick: "alice", online: 1 }), "* alice joined (1 online)\n");
-        assert_eq!(text(Event::Chat { from: "a", text: "hi" }), "[a] hi\n");
+        assert_eq!(
+            text(Event::Join { nick: "alice", online: 1, room: LOBBY }),
+            "* alice joined (1 online)\n"
+        );
+        assert_eq!(text(Event::Join { nick: "a", online: 1, room: RUST }), "* a joined #rust (1 online)\n");
+        assert_eq!(text(Event::Leave { nick: "a", online: 0, room: RUST }), "* a left #rust (0 online)\n");
+        assert_eq!(text(Event::Chat { from: "a", text: "hi", room: "#rust" }), "[a] hi\n");
         assert_eq!(text(Event::Msg { from: "a", to: "b", text: "x" }), "[a -> b] x\n");
-        assert_eq!(text(Event::Who { nicks: &["a", "b"] }), "* online (2): a, b\n");
+        assert_eq!(text(Event::Who { nicks: &["a", "b"], room: LOBBY }), "* online (2): a, b\n");
+        assert_eq!(text(Event::Who { nicks: &[], room: LOBBY }), "* online (0):\n");
+        assert_eq!(text(Event::Who { nicks: &["a"], room: RUST }), "* online in #rust (1): a\n");
+        let topic = |topic, set| Event::Topic { room: "#rust", topic, by: "a", set };
+        assert_eq!(text(topic("x y", true)), "* a set the topic for #rust: x y\n");
+        assert_eq!(text(topic("", true)), "* a cleared the topic for #rust\n");
+        assert_eq!(text(topic("x y", false)), "* topic for #rust: x y\n");
+        assert_eq!(text(topic("", false)), "* no topic for #rust\n");
+        let rooms = [
+            RoomInfo { name: "#lobby", online: 2, topic: "" },
+            RoomInfo { name: "#rust", online: 1, topic: "t" },
+        ];
+        assert_eq!(text(Event::Rooms { rooms: &rooms }), "* rooms (2): #lobby (2), #rust (1)\n");
         assert_eq!(text(Event::Error { code: "c", message: "m" }), "! c: m\n");
     }
 
     #[test]
     fn json_forms_escape_everything() {
         assert_eq!(
-            json(Event::Chat { from: "a", text: "q\"\\\n</>" }),
-            serde_json::json!({"type":"chat","payload":{"from":"a","text":"q\"\\\n</>"}})
+            json(Event::Chat { from: "a", text: "q\"\\\n</>", room: "#lobby" }),
+            serde_json::json!({"type":"chat","payload":{"from":"a","text":"q\"\\\n</>","room":"#lobby"}})
         );
         assert_eq!(
-            json(Event::Leave { nick: "민수", online: 0 }),
-            serde_json::json!({"type":"leave","payload":{"nick":"민수","online":0}})
+            json(Event::Leave { nick: "민수", online: 0, room: RUST }),
+            serde_json::json!({"type":"leave","payload":{"nick":"민수","online":0,"room":"#rust"}})
+        );
+        assert_eq!(
+            render_json(&Event::Who { nicks: &["a", "\"b"], room: LOBBY }),
+            b"{\"type\":\"who\",\"payload\":{\"nicks\":[\"a\",\"\\\"b\"],\"room\":\"#lobby\"}}\n"
+        );
+        let rooms = [RoomInfo { name: "#r\"", online: 1, topic: "t\n" }];
+        assert_eq!(
+            json(Event::Rooms { rooms: &rooms }),
+            serde_json::json!({"type":"rooms","payload":{"rooms":[{"room":"#r\"","online":1,"topic":"t\n"}]}})
+        );
+        assert_eq!(
+            render_json(&Event::Topic { room: "#x", topic: "", by: "", set: false }),
+            b"{\"type\":\"topic\",\"payload\":{\"room\":\"#x\",\"topic\":\"\",\"by\":\"\"}}\n"
         );
         assert_eq!(json(Event::Pong { payload: None }), serde_json::json!({"type":"pong"}));
         let p = serde_json::json!({"z":1,"a":[true,null]});

@@ -7,7 +7,11 @@ use super::Fault;
 
 /// The text commands, as `/help` lists them: (name, arguments, what it does, packet type).
 pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
-    ("who", "", "list who is online", "who"),
+    ("who", " [#ROOM]", "list who is in your room (or in #ROOM)", "who"),
+    ("join", " #ROOM", "move to room #ROOM (created if nobody is in it)", "join"),
+    ("part", "", "go back to the default room", "part"),
+    ("rooms", "", "list the rooms", "rooms"),
+    ("topic", " [TEXT]", "show or set your room's topic", "topic"),
     ("msg", " NICK TEXT", "send TEXT to NICK only", "msg"),
     ("nick", " NAME", "change your nickname", "nick"),
     ("ping", " [TEXT]", "get '* pong [TEXT]' back", "ping"),
@@ -55,7 +59,14 @@ fn parse_command(rest: &str) -> Result<(&'static str, Value), Fault> {
             }
             json!(args)
         }
-        "ping" if !args.is_empty() => json!(args),
+        "join" => {
+            if args.is_empty() {
+                return Err(Fault::new("bad-args", "usage: /join #ROOM".into()));
+            }
+            json!(args)
+        }
+        "topic" if !args.is_empty() => json!({ "text": args }),
+        "ping" | "who" | "part" if !args.is_empty() => json!(args),
         _ => Value::Null,
     };
     Ok((kind, payload))
@@ -78,6 +89,12 @@ mod tests {
         assert_eq!(parse_line("/quit", true).unwrap(), ("bye", Value::Null));
         assert_eq!(parse_line("/ping 42", false).unwrap(), ("ping", json!("42")));
         assert_eq!(parse_line("/nick  ally ", true).unwrap(), ("nick", json!("ally")));
+        assert_eq!(parse_line("/join #rust", true).unwrap(), ("join", json!("#rust")));
+        assert_eq!(parse_line("/part", true).unwrap(), ("part", Value::Null));
+        assert_eq!(parse_line("/topic  a b ", true).unwrap(), ("topic", json!({"text": "a b"})));
+        assert_eq!(parse_line("/topic", true).unwrap(), ("topic", Value::Null));
+        assert_eq!(parse_line("/who #x", true).unwrap(), ("who", json!("#x")));
+        assert_eq!(parse_line("/rooms", false).unwrap(), ("rooms", Value::Null));
     }
 
     #[test]
@@ -85,5 +102,6 @@ mod tests {
         assert_eq!(parse_line("/frob", true).unwrap_err().code, "unknown-command");
         assert_eq!(parse_line("/msg bob", true).unwrap_err().code, "bad-args");
         assert_eq!(parse_line("/nick", true).unwrap_err().code, "bad-args");
+        assert_eq!(parse_line("/join", true).unwrap_err().message, "usage: /join #ROOM");
     }
 }

@@ -2,9 +2,9 @@
 . "$(dirname "$0")/lib.sh"
 start_client jason
 say jason '{"type":"nick","payload":"jason"}'
-wait_for jason '{"type":"join","payload":{"nick":"jason","online":1}}'
+wait_for jason '{"type":"join","payload":{"nick":"jason","online":1,"room":"#lobby"}}'
 printf 'texter\nhi jason\n/bye\n' | client > "$WORK/texter.out"
-wait_for jason '{"type":"leave","payload":{"nick":"texter","online":1}}'
+wait_for jason '{"type":"leave","payload":{"nick":"texter","online":1,"room":"#lobby"}}'
 say jason '{"type":"bye"}'
 finish_client jason
 wait
@@ -16,9 +16,9 @@ expect_lines "$WORK/texter.out" <<'END'
 END
 expect_lines "$WORK/jason.out" <<'END'
 * welcome to linechat - enter a nickname
-{"type":"join","payload":{"nick":"jason","online":1}}
-{"type":"join","payload":{"nick":"texter","online":2}}
-{"type":"chat","payload":{"from":"texter","text":"hi jason"}}
-{"type":"leave","payload":{"nick":"texter","online":1}}
+{"type":"join","payload":{"nick":"jason","online":1,"room":"#lobby"}}
+{"type":"join","payload":{"nick":"texter","online":2,"room":"#lobby"}}
+{"type":"chat","payload":{"from":"texter","text":"hi jason","room":"#lobby"}}
+{"type":"leave","payload":{"nick":"texter","online":1,"room":"#lobby"}}
 {"type":"bye"}
 END

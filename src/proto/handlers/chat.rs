@@ -1,26 +1,40 @@
-//! `chat`: say something to the room.
+//! `chat`: say something to a room.
 //!
 //! ```text
 //! C: {"type":"chat","payload":"hello"}                          text: hello
-//! S (to all): {"type":"chat","payload":{"from":"alice","text":"hello"}}   [alice] hello
+//! C: {"type":"chat","payload":{"room":"#rust","text":"hello"}}
+//! S (to the room): {"type":"chat","payload":{"from":"alice","text":"hello","room":"#rust"}}
+//!                  [alice] hello
 //! ```
+//!
+//! A plain string goes to the room joined most recently and still held.
 
 use serde_json::Value;
 
-use super::{payload_str, Handler};
-use crate::proto::render::Event;
+use super::Handler;
 use crate::proto::{sanitize, Fault, Hub};
 use crate::reactor::{ConnId, Outbox};
 
 pub static HANDLER: Handler = Handler { kind: "chat", needs_join: true, handle };
 
 fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Result<(), Fault> {
-    let text = sanitize(payload_str(payload, "\"TEXT\"")?);
+    let (room, text) = match payload {
+        Value::String(text) => (hub.current_room(id).ok_or_else(super::in_no_room)?, text.as_str()),
+        Value::Object(fields) => match (fields.get("room"), fields.get("text")) {
+            (Some(Value::String(room)), Some(Value::String(text))) => (hub.held_room(id, room)?, text.as_str()),
+            _ => return Err(shape()),
+        },
+        _ => return Err(shape()),
+    };
+    let text = sanitize(text);
     if text.trim().is_empty() {
         return Ok(());
     }
-    let Some(from) = hub.nick_of(id).map(str::to_owned) else { return Ok(()) };
     hub.stats.messages += 1;
-    hub.broadcast(&Event::Chat { from: &from, text: &text }, out);
+    hub.say(id, room, &text, out);
     Ok(())
+}
+
+fn shape() -> Fault {
+    Fault::new("bad-args", "expected payload \"TEXT\" or {\"room\": \"#ROOM\", \"text\": TEXT}".into())
 }

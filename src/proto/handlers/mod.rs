@@ -25,7 +25,7 @@ macro_rules! handlers {
     };
 }
 
-handlers![nick, chat, msg, who, ping, echo, help, bye];
+handlers![nick, chat, msg, who, join, part, rooms, topic, ping, echo, help, bye];
 
 /// The handler for packet type `kind`.
 pub fn find(kind: &str) -> Option<&'static Handler> {
@@ -35,4 +35,9 @@ pub fn find(kind: &str) -> Option<&'static Handler> {
 /// The payload as a string, or a `bad-args` fault naming the expected shape.
 fn payload_str<'a>(payload: &'a Value, shape: &str) -> Result<&'a str, Fault> {
     payload.as_str().ok_or_else(|| Fault::new("bad-args", format!("expected payload {shape}")))
+}
+
+/// The fault for a client in no room asking for "its" room.
+fn in_no_room() -> Fault {
+    Fault::new("not-in-room", "you are in no room; join one first".into())
 }

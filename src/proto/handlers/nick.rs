@@ -1,9 +1,10 @@
-//! `nick`: choose a nickname (joining the room) or change it.
+//! `nick`: choose a nickname (joining the default room) or change it.
 //!
 //! ```text
 //! C: {"type":"nick","payload":"alice"}      text: alice  (before joining)  or  /nick alice
-//! S (to all): {"type":"join","payload":{"nick":"alice","online":1}}   * alice joined (1 online)
-//! S (to all): {"type":"nick","payload":{"old":"alice","new":"ally"}}  * alice is now known as ally
+//! S (default room): {"type":"join","payload":{"nick":"alice","online":1,"room":"#lobby"}}
+//!                                              * alice joined (1 online)
+//! S (alice and all who share a room with her): {"type":"nick","payload":{"old":"alice","new":"ally"}}  * alice is now known as ally
 //! ```
 
 use serde_json::Value;
@@ -24,7 +25,7 @@ fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Resul
         }
     }
     match hub.nick_of(id) {
-        None => hub.join(id, nick, out),
+        None => hub.register(id, nick, out),
         // Choosing the nickname one already has changes nothing.
         Some(current) if current == nick => {}
         Some(_) => hub.rename(id, nick, out),
