@@ -41,3 +41,8 @@ fn nc_text_and_json_clients() {
 fn nc_errors() {
     run_script("errors");
 }
+
+#[test]
+fn nc_rooms_readme_example() {
+    run_script("rooms");
+}

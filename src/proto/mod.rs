@@ -246,7 +246,8 @@ impl Hub {
 
     /// Sends `event` once to `id` and once to everyone sharing a room with it.
     pub fn broadcast_to_sharers(&mut self, id: ConnId, event: &Event, out: &mut Outbox) {
-        self.stamp = self.stamp.wrapping_add(1);
+        // 0 is what a fresh session holds, so it is never a current mark.
+        self.stamp = self.stamp.checked_add(1).unwrap_or(1);
         let stamp = self.stamp;
         let rendered = Rendered::new(event);
         let Some(me) = self.sessions.get_mut(id).and_then(Option::as_mut) else {
