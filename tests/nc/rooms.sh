@@ -21,7 +21,11 @@ wait_for alice "* bob set the topic for #rust: Rust and more"
 say carol "/who"
 say carol "/rooms"
 wait_for carol "* rooms (2): #lobby (1), #rust (2)"
-for c in alice bob carol; do say $c /bye; finish_client $c; done
+say carol /bye
+say bob /bye
+wait_for alice "* bob left #rust (1 online)"
+say alice /bye
+for c in alice bob carol; do finish_client $c; done
 wait
 expect_lines "$WORK/carol.out" <<'END'
 * welcome to linechat - enter a nickname
@@ -41,6 +45,7 @@ expect_lines "$WORK/alice.out" <<'END'
 * bob joined #rust (2 online)
 [alice] ship it?
 * bob set the topic for #rust: Rust and more
+* bob left #rust (1 online)
 * bye
 END
 expect_lines "$WORK/bob.out" <<'END'
