@@ -20,8 +20,8 @@ fn python_websockets_echo_clients() {
     run_checked(Command::new("python3").arg(script).arg(s.web_addr().port().to_string()), "echo_clients.py");
 }
 
-#[test]
-fn browser_pages_and_nc_client_chat() {
+/// Runs a Playwright script from tests/browser against a fresh server.
+fn run_browser_script(script: &str) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
     assert!(
         std::path::Path::new("/usr/bin/chromium").exists()
@@ -33,9 +33,19 @@ fn browser_pages_and_nc_client_chat() {
     run_checked(
         Command::new("node")
             .current_dir(dir)
-            .arg("two_pages.mjs")
+            .arg(script)
             .arg(s.web_addr().port().to_string())
             .arg(s.addr.port().to_string()),
-        "two_pages.mjs",
+        script,
     );
+}
+
+#[test]
+fn browser_pages_and_nc_client_chat() {
+    run_browser_script("two_pages.mjs");
+}
+
+#[test]
+fn browser_pages_in_rooms_with_an_nc_client() {
+    run_browser_script("rooms_pages.mjs");
 }

@@ -1,0 +1,61 @@
+// Shared helpers for the browser tests: an nc-style line client, Chromium,
+// and the chat page's forms.
+import net from "node:net";
+
+export const TIMEOUT = 15000;
+
+// A line client like nc: collects lines, waits for one.
+export function tcpClient(port) {
+  const sock = net.connect(port, "127.0.0.1");
+  const lines = [];
+  let buf = "";
+  sock.setEncoding("utf8");
+  sock.on("data", (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+  return {
+    lines,
+    send: (line) => sock.write(line + "\n"),
+    async waitFor(line) {
+      const deadline = Date.now() + TIMEOUT;
+      while (!lines.includes(line)) {
+        if (Date.now() > deadline) throw new Error(`nc client never got ${JSON.stringify(line)}; got ${JSON.stringify(lines)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    end: () => sock.end(),
+  };
+}
+
+export function launch(chromium) {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+// Opens the chat page and waits for its WebSocket.
+export async function openPage(ctx, webPort) {
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  await page.goto(`http://127.0.0.1:${webPort}/`);
+  await page.locator("#status", { hasText: "connected" }).waitFor();
+  return page;
+}
+
+export async function joinAs(page, nick) {
+  await page.fill("#nick", nick);
+  await page.click("#nick-form button");
+  await page.locator("#chat-form").waitFor({ state: "visible" });
+}
+
+export async function say(page, text) {
+  await page.fill("#text", text);
+  await page.click("#chat-form button");
+}
