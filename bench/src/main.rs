@@ -1,6 +1,6 @@
 //! lcbench: an open-loop load generator for linechat.
 //!
-//! N clients join the room speaking one wire format (text lines, JSON lines,
+//! N clients join a room (or R rooms) speaking one wire format (text lines, JSON lines,
 //! or either inside WebSocket frames); S of them send chat messages at an
 //! aggregate rate R on a fixed schedule that never waits for the server
 //! (open loop). Each message carries its intended send time, so a delivery's
@@ -29,8 +29,10 @@ usage: lcbench [OPTIONS]
   --addr ADDR          server address: the chat port for text/json, the web port
                        for ws-text/ws-json [default: 127.0.0.1:7000]
   --proto P            text, json, ws-text or ws-json [default: text]
-  -n, --clients N      clients in the room [default: 100]
+  -n, --clients N      clients [default: 100]
   -s, --senders S      how many of them send [default: all]
+  --rooms R            spread the clients over R rooms (#r0 ... client i in #r(i mod R));
+                       each sender talks in its own room [default: 1: all in #lobby]
   -r, --rate R         messages per second, all senders together [default: 1000]
   -b, --body BYTES     message body size [default: 32]
   --warmup SECS        sent but not measured [default: 1]
@@ -77,6 +79,7 @@ struct Opts {
     proto: Proto,
     clients: usize,
     senders: Option<usize>,
+    rooms: usize,
     rate: f64,
     body: usize,
     warmup: f64,
@@ -96,6 +99,7 @@ fn parse_opts() -> Result<Option<Opts>, String> {
         proto: Proto::Text,
         clients: 100,
         senders: None,
+        rooms: 1,
         rate: 1000.0,
         body: 32,
         warmup: 1.0,
@@ -123,6 +127,7 @@ fn parse_opts() -> Result<Option<Opts>, String> {
             }
             Short('n') | Long("clients") => o.clients = p.value().map_err(e)?.parse().map_err(e)?,
             Short('s') | Long("senders") => o.senders = Some(p.value().map_err(e)?.parse().map_err(e)?),
+            Long("rooms") => o.rooms = p.value().map_err(e)?.parse().map_err(e)?,
             Short('r') | Long("rate") => o.rate = p.value().map_err(e)?.parse().map_err(e)?,
             Short('b') | Long("body") => o.body = p.value().map_err(e)?.parse().map_err(e)?,
             Long("warmup") => o.warmup = p.value().map_err(e)?.parse().map_err(e)?,
@@ -140,6 +145,9 @@ fn parse_opts() -> Result<Option<Opts>, String> {
     if o.clients == 0 || o.body < 24 {
         return Err("need at least one client and a body of 24 bytes or more".into());
     }
+    if o.rooms == 0 || o.rooms > o.clients {
+        return Err("--rooms must be between 1 and the number of clients".into());
+    }
     Ok(Some(o))
 }
 
@@ -149,6 +157,10 @@ enum Phase {
     Upgrading,
     Greeting,
     Joining,
+    /// Joined the default room, on the way to its own room.
+    Moving,
+    /// JSON: in its own room, leaving the default one.
+    Parting,
     Joined,
     Dead,
 }
@@ -306,7 +318,7 @@ fn run(o: Opts) -> io::Result<()> {
         std::thread::sleep(Duration::from_millis(500));
     }
     let best = lo.unwrap_or(0.0);
-    let n = b.clients.len() as f64;
+    let n = b.fanout();
     eprintln!(
         "[{}] find-max n={} s={}: max {best:.0} msg/s = {:.0} deliveries/s",
         b.o.proto.name(),
@@ -315,11 +327,12 @@ fn run(o: Opts) -> io::Result<()> {
         best * n
     );
     println!(
-        "{{\"mode\":\"find-max\",\"label\":{},\"proto\":\"{}\",\"clients\":{},\"senders\":{},\"max_rate\":{best},\"max_deliveries_per_s\":{}}}",
+        "{{\"mode\":\"find-max\",\"label\":{},\"proto\":\"{}\",\"clients\":{},\"senders\":{},\"rooms\":{},\"max_rate\":{best},\"max_deliveries_per_s\":{}}}",
         json_string(&b.o.label),
         b.o.proto.name(),
         b.clients.len(),
         b.senders(),
+        b.o.rooms,
         best * n
     );
     Ok(())
@@ -328,6 +341,23 @@ fn run(o: Opts) -> io::Result<()> {
 impl Bench {
     fn senders(&self) -> usize {
         self.o.senders.unwrap_or(self.clients.len()).min(self.clients.len()).max(1)
+    }
+
+    /// Clients in the room of client `i`.
+    fn room_size(&self, i: usize) -> u64 {
+        let (n, r) = (self.clients.len(), self.o.rooms);
+        (n / r + usize::from(i % r < n % r)) as u64
+    }
+
+    /// Deliveries per message, averaged over the senders.
+    fn fanout(&self) -> f64 {
+        let s = self.senders();
+        (0..s).map(|i| self.room_size(i)).sum::<u64>() as f64 / s as f64
+    }
+
+    /// The room of client `i`, when there are several.
+    fn room_of(&self, i: usize) -> Option<String> {
+        (self.o.rooms > 1).then(|| format!("#r{}", i % self.o.rooms))
     }
 
     /// Connects and joins every client, 64 handshakes at a time.
@@ -391,7 +421,7 @@ impl Bench {
         let mut events = Events::with_capacity(1024);
         let mut body = Vec::with_capacity(self.o.body + 64);
         let end_sched = sched(total);
-        let expected = (total - warm_msgs) * self.clients.len() as u64;
+        let expected: u64 = (warm_msgs..total).map(|k| self.room_size((k as usize) % senders)).sum();
         loop {
             let now = self.clock.ns();
             if cpu_start.is_none() && now >= cpu_start_at {
@@ -444,10 +474,11 @@ impl Bench {
         let q = |p| out.hist.quantile(p) as f64 / 1000.0;
         let pass = out.pass(self.o.max_p99_ms);
         eprintln!(
-            "[{}] n={} s={} rate={:.0}/s: delivered {}/{} ({:.0}/s) loss {:.3}% latency ms p50 {:.2} p99 {:.2} p99.9 {:.2} max {:.2}{}{} {}",
+            "[{}] n={} s={} rooms={} rate={:.0}/s: delivered {}/{} ({:.0}/s) loss {:.3}% latency ms p50 {:.2} p99 {:.2} p99.9 {:.2} max {:.2}{}{} {}",
             self.o.proto.name(),
             self.clients.len(),
             self.senders(),
+            self.o.rooms,
             out.rate,
             out.delivered,
             out.expected,
@@ -462,11 +493,12 @@ impl Bench {
             if pass { "PASS" } else { "FAIL" }
         );
         println!(
-            "{{\"mode\":\"run\",\"label\":{},\"proto\":\"{}\",\"clients\":{},\"senders\":{},\"rate\":{},\"sent\":{},\"expected\":{},\"delivered\":{},\"delivered_per_s\":{:.0},\"loss_pct\":{:.4},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"server_cpu_pct\":{},\"server_rss_kb\":{},\"dead\":{},\"pass\":{}}}",
+            "{{\"mode\":\"run\",\"label\":{},\"proto\":\"{}\",\"clients\":{},\"senders\":{},\"rooms\":{},\"rate\":{},\"sent\":{},\"expected\":{},\"delivered\":{},\"delivered_per_s\":{:.0},\"loss_pct\":{:.4},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"server_cpu_pct\":{},\"server_rss_kb\":{},\"dead\":{},\"pass\":{}}}",
             json_string(&self.o.label),
             self.o.proto.name(),
             self.clients.len(),
             self.senders(),
+            self.o.rooms,
             out.rate,
             out.sent,
             out.expected,
@@ -642,9 +674,45 @@ impl Bench {
                     line.starts_with(format!("* {nick} joined (").as_bytes())
                 };
                 if joined {
-                    self.clients[i].phase = Phase::Joined;
+                    self.clients[i].phase = match self.room_of(i) {
+                        None => Phase::Joined,
+                        Some(room) => {
+                            let line = if self.o.proto.json() {
+                                format!(r#"{{"type":"join","payload":"{room}"}}"#)
+                            } else {
+                                format!("/join {room}")
+                            };
+                            self.send_line(i, line.as_bytes());
+                            Phase::Moving
+                        }
+                    };
                 } else if line.starts_with(b"! ") || line.starts_with(br#"{"type":"error""#) {
                     eprintln!("join refused: {}", String::from_utf8_lossy(line));
+                    self.clients[i].phase = Phase::Dead;
+                }
+            }
+            Phase::Moving | Phase::Parting => {
+                let (nick, room) = (&self.clients[i].nick, self.room_of(i).unwrap_or_default());
+                let json = self.o.proto.json();
+                let done = if json {
+                    let kind = if self.clients[i].phase == Phase::Moving { "join" } else { "leave" };
+                    let room = if kind == "join" { room.as_str() } else { "#lobby" };
+                    line.starts_with(format!(r#"{{"type":"{kind}","payload":{{"nick":"{nick}","#).as_bytes())
+                        && line.ends_with(format!(r#""room":"{room}"}}}}"#).as_bytes())
+                } else {
+                    line.starts_with(format!("* {nick} joined {room} (").as_bytes())
+                };
+                if done {
+                    self.clients[i].phase = match self.clients[i].phase {
+                        Phase::Moving if json => {
+                            // JSON clients hold several rooms: leave the default one.
+                            self.send_line(i, br##"{"type":"part","payload":"#lobby"}"##);
+                            Phase::Parting
+                        }
+                        _ => Phase::Joined,
+                    };
+                } else if line.starts_with(b"! ") || line.starts_with(br#"{"type":"error""#) {
+                    eprintln!("room join refused: {}", String::from_utf8_lossy(line));
                     self.clients[i].phase = Phase::Dead;
                 }
             }
