@@ -19,7 +19,7 @@ pub type Chunk = Rc<Vec<u8>>;
 /// Separate streams of messages (the protocol's wire formats) are packed
 /// into separate tick buffers, so that a client receiving every message of
 /// its stream gets one contiguous range per tick.
-pub const STREAMS: usize = 2;
+pub const STREAMS: usize = 3;
 
 /// One outgoing line, for any number of recipients. The first time a tick
 /// sends it to a client on a given transport, its bytes (the line, or its
@@ -355,10 +355,10 @@ fn trim_cr(line: &[u8]) -> &[u8] {
     }
 }
 
-/// Which listener a connection came through, and so how it frames lines.
+/// How a connection frames its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
-    /// The chat port: newline-terminated lines both ways.
+    /// The chat and IRC ports: newline-terminated lines both ways.
     Tcp,
     /// The web port after a WebSocket upgrade: one line per text frame.
     WebSocket,
@@ -424,8 +424,10 @@ pub enum Closing {
 pub struct Conn {
     /// The socket, registered once for read and write readiness (edge-triggered).
     pub sock: TcpStream,
-    /// Which listener it came through.
+    /// How its bytes are framed now.
     pub transport: Transport,
+    /// Which listener it came through (an index in the reactor's table).
+    pub listener: u8,
     /// Input framing state for the transport's current phase.
     pub framing: Framing,
     /// Output not yet taken by the socket.
@@ -453,10 +455,11 @@ pub struct Conn {
 }
 
 impl Conn {
-    pub fn new(sock: TcpStream, transport: Transport, framing: Framing, serial: u64) -> Conn {
+    pub fn new(sock: TcpStream, transport: Transport, listener: u8, framing: Framing, serial: u64) -> Conn {
         Conn {
             sock,
             transport,
+            listener,
             framing,
             out: OutQueue::default(),
             dirty: false,

@@ -3,13 +3,17 @@
 //!
 //! Layout:
 //! - `main.rs`: command line, logging, start-up.
-//! - `reactor.rs`: the `mio` loop (accept, readiness, timers, signals); no protocol.
+//! - `reactor.rs`: the `mio` loop (readiness, timers, signals); no protocol.
+//! - `listen.rs`: the listener table (address and face) and accepting.
 //! - `conn.rs`: one connection: framing, output queue, backpressure.
 //! - `proto/`: sessions, rooms, the nickname handshake, text commands and
 //!   one handler per JSON packet type.
 //! - `web/`: the web port's HTTP and WebSocket framing.
+//! - `irc/`: the IRC face: its line parser, commands and numerics.
 
 mod conn;
+mod irc;
+mod listen;
 mod proto;
 mod reactor;
 mod web;
@@ -20,6 +24,7 @@ use std::time::Duration;
 
 use log::{error, info, warn, LevelFilter};
 
+use listen::Face;
 use proto::{Hub, HubConfig};
 use reactor::{Reactor, ReactorLimits};
 
@@ -33,6 +38,10 @@ options:
                          port 0 picks a free port; the log line 'listening on ADDR' names it
   --http-listen ADDR     web port: chat page at /, /metrics, /healthz, WebSocket at /ws;
                          'off' disables it [default: 127.0.0.1:7080]
+  --irc-listen ADDR      IRC port for IRC clients (irssi, WeeChat, HexChat); 'off'
+                         disables it; port 0 picks a free port [default: off]
+  --server-name NAME     the server's name in IRC replies and user masks
+                         (nick!nick@NAME) [default: linechat]
   --ws-origin ORIGIN     accept WebSocket upgrades only from this Origin
                          (e.g. https://chat.example.org) [default: any]
   --max-clients N        connections at once; the next one gets '! server-full' [default: 10000]
@@ -68,6 +77,8 @@ const MAX_LINE_CEILING: usize = 16 << 20;
 struct Options {
     listen: SocketAddr,
     http_listen: Option<SocketAddr>,
+    irc_listen: Option<SocketAddr>,
+    server_name: String,
     ws_origin: Option<String>,
     max_clients: usize,
     max_line: usize,
@@ -85,6 +96,8 @@ impl Default for Options {
         Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 7000)),
             http_listen: Some(SocketAddr::from(([127, 0, 0, 1], 7080))),
+            irc_listen: None,
+            server_name: "linechat".to_string(),
             ws_origin: None,
             max_clients: 10_000,
             max_line: 4096,
@@ -100,7 +113,7 @@ impl Default for Options {
 }
 
 enum Command {
-    Run(Options),
+    Run(Box<Options>),
     Help,
     Version,
 }
@@ -128,6 +141,22 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                     "off" => None,
                     v => Some(parse_addr(v).map_err(|e| format!("{name}: {e}"))?),
                 }
+            }
+            Long("irc-listen") => {
+                opts.irc_listen = match next_value(&mut parser, &name)?.as_str() {
+                    "off" => None,
+                    v => Some(parse_addr(v).map_err(|e| format!("{name}: {e}"))?),
+                }
+            }
+            Long("server-name") => {
+                let v = next_value(&mut parser, &name)?;
+                if v.is_empty()
+                    || v.len() > 63
+                    || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c))
+                {
+                    return Err(format!("{name}: '{v}': use 1 to 63 ASCII letters, digits, '-' and '.'"));
+                }
+                opts.server_name = v;
             }
             Long("ws-origin") => opts.ws_origin = Some(next_value(&mut parser, &name)?),
             Long("max-clients") => {
@@ -177,7 +206,7 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
             _ => return Err(arg.unexpected().to_string() + "; see --help"),
         }
     }
-    Ok(Command::Run(opts))
+    Ok(Command::Run(Box::new(opts)))
 }
 
 fn next_value(parser: &mut lexopt::Parser, name: &str) -> Result<String, String> {
@@ -265,7 +294,7 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 
 fn main() -> ExitCode {
     let opts = match parse_args(std::env::args_os().skip(1)) {
-        Ok(Command::Run(opts)) => opts,
+        Ok(Command::Run(opts)) => *opts,
         Ok(Command::Help) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -293,21 +322,22 @@ fn main() -> ExitCode {
         }
     }
 
-    let listener = match bind(opts.listen) {
-        Ok(l) => l,
-        Err(e) => {
-            error!("cannot listen on {}: {e}", opts.listen);
-            return ExitCode::from(1);
+    let mut bound = Vec::new();
+    let wanted = [
+        (Some(opts.listen), Face::Lines, opts.max_line),
+        (opts.http_listen, Face::Web, opts.max_line),
+        (opts.irc_listen, Face::Irc, irc::MAX_INPUT_LINE),
+    ];
+    for (addr, face, max_line) in wanted {
+        let Some(addr) = addr else { continue };
+        match bind(addr) {
+            Ok(l) => bound.push((l, face, max_line)),
+            Err(e) => {
+                error!("cannot listen on {addr} ({}): {e}", face.name());
+                return ExitCode::from(1);
+            }
         }
-    };
-    let web_listener = match opts.http_listen.map(bind) {
-        None => None,
-        Some(Ok(l)) => Some(l),
-        Some(Err(e)) => {
-            error!("cannot listen on {} (web): {e}", opts.http_listen.unwrap());
-            return ExitCode::from(1);
-        }
-    };
+    }
     let hub = Hub::new(HubConfig {
         max_line: opts.max_line,
         nick_timeout: opts.nick_timeout,
@@ -315,29 +345,31 @@ fn main() -> ExitCode {
         default_room: opts.default_room.clone(),
         max_rooms: opts.max_rooms,
         max_rooms_per_client: opts.max_rooms_per_client,
+        server_name: opts.server_name.clone(),
     });
     let limits = ReactorLimits {
         max_clients: opts.max_clients,
-        max_line: opts.max_line,
         max_outbuf: opts.max_outbuf,
         close_grace: Duration::from_secs(2),
         ws_origin: opts.ws_origin.clone(),
     };
-    let mut reactor = match Reactor::new(listener, web_listener, hub, limits) {
+    let mut reactor = match Reactor::new(bound, hub, limits) {
         Ok(r) => r,
         Err(e) => {
             error!("cannot start: {e}");
             return ExitCode::from(1);
         }
     };
-    match reactor.chat_addr() {
-        Ok(addr) => info!("listening on {addr}"),
-        Err(e) => warn!("listening (address unknown: {e})"),
+    for (face, addr) in reactor.addrs() {
+        match (face, addr) {
+            (Face::Lines, Ok(addr)) => info!("listening on {addr}"),
+            (Face::Web, Ok(addr)) => info!("web page at http://{addr}/"),
+            (Face::Irc, Ok(addr)) => info!("irc listening on {addr}"),
+            (face, Err(e)) => warn!("{} port listening (address unknown: {e})", face.name()),
+        }
     }
-    match reactor.web_addr() {
-        Some(Ok(addr)) => info!("web page at http://{addr}/"),
-        Some(Err(e)) => warn!("web page listening (address unknown: {e})"),
-        None => info!("web port off"),
+    if opts.http_listen.is_none() {
+        info!("web port off");
     }
     match reactor.run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -354,7 +386,7 @@ mod tests {
 
     fn run(args: &[&str]) -> Result<Options, String> {
         match parse_args(args.iter().map(Into::into))? {
-            Command::Run(o) => Ok(o),
+            Command::Run(o) => Ok(*o),
             _ => Err("not a run".into()),
         }
     }
@@ -372,6 +404,8 @@ mod tests {
         assert!(USAGE.contains("[default: #lobby]") && o.default_room == "#lobby");
         assert!(USAGE.contains("[default: 10000]") && o.max_rooms == 10_000);
         assert!(USAGE.contains("[default: 20]") && o.max_rooms_per_client == 20);
+        assert!(USAGE.contains("[default: linechat]") && o.server_name == "linechat");
+        assert!(o.irc_listen.is_none());
     }
 
     #[test]
@@ -402,5 +436,7 @@ mod tests {
         assert!(run(&["--max-line", "17MiB"]).unwrap_err().contains("at most 16MiB"));
         assert!(run(&["--default-room", "lobby"]).unwrap_err().contains("starts with '#'"));
         assert_eq!(run(&["--default-room", "#Hall"]).unwrap().default_room, "#Hall");
+        assert!(run(&["--server-name", "a b"]).unwrap_err().contains("--server-name"));
+        assert_eq!(run(&["--irc-listen", "127.0.0.1:0"]).unwrap().irc_listen.unwrap().port(), 0);
     }
 }

@@ -9,22 +9,23 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::io::{self, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use log::{debug, error, info, warn};
-use mio::net::{TcpListener, TcpStream};
+use log::{debug, info, warn};
+use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 use slab::Slab;
 
 use crate::conn::{
-    Chunk, CloseReason, Closing, Conn, Flushed, Framing, LineFault, LineSplitter, Message, Transport, STREAMS,
+    Chunk, CloseReason, Closing, Conn, Flushed, Framing, LineFault, Message, Transport, STREAMS,
 };
-use crate::web::{self, ws, HeadProgress, HttpHead, Request, Route};
+use crate::listen::{self, Face, Listener};
+use crate::web::{self, ws, HeadProgress, Request, Route};
 
 /// A connection's key in the table; stable for the connection's life.
 pub type ConnId = usize;
@@ -32,8 +33,9 @@ pub type ConnId = usize;
 /// What the reactor calls into. Every method may queue output or closes
 /// through the outbox; none may block.
 pub trait Service {
-    /// A client connected (for web clients: completed the WebSocket upgrade).
-    fn on_open(&mut self, id: ConnId, transport: Transport, out: &mut Outbox);
+    /// A client connected (for web clients: completed the WebSocket upgrade)
+    /// through a listener of `face`.
+    fn on_open(&mut self, id: ConnId, face: Face, out: &mut Outbox);
     /// A complete input line (without its line ending), or a framing fault.
     fn on_line(&mut self, id: ConnId, line: Result<&[u8], LineFault>, out: &mut Outbox);
     /// The deadline set with [`Outbox::set_timer`] passed.
@@ -43,8 +45,8 @@ pub trait Service {
     fn on_close(&mut self, id: ConnId, reason: &CloseReason, out: &mut Outbox);
     /// The server is stopping: say goodbye. Every connection is then flushed and closed.
     fn on_shutdown(&mut self, out: &mut Outbox);
-    /// The line sent to a client refused because the server is full.
-    fn full_notice(&self) -> &[u8];
+    /// The line sent to a client of `face` refused because the server is full.
+    fn full_notice(&self, face: Face) -> &[u8];
     /// The Prometheus text for `/metrics`, given the reactor's counters.
     fn metrics(&self, io: &IoStats) -> String;
 }
@@ -54,8 +56,6 @@ pub trait Service {
 pub struct ReactorLimits {
     /// Connections at once, counting every transport.
     pub max_clients: usize,
-    /// Longest input line in bytes.
-    pub max_line: usize,
     /// Unsent output a client may hold before it is dropped as a slow consumer.
     pub max_outbuf: usize,
     /// How long a closing connection may take to flush and hang up, and how
@@ -75,6 +75,7 @@ pub struct IoStats {
     pub slow_consumers: u64,
     pub accept_fd_exhausted: u64,
     pub open_tcp: usize,
+    pub open_irc: usize,
     pub open_ws: usize,
     /// Web connections not (yet) upgraded.
     pub open_http: usize,
@@ -84,25 +85,25 @@ pub struct IoStats {
 /// The connection table as the service sees it: it can queue output, close,
 /// and set a timer, and nothing else.
 pub struct Outbox {
-    conns: Slab<Conn>,
+    pub(crate) conns: Slab<Conn>,
     /// Connections with output queued this tick, flushed before the next poll.
-    dirty: Vec<ConnId>,
+    pub(crate) dirty: Vec<ConnId>,
     /// Connections whose close the service has not yet been told of.
-    closed: Vec<ConnId>,
+    pub(crate) closed: Vec<ConnId>,
     /// Connections to remove at the end of the tick.
-    doomed: Vec<ConnId>,
+    pub(crate) doomed: Vec<ConnId>,
     /// (deadline, id, serial); stale entries are skipped when they come up.
-    timers: BinaryHeap<Reverse<(Instant, ConnId, u64)>>,
+    pub(crate) timers: BinaryHeap<Reverse<(Instant, ConnId, u64)>>,
     /// This tick's output, one buffer per (stream, transport): a message is
     /// appended once and recipients queue ranges of it. Frozen into shared
     /// chunks before the flush (or when one grows past [`TICK_BUFFER_MAX`]).
-    tick_bufs: [Vec<u8>; TICK_SLOTS],
+    pub(crate) tick_bufs: [Vec<u8>; TICK_SLOTS],
     /// Bumped at every freeze; tells a message whether its placement is current.
-    tick_gen: u32,
-    max_outbuf: usize,
-    close_grace: Duration,
-    now: Instant,
-    stats: IoStats,
+    pub(crate) tick_gen: u32,
+    pub(crate) max_outbuf: usize,
+    pub(crate) close_grace: Duration,
+    pub(crate) now: Instant,
+    pub(crate) stats: IoStats,
 }
 
 /// A tick buffer per stream and transport (chat port, WebSocket).
@@ -256,7 +257,7 @@ impl Outbox {
     }
 
     /// Closes `id` at `at` if it is still there, whatever it is doing then.
-    fn set_close_deadline(&mut self, id: ConnId, at: Instant) {
+    pub(crate) fn set_close_deadline(&mut self, id: ConnId, at: Instant) {
         let Some(conn) = self.conns.get_mut(id) else { return };
         conn.close_deadline = Some(at);
         self.timers.push(Reverse((at, id, conn.serial)));
@@ -272,6 +273,11 @@ impl Outbox {
     }
 
     /// The time this tick started; cheaper than asking the clock per line.
+    /// Wall-clock time in Unix seconds (for timestamps clients are shown).
+    pub fn unix_time(&self) -> u64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    }
+
     pub fn now(&self) -> Instant {
         self.now
     }
@@ -282,66 +288,57 @@ impl Outbox {
     }
 }
 
-const LISTEN_CHAT: Token = Token(usize::MAX);
+/// Listeners take the tokens below this one (see `listen::token`).
 const SIGNALS: Token = Token(usize::MAX - 1);
-const LISTEN_WEB: Token = Token(usize::MAX - 2);
 
 /// Reads per readable event before other connections get a turn.
 const READS_PER_TURN: usize = 4;
 /// The one read buffer every connection shares.
 const READ_BUF: usize = 64 * 1024;
-/// When descriptors run out, how long to wait before accepting again.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 pub struct Reactor<S: Service> {
-    poll: Poll,
-    chat_listener: TcpListener,
-    /// The web port (chat page, metrics, WebSocket), unless disabled.
-    web_listener: Option<TcpListener>,
+    pub(crate) poll: Poll,
+    /// Every listening socket and what its connections speak.
+    pub(crate) listeners: Vec<Listener>,
     signals: Signals,
-    out: Outbox,
-    service: S,
-    limits: ReactorLimits,
+    pub(crate) out: Outbox,
+    pub(crate) service: S,
+    pub(crate) limits: ReactorLimits,
     read_buf: Box<[u8]>,
     /// Connections with input left over after their turn (edge-triggered:
     /// nothing would tell us again).
     read_again: Vec<ConnId>,
     /// A spare descriptor, given up to accept and refuse a client when the
     /// process has none left, so the backlog never wedges the listener.
-    reserve_fd: Option<std::fs::File>,
+    pub(crate) reserve_fd: Option<std::fs::File>,
     /// Accepting is paused until then (descriptors ran out).
-    accept_paused_until: Option<Instant>,
-    next_serial: u64,
+    pub(crate) accept_paused_until: Option<Instant>,
+    pub(crate) next_serial: u64,
     /// Set once a stop signal arrived: when to give up flushing.
-    stopping_until: Option<Instant>,
+    pub(crate) stopping_until: Option<Instant>,
 }
 
 impl<S: Service> Reactor<S> {
+    /// Takes the bound listening sockets, each with its face and the
+    /// longest input line its connections may send.
     pub fn new(
-        chat_listener: std::net::TcpListener,
-        web_listener: Option<std::net::TcpListener>,
+        bound: Vec<(std::net::TcpListener, Face, usize)>,
         service: S,
         limits: ReactorLimits,
     ) -> io::Result<Self> {
-        chat_listener.set_nonblocking(true)?;
-        let mut chat_listener = TcpListener::from_std(chat_listener);
         let poll = Poll::new()?;
-        poll.registry().register(&mut chat_listener, LISTEN_CHAT, Interest::READABLE)?;
-        let web_listener = match web_listener {
-            Some(l) => {
-                l.set_nonblocking(true)?;
-                let mut l = TcpListener::from_std(l);
-                poll.registry().register(&mut l, LISTEN_WEB, Interest::READABLE)?;
-                Some(l)
-            }
-            None => None,
-        };
+        let mut listeners = Vec::with_capacity(bound.len());
+        for (i, (sock, face, max_line)) in bound.into_iter().enumerate() {
+            sock.set_nonblocking(true)?;
+            let mut sock = TcpListener::from_std(sock);
+            poll.registry().register(&mut sock, listen::token(i), Interest::READABLE)?;
+            listeners.push(Listener { sock, face, max_line });
+        }
         let mut signals = Signals::new([SIGINT, SIGTERM])?;
         poll.registry().register(&mut signals, SIGNALS, Interest::READABLE)?;
         Ok(Reactor {
             poll,
-            chat_listener,
-            web_listener,
+            listeners,
             signals,
             out: Outbox {
                 conns: Slab::new(),
@@ -367,12 +364,9 @@ impl<S: Service> Reactor<S> {
         })
     }
 
-    pub fn chat_addr(&self) -> io::Result<SocketAddr> {
-        self.chat_listener.local_addr()
-    }
-
-    pub fn web_addr(&self) -> Option<io::Result<SocketAddr>> {
-        self.web_listener.as_ref().map(TcpListener::local_addr)
+    /// Each listener's face and address, in the order given.
+    pub fn addrs(&self) -> Vec<(Face, io::Result<SocketAddr>)> {
+        self.listeners.iter().map(|l| (l.face, l.sock.local_addr())).collect()
     }
 
     /// Runs until a stop signal has been handled. Only a failing `poll` is fatal.
@@ -388,9 +382,11 @@ impl<S: Service> Reactor<S> {
             }
             self.out.now = Instant::now();
             for event in events.iter() {
+                if let Some(i) = listen::index(event.token(), self.listeners.len()) {
+                    self.accept_ready(i);
+                    continue;
+                }
                 match event.token() {
-                    LISTEN_CHAT => self.accept_ready(LISTEN_CHAT),
-                    LISTEN_WEB => self.accept_ready(LISTEN_WEB),
                     SIGNALS => {
                         if self.signal_ready() {
                             return Ok(());
@@ -416,8 +412,9 @@ impl<S: Service> Reactor<S> {
             }
             if self.accept_paused_until.is_some_and(|t| t <= self.out.now) {
                 self.accept_paused_until = None;
-                self.accept_ready(LISTEN_CHAT);
-                self.accept_ready(LISTEN_WEB);
+                for i in 0..self.listeners.len() {
+                    self.accept_ready(i);
+                }
             }
             self.expire_timers();
             self.flush_pending();
@@ -447,115 +444,6 @@ impl<S: Service> Reactor<S> {
         }
         // Round up to the next millisecond so a timer is never polled for early in a loop.
         next.map(|at| at.saturating_duration_since(now) + Duration::from_micros(999))
-    }
-
-    fn listener(&self, which: Token) -> Option<&TcpListener> {
-        if which == LISTEN_WEB {
-            self.web_listener.as_ref()
-        } else {
-            Some(&self.chat_listener)
-        }
-    }
-
-    /// Called when a listener is readable: accept until its backlog is empty.
-    fn accept_ready(&mut self, which: Token) {
-        if self.stopping_until.is_some() || self.accept_paused_until.is_some() {
-            return;
-        }
-        loop {
-            let Some(listener) = self.listener(which) else { return };
-            match listener.accept() {
-                Ok((sock, peer)) => self.admit(sock, peer, which == LISTEN_WEB),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e)
-                    if matches!(e.kind(), io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted) => {}
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE)) => {
-                    // Linux reports EMFILE before it looks at the backlog, so
-                    // this does not even mean anyone is waiting.
-                    match self.refuse_with_reserve(which) {
-                        Some(true) => {}
-                        Some(false) => return,
-                        None => {
-                            // No spare descriptor either: try again shortly.
-                            self.accept_paused_until = Some(self.out.now + ACCEPT_BACKOFF);
-                            return;
-                        }
-                    }
-                }
-                Err(e) => {
-                    error!("accept failed: {e}");
-                    self.accept_paused_until = Some(self.out.now + ACCEPT_BACKOFF);
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Out of descriptors: free the spare one, accept a waiting client only
-    /// to tell it the server is full, and take the spare back.
-    /// Returns whether one was refused (`Some(false)`: nobody was waiting),
-    /// or `None` when there is no spare to use.
-    fn refuse_with_reserve(&mut self, which: Token) -> Option<bool> {
-        self.reserve_fd.take()?;
-        let refused = match self.listener(which).map(TcpListener::accept) {
-            Some(Ok((sock, peer))) => {
-                self.out.stats.accept_fd_exhausted += 1;
-                warn!("out of file descriptors: refusing {peer}");
-                self.refuse(sock, which == LISTEN_WEB);
-                true
-            }
-            _ => false,
-        };
-        self.reserve_fd = std::fs::File::open("/dev/null").ok();
-        self.reserve_fd.as_ref()?;
-        Some(refused)
-    }
-
-    fn refuse(&mut self, mut sock: TcpStream, web: bool) {
-        self.out.stats.rejected_full += 1;
-        // Best effort: a fresh socket's buffer takes one short reply.
-        let reply = if web {
-            web::response("503 Service Unavailable", "text/plain", self.service.full_notice())
-        } else {
-            self.service.full_notice().to_vec()
-        };
-        let _ = sock.write(&reply);
-        let _ = sock.shutdown(Shutdown::Write);
-    }
-
-    fn admit(&mut self, mut sock: TcpStream, peer: SocketAddr, web: bool) {
-        if self.out.conns.len() >= self.limits.max_clients {
-            warn!("server full ({} connections): refusing {peer}", self.out.conns.len());
-            self.refuse(sock, web);
-            return;
-        }
-        let _ = sock.set_nodelay(true);
-        let entry = self.out.conns.vacant_entry();
-        let id = entry.key();
-        if let Err(e) =
-            self.poll.registry().register(&mut sock, Token(id), Interest::READABLE | Interest::WRITABLE)
-        {
-            error!("register {peer}: {e}");
-            return;
-        }
-        self.next_serial += 1;
-        self.out.stats.accepted += 1;
-        if web {
-            let framing = Framing::Http(HttpHead::default());
-            entry.insert(Conn::new(sock, Transport::Http, framing, self.next_serial));
-            self.out.stats.open_http += 1;
-            // The request head must arrive within 10 s (or the close grace, if longer).
-            let deadline = self.out.now + self.limits.close_grace.max(Duration::from_secs(10));
-            self.out.set_close_deadline(id, deadline);
-            debug!("conn={id} peer={peer} open (web)");
-            return;
-        }
-        let framing = Framing::Lines(LineSplitter::default());
-        entry.insert(Conn::new(sock, Transport::Tcp, framing, self.next_serial));
-        self.out.stats.open_tcp += 1;
-        debug!("conn={id} peer={peer} open");
-        self.out.conns[id].in_service = true;
-        self.service.on_open(id, Transport::Tcp, &mut self.out);
     }
 
     /// Called when a connection is readable (or hung up): read a few buffers'
@@ -602,7 +490,7 @@ impl<S: Service> Reactor<S> {
 
     fn feed(&mut self, id: ConnId, framing: &mut Framing, n: usize) {
         let data = &self.read_buf[..n];
-        let max_line = self.limits.max_line;
+        let max_line = self.listeners[self.out.conns[id].listener as usize].max_line;
         let service = &mut self.service;
         let out = &mut self.out;
         match framing {
@@ -652,9 +540,9 @@ impl<S: Service> Reactor<S> {
                 self.out.stats.open_http -= 1;
                 self.out.stats.open_ws += 1;
                 *framing = Framing::Ws(Box::default());
-                self.service.on_open(id, Transport::WebSocket, &mut self.out);
+                self.service.on_open(id, Face::Web, &mut self.out);
                 if let Framing::Ws(decoder) = framing {
-                    let max_line = self.limits.max_line;
+                    let max_line = self.listeners[self.out.conns[id].listener as usize].max_line;
                     feed_ws(decoder, rest, id, max_line, &mut self.service, &mut self.out);
                 }
             }
@@ -776,6 +664,9 @@ impl<S: Service> Reactor<S> {
                 // Closing the socket (on drop) also takes it out of epoll.
                 let conn = self.out.conns.remove(id);
                 match conn.transport {
+                    Transport::Tcp if self.listeners[conn.listener as usize].face == Face::Irc => {
+                        self.out.stats.open_irc -= 1
+                    }
                     Transport::Tcp => self.out.stats.open_tcp -= 1,
                     Transport::WebSocket => self.out.stats.open_ws -= 1,
                     Transport::Http => self.out.stats.open_http -= 1,
@@ -801,9 +692,8 @@ impl<S: Service> Reactor<S> {
             return true;
         }
         info!("stop signal: closing {} connections", self.out.conns.len());
-        let _ = self.poll.registry().deregister(&mut self.chat_listener);
-        if let Some(l) = self.web_listener.as_mut() {
-            let _ = self.poll.registry().deregister(l);
+        for l in &mut self.listeners {
+            let _ = self.poll.registry().deregister(&mut l.sock);
         }
         self.stopping_until = Some(self.out.now + self.limits.close_grace);
         self.service.on_shutdown(&mut self.out);

@@ -49,3 +49,21 @@ fn browser_pages_and_nc_client_chat() {
 fn browser_pages_in_rooms_with_an_nc_client() {
     run_browser_script("rooms_pages.mjs");
 }
+
+#[test]
+fn python_irc_library_client() {
+    let has_lib = Command::new("python3").args(["-c", "import irc.client"]).status();
+    assert!(
+        has_lib.is_ok_and(|s| s.success()),
+        "python3 with the irc library is needed: pip install irc (or run .ci/run)"
+    );
+    let s = Server::start_irc(&[]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/irc_library_client.py");
+    run_checked(
+        Command::new("python3")
+            .arg(script)
+            .arg(s.irc_addr().port().to_string())
+            .arg(s.addr.port().to_string()),
+        "irc_library_client.py",
+    );
+}

@@ -1,5 +1,5 @@
-//! Events and their two wire formats. An event is rendered at most once per
-//! format, however many clients receive it.
+//! Events and their wire formats (text lines, JSON lines, IRC lines). An
+//! event is rendered at most once per format, however many clients receive it.
 
 use std::cell::OnceCell;
 use std::io::Write;
@@ -15,6 +15,7 @@ pub const WELCOME: &[u8] = b"* welcome to linechat - enter a nickname\n";
 /// one format gets one contiguous range per client per tick.
 pub const STREAM_TEXT: u8 = 0;
 pub const STREAM_JSON: u8 = 1;
+pub const STREAM_IRC: u8 = 2;
 
 /// What a connection speaks, decided by its first non-empty line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub enum Mode {
     Text,
     /// One JSON packet per line.
     Json,
+    /// IRC client protocol (the IRC port).
+    Irc,
 }
 
 impl Mode {
@@ -42,6 +45,16 @@ pub struct RoomRef<'a> {
     pub is_default: bool,
 }
 
+/// How a private message was said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Said {
+    Plain,
+    /// An IRC NOTICE: other faces show it as a plain message.
+    Notice,
+    /// An action (`/me`).
+    Action,
+}
+
 /// One line of a room listing.
 pub struct RoomInfo<'a> {
     pub name: &'a str,
@@ -56,12 +69,24 @@ pub enum Event<'a> {
         online: usize,
         room: RoomRef<'a>,
     },
+    /// IRC users see a PART with the reason, or (`quit`) one QUIT line
+    /// however many rooms they share with the leaver.
     Leave {
         nick: &'a str,
         online: usize,
         room: RoomRef<'a>,
+        reason: Option<&'a str>,
+        quit: bool,
     },
+    /// `notice`: an IRC NOTICE, shown to other faces as chat.
     Chat {
+        from: &'a str,
+        text: &'a str,
+        room: &'a str,
+        notice: bool,
+    },
+    /// An action (`/me waves`) in a room.
+    Me {
         from: &'a str,
         text: &'a str,
         room: &'a str,
@@ -70,6 +95,7 @@ pub enum Event<'a> {
         from: &'a str,
         to: &'a str,
         text: &'a str,
+        kind: Said,
     },
     Nick {
         old: &'a str,
@@ -110,13 +136,16 @@ pub enum Event<'a> {
 /// An event with its renderings, each made on first use.
 pub struct Rendered<'a> {
     event: &'a Event<'a>,
+    /// The server's name, for IRC masks and replies.
+    server: &'a str,
     text: OnceCell<Message>,
     json: OnceCell<Message>,
+    irc: OnceCell<Message>,
 }
 
 impl<'a> Rendered<'a> {
-    pub fn new(event: &'a Event<'a>) -> Self {
-        Rendered { event, text: OnceCell::new(), json: OnceCell::new() }
+    pub fn new(event: &'a Event<'a>, server: &'a str) -> Self {
+        Rendered { event, server, text: OnceCell::new(), json: OnceCell::new(), irc: OnceCell::new() }
     }
 
     /// The message for a client speaking `mode`.
@@ -127,6 +156,9 @@ impl<'a> Rendered<'a> {
             Mode::Text | Mode::Undecided => {
                 self.text.get_or_init(|| Message::new(render_text(self.event), STREAM_TEXT))
             }
+            Mode::Irc => self
+                .irc
+                .get_or_init(|| Message::new(crate::irc::render::event(self.event, self.server), STREAM_IRC)),
         }
     }
 }
@@ -139,10 +171,10 @@ pub fn render_text(event: &Event) -> Vec<u8> {
             write!(b, "* {nick} joined ({online} online)")
         }
         Event::Join { nick, online, room } => write!(b, "* {nick} joined {} ({online} online)", room.name),
-        Event::Leave { nick, online, room } if room.is_default => {
+        Event::Leave { nick, online, room, .. } if room.is_default => {
             write!(b, "* {nick} left ({online} online)")
         }
-        Event::Leave { nick, online, room } => write!(b, "* {nick} left {} ({online} online)", room.name),
+        Event::Leave { nick, online, room, .. } => write!(b, "* {nick} left {} ({online} online)", room.name),
         Event::Chat { from, text, .. } => {
             b.reserve(from.len() + text.len() + 4);
             b.push(b'[');
@@ -151,7 +183,9 @@ pub fn render_text(event: &Event) -> Vec<u8> {
             b.extend_from_slice(text.as_bytes());
             Ok(())
         }
-        Event::Msg { from, to, text } => write!(b, "[{from} -> {to}] {text}"),
+        Event::Me { from, text, .. } => write!(b, "* {from} {text}"),
+        Event::Msg { from, to, text, kind: Said::Action } => write!(b, "[{from} -> {to}] * {from} {text}"),
+        Event::Msg { from, to, text, .. } => write!(b, "[{from} -> {to}] {text}"),
         Event::Nick { old, new } => write!(b, "* {old} is now known as {new}"),
         Event::Who { nicks, room } => {
             let _ = write!(b, "* online ");
@@ -235,7 +269,7 @@ fn json_string_list(b: &mut Vec<u8>, kind: &str, key: &str, items: &[&str]) {
 pub fn render_json(event: &Event) -> Vec<u8> {
     let mut b = Vec::with_capacity(96);
     match event {
-        Event::Join { nick, online, room } | Event::Leave { nick, online, room } => {
+        Event::Join { nick, online, room } | Event::Leave { nick, online, room, .. } => {
             let kind = if matches!(event, Event::Join { .. }) { "join" } else { "leave" };
             let _ = write!(b, r#"{{"type":"{kind}","payload":{{"nick":"#);
             json_str(&mut b, nick);
@@ -243,10 +277,16 @@ pub fn render_json(event: &Event) -> Vec<u8> {
             json_str(&mut b, room.name);
             b.extend_from_slice(b"}}");
         }
-        Event::Chat { from, text, room } => {
+        Event::Chat { from, text, room, .. } => {
             json_strings(&mut b, "chat", &[("from", from), ("text", text), ("room", room)])
         }
-        Event::Msg { from, to, text } => {
+        Event::Me { from, text, room } => {
+            json_strings(&mut b, "me", &[("from", from), ("text", text), ("room", room)])
+        }
+        Event::Msg { from, to, text, kind: Said::Action } => {
+            json_strings(&mut b, "me", &[("from", from), ("text", text), ("to", to)])
+        }
+        Event::Msg { from, to, text, .. } => {
             json_strings(&mut b, "msg", &[("from", from), ("to", to), ("text", text)])
         }
         Event::Nick { old, new } => json_strings(&mut b, "nick", &[("old", old), ("new", new)]),
@@ -317,9 +357,12 @@ mod tests {
             "* alice joined (1 online)\n"
         );
         assert_eq!(text(Event::Join { nick: "a", online: 1, room: RUST }), "* a joined #rust (1 online)\n");
-        assert_eq!(text(Event::Leave { nick: "a", online: 0, room: RUST }), "* a left #rust (0 online)\n");
-        assert_eq!(text(Event::Chat { from: "a", text: "hi", room: "#rust" }), "[a] hi\n");
-        assert_eq!(text(Event::Msg { from: "a", to: "b", text: "x" }), "[a -> b] x\n");
+        assert_eq!(
+            text(Event::Leave { nick: "a", online: 0, room: RUST, reason: None, quit: false }),
+            "* a left #rust (0 online)\n"
+        );
+        assert_eq!(text(Event::Chat { from: "a", text: "hi", room: "#rust", notice: false }), "[a] hi\n");
+        assert_eq!(text(Event::Msg { from: "a", to: "b", text: "x", kind: Said::Plain }), "[a -> b] x\n");
         assert_eq!(text(Event::Who { nicks: &["a", "b"], room: LOBBY }), "* online (2): a, b\n");
         assert_eq!(text(Event::Who { nicks: &[], room: LOBBY }), "* online (0):\n");
         assert_eq!(text(Event::Who { nicks: &["a"], room: RUST }), "* online in #rust (1): a\n");
@@ -334,16 +377,19 @@ mod tests {
         ];
         assert_eq!(text(Event::Rooms { rooms: &rooms }), "* rooms (2): #lobby (2), #rust (1)\n");
         assert_eq!(text(Event::Error { code: "c", message: "m" }), "! c: m\n");
+        assert_eq!(text(Event::Me { from: "a", text: "waves", room: "#x" }), "* a waves\n");
+        let action = Event::Msg { from: "a", to: "b", text: "waves", kind: Said::Action };
+        assert_eq!(text(action), "[a -> b] * a waves\n");
     }
 
     #[test]
     fn json_forms_escape_everything() {
         assert_eq!(
-            json(Event::Chat { from: "a", text: "q\"\\\n</>", room: "#lobby" }),
+            json(Event::Chat { from: "a", text: "q\"\\\n</>", room: "#lobby", notice: true }),
             serde_json::json!({"type":"chat","payload":{"from":"a","text":"q\"\\\n</>","room":"#lobby"}})
         );
         assert_eq!(
-            json(Event::Leave { nick: "민수", online: 0, room: RUST }),
+            json(Event::Leave { nick: "민수", online: 0, room: RUST, reason: Some("bye"), quit: true }),
             serde_json::json!({"type":"leave","payload":{"nick":"민수","online":0,"room":"#rust"}})
         );
         assert_eq!(
@@ -360,6 +406,10 @@ mod tests {
             b"{\"type\":\"topic\",\"payload\":{\"room\":\"#x\",\"topic\":\"\",\"by\":\"\"}}\n"
         );
         assert_eq!(json(Event::Pong { payload: None }), serde_json::json!({"type":"pong"}));
+        assert_eq!(
+            json(Event::Me { from: "a", text: "waves", room: "#x" }),
+            serde_json::json!({"type":"me","payload":{"from":"a","text":"waves","room":"#x"}})
+        );
         let p = serde_json::json!({"z":1,"a":[true,null]});
         let line = render_json(&Event::Echo { payload: Some(&p) });
         assert_eq!(line, b"{\"type\":\"echo\",\"payload\":{\"z\":1,\"a\":[true,null]}}\n");

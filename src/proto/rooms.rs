@@ -79,6 +79,10 @@ pub struct Room {
     pub topic: String,
     /// Who set the topic; empty when unset.
     pub topic_by: String,
+    /// When the topic was set, in Unix seconds.
+    pub topic_at: u64,
+    /// When the room was created, in Unix seconds.
+    pub created: u64,
     /// In no particular order; a member's position is kept by its session.
     pub members: Vec<Member>,
 }
@@ -94,7 +98,9 @@ impl Rooms {
     /// A table holding the default room, which always exists.
     pub fn new(default_name: &str) -> Rooms {
         let mut rooms = Rooms { slab: Slab::new(), by_name: HashMap::new(), default: 0 };
-        rooms.default = rooms.create(default_name);
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        rooms.default = rooms.create(default_name, now);
         rooms
     }
 
@@ -123,12 +129,15 @@ impl Rooms {
         &mut self.slab[room]
     }
 
-    /// Creates a room named `name` (valid, and not taken ignoring case).
-    pub fn create(&mut self, name: &str) -> RoomId {
+    /// Creates a room named `name` (valid, and not taken ignoring case) at
+    /// `now` (Unix seconds).
+    pub fn create(&mut self, name: &str, now: u64) -> RoomId {
         let id = self.slab.insert(Room {
             name: name.to_string(),
             topic: String::new(),
             topic_by: String::new(),
+            topic_at: 0,
+            created: now,
             members: Vec::new(),
         });
         self.by_name.insert(fold_nick(name), id);
@@ -183,7 +192,7 @@ mod tests {
     fn rooms_vanish_when_empty_but_the_default_stays() {
         let mut rooms = Rooms::new("#lobby");
         let d = rooms.default_id();
-        let r = rooms.create("#Rust");
+        let r = rooms.create("#Rust", 0);
         assert_eq!(rooms.find("#RUST"), Some(r));
         let m = |id| Member { id, mode: Mode::Text };
         assert_eq!(rooms.add(r, m(1)), 0);

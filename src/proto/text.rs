@@ -12,6 +12,7 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("part", "", "go back to the default room", "part"),
     ("rooms", "", "list the rooms", "rooms"),
     ("topic", " [TEXT]", "show or set your room's topic", "topic"),
+    ("me", " TEXT", "act: '* you TEXT'", "me"),
     ("msg", " NICK TEXT", "send TEXT to NICK only", "msg"),
     ("nick", " NAME", "change your nickname", "nick"),
     ("ping", " [TEXT]", "get '* pong [TEXT]' back", "ping"),
@@ -59,9 +60,10 @@ fn parse_command(rest: &str) -> Result<(&'static str, Value), Fault> {
             }
             json!(args)
         }
-        "join" => {
+        "join" | "me" => {
             if args.is_empty() {
-                return Err(Fault::new("bad-args", "usage: /join #ROOM".into()));
+                let usage = if kind == "me" { "usage: /me TEXT" } else { "usage: /join #ROOM" };
+                return Err(Fault::new("bad-args", usage.into()));
             }
             json!(args)
         }

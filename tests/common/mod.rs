@@ -33,6 +33,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// The web listener's address, when it runs.
     pub web: Option<SocketAddr>,
+    /// The IRC listener's address, when it runs.
+    pub irc: Option<SocketAddr>,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -70,7 +72,9 @@ impl Server {
             std::thread::spawn(move || {
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
-                    if let Some(addr) = line.split("listening on ").nth(1) {
+                    if let Some(addr) = line.split("irc listening on ").nth(1) {
+                        let _ = tx.send(("irc", addr.trim().to_string()));
+                    } else if let Some(addr) = line.split("listening on ").nth(1) {
                         let _ = tx.send(("chat", addr.trim().to_string()));
                     }
                     if let Some(rest) = line.split("web page at http://").nth(1) {
@@ -82,11 +86,14 @@ impl Server {
         }
         let wants_web = all.windows(2).any(|w| w[0] == "--http-listen" && w[1] != "off")
             || all.iter().any(|a| a.starts_with("--http-listen=") && !a.ends_with("=off"));
+        let wants_irc = all.iter().any(|a| a.starts_with("--irc-listen"));
         let mut addr = None;
         let mut web = None;
-        while addr.is_none() || (wants_web && web.is_none()) {
+        let mut irc = None;
+        while addr.is_none() || (wants_web && web.is_none()) || (wants_irc && irc.is_none()) {
             match rx.recv_timeout(READ_TIMEOUT) {
                 Ok(("chat", a)) => addr = Some(a.parse().expect("listening address")),
+                Ok(("irc", a)) => irc = Some(a.parse().expect("irc address")),
                 Ok((_, a)) => web = Some(a.parse().expect("web address")),
                 Err(_) => {
                     let _ = child.kill();
@@ -94,7 +101,7 @@ impl Server {
                 }
             }
         }
-        Server { child, addr: addr.unwrap(), web, log }
+        Server { child, addr: addr.unwrap(), web, irc, log }
     }
 
     pub fn pid(&self) -> u32 {
@@ -181,6 +188,27 @@ impl Server {
     pub fn web_addr(&self) -> SocketAddr {
         self.web.expect("web port running")
     }
+
+    /// Starts linechat with the IRC port on a free port too.
+    pub fn start_irc(args: &[&str]) -> Server {
+        let mut all = vec!["--irc-listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        Self::start(&all)
+    }
+
+    pub fn irc_addr(&self) -> SocketAddr {
+        self.irc.expect("irc port running")
+    }
+
+    /// Connects to the IRC port and registers as `nick`, reading the whole
+    /// welcome burst (up to the end of the MOTD).
+    pub fn irc_join(&self, nick: &str) -> Client {
+        let mut c = Client::connect(self.irc_addr());
+        c.send(&format!("NICK {nick}"));
+        c.send(&format!("USER {nick} 0 * :{nick} test"));
+        c.irc_skip_until(" 376 ");
+        c
+    }
 }
 
 impl Drop for Server {
@@ -241,6 +269,36 @@ impl Client {
             if l.starts_with(prefix) {
                 return l;
             }
+        }
+    }
+
+    /// The next IRC line (which must end in CRLF), without the CRLF.
+    pub fn irc_line(&mut self) -> String {
+        let l = self.line();
+        l.strip_suffix('\r').unwrap_or_else(|| panic!("IRC line without CRLF: {l:?}")).to_string()
+    }
+
+    /// Reads IRC lines until one contains `needle`; returns it.
+    pub fn irc_skip_until(&mut self, needle: &str) -> String {
+        loop {
+            let l = self.irc_line();
+            if l.contains(needle) {
+                return l;
+            }
+        }
+    }
+
+    /// Sends `PING token` and returns every IRC line before the PONG: a
+    /// barrier proving everything sent earlier has been handled.
+    pub fn irc_sync(&mut self) -> Vec<String> {
+        self.send("PING irc-sync-barrier");
+        let mut before = Vec::new();
+        loop {
+            let l = self.irc_line();
+            if l.ends_with(" :irc-sync-barrier") && l.contains(" PONG ") {
+                return before;
+            }
+            before.push(l);
         }
     }
 

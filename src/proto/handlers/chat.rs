@@ -12,12 +12,18 @@
 use serde_json::Value;
 
 use super::Handler;
+use crate::proto::render::Said;
 use crate::proto::{sanitize, Fault, Hub};
 use crate::reactor::{ConnId, Outbox};
 
 pub static HANDLER: Handler = Handler { kind: "chat", needs_join: true, handle };
 
 fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Result<(), Fault> {
+    relay(hub, id, payload, Said::Plain, out)
+}
+
+/// Relays a `chat` or `me` payload (a string, or `{"room", "text"}`) to its room.
+pub(super) fn relay(hub: &mut Hub, id: ConnId, payload: &Value, said: Said, out: &mut Outbox) -> Result<(), Fault> {
     let (room, text) = match payload {
         Value::String(text) => (hub.current_room(id).ok_or_else(super::in_no_room)?, text.as_str()),
         Value::Object(fields) => match (fields.get("room"), fields.get("text")) {
@@ -30,8 +36,7 @@ fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Resul
     if text.trim().is_empty() {
         return Ok(());
     }
-    hub.stats.messages += 1;
-    hub.say(id, room, &text, out);
+    hub.say(id, room, &text, said, out);
     Ok(())
 }
 

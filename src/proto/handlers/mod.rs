@@ -25,7 +25,7 @@ macro_rules! handlers {
     };
 }
 
-handlers![nick, chat, msg, who, join, part, rooms, topic, ping, echo, help, bye];
+handlers![nick, chat, me, msg, who, join, part, rooms, topic, ping, echo, help, bye];
 
 /// The handler for packet type `kind`.
 pub fn find(kind: &str) -> Option<&'static Handler> {

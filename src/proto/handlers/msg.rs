@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::Handler;
-use crate::proto::render::{Event, Rendered};
+use crate::proto::render::Said;
 use crate::proto::{sanitize, Fault, Hub};
 use crate::reactor::{ConnId, Outbox};
 
@@ -25,16 +25,6 @@ fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Resul
     let Some(target) = hub.find_nick(to.trim()) else {
         return Err(Fault::new("no-such-nick", format!("nobody called '{}' is online", to.trim())));
     };
-    let from = hub.nick_of(id).unwrap_or_default().to_owned();
-    let to = hub.nick_of(target).unwrap_or_default().to_owned();
-    let event = Event::Msg { from: &from, to: &to, text: &text };
-    let rendered = Rendered::new(&event);
-    for recipient in if target == id { vec![id] } else { vec![target, id] } {
-        if let Some(session) = hub.session(recipient) {
-            out.send(recipient, rendered.get(session.mode));
-            hub.stats.deliveries += 1;
-        }
-    }
-    hub.stats.messages += 1;
+    hub.private(id, target, &text, Said::Plain, out);
     Ok(())
 }

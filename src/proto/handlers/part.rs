@@ -23,5 +23,5 @@ fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Resul
     } else {
         hub.held_room(id, payload_str(payload, "\"#ROOM\"")?)?
     };
-    hub.part_room(id, room, out)
+    hub.part_room(id, room, None, out)
 }

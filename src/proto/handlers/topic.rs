@@ -17,8 +17,8 @@ use serde_json::Value;
 
 use super::Handler;
 use crate::proto::render::Event;
-use crate::proto::rooms::{parse_room, MAX_TOPIC_CHARS};
-use crate::proto::{sanitize, Fault, Hub};
+use crate::proto::rooms::parse_room;
+use crate::proto::{Fault, Hub};
 use crate::reactor::{ConnId, Outbox};
 
 pub static HANDLER: Handler = Handler { kind: "topic", needs_join: true, handle };
@@ -65,16 +65,6 @@ fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Resul
         None => hub.current_room(id).ok_or_else(super::in_no_room)?,
         Some(raw) => hub.held_room(id, raw)?,
     };
-    let text = sanitize(text);
-    let text = text.trim();
-    let topic: String = text.chars().take(MAX_TOPIC_CHARS).collect();
-    let by = if topic.is_empty() { String::new() } else { hub.nick_of(id).unwrap_or_default().to_owned() };
-    let who = hub.nick_of(id).unwrap_or_default().to_owned();
-    let r = hub.rooms.get_mut(room);
-    r.topic = topic;
-    r.topic_by = by;
-    let (name, topic) = (r.name.clone(), r.topic.clone());
-    log::info!("{who} set the topic for {name}: {topic}");
-    hub.broadcast(room, &Event::Topic { room: &name, topic: &topic, by: &who, set: true }, out);
+    hub.set_topic(id, room, text, out);
     Ok(())
 }

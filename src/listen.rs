@@ -1,0 +1,182 @@
+//! The listener table: each listening socket with the face its connections
+//! speak, and accepting from them, including the refusals when the server is
+//! full or the process is out of file descriptors.
+//!
+//! A face says how a connection starts and frames its input; what its lines
+//! mean is the service's business.
+
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::time::Duration;
+
+use log::{debug, error, warn};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Interest, Token};
+
+use crate::conn::{Conn, Framing, LineSplitter, Transport};
+use crate::reactor::{Reactor, Service};
+use crate::web::{self, HttpHead};
+
+/// What a listener's connections speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    /// The chat port: text or JSON lines.
+    Lines,
+    /// The web port: HTTP, and the chat's lines over WebSocket.
+    Web,
+    /// IRC client protocol lines.
+    Irc,
+}
+
+impl Face {
+    pub fn name(self) -> &'static str {
+        match self {
+            Face::Lines => "chat",
+            Face::Web => "web",
+            Face::Irc => "irc",
+        }
+    }
+}
+
+/// A listening socket.
+pub struct Listener {
+    pub sock: TcpListener,
+    pub face: Face,
+    /// Longest input line its connections may send.
+    pub max_line: usize,
+}
+
+/// Listener `i` polls under this token; connections use the low tokens.
+pub fn token(i: usize) -> Token {
+    Token(usize::MAX - 2 - i)
+}
+
+/// The listener index behind `token`, if it is one.
+pub fn index(token: Token, listeners: usize) -> Option<usize> {
+    let i = (usize::MAX - 2).checked_sub(token.0)?;
+    (i < listeners).then_some(i)
+}
+
+/// When descriptors run out, how long to wait before accepting again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+impl<S: Service> Reactor<S> {
+    /// Called when listener `i` is readable: accept until its backlog is empty.
+    pub(crate) fn accept_ready(&mut self, i: usize) {
+        if self.stopping_until.is_some() || self.accept_paused_until.is_some() {
+            return;
+        }
+        loop {
+            match self.listeners[i].sock.accept() {
+                Ok((sock, peer)) => self.admit(sock, peer, i),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e)
+                    if matches!(e.kind(), io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted) => {}
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE)) => {
+                    // Linux reports EMFILE before it looks at the backlog, so
+                    // this does not even mean anyone is waiting.
+                    match self.refuse_with_reserve(i) {
+                        Some(true) => {}
+                        Some(false) => return,
+                        None => {
+                            // No spare descriptor either: try again shortly.
+                            self.accept_paused_until = Some(self.out.now + ACCEPT_BACKOFF);
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    error!("accept failed: {e}");
+                    self.accept_paused_until = Some(self.out.now + ACCEPT_BACKOFF);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Out of descriptors: free the spare one, accept a waiting client only
+    /// to tell it the server is full, and take the spare back.
+    /// Returns whether one was refused (`Some(false)`: nobody was waiting),
+    /// or `None` when there is no spare to use.
+    fn refuse_with_reserve(&mut self, i: usize) -> Option<bool> {
+        self.reserve_fd.take()?;
+        let refused = match self.listeners[i].sock.accept() {
+            Ok((sock, peer)) => {
+                self.out.stats.accept_fd_exhausted += 1;
+                warn!("out of file descriptors: refusing {peer}");
+                self.refuse(sock, self.listeners[i].face);
+                true
+            }
+            Err(_) => false,
+        };
+        self.reserve_fd = std::fs::File::open("/dev/null").ok();
+        self.reserve_fd.as_ref()?;
+        Some(refused)
+    }
+
+    fn refuse(&mut self, mut sock: TcpStream, face: Face) {
+        self.out.stats.rejected_full += 1;
+        // Best effort: a fresh socket's buffer takes one short reply.
+        let reply = match face {
+            Face::Web => {
+                web::response("503 Service Unavailable", "text/plain", self.service.full_notice(Face::Lines))
+            }
+            face => self.service.full_notice(face).to_vec(),
+        };
+        let _ = sock.write(&reply);
+        let _ = sock.shutdown(Shutdown::Write);
+    }
+
+    fn admit(&mut self, mut sock: TcpStream, peer: SocketAddr, i: usize) {
+        let face = self.listeners[i].face;
+        if self.out.conns.len() >= self.limits.max_clients {
+            warn!("server full ({} connections): refusing {peer}", self.out.conns.len());
+            self.refuse(sock, face);
+            return;
+        }
+        let _ = sock.set_nodelay(true);
+        let entry = self.out.conns.vacant_entry();
+        let id = entry.key();
+        if let Err(e) =
+            self.poll.registry().register(&mut sock, Token(id), Interest::READABLE | Interest::WRITABLE)
+        {
+            error!("register {peer}: {e}");
+            return;
+        }
+        self.next_serial += 1;
+        self.out.stats.accepted += 1;
+        if face == Face::Web {
+            let framing = Framing::Http(HttpHead::default());
+            entry.insert(Conn::new(sock, Transport::Http, i as u8, framing, self.next_serial));
+            self.out.stats.open_http += 1;
+            // The request head must arrive within 10 s (or the close grace, if longer).
+            let deadline = self.out.now + self.limits.close_grace.max(Duration::from_secs(10));
+            self.out.set_close_deadline(id, deadline);
+            debug!("conn={id} peer={peer} open (web)");
+            return;
+        }
+        let framing = Framing::Lines(LineSplitter::default());
+        entry.insert(Conn::new(sock, Transport::Tcp, i as u8, framing, self.next_serial));
+        match face {
+            Face::Irc => self.out.stats.open_irc += 1,
+            _ => self.out.stats.open_tcp += 1,
+        }
+        debug!("conn={id} peer={peer} open ({})", face.name());
+        self.out.conns[id].in_service = true;
+        self.service.on_open(id, face, &mut self.out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listener_tokens_round_trip_and_never_meet_connections() {
+        assert_eq!(index(token(0), 3), Some(0));
+        assert_eq!(index(token(2), 3), Some(2));
+        assert_eq!(index(token(3), 3), None);
+        assert_eq!(index(Token(5), 3), None);
+        assert_eq!(index(Token(usize::MAX - 1), 3), None);
+    }
+}

@@ -1,0 +1,101 @@
+//! irssi (Debian's) driven in tmux against the IRC port, with an nc-style
+//! client on the chat port: connect, join #lobby, see the nc user's line,
+//! answer, /part, /quit, all asserted from what irssi shows on its screen.
+//! `.ci/run` installs irssi and tmux; without them this test fails with the
+//! install command rather than pass without running.
+
+mod common;
+use common::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(session: &str, cmd: &str) -> Tmux {
+        let _ = Command::new("tmux").args(["kill-session", "-t", session]).output();
+        run_checked(
+            Command::new("tmux").args(["new-session", "-d", "-s", session, "-x", "160", "-y", "40", cmd]),
+            "tmux new-session",
+        );
+        Tmux { session: session.to_string() }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn type_line(&self, text: &str) {
+        run_checked(Command::new("tmux").args(["send-keys", "-t", &self.session, "-l", text]), "send-keys");
+        run_checked(Command::new("tmux").args(["send-keys", "-t", &self.session, "Enter"]), "send-keys");
+    }
+
+    /// Waits until the screen shows `text`.
+    fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + READ_TIMEOUT;
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "irssi never showed {text:?}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn is_running(&self) -> bool {
+        Command::new("tmux").args(["has-session", "-t", &self.session]).status().is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).output();
+    }
+}
+
+#[test]
+fn irssi_joins_lobby_and_chats_with_an_nc_user() {
+    let have = |tool: &str| Command::new("sh").args(["-c", &format!("command -v {tool}")]).status();
+    assert!(
+        have("irssi").is_ok_and(|s| s.success()) && have("tmux").is_ok_and(|s| s.success()),
+        "irssi and tmux are needed: apt-get install -y irssi tmux (or run .ci/run)"
+    );
+    let s = Server::start_irc(&[]);
+    let mut nc = s.join("ncuser");
+    let home = std::env::temp_dir().join(format!("linechat-irssi-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    // A config with no servers or scripts, so irssi starts straight away.
+    std::fs::write(home.join("config"), "settings = { core = { real_name = \"irssi user\"; }; };\n").unwrap();
+    let port = s.irc_addr().port();
+    let irssi = Tmux::start(
+        &format!("linechat-irssi-{port}"),
+        &format!("TERM=xterm irssi --home={} -n irssiuser -c 127.0.0.1 -p {port}", home.display()),
+    );
+    irssi.wait_for("Welcome to linechat, irssiuser");
+    irssi.type_line("/join #lobby");
+    nc.expect("* irssiuser joined (2 online)");
+    irssi.wait_for("has joined #lobby");
+    nc.send("hello irssi");
+    nc.expect("[ncuser] hello irssi");
+    irssi.wait_for("ncuser> hello irssi");
+    irssi.type_line("hi from irssi");
+    nc.expect("[irssiuser] hi from irssi");
+    irssi.type_line("/me waves");
+    nc.expect("* irssiuser waves");
+    irssi.type_line("/part #lobby");
+    nc.expect("* irssiuser left (1 online)");
+    irssi.type_line("/join #lobby");
+    nc.expect("* irssiuser joined (2 online)");
+    irssi.type_line("/quit see you");
+    nc.expect("* irssiuser left (1 online)");
+    let deadline = Instant::now() + READ_TIMEOUT;
+    while irssi.is_running() {
+        assert!(Instant::now() < deadline, "irssi did not exit after /quit:\n{}", irssi.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}
