@@ -8,6 +8,8 @@
 
 pub mod commands;
 pub mod parse;
+pub mod queries;
+pub mod register;
 pub mod render;
 
 use std::io::Write;
