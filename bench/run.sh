@@ -2,8 +2,9 @@
 # Builds linechat, lcbench, the peerbench yardstick and the limit.c ceiling,
 # installs ngircd, runs the benchmark matrix and prints a Markdown table.
 #
-#   bash bench/run.sh            # full matrix, about 25 minutes on 2 cores
-#   QUICK=1 bash bench/run.sh    # shorter trials, for a first look
+#   bash bench/run.sh                   # full matrix, about 45 minutes on 2 cores
+#   QUICK=1 bash bench/run.sh           # shorter trials, for a first look
+#   SECTIONS="rooms irc" bash bench/run.sh   # only some sections (core, rooms, irc)
 #
 # Servers run on core 0 and generators on core 1 (taskset); every ratio is
 # against references measured in the same run. Results (JSON lines from the
@@ -17,6 +18,8 @@ mkdir -p "$OUT"
 : > "$OUT/results.jsonl"
 
 DURATION=${DURATION:-4}
+SECTIONS=${SECTIONS:-core rooms irc}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 IDLE_K=${IDLE_K:-10000}
 [ "${QUICK:-0}" = 1 ] && DURATION=2 && IDLE_K=2000
 
@@ -80,7 +83,10 @@ start_server() { # name, port, command...
 }
 stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; sleep 0.5; }
 
-start_linechat() { start_server linechat 7400 "$LINECHAT" --listen 127.0.0.1:7400 --http-listen 127.0.0.1:7401 --log-level warn; }
+start_linechat() {
+  start_server linechat 7400 "$LINECHAT" --listen 127.0.0.1:7400 --http-listen 127.0.0.1:7401 \
+    --irc-listen 127.0.0.1:7403 --log-level warn
+}
 start_limit() { start_server limit 7402 "$LIMIT" 7402; }
 start_ngircd() { start_server ngircd 6667 ngircd -n -f "$OUT/ngircd.conf"; }
 
@@ -99,7 +105,7 @@ lcbench() {
 }
 field() { python3 -c "import json,sys; v=json.loads(sys.argv[1] or '{}').get(sys.argv[2]); print('n/a' if v is None else v)" "$1" "$2"; }
 maxdel() { # find-max JSON -> deliveries/s
-  python3 -c "import json,sys; d=json.loads(sys.argv[1] or '{}'); print(int(d.get('max_delivered_per_s') or 0))" "$1"
+  python3 -c "import json,sys; d=json.loads(sys.argv[1] or '{}'); print(int(d.get('max_delivered_per_s') or d.get('max_deliveries_per_s') or 0))" "$1"
 }
 ratio() { python3 -c "
 import sys
@@ -107,8 +113,9 @@ try: a, b = float(sys.argv[1]), float(sys.argv[2])
 except ValueError: a = b = 0
 print(f'{a/b:.2f}x' if b else 'n/a')" "$1" "$2"; }
 
+declare -A MAX IDLE CPU
+if want core; then
 # --- find-max: deliveries/s at the highest rate with >= 99.9% delivered, p99 < 50 ms
-declare -A MAX
 for shape in "100 100" "1000 100"; do
   set -- $shape; n=$1; s=$2
   start_limit;    MAX[limit,$n]=$(maxdel "$(peerbench "limit-n$n" limit 7402 --find-max -n "$n" -s "$s")"); stop_server
@@ -124,7 +131,6 @@ HALF_LC=$(lcbench "linechat-half-lcbench" --addr 127.0.0.1:7400 --proto text -n 
 stop_server
 
 # --- idle memory per joined client, and idle server RSS
-declare -A IDLE
 start_linechat
 IDLE_RSS_LINECHAT=$(grep VmRSS /proc/$SERVER_PID/status | awk '{print $2}')
 IDLE_PSS_LINECHAT=$(grep '^Pss:' /proc/$SERVER_PID/smaps_rollup | awk '{print $2}')
@@ -139,7 +145,6 @@ IDLE[ngircd]=$(field "$(peerbench "ngircd-idle" irc 6667 --idle -n "$IDLE_K" --s
 stop_server
 
 # --- cost per delivery by client kind (lcbench, same rate, N=100)
-declare -A CPU
 RATE_KIND=${RATE_KIND:-10000}
 start_linechat
 CPU[text]=$(field "$(lcbench kind-text --addr 127.0.0.1:7400 --proto text -n 100 -r "$RATE_KIND")" server_cpu_pct)
@@ -178,3 +183,58 @@ Server CPU per client kind (lcbench, N=100, $RATE_KIND msg/s = $((RATE_KIND * 10
 
 Binary (stripped): release $SIZE_FAST bytes, release-small $SIZE_SMALL bytes.
 EOF
+fi
+
+# --- rooms: 10 000 clients in 1 000 rooms of 10, each sender talking in its own room
+if want rooms; then
+  ROOMS_N=${ROOMS_N:-10000}; ROOMS_R=${ROOMS_R:-1000}
+  start_linechat
+  ROOMS_MAX=$(maxdel "$(lcbench "rooms-find-max" --addr 127.0.0.1:7400 --proto text -n "$ROOMS_N" --rooms "$ROOMS_R" --find-max -r 10000)")
+  half=$(( ROOMS_MAX / (ROOMS_N / ROOMS_R) / 2 ))
+  ROOMS_HALF=$(lcbench "rooms-half" --addr 127.0.0.1:7400 --proto text -n "$ROOMS_N" --rooms "$ROOMS_R" -r "$half")
+  stop_server
+  cat <<EOF
+
+Rooms (lcbench, text clients): $ROOMS_N clients in $ROOMS_R rooms of $((ROOMS_N / ROOMS_R)), every client sending in its own room.
+
+| measurement | linechat |
+|---|---:|
+| find-max deliveries/s | $ROOMS_MAX |
+| at half that rate ($half msg/s): deliveries/s | $(field "$ROOMS_HALF" delivered_per_s) |
+| at half that rate: server CPU %, p99 us | $(field "$ROOMS_HALF" server_cpu_pct), $(field "$ROOMS_HALF" p99_us) |
+
+Command: \`lcbench --proto text -n $ROOMS_N --rooms $ROOMS_R --find-max -r 10000\`, then \`-r $half\`.
+EOF
+fi
+
+# --- IRC face against ngircd, same generator (lcbench --proto irc), same run
+if want irc; then
+  declare -A IRC
+  for shape in "100 100 1" "1000 100 1" "10000 10000 1000"; do
+    set -- $shape; n=$1; s=$2; r=$3
+    start_linechat
+    IRC[linechat,$n]=$(maxdel "$(lcbench "irc-linechat-n$n" --addr 127.0.0.1:7403 --proto irc -n "$n" -s "$s" --rooms "$r" --find-max)")
+    stop_server
+    start_ngircd
+    IRC[ngircd,$n]=$(maxdel "$(lcbench "irc-ngircd-n$n" --addr 127.0.0.1:6667 --proto irc -n "$n" -s "$s" --rooms "$r" --find-max || true)")
+    stop_server
+  done
+  IRC_IDLE_K=${IRC_IDLE_K:-1000}
+  start_linechat
+  IRC[linechat,idle]=$(field "$(lcbench "irc-linechat-idle" --addr 127.0.0.1:7403 --proto irc --idle -n "$IRC_IDLE_K")" bytes_per_client)
+  stop_server
+  start_ngircd
+  IRC[ngircd,idle]=$(field "$(lcbench "irc-ngircd-idle" --addr 127.0.0.1:6667 --proto irc --idle -n "$IRC_IDLE_K" || true)" bytes_per_client)
+  stop_server
+  cat <<EOF
+
+IRC face against ngircd (lcbench --proto irc for both; no echo to the sender, as IRC servers do):
+
+| measurement | linechat IRC | ngircd | linechat / ngircd |
+|---|---:|---:|---:|
+| find-max deliveries/s, one room, N=100, all send | ${IRC[linechat,100]} | ${IRC[ngircd,100]} | $(ratio "${IRC[linechat,100]}" "${IRC[ngircd,100]}") |
+| find-max deliveries/s, one room, N=1000, S=100 | ${IRC[linechat,1000]} | ${IRC[ngircd,1000]} | $(ratio "${IRC[linechat,1000]}" "${IRC[ngircd,1000]}") |
+| find-max deliveries/s, 1 000 rooms of 10, all send | ${IRC[linechat,10000]} | ${IRC[ngircd,10000]} | $(ratio "${IRC[linechat,10000]}" "${IRC[ngircd,10000]}") |
+| RSS bytes per idle registered client in a room, K=$IRC_IDLE_K | ${IRC[linechat,idle]} | ${IRC[ngircd,idle]} | $(ratio "${IRC[linechat,idle]}" "${IRC[ngircd,idle]}") |
+EOF
+fi

@@ -28,7 +28,8 @@ usage: lcbench [OPTIONS]
 
   --addr ADDR          server address: the chat port for text/json, the web port
                        for ws-text/ws-json [default: 127.0.0.1:7000]
-  --proto P            text, json, ws-text or ws-json [default: text]
+  --proto P            text, json, ws-text, ws-json, or irc (linechat's --irc-listen port,
+                       or any IRC server: NICK/USER, JOIN, PRIVMSG) [default: text]
   -n, --clients N      clients [default: 100]
   -s, --senders S      how many of them send [default: all]
   --rooms R            spread the clients over R rooms (#r0 ... client i in #r(i mod R));
@@ -54,6 +55,8 @@ enum Proto {
     Json,
     WsText,
     WsJson,
+    /// IRC client protocol; the sender gets no copy of its own message.
+    Irc,
 }
 
 impl Proto {
@@ -69,7 +72,12 @@ impl Proto {
             Proto::Json => "json",
             Proto::WsText => "ws-text",
             Proto::WsJson => "ws-json",
+            Proto::Irc => "irc",
         }
+    }
+    /// Does a sender receive its own message?
+    fn echo(self) -> bool {
+        self != Proto::Irc
     }
 }
 
@@ -122,6 +130,7 @@ fn parse_opts() -> Result<Option<Opts>, String> {
                     Some("json") => Proto::Json,
                     Some("ws-text") => Proto::WsText,
                     Some("ws-json") => Proto::WsJson,
+                    Some("irc") => Proto::Irc,
                     other => return Err(format!("--proto: unknown {other:?}")),
                 }
             }
@@ -349,10 +358,20 @@ impl Bench {
         (n / r + usize::from(i % r < n % r)) as u64
     }
 
+    /// Deliveries expected of a message from client `i`.
+    fn recipients(&self, i: usize) -> u64 {
+        self.room_size(i) - u64::from(!self.o.proto.echo())
+    }
+
     /// Deliveries per message, averaged over the senders.
     fn fanout(&self) -> f64 {
         let s = self.senders();
-        (0..s).map(|i| self.room_size(i)).sum::<u64>() as f64 / s as f64
+        (0..s).map(|i| self.recipients(i)).sum::<u64>() as f64 / s as f64
+    }
+
+    /// The IRC channel of client `i`.
+    fn irc_room(&self, i: usize) -> String {
+        self.room_of(i).unwrap_or_else(|| "#lobby".to_string())
     }
 
     /// The room of client `i`, when there are several.
@@ -421,7 +440,7 @@ impl Bench {
         let mut events = Events::with_capacity(1024);
         let mut body = Vec::with_capacity(self.o.body + 64);
         let end_sched = sched(total);
-        let expected: u64 = (warm_msgs..total).map(|k| self.room_size((k as usize) % senders)).sum();
+        let expected: u64 = (warm_msgs..total).map(|k| self.recipients((k as usize) % senders)).sum();
         loop {
             let now = self.clock.ns();
             if cpu_start.is_none() && now >= cpu_start_at {
@@ -523,7 +542,12 @@ impl Bench {
         while body.len() < self.o.body {
             body.push(b'x');
         }
-        let packet: Vec<u8> = if self.o.proto.json() {
+        let packet: Vec<u8> = if self.o.proto == Proto::Irc {
+            let room = self.irc_room(from);
+            let mut p = format!("PRIVMSG {room} :").into_bytes();
+            p.extend_from_slice(body);
+            p
+        } else if self.o.proto.json() {
             let mut p = br#"{"type":"chat","payload":""#.to_vec();
             p.extend_from_slice(body);
             p.extend_from_slice(b"\"}");
@@ -554,6 +578,9 @@ impl Bench {
             c.wbuf.extend(line.iter().enumerate().map(|(j, b)| b ^ mask[j & 3]));
         } else {
             c.wbuf.extend(line);
+            if self.o.proto == Proto::Irc {
+                c.wbuf.push_back(b'\r');
+            }
             c.wbuf.push_back(b'\n');
         }
         flush(c);
@@ -577,6 +604,11 @@ impl Bench {
                     self.o.addr
                 );
                 c.wbuf.extend(req.as_bytes());
+            } else if self.o.proto == Proto::Irc {
+                // IRC clients speak first.
+                c.phase = Phase::Joining;
+                let nick = c.nick.clone();
+                c.wbuf.extend(format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n").as_bytes());
             } else {
                 c.phase = Phase::Greeting;
             }
@@ -646,6 +678,16 @@ impl Bench {
     }
 
     fn on_line(&mut self, i: usize, line: &[u8], now: u64) {
+        if self.o.proto == Proto::Irc {
+            if let Some(token) = line.strip_prefix(b"PING ") {
+                let mut pong = b"PONG ".to_vec();
+                pong.extend_from_slice(token.strip_suffix(b"\r").unwrap_or(token));
+                return self.send_line(i, &pong);
+            }
+            if self.clients[i].phase == Phase::Joining {
+                return self.irc_joining(i, line);
+            }
+        }
         match self.clients[i].phase {
             Phase::Joined => {
                 if let Some((trial, at, k)) = parse_mark(line) {
@@ -715,6 +757,25 @@ impl Bench {
                     eprintln!("room join refused: {}", String::from_utf8_lossy(line));
                     self.clients[i].phase = Phase::Dead;
                 }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Bench {
+    /// IRC registration and join: 001, then JOIN the room, done at 366.
+    fn irc_joining(&mut self, i: usize, line: &[u8]) {
+        let numeric = line.split(|&b| b == b' ').nth(1).unwrap_or_default();
+        match numeric {
+            b"001" => {
+                let join = format!("JOIN {}", self.irc_room(i));
+                self.send_line(i, join.as_bytes());
+            }
+            b"366" => self.clients[i].phase = Phase::Joined,
+            b"432" | b"433" | b"403" | b"405" | b"471" | b"473" | b"474" | b"475" => {
+                eprintln!("irc join refused: {}", String::from_utf8_lossy(line));
+                self.clients[i].phase = Phase::Dead;
             }
             _ => {}
         }
