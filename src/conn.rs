@@ -12,6 +12,8 @@ use std::rc::Rc;
 
 use mio::net::TcpStream;
 
+use crate::tls::Tls;
+
 /// Bytes ready for the wire, shared by every recipient that references them.
 /// One thread, so a plain `Rc` does: cloning it is one counter increment.
 pub type Chunk = Rc<Vec<u8>>;
@@ -428,6 +430,10 @@ pub struct Conn {
     pub transport: Transport,
     /// Which listener it came through (an index in the reactor's table).
     pub listener: u8,
+    /// The TLS layer between the socket and the framing, on TLS listeners.
+    pub tls: Option<Box<Tls>>,
+    /// No byte has been read yet (a TLS hello on a plain port is refused).
+    pub fresh: bool,
     /// Input framing state for the transport's current phase.
     pub framing: Framing,
     /// Output not yet taken by the socket.
@@ -460,6 +466,8 @@ impl Conn {
             sock,
             transport,
             listener,
+            tls: None,
+            fresh: true,
             framing,
             out: OutQueue::default(),
             dirty: false,
@@ -486,7 +494,44 @@ impl Conn {
     }
 
     /// Reads into `buf` once. `Ok(None)` means the socket is drained.
+    /// Writes queued output: straight to the socket, or through the TLS
+    /// layer, which sends a close_notify once a closing connection's output
+    /// is all out. Returns the bytes that reached the socket.
+    pub fn flush_out(&mut self) -> io::Result<(Flushed, usize)> {
+        let Some(tls) = self.tls.as_mut() else {
+            return self.out.flush(&mut self.sock);
+        };
+        let mut writer = tls.writer(&mut self.sock);
+        let (flushed, _) = self.out.flush(&mut writer)?;
+        let mut wire = writer.wire;
+        if flushed == Flushed::Drained && self.closing == Closing::AfterFlush {
+            tls.close_notify();
+        }
+        let (done, n) = tls.write_records(&mut self.sock)?;
+        wire += n;
+        Ok((if flushed == Flushed::Drained && done { Flushed::Drained } else { Flushed::Blocked }, wire))
+    }
+
+    /// Input may be waiting that the last read did not reach (TLS hands
+    /// out plaintext before the socket is drained).
+    pub fn more_input(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.more_input())
+    }
+
+    /// The TLS layer has records to send (handshake replies, alerts).
+    pub fn tls_wants_write(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.wants_write())
+    }
+
+    /// A TLS connection still in its handshake.
+    pub fn tls_handshaking(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.is_handshaking())
+    }
+
     pub fn read_some(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        if let Some(tls) = self.tls.as_mut() {
+            return tls.read(&mut self.sock, buf);
+        }
         loop {
             match self.sock.read(buf) {
                 Ok(n) => return Ok(Some(n)),

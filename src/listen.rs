@@ -1,20 +1,23 @@
 //! The listener table: each listening socket with the face its connections
-//! speak, and accepting from them, including the refusals when the server is
-//! full or the process is out of file descriptors.
+//! speak and its security (plain or TLS), and accepting from them, including
+//! the refusals when the server is full or the process is out of file
+//! descriptors. TLS certificates are reloaded here on SIGHUP.
 //!
 //! A face says how a connection starts and frames its input; what its lines
 //! mean is the service's business.
 
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
-use log::{debug, error, warn};
+use log::{debug, error, info, warn};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Token};
 
 use crate::conn::{Conn, Framing, LineSplitter, Transport};
 use crate::reactor::{Reactor, Service};
+use crate::tls::{self, CertFiles, ServerConfig, Tls};
 use crate::web::{self, HttpHead};
 
 /// What a listener's connections speak.
@@ -44,6 +47,24 @@ pub struct Listener {
     pub face: Face,
     /// Longest input line its connections may send.
     pub max_line: usize,
+    /// On a TLS listener: the certificate files and the configuration
+    /// new connections start with.
+    pub tls: Option<(CertFiles, Arc<ServerConfig>)>,
+}
+
+/// A listener as `main` binds it, for [`Reactor::new`].
+pub struct Bound {
+    pub sock: std::net::TcpListener,
+    pub face: Face,
+    pub max_line: usize,
+    pub tls: Option<(CertFiles, Arc<ServerConfig>)>,
+}
+
+/// The TLS configuration for a listener of `face`: the web listener offers
+/// ALPN `http/1.1`.
+pub fn tls_config(files: &CertFiles, face: Face) -> Result<Arc<ServerConfig>, String> {
+    let alpn: &[&[u8]] = if face == Face::Web { &[b"http/1.1"] } else { &[] };
+    tls::load_config(files, alpn)
 }
 
 /// Listener `i` polls under this token; connections use the low tokens.
@@ -61,6 +82,22 @@ pub fn index(token: Token, listeners: usize) -> Option<usize> {
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 impl<S: Service> Reactor<S> {
+    /// SIGHUP: reads every TLS listener's certificate and key again. New
+    /// handshakes use the new pair; a pair that fails to load is logged and
+    /// the old one kept; open sessions are not touched.
+    pub(crate) fn reload_tls(&mut self) {
+        for l in &mut self.listeners {
+            let Some((files, config)) = l.tls.as_mut() else { continue };
+            match tls_config(files, l.face) {
+                Ok(fresh) => {
+                    *config = fresh;
+                    info!("reloaded the TLS certificate for the {} port", l.face.name());
+                }
+                Err(e) => error!("{e}; the {} port keeps its current certificate", l.face.name()),
+            }
+        }
+    }
+
     /// Called when listener `i` is readable: accept until its backlog is empty.
     pub(crate) fn accept_ready(&mut self, i: usize) {
         if self.stopping_until.is_some() || self.accept_paused_until.is_some() {
@@ -143,11 +180,24 @@ impl<S: Service> Reactor<S> {
             error!("register {peer}: {e}");
             return;
         }
+        let tls = match &self.listeners[i].tls {
+            None => None,
+            Some((_, config)) => match Tls::new(config.clone()) {
+                Ok(tls) => Some(Box::new(tls)),
+                Err(e) => {
+                    error!("TLS for {peer}: {e}");
+                    return;
+                }
+            },
+        };
+        if tls.is_some() {
+            self.out.stats.open_tls[face as usize] += 1;
+        }
         self.next_serial += 1;
         self.out.stats.accepted += 1;
         if face == Face::Web {
             let framing = Framing::Http(HttpHead::default());
-            entry.insert(Conn::new(sock, Transport::Http, i as u8, framing, self.next_serial));
+            entry.insert(Conn::new(sock, Transport::Http, i as u8, framing, self.next_serial)).tls = tls;
             self.out.stats.open_http += 1;
             // The request head must arrive within 10 s (or the close grace, if longer).
             let deadline = self.out.now + self.limits.close_grace.max(Duration::from_secs(10));
@@ -156,7 +206,7 @@ impl<S: Service> Reactor<S> {
             return;
         }
         let framing = Framing::Lines(LineSplitter::default());
-        entry.insert(Conn::new(sock, Transport::Tcp, i as u8, framing, self.next_serial));
+        entry.insert(Conn::new(sock, Transport::Tcp, i as u8, framing, self.next_serial)).tls = tls;
         match face {
             Face::Irc => self.out.stats.open_irc += 1,
             _ => self.out.stats.open_tcp += 1,

@@ -10,12 +10,14 @@
 //!   one handler per JSON packet type.
 //! - `web/`: the web port's HTTP and WebSocket framing.
 //! - `irc/`: the IRC face: its line parser, commands and numerics.
+//! - `tls.rs`: rustls as a byte layer between a socket and its framing.
 
 mod conn;
 mod irc;
 mod listen;
 mod proto;
 mod reactor;
+mod tls;
 mod web;
 
 use std::net::{SocketAddr, TcpListener};
@@ -40,6 +42,12 @@ options:
                          'off' disables it [default: 127.0.0.1:7080]
   --irc-listen ADDR      IRC port for IRC clients (irssi, WeeChat, HexChat); 'off'
                          disables it; port 0 picks a free port [default: off]
+  --tls-listen ADDR      the chat port's protocol over TLS [default: off]
+  --https-listen ADDR    the web port over TLS: https:// page, /metrics, wss:// [default: off]
+  --ircs-listen ADDR     the IRC port over TLS [default: off]
+  --tls-cert FILE        PEM certificate chain for the TLS listeners (e.g. Let's Encrypt's
+                         fullchain.pem); SIGHUP reloads it and the key
+  --tls-key FILE         PEM private key (PKCS#8, RSA or EC; e.g. privkey.pem)
   --server-name NAME     the server's name in IRC replies and user masks
                          (nick!nick@NAME) [default: linechat]
   --ws-origin ORIGIN     accept WebSocket upgrades only from this Origin
@@ -78,6 +86,11 @@ struct Options {
     listen: SocketAddr,
     http_listen: Option<SocketAddr>,
     irc_listen: Option<SocketAddr>,
+    tls_listen: Option<SocketAddr>,
+    https_listen: Option<SocketAddr>,
+    ircs_listen: Option<SocketAddr>,
+    tls_cert: Option<std::path::PathBuf>,
+    tls_key: Option<std::path::PathBuf>,
     server_name: String,
     ws_origin: Option<String>,
     max_clients: usize,
@@ -97,6 +110,11 @@ impl Default for Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 7000)),
             http_listen: Some(SocketAddr::from(([127, 0, 0, 1], 7080))),
             irc_listen: None,
+            tls_listen: None,
+            https_listen: None,
+            ircs_listen: None,
+            tls_cert: None,
+            tls_key: None,
             server_name: "linechat".to_string(),
             ws_origin: None,
             max_clients: 10_000,
@@ -148,6 +166,19 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                     v => Some(parse_addr(v).map_err(|e| format!("{name}: {e}"))?),
                 }
             }
+            Long("tls-listen") | Long("https-listen") | Long("ircs-listen") => {
+                let addr = match next_value(&mut parser, &name)?.as_str() {
+                    "off" => None,
+                    v => Some(parse_addr(v).map_err(|e| format!("{name}: {e}"))?),
+                };
+                match name.as_str() {
+                    "--tls-listen" => opts.tls_listen = addr,
+                    "--https-listen" => opts.https_listen = addr,
+                    _ => opts.ircs_listen = addr,
+                }
+            }
+            Long("tls-cert") => opts.tls_cert = Some(next_value(&mut parser, &name)?.into()),
+            Long("tls-key") => opts.tls_key = Some(next_value(&mut parser, &name)?.into()),
             Long("server-name") => {
                 let v = next_value(&mut parser, &name)?;
                 if v.is_empty()
@@ -205,6 +236,10 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
             }
             _ => return Err(arg.unexpected().to_string() + "; see --help"),
         }
+    }
+    let wants_tls = opts.tls_listen.is_some() || opts.https_listen.is_some() || opts.ircs_listen.is_some();
+    if wants_tls && (opts.tls_cert.is_none() || opts.tls_key.is_none()) {
+        return Err("--tls-listen, --https-listen and --ircs-listen need --tls-cert and --tls-key".into());
     }
     Ok(Command::Run(Box::new(opts)))
 }
@@ -324,14 +359,30 @@ fn main() -> ExitCode {
 
     let mut bound = Vec::new();
     let wanted = [
-        (Some(opts.listen), Face::Lines, opts.max_line),
-        (opts.http_listen, Face::Web, opts.max_line),
-        (opts.irc_listen, Face::Irc, irc::MAX_INPUT_LINE),
+        (Some(opts.listen), Face::Lines, opts.max_line, false),
+        (opts.http_listen, Face::Web, opts.max_line, false),
+        (opts.irc_listen, Face::Irc, irc::MAX_INPUT_LINE, false),
+        (opts.tls_listen, Face::Lines, opts.max_line, true),
+        (opts.https_listen, Face::Web, opts.max_line, true),
+        (opts.ircs_listen, Face::Irc, irc::MAX_INPUT_LINE, true),
     ];
-    for (addr, face, max_line) in wanted {
+    for (addr, face, max_line, secure) in wanted {
         let Some(addr) = addr else { continue };
+        let tls = match (secure, &opts.tls_cert, &opts.tls_key) {
+            (true, Some(cert), Some(key)) => {
+                let files = tls::CertFiles { cert: cert.clone(), key: key.clone() };
+                match listen::tls_config(&files, face) {
+                    Ok(config) => Some((files, config)),
+                    Err(e) => {
+                        error!("{e}");
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+            _ => None,
+        };
         match bind(addr) {
-            Ok(l) => bound.push((l, face, max_line)),
+            Ok(sock) => bound.push(listen::Bound { sock, face, max_line, tls }),
             Err(e) => {
                 error!("cannot listen on {addr} ({}): {e}", face.name());
                 return ExitCode::from(1);
@@ -360,12 +411,15 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    for (face, addr) in reactor.addrs() {
-        match (face, addr) {
-            (Face::Lines, Ok(addr)) => info!("listening on {addr}"),
-            (Face::Web, Ok(addr)) => info!("web page at http://{addr}/"),
-            (Face::Irc, Ok(addr)) => info!("irc listening on {addr}"),
-            (face, Err(e)) => warn!("{} port listening (address unknown: {e})", face.name()),
+    for (face, addr, secure) in reactor.addrs() {
+        match (face, addr, secure) {
+            (Face::Lines, Ok(addr), false) => info!("listening on {addr}"),
+            (Face::Web, Ok(addr), false) => info!("web page at http://{addr}/"),
+            (Face::Irc, Ok(addr), false) => info!("irc listening on {addr}"),
+            (Face::Lines, Ok(addr), true) => info!("tls listening on {addr}"),
+            (Face::Web, Ok(addr), true) => info!("web page at https://{addr}/"),
+            (Face::Irc, Ok(addr), true) => info!("ircs listening on {addr}"),
+            (face, Err(e), _) => warn!("{} port listening (address unknown: {e})", face.name()),
         }
     }
     if opts.http_listen.is_none() {
@@ -437,6 +491,9 @@ mod tests {
         assert!(run(&["--default-room", "lobby"]).unwrap_err().contains("starts with '#'"));
         assert_eq!(run(&["--default-room", "#Hall"]).unwrap().default_room, "#Hall");
         assert!(run(&["--server-name", "a b"]).unwrap_err().contains("--server-name"));
+        assert!(run(&["--tls-listen", "127.0.0.1:0"]).unwrap_err().contains("need --tls-cert and --tls-key"));
+        let o = run(&["--ircs-listen", "127.0.0.1:0", "--tls-cert", "c.pem", "--tls-key", "k.pem"]).unwrap();
+        assert_eq!(o.tls_cert.unwrap().to_str(), Some("c.pem"));
         assert_eq!(run(&["--irc-listen", "127.0.0.1:0"]).unwrap().irc_listen.unwrap().port(), 0);
     }
 }

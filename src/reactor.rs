@@ -17,14 +17,14 @@ use std::time::{Duration, Instant};
 use log::{debug, info, warn};
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 use slab::Slab;
 
 use crate::conn::{
     Chunk, CloseReason, Closing, Conn, Flushed, Framing, LineFault, Message, Transport, STREAMS,
 };
-use crate::listen::{self, Face, Listener};
+use crate::listen::{self, Bound, Face, Listener};
 use crate::web::{self, ws, HeadProgress, Request, Route};
 
 /// A connection's key in the table; stable for the connection's life.
@@ -77,6 +77,11 @@ pub struct IoStats {
     pub open_tcp: usize,
     pub open_irc: usize,
     pub open_ws: usize,
+    /// Open TLS connections by listener face (chat, web, IRC).
+    pub open_tls: [usize; 3],
+    pub tls_handshake_failures: u64,
+    /// TLS handshakes refused on plain ports.
+    pub tls_on_plain_port: u64,
     /// Web connections not (yet) upgraded.
     pub open_http: usize,
     pub http_requests: u64,
@@ -166,7 +171,7 @@ impl Outbox {
         self.freeze_tick();
         let conn = &mut self.conns[id];
         if !conn.blocked {
-            match conn.out.flush(&mut conn.sock) {
+            match conn.flush_out() {
                 Ok((flushed, n)) => {
                     self.stats.bytes_out += n as u64;
                     if flushed == Flushed::Blocked {
@@ -291,6 +296,9 @@ impl Outbox {
 /// Listeners take the tokens below this one (see `listen::token`).
 const SIGNALS: Token = Token(usize::MAX - 1);
 
+/// The first byte of a TLS ClientHello: no chat line starts with it.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
 /// Reads per readable event before other connections get a turn.
 const READS_PER_TURN: usize = 4;
 /// The one read buffer every connection shares.
@@ -321,20 +329,16 @@ pub struct Reactor<S: Service> {
 impl<S: Service> Reactor<S> {
     /// Takes the bound listening sockets, each with its face and the
     /// longest input line its connections may send.
-    pub fn new(
-        bound: Vec<(std::net::TcpListener, Face, usize)>,
-        service: S,
-        limits: ReactorLimits,
-    ) -> io::Result<Self> {
+    pub fn new(bound: Vec<Bound>, service: S, limits: ReactorLimits) -> io::Result<Self> {
         let poll = Poll::new()?;
         let mut listeners = Vec::with_capacity(bound.len());
-        for (i, (sock, face, max_line)) in bound.into_iter().enumerate() {
-            sock.set_nonblocking(true)?;
-            let mut sock = TcpListener::from_std(sock);
+        for (i, b) in bound.into_iter().enumerate() {
+            b.sock.set_nonblocking(true)?;
+            let mut sock = TcpListener::from_std(b.sock);
             poll.registry().register(&mut sock, listen::token(i), Interest::READABLE)?;
-            listeners.push(Listener { sock, face, max_line });
+            listeners.push(Listener { sock, face: b.face, max_line: b.max_line, tls: b.tls });
         }
-        let mut signals = Signals::new([SIGINT, SIGTERM])?;
+        let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
         poll.registry().register(&mut signals, SIGNALS, Interest::READABLE)?;
         Ok(Reactor {
             poll,
@@ -364,9 +368,9 @@ impl<S: Service> Reactor<S> {
         })
     }
 
-    /// Each listener's face and address, in the order given.
-    pub fn addrs(&self) -> Vec<(Face, io::Result<SocketAddr>)> {
-        self.listeners.iter().map(|l| (l.face, l.sock.local_addr())).collect()
+    /// Each listener's face, address and security (true: TLS), in the order given.
+    pub fn addrs(&self) -> Vec<(Face, io::Result<SocketAddr>, bool)> {
+        self.listeners.iter().map(|l| (l.face, l.sock.local_addr(), l.tls.is_some())).collect()
     }
 
     /// Runs until a stop signal has been handled. Only a failing `poll` is fatal.
@@ -457,7 +461,12 @@ impl<S: Service> Reactor<S> {
             if conn.closing == Closing::Now {
                 return;
             }
-            let n = match conn.read_some(&mut self.read_buf) {
+            let read = conn.read_some(&mut self.read_buf);
+            if conn.tls_wants_write() {
+                // Handshake replies and alerts go out with this tick's flush.
+                conn.mark_dirty(id, &mut self.out.dirty);
+            }
+            let n = match read {
                 Ok(Some(0)) => {
                     self.peer_closed(id);
                     return;
@@ -465,11 +474,28 @@ impl<S: Service> Reactor<S> {
                 Ok(Some(n)) => n,
                 Ok(None) => return,
                 Err(e) => {
+                    if conn.tls.is_some() && e.kind() == io::ErrorKind::InvalidData {
+                        let face = self.listeners[conn.listener as usize].face;
+                        debug!("conn={id} TLS error on the {} port: {e}", face.name());
+                        if conn.tls_handshaking() {
+                            self.out.stats.tls_handshake_failures += 1;
+                        }
+                    }
                     self.out.close(id, CloseReason::Io(e.kind()));
                     return;
                 }
             };
             self.out.stats.bytes_in += n as u64;
+            if std::mem::take(&mut conn.fresh)
+                && conn.tls.is_none()
+                && self.read_buf[0] == TLS_HANDSHAKE_RECORD
+            {
+                let face = self.listeners[conn.listener as usize].face;
+                debug!("conn={id} TLS handshake on the plain {} port: closed", face.name());
+                self.out.stats.tls_on_plain_port += 1;
+                self.out.close(id, CloseReason::Requested);
+                return;
+            }
             if conn.closing != Closing::No {
                 continue; // Closing: discard what the peer still says.
             }
@@ -480,7 +506,8 @@ impl<S: Service> Reactor<S> {
                     conn.framing = framing;
                 }
             }
-            if n < self.read_buf.len() && !to_end {
+            let more = self.out.conns.get(id).is_some_and(Conn::more_input);
+            if n < self.read_buf.len() && !to_end && !more {
                 return;
             }
         }
@@ -603,7 +630,7 @@ impl<S: Service> Reactor<S> {
             if conn.blocked || conn.closing == Closing::Now {
                 continue;
             }
-            match conn.out.flush(&mut conn.sock) {
+            match conn.flush_out() {
                 Ok((Flushed::Drained, n)) => {
                     self.out.stats.bytes_out += n as u64;
                     if conn.closing == Closing::AfterFlush {
@@ -663,6 +690,9 @@ impl<S: Service> Reactor<S> {
             if self.out.conns.get(id).is_some_and(|c| c.closing == Closing::Now) {
                 // Closing the socket (on drop) also takes it out of epoll.
                 let conn = self.out.conns.remove(id);
+                if conn.tls.is_some() {
+                    self.out.stats.open_tls[self.listeners[conn.listener as usize].face as usize] -= 1;
+                }
                 match conn.transport {
                     Transport::Tcp if self.listeners[conn.listener as usize].face == Face::Irc => {
                         self.out.stats.open_irc -= 1
@@ -679,10 +709,16 @@ impl<S: Service> Reactor<S> {
     /// Called when a signal arrived. Returns true to exit at once.
     fn signal_ready(&mut self) -> bool {
         let mut stop = false;
+        let mut reload = false;
         for sig in self.signals.pending() {
-            if sig == SIGINT || sig == SIGTERM {
-                stop = true;
+            match sig {
+                SIGINT | SIGTERM => stop = true,
+                SIGHUP => reload = true,
+                _ => {}
             }
+        }
+        if reload {
+            self.reload_tls();
         }
         if !stop {
             return false;

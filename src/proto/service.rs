@@ -184,6 +184,28 @@ impl Service for Hub {
         metric("received_bytes_total", "counter", "Bytes read from clients.", &[("", io.bytes_in as f64)]);
         metric("sent_bytes_total", "counter", "Bytes written to clients.", &[("", io.bytes_out as f64)]);
         metric(
+            "tls_connections",
+            "gauge",
+            "Open TLS connections by listener.",
+            &[
+                ("{listener=\"chat\"}", io.open_tls[Face::Lines as usize] as f64),
+                ("{listener=\"web\"}", io.open_tls[Face::Web as usize] as f64),
+                ("{listener=\"irc\"}", io.open_tls[Face::Irc as usize] as f64),
+            ],
+        );
+        metric(
+            "tls_handshake_failures_total",
+            "counter",
+            "TLS handshakes that failed (bad records, no shared version or cipher, garbage).",
+            &[("", io.tls_handshake_failures as f64)],
+        );
+        metric(
+            "tls_on_plain_port_total",
+            "counter",
+            "TLS handshakes refused on plain listeners.",
+            &[("", io.tls_on_plain_port as f64)],
+        );
+        metric(
             "slow_consumers_dropped_total",
             "counter",
             "Clients dropped for passing --max-outbuf.",

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod tls;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -28,6 +30,14 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub const WELCOME: &str = "* welcome to linechat - enter a nickname";
 
+/// Where the TLS listeners are.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TlsAddrs {
+    pub tls: Option<SocketAddr>,
+    pub https: Option<SocketAddr>,
+    pub ircs: Option<SocketAddr>,
+}
+
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
@@ -35,6 +45,8 @@ pub struct Server {
     pub web: Option<SocketAddr>,
     /// The IRC listener's address, when it runs.
     pub irc: Option<SocketAddr>,
+    /// The TLS listeners' addresses, when they run.
+    pub secure: TlsAddrs,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -72,13 +84,20 @@ impl Server {
             std::thread::spawn(move || {
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
-                    if let Some(addr) = line.split("irc listening on ").nth(1) {
-                        let _ = tx.send(("irc", addr.trim().to_string()));
-                    } else if let Some(addr) = line.split("listening on ").nth(1) {
-                        let _ = tx.send(("chat", addr.trim().to_string()));
-                    }
-                    if let Some(rest) = line.split("web page at http://").nth(1) {
-                        let _ = tx.send(("web", rest.trim().trim_end_matches('/').to_string()));
+                    // The message follows the level, e.g. "[INFO] listening on ADDR".
+                    let message = line.split_once("] ").map_or(line.as_str(), |(_, m)| m).trim();
+                    let listeners = [
+                        ("listening on ", "chat"),
+                        ("irc listening on ", "irc"),
+                        ("tls listening on ", "tls"),
+                        ("ircs listening on ", "ircs"),
+                        ("web page at http://", "web"),
+                        ("web page at https://", "https"),
+                    ];
+                    for (prefix, kind) in listeners {
+                        if let Some(addr) = message.strip_prefix(prefix) {
+                            let _ = tx.send((kind, addr.trim_end_matches('/').to_string()));
+                        }
                     }
                     log.lock().unwrap().push(line);
                 }
@@ -86,22 +105,35 @@ impl Server {
         }
         let wants_web = all.windows(2).any(|w| w[0] == "--http-listen" && w[1] != "off")
             || all.iter().any(|a| a.starts_with("--http-listen=") && !a.ends_with("=off"));
-        let wants_irc = all.iter().any(|a| a.starts_with("--irc-listen"));
+        let wanted = |opt: &str| all.iter().any(|a| a.starts_with(opt));
+        let (wants_irc, wants_tls) = (wanted("--irc-listen"), wanted("--tls-listen"));
+        let (wants_https, wants_ircs) = (wanted("--https-listen"), wanted("--ircs-listen"));
         let mut addr = None;
         let mut web = None;
         let mut irc = None;
-        while addr.is_none() || (wants_web && web.is_none()) || (wants_irc && irc.is_none()) {
+        let mut secure = TlsAddrs::default();
+        while addr.is_none()
+            || (wants_web && web.is_none())
+            || (wants_irc && irc.is_none())
+            || (wants_tls && secure.tls.is_none())
+            || (wants_https && secure.https.is_none())
+            || (wants_ircs && secure.ircs.is_none())
+        {
+            let parse = |a: String| Some(a.parse::<SocketAddr>().expect("listener address"));
             match rx.recv_timeout(READ_TIMEOUT) {
-                Ok(("chat", a)) => addr = Some(a.parse().expect("listening address")),
-                Ok(("irc", a)) => irc = Some(a.parse().expect("irc address")),
-                Ok((_, a)) => web = Some(a.parse().expect("web address")),
+                Ok(("chat", a)) => addr = parse(a),
+                Ok(("irc", a)) => irc = parse(a),
+                Ok(("tls", a)) => secure.tls = parse(a),
+                Ok(("https", a)) => secure.https = parse(a),
+                Ok(("ircs", a)) => secure.ircs = parse(a),
+                Ok((_, a)) => web = parse(a),
                 Err(_) => {
                     let _ = child.kill();
                     panic!("linechat did not start: {:?}", log.lock().unwrap());
                 }
             }
         }
-        Server { child, addr: addr.unwrap(), web, irc, log }
+        Server { child, addr: addr.unwrap(), web, irc, secure, log }
     }
 
     pub fn pid(&self) -> u32 {

@@ -1,0 +1,240 @@
+//! TLS on every listener, in the same loop: the chat port, https/wss and
+//! ircs, with a rustls client, certificates made by openssl for each test,
+//! and plain clients beside them.
+
+#![cfg(feature = "tls")]
+
+mod common;
+use common::tls::{client_config_for, TestCerts, TlsClient};
+use common::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+fn start(certs: &TestCerts, extra: &[&str]) -> Server {
+    let mut args: Vec<String> = vec!["--tls-listen".into(), "127.0.0.1:0".into()];
+    args.extend(certs.args());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Server::start(&args)
+}
+
+fn tls_addr(s: &Server) -> std::net::SocketAddr {
+    s.secure.tls.expect("tls listener")
+}
+
+#[test]
+fn tls_chat_port_speaks_the_line_protocol_with_plain_users() {
+    let certs = TestCerts::new("chat");
+    let s = start(&certs, &[]);
+    let mut plain = s.join("plain");
+    let mut secure = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).expect("handshake");
+    secure.expect(WELCOME);
+    secure.send("secure");
+    secure.expect("* secure joined (2 online)");
+    plain.expect("* secure joined (2 online)");
+    plain.send("hello over tcp");
+    plain.expect("[plain] hello over tcp");
+    secure.expect("[plain] hello over tcp");
+    secure.send("/join #vault");
+    secure.expect("* secure joined #vault (1 online)");
+    secure.send(&"ü".repeat(2000));
+    secure.expect(&format!("[secure] {}", "ü".repeat(2000)));
+    // JSON mode over TLS too.
+    let mut json = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).unwrap();
+    json.expect(WELCOME);
+    json.send(r##"{"type":"nick","payload":"jay"}"##);
+    assert_eq!(json.line(), r##"{"type":"join","payload":{"nick":"jay","online":2,"room":"#lobby"}}"##);
+    assert!(s.log_lines().iter().any(|l| l.contains("tls listening on ")));
+}
+
+#[test]
+fn https_serves_the_page_health_and_metrics_with_alpn() {
+    let certs = TestCerts::new("https");
+    let mut args = vec!["--https-listen".to_string(), "127.0.0.1:0".to_string()];
+    args.extend(certs.args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let s = Server::start(&args);
+    let https = s.secure.https.expect("https listener");
+    let get = |path: &str, alpn: &[&[u8]]| {
+        let mut c = TlsClient::connect(https, certs.client_config(alpn)).unwrap();
+        let negotiated = c.alpn();
+        c.send_raw(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes());
+        (negotiated, c.read_to_end().expect("a clean TLS close after the response"))
+    };
+    let (alpn, health) = get("/healthz", &[b"h2", b"http/1.1"]);
+    assert_eq!(alpn.as_deref(), Some(&b"http/1.1"[..]));
+    assert!(health.starts_with("HTTP/1.1 200 OK\r\n") && health.ends_with("ok\n"), "{health}");
+    let (_, page) = get("/", &[]);
+    assert!(page.contains("<title>linechat</title>"));
+    let (_, metrics) = get("/metrics", &[]);
+    assert!(metrics.contains("linechat_tls_connections{listener=\"web\"} 1\n"), "{metrics}");
+    assert!(s.log_lines().iter().any(|l| l.contains("web page at https://")));
+}
+
+#[test]
+fn ircs_registers_irc_clients_over_tls() {
+    let certs = TestCerts::new("ircs");
+    let mut args = vec!["--ircs-listen".to_string(), "127.0.0.1:0".to_string()];
+    args.extend(certs.args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let s = Server::start(&args);
+    let mut plain = s.join("plain");
+    let mut irc = TlsClient::connect(s.secure.ircs.unwrap(), certs.client_config(&[])).unwrap();
+    irc.send("NICK bob\r\nUSER bob 0 * :Bob\r\nJOIN #lobby");
+    irc.expect(":linechat 001 bob :Welcome to linechat, bob!bob@linechat");
+    irc.skip_until(":bob!bob@linechat JOIN #lobby");
+    plain.expect("* bob joined (2 online)");
+    plain.send("hi bob");
+    irc.skip_until(":plain!plain@linechat PRIVMSG #lobby :hi bob");
+    assert!(s.log_lines().iter().any(|l| l.contains("ircs listening on ")));
+}
+
+#[test]
+fn plain_clients_on_tls_ports_and_tls_clients_on_plain_ports_are_refused_alone() {
+    let certs = TestCerts::new("mixup");
+    let s = start(&certs, &["--http-listen", "127.0.0.1:0"]);
+    let mut bystander = s.join("bystander");
+    // nc on the TLS port: its line is not a TLS record; it gets an alert and is closed.
+    let mut nc = Client::connect(tls_addr(&s));
+    nc.send("alice");
+    let mut rest = Vec::new();
+    let _ = nc.stream.read_to_end(&mut rest);
+    assert!(!String::from_utf8_lossy(&rest).contains("welcome"), "no plaintext leaks: {rest:?}");
+    // A TLS client on the plain chat and web ports: closed, no handshake.
+    for addr in [s.addr, s.web_addr()] {
+        let refused = TlsClient::connect(addr, certs.client_config(&[]));
+        assert!(refused.is_err(), "a TLS handshake on a plain port must fail");
+    }
+    bystander.send("still here");
+    bystander.expect("[bystander] still here");
+    let mut m = Client::connect(s.web_addr());
+    m.send_raw(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut body = String::new();
+    m.stream.read_to_string(&mut body).unwrap();
+    assert!(body.contains("linechat_tls_handshake_failures_total 1\n"), "{body}");
+    assert!(body.contains("linechat_tls_on_plain_port_total 2\n"), "{body}");
+}
+
+#[test]
+fn handshakes_that_never_finish_are_closed_at_the_nick_timeout() {
+    let certs = TestCerts::new("slowhello");
+    let s = start(&certs, &["--nick-timeout", "300ms"]);
+    let mut silent = TcpStream::connect(tls_addr(&s)).unwrap();
+    silent.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    // Half a ClientHello, then nothing.
+    silent.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]).unwrap();
+    let mut got = Vec::new();
+    silent.read_to_end(&mut got).expect("closed, not left hanging");
+    // At most a TLS alert (close_notify): no plaintext reached it.
+    assert!(got.is_empty() || got[0] == 0x15, "only an alert record: {got:?}");
+    // Garbage inside a handshake closes that connection alone.
+    let mut garbage = TcpStream::connect(tls_addr(&s)).unwrap();
+    garbage.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    garbage.write_all(&[0x16, 0x03, 0x01, 0x00, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00]).unwrap();
+    let mut rest = Vec::new();
+    let _ = garbage.read_to_end(&mut rest);
+    let mut fine = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).unwrap();
+    fine.expect(WELCOME);
+}
+
+#[test]
+fn sighup_reloads_the_certificate_and_keeps_sessions() {
+    let certs = TestCerts::new("reload");
+    let s = start(&certs, &[]);
+    let first_ca = certs.dir.join("first-ca.pem");
+    std::fs::copy(&certs.ca, &first_ca).unwrap();
+    let mut old = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).unwrap();
+    old.expect(WELCOME);
+    old.send("old");
+    old.expect("* old joined (1 online)");
+    // Renewal: a new pair from a new CA, then SIGHUP.
+    certs.issue("renewed");
+    s.signal(libc::SIGHUP);
+    s.wait_log("reloaded the TLS certificate for the chat port");
+    let mut new = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).expect("new CA trusted");
+    new.expect(WELCOME);
+    assert!(
+        TlsClient::connect(tls_addr(&s), client_config_for(&first_ca, &[])).is_err(),
+        "new handshakes use the new certificate"
+    );
+    new.send("new");
+    new.expect("* new joined (2 online)");
+    old.expect("* new joined (2 online)");
+    // A broken pair is refused and the current one kept.
+    std::fs::write(&certs.key, "not a key").unwrap();
+    s.signal(libc::SIGHUP);
+    s.wait_log("the chat port keeps its current certificate");
+    let mut again = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).expect("still serving");
+    again.expect(WELCOME);
+    old.send("still talking");
+    old.expect("[old] still talking");
+}
+
+#[test]
+fn shutdown_says_goodbye_and_sends_close_notify() {
+    let certs = TestCerts::new("shutdown");
+    let mut s = start(&certs, &[]);
+    let mut c = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).unwrap();
+    c.expect(WELCOME);
+    c.send("alice");
+    c.expect("* alice joined (1 online)");
+    s.signal(libc::SIGTERM);
+    c.expect("* server shutting down");
+    assert_eq!(c.read_to_end().expect("close_notify, not a bare EOF"), "");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn tls_slow_consumers_are_dropped_and_count_against_max_clients() {
+    let certs = TestCerts::new("slow");
+    let s = start(&certs, &["--max-outbuf", "64K", "--max-clients", "3", "--max-line", "64K"]);
+    let mut reader = s.join("reader");
+    let mut sleeper = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).unwrap();
+    sleeper.expect(WELCOME);
+    sleeper.send("sleeper");
+    sleeper.expect("* sleeper joined (2 online)");
+    reader.expect("* sleeper joined (2 online)");
+    // The third connection fills the server: a fourth, TLS or not, is refused.
+    let _third = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).unwrap();
+    let mut fourth = Client::connect(s.addr);
+    assert!(fourth.line().starts_with("! server-full:"));
+    // sleeper never reads; the room keeps talking.
+    let line = "z".repeat(60_000);
+    for i in 0..1000 {
+        reader.send(&format!("{i} {line}"));
+        reader.expect(&format!("[reader] {i} {line}"));
+        if s.log_lines().iter().any(|l| l.contains("slow consumer")) {
+            break;
+        }
+    }
+    s.wait_log("dropped: slow consumer");
+    reader.expect("* sleeper left (1 online)");
+    std::thread::sleep(Duration::from_millis(50));
+    reader.send("after");
+    reader.expect("[reader] after");
+}
+
+#[test]
+fn a_missing_or_broken_certificate_is_a_start_up_error_naming_it() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_linechat"))
+            .args(["--listen", "127.0.0.1:0", "--http-listen", "off", "--tls-listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run(&["--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("cannot read the TLS certificate /nonexistent/cert.pem"), "{err}");
+    let certs = TestCerts::new("broken");
+    let other = TestCerts::new("other");
+    let (code, err) =
+        run(&["--tls-cert", certs.cert.to_str().unwrap(), "--tls-key", other.key.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("do not make a pair"), "{err}");
+    let (code, err) = run(&[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("need --tls-cert and --tls-key"), "{err}");
+}
