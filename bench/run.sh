@@ -207,34 +207,42 @@ Command: \`lcbench --proto text -n $ROOMS_N --rooms $ROOMS_R --find-max -r 10000
 EOF
 fi
 
-# --- IRC face against ngircd, same generator (lcbench --proto irc), same run
+# --- IRC face against ngircd: the same generator speaking IRC to both, same run
 if want irc; then
   declare -A IRC
-  for shape in "100 100 1" "1000 100 1" "10000 10000 1000"; do
+  for shape in "100 100 1" "1000 100 1" "1000 1000 100"; do
     set -- $shape; n=$1; s=$2; r=$3
     start_linechat
-    IRC[linechat,$n]=$(maxdel "$(lcbench "irc-linechat-n$n" --addr 127.0.0.1:7403 --proto irc -n "$n" -s "$s" --rooms "$r" --find-max)")
+    IRC[linechat,$n,$r]=$(maxdel "$(peerbench "irc-linechat-n$n-r$r" irc 7403 --find-max -n "$n" -s "$s" --rooms "$r")")
     stop_server
     start_ngircd
-    IRC[ngircd,$n]=$(maxdel "$(lcbench "irc-ngircd-n$n" --addr 127.0.0.1:6667 --proto irc -n "$n" -s "$s" --rooms "$r" --find-max || true)")
+    IRC[ngircd,$n,$r]=$(maxdel "$(peerbench "irc-ngircd-n$n-r$r" irc 6667 --find-max -n "$n" -s "$s" --rooms "$r" || true)")
     stop_server
   done
-  IRC_IDLE_K=${IRC_IDLE_K:-1000}
+  # The project's own generator, for a second opinion at N=100.
   start_linechat
-  IRC[linechat,idle]=$(field "$(lcbench "irc-linechat-idle" --addr 127.0.0.1:7403 --proto irc --idle -n "$IRC_IDLE_K")" bytes_per_client)
+  IRC[linechat,lc]=$(maxdel "$(lcbench "irc-lcbench-linechat" --addr 127.0.0.1:7403 --proto irc -n 100 --find-max)")
   stop_server
   start_ngircd
-  IRC[ngircd,idle]=$(field "$(lcbench "irc-ngircd-idle" --addr 127.0.0.1:6667 --proto irc --idle -n "$IRC_IDLE_K" || true)" bytes_per_client)
+  IRC[ngircd,lc]=$(maxdel "$(lcbench "irc-lcbench-ngircd" --addr 127.0.0.1:6667 --proto irc -n 100 --find-max || true)")
+  stop_server
+  IRC_IDLE_K=${IRC_IDLE_K:-1000}
+  start_linechat
+  IRC[linechat,idle]=$(field "$(peerbench "irc-linechat-idle" irc 7403 --idle -n "$IRC_IDLE_K")" bytes_per_conn)
+  stop_server
+  start_ngircd
+  IRC[ngircd,idle]=$(field "$(peerbench "irc-ngircd-idle" irc 6667 --idle -n "$IRC_IDLE_K" --setup-timeout 120 || true)" bytes_per_conn)
   stop_server
   cat <<EOF
 
-IRC face against ngircd (lcbench --proto irc for both; no echo to the sender, as IRC servers do):
+IRC face against ngircd (peerbench --proto irc against both: no echo to the sender, as IRC servers do):
 
 | measurement | linechat IRC | ngircd | linechat / ngircd |
 |---|---:|---:|---:|
-| find-max deliveries/s, one room, N=100, all send | ${IRC[linechat,100]} | ${IRC[ngircd,100]} | $(ratio "${IRC[linechat,100]}" "${IRC[ngircd,100]}") |
-| find-max deliveries/s, one room, N=1000, S=100 | ${IRC[linechat,1000]} | ${IRC[ngircd,1000]} | $(ratio "${IRC[linechat,1000]}" "${IRC[ngircd,1000]}") |
-| find-max deliveries/s, 1 000 rooms of 10, all send | ${IRC[linechat,10000]} | ${IRC[ngircd,10000]} | $(ratio "${IRC[linechat,10000]}" "${IRC[ngircd,10000]}") |
+| find-max deliveries/s, one room, N=100, all send | ${IRC[linechat,100,1]} | ${IRC[ngircd,100,1]} | $(ratio "${IRC[linechat,100,1]}" "${IRC[ngircd,100,1]}") |
+| find-max deliveries/s, one room, N=1000, S=100 | ${IRC[linechat,1000,1]} | ${IRC[ngircd,1000,1]} | $(ratio "${IRC[linechat,1000,1]}" "${IRC[ngircd,1000,1]}") |
+| find-max deliveries/s, 100 rooms of 10, all send | ${IRC[linechat,1000,100]} | ${IRC[ngircd,1000,100]} | $(ratio "${IRC[linechat,1000,100]}" "${IRC[ngircd,1000,100]}") |
+| lcbench --proto irc find-max deliveries/s, N=100 | ${IRC[linechat,lc]} | ${IRC[ngircd,lc]} | $(ratio "${IRC[linechat,lc]}" "${IRC[ngircd,lc]}") |
 | RSS bytes per idle registered client in a room, K=$IRC_IDLE_K | ${IRC[linechat,idle]} | ${IRC[ngircd,idle]} | $(ratio "${IRC[linechat,idle]}" "${IRC[ngircd,idle]}") |
 EOF
 fi
