@@ -22,6 +22,11 @@ fn python_websockets_echo_clients() {
 
 /// Runs a Playwright script from tests/browser against a fresh server.
 fn run_browser_script(script: &str) {
+    let s = Server::start_web(&[]);
+    run_browser_script_on(script, s.web_addr().port(), s.addr.port());
+}
+
+fn run_browser_script_on(script: &str, web_port: u16, chat_port: u16) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
     assert!(
         std::path::Path::new("/usr/bin/chromium").exists()
@@ -29,13 +34,8 @@ fn run_browser_script(script: &str) {
         "Chromium and playwright-core are needed: apt-get install chromium; npm ci --prefix tests/browser \
          (or run .ci/run)"
     );
-    let s = Server::start_web(&[]);
     run_checked(
-        Command::new("node")
-            .current_dir(dir)
-            .arg(script)
-            .arg(s.web_addr().port().to_string())
-            .arg(s.addr.port().to_string()),
+        Command::new("node").current_dir(dir).arg(script).arg(web_port.to_string()).arg(chat_port.to_string()),
         script,
     );
 }
@@ -66,4 +66,79 @@ fn python_irc_library_client() {
             .arg(s.addr.port().to_string()),
         "irc_library_client.py",
     );
+}
+
+/// Starts linechat with its TLS web port, certificates made for the test.
+#[cfg(feature = "tls")]
+fn start_https(certs: &common::tls::TestCerts) -> Server {
+    let mut args = vec!["--https-listen".to_string(), "127.0.0.1:0".to_string()];
+    args.extend(certs.args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Server::start(&args)
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn python_ssl_websockets_on_wss() {
+    let has_lib = Command::new("python3").args(["-c", "import websockets.sync.client, ssl"]).status();
+    assert!(has_lib.is_ok_and(|s| s.success()), "python3 with websockets is needed (run .ci/run)");
+    let certs = common::tls::TestCerts::new("wss");
+    let s = start_https(&certs);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/wss_client.py");
+    run_checked(
+        Command::new("python3")
+            .arg(script)
+            .arg(s.secure.https.unwrap().port().to_string())
+            .arg(s.addr.port().to_string())
+            .arg(&certs.ca),
+        "wss_client.py",
+    );
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn browser_page_over_https() {
+    let certs = common::tls::TestCerts::new("page");
+    let s = start_https(&certs);
+    run_browser_script_on("https_page.mjs", s.secure.https.unwrap().port(), s.addr.port());
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn openssl_s_client_drives_the_line_protocol_like_nc() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let certs = common::tls::TestCerts::new("s_client");
+    let mut args = vec!["--tls-listen".to_string(), "127.0.0.1:0".to_string()];
+    args.extend(certs.args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let s = Server::start(&args);
+    let mut plain = s.join("plain");
+    let port = s.secure.tls.unwrap().port().to_string();
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-quiet", "-verify_return_error", "-servername", "localhost"])
+        .args(["-connect", &format!("127.0.0.1:{port}"), "-CAfile"])
+        .arg(&certs.ca)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_client (apt-get install openssl)");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = || lines.next().expect("a line from s_client").unwrap();
+    assert_eq!(next(), WELCOME);
+    stdin.write_all(b"alice\nhello from s_client\n").unwrap();
+    assert_eq!(next(), "* alice joined (2 online)");
+    assert_eq!(next(), "[alice] hello from s_client");
+    plain.expect("* alice joined (2 online)");
+    plain.expect("[alice] hello from s_client");
+    plain.send("hi alice");
+    plain.expect("[plain] hi alice");
+    assert_eq!(next(), "[plain] hi alice");
+    stdin.write_all(b"/bye\n").unwrap();
+    assert_eq!(next(), "* bye");
+    plain.expect("* alice left (1 online)");
+    drop(stdin);
+    let _ = child.wait();
 }

@@ -1,6 +1,7 @@
-//! irssi (Debian's) driven in tmux against the IRC port, with an nc-style
-//! client on the chat port: connect, join #lobby, see the nc user's line,
-//! answer, /part, /quit, all asserted from what irssi shows on its screen.
+//! irssi (Debian's) driven in tmux against the IRC port (plain, and TLS
+//! with the certificate verified), with an nc-style client on the chat
+//! port: connect, join #lobby, see the nc user's line, answer, /part,
+//! /quit, all asserted from what irssi shows on its screen.
 //! `.ci/run` installs irssi and tmux; without them this test fails with the
 //! install command rather than pass without running.
 
@@ -57,25 +58,26 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn irssi_joins_lobby_and_chats_with_an_nc_user() {
+fn require_irssi() {
     let have = |tool: &str| Command::new("sh").args(["-c", &format!("command -v {tool}")]).status();
     assert!(
         have("irssi").is_ok_and(|s| s.success()) && have("tmux").is_ok_and(|s| s.success()),
         "irssi and tmux are needed: apt-get install -y irssi tmux (or run .ci/run)"
     );
-    let s = Server::start_irc(&[]);
-    let mut nc = s.join("ncuser");
-    let home = std::env::temp_dir().join(format!("linechat-irssi-{}", std::process::id()));
+}
+
+/// An irssi home with a config naming no servers or scripts, so irssi
+/// starts straight away.
+fn irssi_home(name: &str) -> std::path::PathBuf {
+    let home = std::env::temp_dir().join(format!("linechat-irssi-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
-    // A config with no servers or scripts, so irssi starts straight away.
     std::fs::write(home.join("config"), "settings = { core = { real_name = \"irssi user\"; }; };\n").unwrap();
-    let port = s.irc_addr().port();
-    let irssi = Tmux::start(
-        &format!("linechat-irssi-{port}"),
-        &format!("TERM=xterm irssi --home={} -n irssiuser -c 127.0.0.1 -p {port}", home.display()),
-    );
-    irssi.wait_for("Welcome to linechat, irssiuser");
+    home
+}
+
+/// The part every irssi session shares: join #lobby, talk both ways with
+/// the nc user, act, part, come back and quit.
+fn chat_in_lobby(irssi: &Tmux, nc: &mut Client) {
     irssi.type_line("/join #lobby");
     nc.expect("* irssiuser joined (2 online)");
     irssi.wait_for("has joined #lobby");
@@ -97,5 +99,43 @@ fn irssi_joins_lobby_and_chats_with_an_nc_user() {
         assert!(Instant::now() < deadline, "irssi did not exit after /quit:\n{}", irssi.screen());
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn irssi_joins_lobby_and_chats_with_an_nc_user() {
+    require_irssi();
+    let s = Server::start_irc(&[]);
+    let mut nc = s.join("ncuser");
+    let home = irssi_home("plain");
+    let port = s.irc_addr().port();
+    let irssi = Tmux::start(
+        &format!("linechat-irssi-{port}"),
+        &format!("TERM=xterm irssi --home={} -n irssiuser -c 127.0.0.1 -p {port}", home.display()),
+    );
+    irssi.wait_for("Welcome to linechat, irssiuser");
+    chat_in_lobby(&irssi, &mut nc);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn irssi_over_tls_verifies_the_certificate_and_chats() {
+    require_irssi();
+    let certs = common::tls::TestCerts::new("irssi");
+    let mut args = vec!["--ircs-listen".to_string(), "127.0.0.1:0".to_string()];
+    args.extend(certs.args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let s = Server::start(&args);
+    let mut nc = s.join("ncuser");
+    let home = irssi_home("tls");
+    let port = s.secure.ircs.unwrap().port();
+    let irssi = Tmux::start(
+        &format!("linechat-irssi-tls-{port}"),
+        &format!("TERM=xterm irssi --home={} -n irssiuser", home.display()),
+    );
+    irssi.wait_for("Irssi");
+    irssi.type_line(&format!("/connect -tls -tls_verify -tls_cafile {} localhost {port}", certs.ca.display()));
+    irssi.wait_for("Welcome to linechat, irssiuser");
+    chat_in_lobby(&irssi, &mut nc);
     let _ = std::fs::remove_dir_all(&home);
 }

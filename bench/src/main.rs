@@ -10,6 +10,7 @@
 //! RSS when `--pid` is given. One thread, one `mio` poll loop.
 
 mod hist;
+mod tls;
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -39,6 +40,7 @@ usage: lcbench [OPTIONS]
   --warmup SECS        sent but not measured [default: 1]
   --duration SECS      measured [default: 5]
   --drain SECS         longest wait for late deliveries [default: 3]
+  --tls                speak TLS to the server (any certificate is accepted)
   --pid PID            the server's pid, for its CPU and memory
   --find-max           search the highest rate with >= 99.9% delivered and p99 < 50 ms
   --max-p99-ms MS      find-max latency bound [default: 50]
@@ -94,6 +96,7 @@ struct Opts {
     duration: f64,
     drain: f64,
     pid: Option<u32>,
+    tls: bool,
     find_max: bool,
     max_p99_ms: f64,
     idle: bool,
@@ -114,6 +117,7 @@ fn parse_opts() -> Result<Option<Opts>, String> {
         duration: 5.0,
         drain: 3.0,
         pid: None,
+        tls: false,
         find_max: false,
         max_p99_ms: 50.0,
         idle: false,
@@ -144,6 +148,7 @@ fn parse_opts() -> Result<Option<Opts>, String> {
             Long("drain") => o.drain = p.value().map_err(e)?.parse().map_err(e)?,
             Long("pid") => o.pid = Some(p.value().map_err(e)?.parse().map_err(e)?),
             Long("find-max") => o.find_max = true,
+            Long("tls") => o.tls = true,
             Long("max-p99-ms") => o.max_p99_ms = p.value().map_err(e)?.parse().map_err(e)?,
             Long("idle") => o.idle = true,
             Long("label") => o.label = p.value().map_err(e)?.string().map_err(e)?,
@@ -184,6 +189,8 @@ struct Client {
     nick: String,
     /// For masking client frames (RFC 6455 asks for unpredictable masks).
     rng: u32,
+    /// With `--tls`: the client's TLS state.
+    tls: Option<rustls::ClientConnection>,
 }
 
 const WELCOME_PREFIX: &[u8] = b"* welcome to linechat";
@@ -235,6 +242,8 @@ struct Bench {
     measured: (u64, u64),
     delivered: u64,
     hist: Histogram,
+    /// With `--tls`: the configuration every client shares.
+    tls_config: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 fn main() -> ExitCode {
@@ -269,6 +278,7 @@ fn run(o: Opts) -> io::Result<()> {
         measured: (0, 0),
         delivered: 0,
         hist: Histogram::new(),
+        tls_config: o.tls.then(tls::client_config),
         o,
     };
     let t0 = Instant::now();
@@ -400,6 +410,7 @@ impl Bench {
                     wbuf: VecDeque::new(),
                     nick: format!("c{next}"),
                     rng: 0x9E37_79B9 ^ (next as u32).wrapping_mul(2_654_435_761),
+                    tls: self.tls_config.as_ref().map(tls::connection),
                 });
                 next += 1;
                 if self.clients.iter().filter(|c| !matches!(c.phase, Phase::Joined)).count() >= 64 {
@@ -616,6 +627,16 @@ impl Bench {
         if writable {
             flush(c);
         }
+        if let Some(tls) = c.tls.as_mut() {
+            match tls::read(tls, &mut c.sock, &mut c.rbuf) {
+                Ok(()) => flush(c),
+                Err(_) => {
+                    c.phase = Phase::Dead;
+                    return;
+                }
+            }
+            return self.parse(i);
+        }
         let mut buf = [0u8; 65536];
         loop {
             match c.sock.read(&mut buf) {
@@ -784,6 +805,16 @@ impl Bench {
 
 /// Writes what the socket takes.
 fn flush(c: &mut Client) {
+    if let Some(tls) = c.tls.as_mut() {
+        if c.phase == Phase::Connecting && c.sock.peer_addr().is_err() {
+            return;
+        }
+        let plain: Vec<u8> = c.wbuf.drain(..).collect();
+        if tls::write(tls, &mut c.sock, &plain).is_err() && c.phase != Phase::Connecting {
+            c.phase = Phase::Dead;
+        }
+        return;
+    }
     while !c.wbuf.is_empty() {
         let (a, _) = c.wbuf.as_slices();
         match c.sock.write(a) {
