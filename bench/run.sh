@@ -4,7 +4,7 @@
 #
 #   bash bench/run.sh                   # full matrix, about 45 minutes on 2 cores
 #   QUICK=1 bash bench/run.sh           # shorter trials, for a first look
-#   SECTIONS="rooms irc" bash bench/run.sh   # only some sections (core, rooms, irc)
+#   SECTIONS="rooms irc" bash bench/run.sh   # only some sections (core, rooms, irc, tls)
 #
 # Servers run on core 0 and generators on core 1 (taskset); every ratio is
 # against references measured in the same run. Results (JSON lines from the
@@ -18,7 +18,7 @@ mkdir -p "$OUT"
 : > "$OUT/results.jsonl"
 
 DURATION=${DURATION:-4}
-SECTIONS=${SECTIONS:-core rooms irc}
+SECTIONS=${SECTIONS:-core rooms irc tls}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 IDLE_K=${IDLE_K:-10000}
 [ "${QUICK:-0}" = 1 ] && DURATION=2 && IDLE_K=2000
@@ -245,4 +245,64 @@ IRC face against ngircd (peerbench --proto irc against both: no echo to the send
 | lcbench --proto irc find-max deliveries/s, N=100 | ${IRC[linechat,lc]} | ${IRC[ngircd,lc]} | $(ratio "${IRC[linechat,lc]}" "${IRC[ngircd,lc]}") |
 | RSS bytes per idle registered client in a room, K=$IRC_IDLE_K | ${IRC[linechat,idle]} | ${IRC[ngircd,idle]} | $(ratio "${IRC[linechat,idle]}" "${IRC[ngircd,idle]}") |
 EOF
+fi
+
+# --- TLS: linechat's own TLS against plain linechat and plain linechat behind stunnel4
+if want tls; then
+  if ! command -v stunnel4 >/dev/null; then
+    log "installing stunnel4"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq stunnel4 >/dev/null 2>&1 \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq stunnel4 >/dev/null; }
+  fi
+  CERTS=$OUT/certs; mkdir -p "$CERTS"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$CERTS/key.pem" \
+    -out "$CERTS/cert.pem" -subj /CN=localhost -days 2 2>/dev/null
+  cat > "$OUT/stunnel.conf" <<EOT
+foreground = yes
+pid =
+[linechat]
+accept = 127.0.0.1:7410
+connect = 127.0.0.1:7400
+cert = $CERTS/cert.pem
+key = $CERTS/key.pem
+EOT
+  start_linechat_tls() {
+    start_server linechat 7404 "$LINECHAT" --listen 127.0.0.1:7400 --http-listen off --log-level warn \
+      --tls-listen 127.0.0.1:7404 --tls-cert "$CERTS/cert.pem" --tls-key "$CERTS/key.pem"
+  }
+  declare -A TLS
+  for shape in "100 100" "1000 100"; do
+    set -- $shape; n=$1; s=$2
+    start_linechat_tls
+    TLS[plain,$n]=$(maxdel "$(lcbench "tls-plain-n$n" --addr 127.0.0.1:7400 -n "$n" -s "$s" --find-max)")
+    TLS[tls,$n]=$(maxdel "$(lcbench "tls-linechat-n$n" --addr 127.0.0.1:7404 --tls -n "$n" -s "$s" --find-max)")
+    stop_server
+    # stunnel4 in front of plain linechat, both on the server's core.
+    start_server linechat 7400 "$LINECHAT" --listen 127.0.0.1:7400 --http-listen off --log-level warn
+    LC_PID=$SERVER_PID
+    taskset -c 0 stunnel4 "$OUT/stunnel.conf" >"$OUT/stunnel.log" 2>&1 &
+    STUNNEL_PID=$!
+    for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/7410) 2>/dev/null && break; sleep 0.05; done
+    SERVER_PID=$STUNNEL_PID
+    TLS[stunnel,$n]=$(maxdel "$(lcbench "tls-stunnel-n$n" --addr 127.0.0.1:7410 --tls -n "$n" -s "$s" --find-max || true)")
+    kill "$STUNNEL_PID" 2>/dev/null || true; wait "$STUNNEL_PID" 2>/dev/null || true
+    SERVER_PID=$LC_PID; stop_server
+  done
+  TLS_IDLE_K=${TLS_IDLE_K:-2000}
+  start_linechat_tls
+  TLS[idle,tls]=$(field "$(lcbench "tls-idle" --addr 127.0.0.1:7404 --tls --idle -n "$TLS_IDLE_K")" bytes_per_client)
+  stop_server
+  start_linechat_tls
+  TLS[idle,plain]=$(field "$(lcbench "plain-idle" --addr 127.0.0.1:7400 --idle -n "$TLS_IDLE_K")" bytes_per_client)
+  stop_server
+  cat <<EOF2
+
+TLS (lcbench for all three, TLS clients with --tls; stunnel4 and linechat share the server's core):
+
+| measurement | plain linechat | linechat TLS | linechat behind stunnel4 | TLS / plain | TLS / stunnel |
+|---|---:|---:|---:|---:|---:|
+| find-max deliveries/s, N=100, all send | ${TLS[plain,100]} | ${TLS[tls,100]} | ${TLS[stunnel,100]} | $(ratio "${TLS[tls,100]}" "${TLS[plain,100]}") | $(ratio "${TLS[tls,100]}" "${TLS[stunnel,100]}") |
+| find-max deliveries/s, N=1000, S=100 | ${TLS[plain,1000]} | ${TLS[tls,1000]} | ${TLS[stunnel,1000]} | $(ratio "${TLS[tls,1000]}" "${TLS[plain,1000]}") | $(ratio "${TLS[tls,1000]}" "${TLS[stunnel,1000]}") |
+| RSS bytes per idle joined client, K=$TLS_IDLE_K | ${TLS[idle,plain]} | ${TLS[idle,tls]} | | $(ratio "${TLS[idle,tls]}" "${TLS[idle,plain]}") | |
+EOF2
 fi

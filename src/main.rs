@@ -11,7 +11,10 @@
 //! - `web/`: the web port's HTTP and WebSocket framing.
 //! - `irc/`: the IRC face: its line parser, commands and numerics.
 //! - `tls.rs`: rustls as a byte layer between a socket and its framing.
+//! - `client/`: `linechat client`, the terminal client.
 
+#[cfg(feature = "client")]
+mod client;
 mod conn;
 mod irc;
 mod listen;
@@ -34,6 +37,7 @@ const USAGE: &str = "\
 linechat - a small, fast chat server for nc, scripts, JSON clients and browsers
 
 usage: linechat [OPTIONS]
+       linechat client [ADDR] [--nick NAME] [--tls ...]   (a terminal client; --help)
 
 options:
   --listen ADDR          chat port (text and JSON lines) [default: 127.0.0.1:7000]
@@ -328,6 +332,10 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 fn main() -> ExitCode {
+    #[cfg(feature = "client")]
+    if std::env::args_os().nth(1).is_some_and(|a| a == "client") {
+        return client::main(std::env::args_os().skip(2).collect());
+    }
     let opts = match parse_args(std::env::args_os().skip(1)) {
         Ok(Command::Run(opts)) => *opts,
         Ok(Command::Help) => {

@@ -82,6 +82,8 @@ pub struct IoStats {
     pub tls_handshake_failures: u64,
     /// TLS handshakes refused on plain ports.
     pub tls_on_plain_port: u64,
+    /// Output queued for clients and not yet taken (filled in for metrics).
+    pub queued_bytes: usize,
     /// Web connections not (yet) upgraded.
     pub open_http: usize,
     pub http_requests: u64,
@@ -103,6 +105,8 @@ pub struct Outbox {
     /// appended once and recipients queue ranges of it. Frozen into shared
     /// chunks before the flush (or when one grows past [`TICK_BUFFER_MAX`]).
     pub(crate) tick_bufs: [Vec<u8>; TICK_SLOTS],
+    /// Output bytes since the allocator last gave memory back (see `trim_after_burst`).
+    pub(crate) burst_bytes: usize,
     /// Bumped at every freeze; tells a message whether its placement is current.
     pub(crate) tick_gen: u32,
     pub(crate) max_outbuf: usize,
@@ -149,6 +153,7 @@ impl Outbox {
         if self.tick_bufs.iter().all(Vec::is_empty) {
             return;
         }
+        self.burst_bytes += self.tick_bufs.iter().map(Vec::len).sum::<usize>();
         let frozen: [Option<Chunk>; TICK_SLOTS] = std::array::from_fn(|slot| {
             let buf = &mut self.tick_bufs[slot];
             // The next tick likely needs as much (bounded, so a burst does not
@@ -296,6 +301,12 @@ impl Outbox {
 /// Listeners take the tokens below this one (see `listen::token`).
 const SIGNALS: Token = Token(usize::MAX - 1);
 
+/// Output since the last trim after which an idle moment returns free heap
+/// to the system, and the least time between two trims (a trim walks the
+/// heap: under steady load this bounds its cost to a fraction of a percent).
+const TRIM_AFTER_BYTES: usize = 1 << 20;
+const TRIM_INTERVAL: Duration = Duration::from_secs(1);
+
 /// The first byte of a TLS ClientHello: no chat line starts with it.
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 
@@ -324,6 +335,8 @@ pub struct Reactor<S: Service> {
     pub(crate) next_serial: u64,
     /// Set once a stop signal arrived: when to give up flushing.
     pub(crate) stopping_until: Option<Instant>,
+    /// When free heap was last given back (see `trim_after_burst`).
+    last_trim: Instant,
 }
 
 impl<S: Service> Reactor<S> {
@@ -352,6 +365,7 @@ impl<S: Service> Reactor<S> {
                 timers: BinaryHeap::new(),
                 tick_bufs: Default::default(),
                 tick_gen: 0,
+                burst_bytes: 0,
                 max_outbuf: limits.max_outbuf,
                 close_grace: limits.close_grace,
                 now: Instant::now(),
@@ -365,6 +379,7 @@ impl<S: Service> Reactor<S> {
             accept_paused_until: None,
             next_serial: 0,
             stopping_until: None,
+            last_trim: Instant::now(),
         })
     }
 
@@ -379,6 +394,9 @@ impl<S: Service> Reactor<S> {
         let mut again = Vec::new();
         loop {
             let timeout = self.poll_timeout();
+            if timeout != Some(Duration::ZERO) {
+                self.trim_after_burst();
+            }
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
@@ -432,6 +450,23 @@ impl<S: Service> Reactor<S> {
         }
     }
 
+    /// About to sleep after a burst of output (thousands joining a big room
+    /// at once, each getting its NAMES): give the freed heap back to the
+    /// system, so an idle server's memory is what its clients need, not the
+    /// high-water mark of the burst. Never runs while the loop is busy.
+    fn trim_after_burst(&mut self) {
+        if self.out.burst_bytes < TRIM_AFTER_BYTES || self.last_trim.elapsed() < TRIM_INTERVAL {
+            return;
+        }
+        self.out.burst_bytes = 0;
+        self.last_trim = Instant::now();
+        #[cfg(target_env = "gnu")]
+        // SAFETY: malloc_trim only returns free heap pages to the system.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
+
     fn poll_timeout(&mut self) -> Option<Duration> {
         // Input left over, or output queued after this tick's flush (a leave
         // notice for a connection that failed during the flush): do not sleep.
@@ -445,6 +480,11 @@ impl<S: Service> Reactor<S> {
         }
         if let Some(until) = self.stopping_until {
             next = Some(next.map_or(until, |n| n.min(until)));
+        }
+        if self.out.burst_bytes >= TRIM_AFTER_BYTES {
+            // Wake for the trim once its interval has passed.
+            let at = self.last_trim + TRIM_INTERVAL;
+            next = Some(next.map_or(at, |n| n.min(at)));
         }
         // Round up to the next millisecond so a timer is never polled for early in a loop.
         next.map(|at| at.saturating_duration_since(now) + Duration::from_micros(999))
@@ -551,8 +591,12 @@ impl<S: Service> Reactor<S> {
             return;
         };
         debug!("conn={id} {} {}", req.method, req.path);
-        let (service, stats) = (&self.service, &self.out.stats);
-        let route = web::route(&req, self.limits.ws_origin.as_deref(), &mut || service.metrics(stats));
+        let (service, out) = (&self.service, &self.out);
+        let route = web::route(&req, self.limits.ws_origin.as_deref(), &mut || {
+            let mut stats = out.stats.clone();
+            stats.queued_bytes = out.conns.iter().map(|(_, c)| c.out.queued()).sum();
+            service.metrics(&stats)
+        });
         match route {
             Route::Respond(bytes) => {
                 self.out.push_raw(id, Rc::new(bytes));

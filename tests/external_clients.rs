@@ -35,7 +35,11 @@ fn run_browser_script_on(script: &str, web_port: u16, chat_port: u16) {
          (or run .ci/run)"
     );
     run_checked(
-        Command::new("node").current_dir(dir).arg(script).arg(web_port.to_string()).arg(chat_port.to_string()),
+        Command::new("node")
+            .current_dir(dir)
+            .arg(script)
+            .arg(web_port.to_string())
+            .arg(chat_port.to_string()),
         script,
     );
 }
@@ -71,10 +75,7 @@ fn python_irc_library_client() {
 /// Starts linechat with its TLS web port, certificates made for the test.
 #[cfg(feature = "tls")]
 fn start_https(certs: &common::tls::TestCerts) -> Server {
-    let mut args = vec!["--https-listen".to_string(), "127.0.0.1:0".to_string()];
-    args.extend(certs.args());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    Server::start(&args)
+    common::tls::start_with_certs(certs, &["--https-listen", "127.0.0.1:0"])
 }
 
 #[cfg(feature = "tls")]
@@ -109,10 +110,7 @@ fn openssl_s_client_drives_the_line_protocol_like_nc() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
     let certs = common::tls::TestCerts::new("s_client");
-    let mut args = vec!["--tls-listen".to_string(), "127.0.0.1:0".to_string()];
-    args.extend(certs.args());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let s = Server::start(&args);
+    let s = common::tls::start_with_certs(&certs, &["--tls-listen", "127.0.0.1:0"]);
     let mut plain = s.join("plain");
     let port = s.secure.tls.unwrap().port().to_string();
     let mut child = Command::new("openssl")

@@ -122,10 +122,7 @@ fn irssi_joins_lobby_and_chats_with_an_nc_user() {
 fn irssi_over_tls_verifies_the_certificate_and_chats() {
     require_irssi();
     let certs = common::tls::TestCerts::new("irssi");
-    let mut args = vec!["--ircs-listen".to_string(), "127.0.0.1:0".to_string()];
-    args.extend(certs.args());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let s = Server::start(&args);
+    let s = common::tls::start_with_certs(&certs, &["--ircs-listen", "127.0.0.1:0"]);
     let mut nc = s.join("ncuser");
     let home = irssi_home("tls");
     let port = s.secure.ircs.unwrap().port();
@@ -134,7 +131,8 @@ fn irssi_over_tls_verifies_the_certificate_and_chats() {
         &format!("TERM=xterm irssi --home={} -n irssiuser", home.display()),
     );
     irssi.wait_for("Irssi");
-    irssi.type_line(&format!("/connect -tls -tls_verify -tls_cafile {} localhost {port}", certs.ca.display()));
+    irssi
+        .type_line(&format!("/connect -tls -tls_verify -tls_cafile {} localhost {port}", certs.ca.display()));
     irssi.wait_for("Welcome to linechat, irssiuser");
     chat_in_lobby(&irssi, &mut nc);
     let _ = std::fs::remove_dir_all(&home);

@@ -12,11 +12,9 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 fn start(certs: &TestCerts, extra: &[&str]) -> Server {
-    let mut args: Vec<String> = vec!["--tls-listen".into(), "127.0.0.1:0".into()];
-    args.extend(certs.args());
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    Server::start(&args)
+    let mut args = vec!["--tls-listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    common::tls::start_with_certs(certs, &args)
 }
 
 fn tls_addr(s: &Server) -> std::net::SocketAddr {
@@ -51,10 +49,7 @@ fn tls_chat_port_speaks_the_line_protocol_with_plain_users() {
 #[test]
 fn https_serves_the_page_health_and_metrics_with_alpn() {
     let certs = TestCerts::new("https");
-    let mut args = vec!["--https-listen".to_string(), "127.0.0.1:0".to_string()];
-    args.extend(certs.args());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let s = Server::start(&args);
+    let s = common::tls::start_with_certs(&certs, &["--https-listen", "127.0.0.1:0"]);
     let https = s.secure.https.expect("https listener");
     let get = |path: &str, alpn: &[&[u8]]| {
         let mut c = TlsClient::connect(https, certs.client_config(alpn)).unwrap();
@@ -75,10 +70,7 @@ fn https_serves_the_page_health_and_metrics_with_alpn() {
 #[test]
 fn ircs_registers_irc_clients_over_tls() {
     let certs = TestCerts::new("ircs");
-    let mut args = vec!["--ircs-listen".to_string(), "127.0.0.1:0".to_string()];
-    args.extend(certs.args());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let s = Server::start(&args);
+    let s = common::tls::start_with_certs(&certs, &["--ircs-listen", "127.0.0.1:0"]);
     let mut plain = s.join("plain");
     let mut irc = TlsClient::connect(s.secure.ircs.unwrap(), certs.client_config(&[])).unwrap();
     irc.send("NICK bob\r\nUSER bob 0 * :Bob\r\nJOIN #lobby");

@@ -206,6 +206,12 @@ impl Service for Hub {
             &[("", io.tls_on_plain_port as f64)],
         );
         metric(
+            "queued_bytes",
+            "gauge",
+            "Output queued for clients that they have not taken yet.",
+            &[("", io.queued_bytes as f64)],
+        );
+        metric(
             "slow_consumers_dropped_total",
             "counter",
             "Clients dropped for passing --max-outbuf.",

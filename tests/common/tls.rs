@@ -187,3 +187,11 @@ impl TlsClient {
         self.reader.read_to_string(&mut rest).map(|_| rest)
     }
 }
+
+/// Starts linechat with `args` and the certificate options for `certs`.
+pub fn start_with_certs(certs: &TestCerts, args: &[&str]) -> super::Server {
+    let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    all.extend(certs.args());
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    super::Server::start(&all)
+}

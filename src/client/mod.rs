@@ -1,0 +1,468 @@
+//! `linechat client`: a terminal client in the same binary, with no
+//! threads: one mio loop over stdin and the socket.
+//!
+//! On a terminal it keeps a typing line at the bottom (raw mode, a line
+//! editor with history) and prints messages above it, so incoming lines
+//! never tear through what is being typed; it reconnects when the server
+//! goes away and rejoins with the same nickname and room. When stdin is not
+//! a terminal it behaves like nc: lines in, lines out.
+
+mod editor;
+mod link;
+mod screen;
+
+use std::io::{self, IsTerminal, Read};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+
+use link::{Link, Security, BACKOFF_FIRST, BACKOFF_MAX};
+
+const USAGE: &str = "\
+linechat client - chat with a linechat server from a terminal
+
+usage: linechat client [OPTIONS] [ADDR]
+
+  ADDR            the server's chat port (host:port) [default: 127.0.0.1:7000]
+  --nick NAME     join with this nickname at once
+  --json          speak JSON packets: typed lines are sent as they are, received
+                  packets are printed raw (for scripting)
+  --tls           connect with TLS (the server's --tls-listen port); needs --ca or --insecure
+  --ca FILE       trust the server certificate signed by this CA (PEM)
+  --insecure      do not check the server's certificate
+  -h, --help      print this help
+
+On a terminal: Enter sends, Up/Down browse the history, Left/Right/Home/End move,
+Backspace/Delete, Ctrl-W deletes a word, Ctrl-U the line before the cursor;
+Ctrl-C or Ctrl-D leave (sending /bye). When stdin is not a terminal, lines are
+sent and received as with nc.
+";
+
+const STDIN: Token = Token(0);
+const SOCK: Token = Token(1);
+const WINCH: Token = Token(2);
+
+struct Options {
+    addr: String,
+    nick: Option<String>,
+    json: bool,
+    security: Security,
+}
+
+fn parse(args: Vec<std::ffi::OsString>) -> Result<Option<Options>, String> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_args(args);
+    let mut o = Options { addr: "127.0.0.1:7000".into(), nick: None, json: false, security: Security::Plain };
+    let (mut tls, mut ca, mut insecure) = (false, None, false);
+    let e = |e: lexopt::Error| e.to_string();
+    while let Some(arg) = p.next().map_err(e)? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("nick") => o.nick = Some(p.value().map_err(e)?.string().map_err(e)?),
+            Long("json") => o.json = true,
+            Long("tls") => tls = true,
+            Long("ca") => ca = Some(std::path::PathBuf::from(p.value().map_err(e)?)),
+            Long("insecure") => insecure = true,
+            Value(v) => o.addr = v.string().map_err(e)?,
+            _ => return Err(arg.unexpected().to_string()),
+        }
+    }
+    if tls {
+        #[cfg(feature = "tls")]
+        {
+            if ca.is_none() && !insecure {
+                return Err("--tls needs --ca FILE or --insecure".into());
+            }
+            let name = o.addr.rsplit_once(':').map_or(o.addr.as_str(), |(h, _)| h);
+            let name = name.trim_start_matches('[').trim_end_matches(']').to_string();
+            o.security = Security::Tls { ca, insecure, name };
+        }
+        #[cfg(not(feature = "tls"))]
+        return Err("this linechat was built without TLS".into());
+    } else if ca.is_some() || insecure {
+        return Err("--ca and --insecure go with --tls".into());
+    }
+    Ok(Some(o))
+}
+
+/// Runs `linechat client ARGS...`.
+pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
+    let opts = match parse(args) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("linechat client: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let addr = match opts.addr.to_socket_addrs().ok().and_then(|mut a| a.next()) {
+        Some(a) => a,
+        None => {
+            eprintln!("linechat client: cannot resolve {}", opts.addr);
+            return ExitCode::from(2);
+        }
+    };
+    let result = if io::stdin().is_terminal() && io::stdout().is_terminal() {
+        screen::with_terminal(|screen| Session::new(opts, addr).run_terminal(screen))
+    } else {
+        Session::new(opts, addr).run_pipe()
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("linechat client: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Who we are on the server, to rejoin after a reconnect.
+struct Session {
+    opts: Options,
+    addr: SocketAddr,
+    /// The nickname we asked for or were confirmed in.
+    nick: Option<String>,
+    joined: bool,
+    /// The room we are in, when not the default one.
+    room: Option<String>,
+    /// The user asked to leave: do not reconnect.
+    leaving: bool,
+}
+
+impl Session {
+    fn new(opts: Options, addr: SocketAddr) -> Session {
+        Session { nick: opts.nick.clone(), opts, addr, joined: false, room: None, leaving: false }
+    }
+
+    fn connect(&self, poll: &Poll) -> io::Result<Link> {
+        let mut link = Link::connect(self.addr, &self.opts.security)?;
+        poll.registry().register(&mut link.sock, SOCK, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(link)
+    }
+
+    /// The line that chooses our nickname.
+    fn nick_line(&self, nick: &str) -> String {
+        if self.opts.json {
+            format!(r#"{{"type":"nick","payload":{}}}"#, serde_json::Value::from(nick))
+        } else {
+            nick.to_string()
+        }
+    }
+
+    /// Follows the server's lines about us, so a reconnect can rejoin; says
+    /// what to send back (our nickname after the greeting, our room after
+    /// the join).
+    fn observe(&mut self, line: &str) -> Option<String> {
+        if line.starts_with("* welcome to linechat") {
+            self.joined = false;
+            return self.nick.clone().map(|n| self.nick_line(&n));
+        }
+        let nick = self.nick.clone()?;
+        if let Some(rest) = line.strip_prefix(&format!("* {nick} joined ")) {
+            let first = !self.joined;
+            self.joined = true;
+            if rest.starts_with('(') {
+                // Back in the default room: rejoin our own after a reconnect.
+                let room = if first { self.room.clone() } else { None };
+                if room.is_none() {
+                    self.room = None;
+                }
+                return room.map(|r| format!("/join {r}"));
+            }
+            self.room = rest.split_whitespace().next().map(str::to_string);
+        } else if let Some(new) = line.strip_prefix(&format!("* {nick} is now known as ")) {
+            self.nick = Some(new.to_string());
+        }
+        None
+    }
+
+    /// A line the user typed: before joining, a plain line is the nickname.
+    fn typed(&mut self, line: &str) {
+        if !self.joined && !line.starts_with('/') && !self.opts.json && !line.trim().is_empty() {
+            self.nick = Some(line.trim().to_string());
+        }
+        if matches!(line.trim(), "/bye" | "/quit") || line.contains(r#""type":"bye""#) {
+            self.leaving = true;
+        }
+    }
+
+    /// nc-like: stdin lines go out, server lines come out on stdout.
+    fn run_pipe(self) -> io::Result<()> {
+        use std::io::Write;
+        let mut poll = Poll::new()?;
+        let mut link = self.connect(&poll)?;
+        let stdin_fd = io::stdin().as_raw_fd();
+        // A regular file cannot be polled: read it whole, then go on with the socket.
+        let mut pending = Vec::new();
+        let mut stdin_open =
+            poll.registry().register(&mut SourceFd(&stdin_fd), STDIN, Interest::READABLE).is_ok();
+        if !stdin_open {
+            io::stdin().read_to_end(&mut pending)?;
+        }
+        set_nonblocking(stdin_fd, stdin_open)?;
+        let mut events = Events::with_capacity(16);
+        let mut out = io::stdout().lock();
+        let mut partial = String::new();
+        let mut sent_pending = false;
+        let mut finished = false;
+        loop {
+            if !sent_pending && link.sock.peer_addr().is_ok() {
+                sent_pending = true;
+                if let Some(nick) = self.opts.nick.clone() {
+                    link.send_line(&self.nick_line(&nick))?;
+                }
+                for line in String::from_utf8_lossy(&pending).lines() {
+                    link.send_line(line)?;
+                }
+            }
+            if sent_pending && !stdin_open && !finished {
+                finished = true;
+                link.finish();
+            }
+            poll.poll(&mut events, None)?;
+            for ev in events.iter() {
+                match ev.token() {
+                    STDIN => {
+                        let mut buf = [0u8; 16384];
+                        loop {
+                            match io::stdin().lock().read(&mut buf) {
+                                Ok(0) => {
+                                    stdin_open = false;
+                                    break;
+                                }
+                                Ok(n) => partial.push_str(&String::from_utf8_lossy(&buf[..n])),
+                                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                                Err(e) => return Err(e),
+                            }
+                        }
+                        while let Some(nl) = partial.find('\n') {
+                            let line: String = partial.drain(..=nl).collect();
+                            link.send_line(line.trim_end_matches(['\n', '\r']))?;
+                        }
+                        if !stdin_open && !partial.is_empty() {
+                            link.send_line(&std::mem::take(&mut partial))?;
+                        }
+                    }
+                    SOCK => {
+                        link.flush()?;
+                        match link.read_lines() {
+                            Ok(lines) => {
+                                for line in lines {
+                                    writeln!(out, "{line}")?;
+                                }
+                                out.flush()?;
+                            }
+                            Err(_) => return Ok(()),
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// On a terminal: the typing line stays at the bottom; reconnects.
+    fn run_terminal(mut self, screen: &mut screen::Screen) -> io::Result<()> {
+        use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+        use editor::Edit;
+        let mut poll = Poll::new()?;
+        let stdin_fd = io::stdin().as_raw_fd();
+        poll.registry().register(&mut SourceFd(&stdin_fd), STDIN, Interest::READABLE)?;
+        let mut winch = signal_hook_mio::v1_0::Signals::new([signal_hook::consts::SIGWINCH])?;
+        poll.registry().register(&mut winch, WINCH, Interest::READABLE)?;
+        let mut events = Events::with_capacity(16);
+        let mut editor = editor::Editor::default();
+        let mut link: Option<Link> = None;
+        let mut retry_at = Some(Instant::now());
+        let mut backoff = BACKOFF_FIRST;
+        screen.status(&format!("connecting to {}", self.opts.addr))?;
+        screen.prompt(&editor, &self.prompt())?;
+        loop {
+            if link.is_none() && retry_at.is_some_and(|t| t <= Instant::now()) {
+                retry_at = None;
+                match self.connect(&poll) {
+                    Ok(l) => link = Some(l),
+                    Err(e) => {
+                        screen.status(&format!(
+                            "cannot connect: {e}; trying again in {} s",
+                            backoff.as_secs_f32()
+                        ))?;
+                        retry_at = Some(Instant::now() + backoff);
+                        backoff = (backoff * 2).min(BACKOFF_MAX);
+                    }
+                }
+                screen.prompt(&editor, &self.prompt())?;
+            }
+            let timeout = retry_at.map(|t| t.saturating_duration_since(Instant::now()));
+            poll.poll(&mut events, timeout)?;
+            let mut lost = false;
+            for ev in events.iter() {
+                match ev.token() {
+                    SOCK => {
+                        let Some(l) = link.as_mut() else { continue };
+                        let lines = l.flush().and_then(|()| l.read_lines());
+                        match lines {
+                            Ok(lines) => {
+                                for line in lines {
+                                    if line.starts_with("* welcome") {
+                                        backoff = BACKOFF_FIRST;
+                                    }
+                                    if let Some(reply) = self.observe(&line) {
+                                        l.send_line(&reply)?;
+                                    }
+                                    screen.message(&line, self.nick.as_deref(), self.opts.json)?;
+                                }
+                            }
+                            Err(_) => lost = true,
+                        }
+                    }
+                    STDIN => {
+                        while event::poll(Duration::ZERO)? {
+                            let key = match event::read()? {
+                                Event::Key(k) if k.kind != KeyEventKind::Release => k,
+                                Event::Resize(..) => {
+                                    screen.resized()?;
+                                    continue;
+                                }
+                                Event::Paste(text) => {
+                                    for c in text.chars().filter(|c| !c.is_control()) {
+                                        editor.insert(c);
+                                    }
+                                    continue;
+                                }
+                                _ => continue,
+                            };
+                            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+                            let edit = match key.code {
+                                KeyCode::Char('c' | 'd') if ctrl => {
+                                    self.leaving = true;
+                                    if let Some(l) = link.as_mut() {
+                                        let bye = if self.opts.json { r#"{"type":"bye"}"# } else { "/bye" };
+                                        let _ = l.send_line(bye);
+                                        l.finish();
+                                    }
+                                    return Ok(());
+                                }
+                                KeyCode::Char('w') if ctrl => editor.delete_word(),
+                                KeyCode::Char('u') if ctrl => editor.delete_to_start(),
+                                KeyCode::Char('a') if ctrl => editor.home(),
+                                KeyCode::Char('e') if ctrl => editor.end(),
+                                KeyCode::Char(c) if !ctrl => editor.insert(c),
+                                KeyCode::Backspace => editor.backspace(),
+                                KeyCode::Delete => editor.delete(),
+                                KeyCode::Left => editor.left(),
+                                KeyCode::Right => editor.right(),
+                                KeyCode::Home => editor.home(),
+                                KeyCode::End => editor.end(),
+                                KeyCode::Up => editor.up(),
+                                KeyCode::Down => editor.down(),
+                                KeyCode::Enter => editor.submit(),
+                                _ => Edit::None,
+                            };
+                            if let Edit::Submit(line) = edit {
+                                self.typed(&line);
+                                match link.as_mut() {
+                                    Some(l) => l.send_line(&line)?,
+                                    None => screen.status("not connected: the line was not sent")?,
+                                }
+                            }
+                        }
+                    }
+                    WINCH => {
+                        for _ in winch.pending() {}
+                        screen.resized()?;
+                    }
+                    _ => {}
+                }
+            }
+            if lost {
+                if let Some(mut l) = link.take() {
+                    let _ = poll.registry().deregister(&mut l.sock);
+                }
+                if self.leaving {
+                    return Ok(());
+                }
+                self.joined = false;
+                screen.status(&format!("connection lost; reconnecting in {} s", backoff.as_secs_f32()))?;
+                retry_at = Some(Instant::now() + backoff);
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+            }
+            screen.prompt(&editor, &self.prompt())?;
+        }
+    }
+
+    fn prompt(&self) -> String {
+        match (&self.room, self.joined) {
+            (Some(room), true) => format!("{room}> "),
+            (None, true) => "> ".into(),
+            _ => "nick> ".into(),
+        }
+    }
+}
+
+/// Makes stdin non-blocking while it is polled; restored at exit by the
+/// terminal guard (and harmless for a pipe).
+fn set_nonblocking(fd: i32, on: bool) -> io::Result<()> {
+    if !on {
+        return Ok(());
+    }
+    // SAFETY: fcntl on our own stdin descriptor, reading and setting its flags.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(nick: Option<&str>) -> Session {
+        let opts = Options {
+            addr: String::new(),
+            nick: nick.map(str::to_string),
+            json: false,
+            security: Security::Plain,
+        };
+        Session::new(opts, "127.0.0.1:1".parse().unwrap())
+    }
+
+    #[test]
+    fn rejoins_with_the_same_nick_and_room_after_a_reconnect() {
+        let mut s = session(Some("alice"));
+        assert_eq!(s.observe("* welcome to linechat - enter a nickname").as_deref(), Some("alice"));
+        assert_eq!(s.observe("* alice joined (1 online)"), None);
+        assert_eq!(s.observe("* alice joined #rust (1 online)"), None);
+        assert_eq!(s.room.as_deref(), Some("#rust"));
+        s.observe("* alice is now known as ally");
+        // The server restarts.
+        assert_eq!(s.observe("* welcome to linechat - enter a nickname").as_deref(), Some("ally"));
+        assert_eq!(s.observe("* ally joined (1 online)").as_deref(), Some("/join #rust"));
+        assert_eq!(s.observe("* ally joined #rust (1 online)"), None);
+        // Back to the lobby by choice.
+        assert_eq!(s.observe("* ally joined (2 online)"), None);
+        assert_eq!(s.room, None);
+    }
+
+    #[test]
+    fn a_typed_nickname_is_remembered() {
+        let mut s = session(None);
+        assert_eq!(s.observe("* welcome to linechat - enter a nickname"), None);
+        s.typed("bob");
+        s.observe("* bob joined (1 online)");
+        assert!(s.joined);
+        s.typed("/quit");
+        assert!(s.leaving);
+    }
+}
