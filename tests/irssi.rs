@@ -6,57 +6,10 @@
 //! install command rather than pass without running.
 
 mod common;
+use common::tmux::Tmux;
 use common::*;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn start(session: &str, cmd: &str) -> Tmux {
-        let _ = Command::new("tmux").args(["kill-session", "-t", session]).output();
-        run_checked(
-            Command::new("tmux").args(["new-session", "-d", "-s", session, "-x", "160", "-y", "40", cmd]),
-            "tmux new-session",
-        );
-        Tmux { session: session.to_string() }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn type_line(&self, text: &str) {
-        run_checked(Command::new("tmux").args(["send-keys", "-t", &self.session, "-l", text]), "send-keys");
-        run_checked(Command::new("tmux").args(["send-keys", "-t", &self.session, "Enter"]), "send-keys");
-    }
-
-    /// Waits until the screen shows `text`.
-    fn wait_for(&self, text: &str) {
-        let deadline = Instant::now() + READ_TIMEOUT;
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "irssi never showed {text:?}; screen:\n{screen}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn is_running(&self) -> bool {
-        Command::new("tmux").args(["has-session", "-t", &self.session]).status().is_ok_and(|s| s.success())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).output();
-    }
-}
 
 fn require_irssi() {
     let have = |tool: &str| Command::new("sh").args(["-c", &format!("command -v {tool}")]).status();

@@ -97,20 +97,21 @@ impl Link {
     }
 
     /// Reads what has arrived and returns the complete lines (without line
-    /// endings). `Err` when the connection is over.
-    pub fn read_lines(&mut self) -> io::Result<Vec<String>> {
+    /// endings), and whether the connection is over (its last lines are
+    /// still returned).
+    pub fn read_lines(&mut self) -> io::Result<(Vec<String>, bool)> {
         let mut buf = [0u8; 16384];
         #[cfg(feature = "tls")]
         if let Some(tls) = self.tls.as_mut() {
             loop {
                 match tls.read_tls(&mut self.sock) {
-                    Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    Ok(0) => return Ok((self.take_lines(), true)),
                     Ok(_) => {
                         tls.process_new_packets()
                             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
                         loop {
                             match tls.reader().read(&mut buf) {
-                                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                                Ok(0) => return Ok((self.take_lines(), true)),
                                 Ok(n) => self.rbuf.extend_from_slice(&buf[..n]),
                                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                                 Err(e) => return Err(e),
@@ -123,26 +124,18 @@ impl Link {
                 }
             }
             self.flush()?; // handshake replies
-            return Ok(self.take_lines());
+            return Ok((self.take_lines(), false));
         }
         loop {
             match self.sock.read(&mut buf) {
-                Ok(0) => {
-                    // The last lines before the close still count.
-                    let lines = self.take_lines();
-                    return if lines.is_empty() {
-                        Err(io::ErrorKind::UnexpectedEof.into())
-                    } else {
-                        Ok(lines)
-                    };
-                }
+                Ok(0) => return Ok((self.take_lines(), true)),
                 Ok(n) => self.rbuf.extend_from_slice(&buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok(self.take_lines())
+        Ok((self.take_lines(), false))
     }
 
     fn take_lines(&mut self) -> Vec<String> {
@@ -154,6 +147,15 @@ impl Link {
             lines.push(String::from_utf8_lossy(line).into_owned());
         }
         lines
+    }
+
+    /// Everything queued has gone out (and the TLS handshake is over).
+    pub fn settled(&self) -> bool {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return !tls.is_handshaking() && !tls.wants_write() && self.wbuf.is_empty();
+        }
+        self.wbuf.is_empty() && self.sock.peer_addr().is_ok()
     }
 
     /// No more input from us: half-close, so the server finishes and hangs up.

@@ -15,7 +15,7 @@ use std::io::{self, IsTerminal, Read};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -206,7 +206,7 @@ impl Session {
         if !stdin_open {
             io::stdin().read_to_end(&mut pending)?;
         }
-        set_nonblocking(stdin_fd, stdin_open)?;
+        let _blocking_again = set_nonblocking(stdin_fd, stdin_open)?;
         let mut events = Events::with_capacity(16);
         let mut out = io::stdout().lock();
         let mut partial = String::new();
@@ -222,11 +222,16 @@ impl Session {
                     link.send_line(line)?;
                 }
             }
-            if sent_pending && !stdin_open && !finished {
+            if sent_pending && !stdin_open && !finished && link.settled() {
                 finished = true;
                 link.finish();
             }
-            poll.poll(&mut events, None)?;
+            if let Err(e) = poll.poll(&mut events, None) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
             for ev in events.iter() {
                 match ev.token() {
                     STDIN => {
@@ -243,6 +248,12 @@ impl Session {
                                 Err(e) => return Err(e),
                             }
                         }
+                        // Until connected (and the nickname sent), input waits its turn.
+                        if !sent_pending {
+                            pending.extend_from_slice(partial.as_bytes());
+                            partial.clear();
+                            continue;
+                        }
                         while let Some(nl) = partial.find('\n') {
                             let line: String = partial.drain(..=nl).collect();
                             link.send_line(line.trim_end_matches(['\n', '\r']))?;
@@ -253,14 +264,13 @@ impl Session {
                     }
                     SOCK => {
                         link.flush()?;
-                        match link.read_lines() {
-                            Ok(lines) => {
-                                for line in lines {
-                                    writeln!(out, "{line}")?;
-                                }
-                                out.flush()?;
-                            }
-                            Err(_) => return Ok(()),
+                        let (lines, over) = link.read_lines()?;
+                        for line in lines {
+                            writeln!(out, "{line}")?;
+                        }
+                        out.flush()?;
+                        if over {
+                            return Ok(());
                         }
                     }
                     _ => {}
@@ -271,11 +281,12 @@ impl Session {
 
     /// On a terminal: the typing line stays at the bottom; reconnects.
     fn run_terminal(mut self, screen: &mut screen::Screen) -> io::Result<()> {
-        use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
         use editor::Edit;
+        use termion::event::Key;
         let mut poll = Poll::new()?;
         let stdin_fd = io::stdin().as_raw_fd();
         poll.registry().register(&mut SourceFd(&stdin_fd), STDIN, Interest::READABLE)?;
+        let _blocking_again = set_nonblocking(stdin_fd, true)?;
         let mut winch = signal_hook_mio::v1_0::Signals::new([signal_hook::consts::SIGWINCH])?;
         poll.registry().register(&mut winch, WINCH, Interest::READABLE)?;
         let mut events = Events::with_capacity(16);
@@ -302,47 +313,46 @@ impl Session {
                 screen.prompt(&editor, &self.prompt())?;
             }
             let timeout = retry_at.map(|t| t.saturating_duration_since(Instant::now()));
-            poll.poll(&mut events, timeout)?;
+            // A resize (SIGWINCH) interrupts the wait: that is not an error.
+            if let Err(e) = poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+                screen.resized()?;
+            }
             let mut lost = false;
             for ev in events.iter() {
                 match ev.token() {
                     SOCK => {
                         let Some(l) = link.as_mut() else { continue };
-                        let lines = l.flush().and_then(|()| l.read_lines());
-                        match lines {
-                            Ok(lines) => {
-                                for line in lines {
-                                    if line.starts_with("* welcome") {
-                                        backoff = BACKOFF_FIRST;
-                                    }
-                                    if let Some(reply) = self.observe(&line) {
-                                        l.send_line(&reply)?;
-                                    }
-                                    screen.message(&line, self.nick.as_deref(), self.opts.json)?;
-                                }
+                        let (lines, over) =
+                            l.flush().and_then(|()| l.read_lines()).unwrap_or((Vec::new(), true));
+                        for line in lines {
+                            if line.starts_with("* welcome") {
+                                backoff = BACKOFF_FIRST;
                             }
-                            Err(_) => lost = true,
+                            if let Some(reply) = self.observe(&line) {
+                                let _ = l.send_line(&reply);
+                            }
+                            screen.message(&line, self.nick.as_deref(), self.opts.json)?;
                         }
+                        lost |= over;
                     }
                     STDIN => {
-                        while event::poll(Duration::ZERO)? {
-                            let key = match event::read()? {
-                                Event::Key(k) if k.kind != KeyEventKind::Release => k,
-                                Event::Resize(..) => {
-                                    screen.resized()?;
-                                    continue;
-                                }
-                                Event::Paste(text) => {
-                                    for c in text.chars().filter(|c| !c.is_control()) {
-                                        editor.insert(c);
-                                    }
-                                    continue;
-                                }
-                                _ => continue,
-                            };
-                            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-                            let edit = match key.code {
-                                KeyCode::Char('c' | 'd') if ctrl => {
+                        let mut buf = [0u8; 4096];
+                        let mut keys = Vec::new();
+                        loop {
+                            match io::stdin().lock().read(&mut buf) {
+                                Ok(0) => break,
+                                Ok(n) => keys.extend(screen.keys(&buf[..n])),
+                                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                                Err(e) => return Err(e),
+                            }
+                        }
+                        for key in keys {
+                            let edit = match key {
+                                Key::Ctrl('c' | 'd') => {
                                     self.leaving = true;
                                     if let Some(l) = link.as_mut() {
                                         let bye = if self.opts.json { r#"{"type":"bye"}"# } else { "/bye" };
@@ -351,20 +361,21 @@ impl Session {
                                     }
                                     return Ok(());
                                 }
-                                KeyCode::Char('w') if ctrl => editor.delete_word(),
-                                KeyCode::Char('u') if ctrl => editor.delete_to_start(),
-                                KeyCode::Char('a') if ctrl => editor.home(),
-                                KeyCode::Char('e') if ctrl => editor.end(),
-                                KeyCode::Char(c) if !ctrl => editor.insert(c),
-                                KeyCode::Backspace => editor.backspace(),
-                                KeyCode::Delete => editor.delete(),
-                                KeyCode::Left => editor.left(),
-                                KeyCode::Right => editor.right(),
-                                KeyCode::Home => editor.home(),
-                                KeyCode::End => editor.end(),
-                                KeyCode::Up => editor.up(),
-                                KeyCode::Down => editor.down(),
-                                KeyCode::Enter => editor.submit(),
+                                Key::Ctrl('w') => editor.delete_word(),
+                                Key::Ctrl('u') => editor.delete_to_start(),
+                                Key::Ctrl('a') => editor.home(),
+                                Key::Ctrl('e') => editor.end(),
+                                Key::Char('\n' | '\r') => editor.submit(),
+                                Key::Char('\t') => editor.insert(' '),
+                                Key::Char(c) if !c.is_control() => editor.insert(c),
+                                Key::Backspace => editor.backspace(),
+                                Key::Delete => editor.delete(),
+                                Key::Left => editor.left(),
+                                Key::Right => editor.right(),
+                                Key::Home => editor.home(),
+                                Key::End => editor.end(),
+                                Key::Up => editor.up(),
+                                Key::Down => editor.down(),
                                 _ => Edit::None,
                             };
                             if let Edit::Submit(line) = edit {
@@ -408,11 +419,12 @@ impl Session {
     }
 }
 
-/// Makes stdin non-blocking while it is polled; restored at exit by the
-/// terminal guard (and harmless for a pipe).
-fn set_nonblocking(fd: i32, on: bool) -> io::Result<()> {
+/// Makes stdin non-blocking while it is polled. The flag belongs to the
+/// terminal (or pipe) the shell shares, so it is put back when the client
+/// ends; see [`NonBlocking`].
+fn set_nonblocking(fd: i32, on: bool) -> io::Result<Option<NonBlocking>> {
     if !on {
-        return Ok(());
+        return Ok(None);
     }
     // SAFETY: fcntl on our own stdin descriptor, reading and setting its flags.
     unsafe {
@@ -420,8 +432,23 @@ fn set_nonblocking(fd: i32, on: bool) -> io::Result<()> {
         if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
             return Err(io::Error::last_os_error());
         }
+        Ok(Some(NonBlocking { fd, flags }))
     }
-    Ok(())
+}
+
+/// Gives stdin its blocking mode back when dropped.
+struct NonBlocking {
+    fd: i32,
+    flags: i32,
+}
+
+impl Drop for NonBlocking {
+    fn drop(&mut self) {
+        // SAFETY: restores the flags read from the same descriptor.
+        unsafe {
+            libc::fcntl(self.fd, libc::F_SETFL, self.flags);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod tls;
+pub mod tmux;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};

@@ -1,0 +1,254 @@
+//! `linechat client` against the real server: on a terminal (tmux, read
+//! from the screen), and as a pipe like nc.
+
+#![cfg(feature = "client")]
+
+mod common;
+use common::tmux::Tmux;
+use common::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn require_tmux() {
+    let ok = Command::new("sh").args(["-c", "command -v tmux"]).status().is_ok_and(|s| s.success());
+    assert!(ok, "tmux is needed: apt-get install -y tmux (or run .ci/run)");
+}
+
+/// Starts the client in tmux; `after` runs in the same shell once it exits.
+fn client_in_tmux(name: &str, args: &str, after: &str) -> Tmux {
+    require_tmux();
+    let bin = env!("CARGO_BIN_EXE_linechat");
+    let session = format!("linechat-client-{name}-{}", std::process::id());
+    Tmux::start(&session, &format!("TERM=xterm-256color {bin} client {args}; {after}"))
+}
+
+#[test]
+fn typed_text_survives_incoming_messages_and_history_works() {
+    let s = Server::start(&[]);
+    let mut nc = s.join("ncuser");
+    let t = client_in_tmux("typing", &format!("{} --nick alice", s.addr), "sleep 30");
+    nc.expect("* alice joined (2 online)");
+    t.wait_for_last_line(">");
+    t.type_text("hello wor");
+    t.wait_for_last_line("> hello wor");
+    nc.send("a message while alice types");
+    t.wait_for("[ncuser] a message while alice types");
+    t.wait_for_last_line("> hello wor");
+    let lines = t.lines();
+    let incoming = lines.iter().position(|l| l == "[ncuser] a message while alice types").unwrap();
+    assert_eq!(incoming, lines.len() - 2, "the message is printed above the typing line: {lines:?}");
+    t.type_text("ld");
+    t.keys(&["Enter"]);
+    nc.skip_until("[ncuser] a message while alice types");
+    nc.expect("[alice] hello world");
+    t.wait_for("[alice] hello world");
+    // History: Up brings back what was sent; editing keys work on it.
+    t.type_line("second line");
+    nc.expect("[alice] second line");
+    t.keys(&["Up", "Up"]);
+    t.wait_for_last_line("> hello world");
+    t.keys(&["End", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace"]);
+    t.type_text("again");
+    t.keys(&["Enter"]);
+    nc.expect("[alice] hello again");
+    t.type_text("one two");
+    t.keys(&["C-w"]);
+    t.wait_for_last_line("> one");
+    t.keys(&["Home", "Delete"]);
+    t.type_text("O");
+    t.keys(&["End"]);
+    t.type_text("three");
+    t.keys(&["Enter"]);
+    nc.expect("[alice] One three");
+    t.keys(&["Up"]);
+    t.wait_for_last_line("> One three");
+    t.keys(&["C-u"]);
+    t.wait_for_last_line(">");
+}
+
+#[test]
+fn hangul_input_wide_characters_and_resize() {
+    let s = Server::start(&[]);
+    let mut nc = s.join("ncuser");
+    let t = client_in_tmux("hangul", &format!("{} --nick 민수", s.addr), "sleep 30");
+    nc.expect("* 민수 joined (2 online)");
+    t.wait_for_last_line(">");
+    t.type_text("한글");
+    t.keys(&["Left"]);
+    t.type_text("x");
+    t.wait_for_last_line("> 한x글");
+    t.keys(&["Enter"]);
+    nc.expect("[민수] 한x글");
+    // A narrow terminal: the line scrolls, nothing typed is lost.
+    t.resize(30, 20);
+    let long: String = "가나다라마바사아자차".repeat(4);
+    t.type_text(&long);
+    let deadline = Instant::now() + READ_TIMEOUT;
+    loop {
+        let last = t.lines().last().cloned().unwrap_or_default();
+        if last.ends_with("자차") {
+            assert!(last.chars().count() <= 30, "the typing line fits 30 columns: {last:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the end of the line never showed: {:?}", t.lines());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.keys(&["Enter"]);
+    nc.expect(&format!("[민수] {long}"));
+    t.resize(100, 30);
+    nc.send("wide again");
+    t.wait_for("[ncuser] wide again");
+}
+
+#[test]
+fn reconnects_after_a_server_restart_with_the_same_nick_and_room() {
+    // A fixed port, so the restarted server is where the client left it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let start = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_linechat"));
+        c.args(["--listen", &addr, "--http-listen", "off"]).stderr(Stdio::null());
+        c.spawn().expect("start linechat")
+    };
+    let wait_up = || {
+        let deadline = Instant::now() + READ_TIMEOUT;
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let mut first = start();
+    wait_up();
+    let t = client_in_tmux("reconnect", &format!("{addr} --nick alice"), "sleep 30");
+    t.wait_for("* alice joined (1 online)");
+    t.type_line("/join #rust");
+    t.wait_for("* alice joined #rust (1 online)");
+    t.wait_for_last_line("#rust>");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    t.wait_for("-- connection lost; reconnecting");
+    let mut second = start();
+    wait_up();
+    let mut nc = Client::connect(addr.parse().unwrap());
+    nc.expect(WELCOME);
+    nc.send("ncuser");
+    // The client rejoins by itself: same nick, back in #rust.
+    nc.send("/join #rust");
+    nc.skip_until("* ncuser joined #rust");
+    let deadline = Instant::now() + READ_TIMEOUT;
+    loop {
+        nc.send("/who");
+        if nc.skip_until("* online in #rust") == "* online in #rust (2): alice, ncuser" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "alice never came back to #rust");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    nc.send("welcome back");
+    t.wait_for("[ncuser] welcome back");
+    t.wait_for_last_line("#rust>");
+    second.kill().unwrap();
+    second.wait().unwrap();
+}
+
+#[test]
+fn ctrl_c_says_bye_and_gives_the_terminal_back() {
+    let s = Server::start(&[]);
+    let mut nc = s.join("ncuser");
+    let stty = std::env::temp_dir().join(format!("linechat-stty-{}", std::process::id()));
+    let t = client_in_tmux(
+        "ctrlc",
+        &format!("{} --nick alice", s.addr),
+        &format!("stty -a > {}; sleep 30", stty.display()),
+    );
+    nc.expect("* alice joined (2 online)");
+    t.wait_for_last_line(">");
+    t.keys(&["C-c"]);
+    nc.expect("* alice left (1 online)");
+    let deadline = Instant::now() + READ_TIMEOUT;
+    while !stty.exists() {
+        assert!(Instant::now() < deadline, "the client did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let modes = std::fs::read_to_string(&stty).unwrap();
+    let _ = std::fs::remove_file(&stty);
+    // Raw mode is off again: the line discipline echoes and edits lines.
+    let words: Vec<&str> = modes.split_whitespace().collect();
+    for mode in ["icanon", "echo", "isig"] {
+        assert!(words.contains(&mode), "{mode} missing after exit: {modes}");
+    }
+}
+
+#[test]
+fn with_a_pipe_it_behaves_like_nc() {
+    let s = Server::start(&[]);
+    let mut nc = s.join("ncuser");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
+        .args(["client", &s.addr.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"piper\nhello from a pipe\n/who\n/bye\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "* welcome to linechat - enter a nickname\n* piper joined (2 online)\n[piper] hello from a pipe\n\
+         * online (2): ncuser, piper\n* bye\n"
+    );
+    nc.expect("* piper joined (2 online)");
+    nc.expect("[piper] hello from a pipe");
+    nc.expect("* piper left (1 online)");
+    // --nick and JSON through a pipe, ending at end of input.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
+        .args(["client", &s.addr.to_string(), "--json", "--nick", "bot"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(br#"{"type":"chat","payload":"beep"}"#).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(r##"{"type":"chat","payload":{"from":"bot","text":"beep","room":"#lobby"}}"##),
+        "{text}"
+    );
+    nc.expect("* bot joined (2 online)");
+    nc.expect("[bot] beep");
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn over_tls_it_checks_the_certificate() {
+    let certs = common::tls::TestCerts::new("client");
+    let s = common::tls::start_with_certs(&certs, &["--tls-listen", "127.0.0.1:0"]);
+    let addr = format!("localhost:{}", s.secure.tls.unwrap().port());
+    let run = |extra: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
+            .args(["client", &addr, "--tls"])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"sec\n/bye\n").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["--ca", certs.ca.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "* welcome to linechat - enter a nickname\n* sec joined (1 online)\n* bye\n"
+    );
+    let out = run(&["--insecure"]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("* sec joined (1 online)"));
+    // A CA that did not sign the server's certificate: no chat.
+    let other = common::tls::TestCerts::new("client-other");
+    let out = run(&["--ca", other.ca.to_str().unwrap()]);
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("joined"));
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2), "--tls needs --ca or --insecure");
+}
