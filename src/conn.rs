@@ -434,6 +434,8 @@ pub struct Conn {
     pub tls: Option<Box<Tls>>,
     /// No byte has been read yet (a TLS hello on a plain port is refused).
     pub fresh: bool,
+    /// The peer's address, when connections are counted per address.
+    pub ip: Option<std::net::IpAddr>,
     /// Input framing state for the transport's current phase.
     pub framing: Framing,
     /// Output not yet taken by the socket.
@@ -468,6 +470,7 @@ impl Conn {
             listener,
             tls: None,
             fresh: true,
+            ip: None,
             framing,
             out: OutQueue::default(),
             dirty: false,

@@ -20,6 +20,15 @@ use crate::reactor::{Reactor, Service};
 use crate::tls::{self, CertFiles, ServerConfig, Tls};
 use crate::web::{self, HttpHead};
 
+/// Why a connection is refused at the door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `--max-clients` reached, or no file descriptors left.
+    Full,
+    /// `--max-per-ip` reached for the client's address.
+    PerAddress,
+}
+
 /// What a listener's connections speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Face {
@@ -141,7 +150,7 @@ impl<S: Service> Reactor<S> {
             Ok((sock, peer)) => {
                 self.out.stats.accept_fd_exhausted += 1;
                 warn!("out of file descriptors: refusing {peer}");
-                self.refuse(sock, self.listeners[i].face);
+                self.refuse(sock, i, Refusal::Full);
                 true
             }
             Err(_) => false,
@@ -151,16 +160,26 @@ impl<S: Service> Reactor<S> {
         Some(refused)
     }
 
-    fn refuse(&mut self, mut sock: TcpStream, face: Face) {
-        self.out.stats.rejected_full += 1;
-        // Best effort: a fresh socket's buffer takes one short reply.
-        let reply = match face {
-            Face::Web => {
-                web::response("503 Service Unavailable", "text/plain", self.service.full_notice(Face::Lines))
-            }
-            face => self.service.full_notice(face).to_vec(),
-        };
-        let _ = sock.write(&reply);
+    /// Tells a client it cannot come in, in its face's words, and hangs up.
+    /// On a TLS listener there is no session to say it in: it is just closed.
+    fn refuse(&mut self, mut sock: TcpStream, i: usize, why: Refusal) {
+        match why {
+            Refusal::Full => self.out.stats.rejected_full += 1,
+            Refusal::PerAddress => self.out.stats.rejected_per_address += 1,
+        }
+        let face = self.listeners[i].face;
+        if self.listeners[i].tls.is_none() {
+            // Best effort: a fresh socket's buffer takes one short reply.
+            let reply = match face {
+                Face::Web => web::response(
+                    "503 Service Unavailable",
+                    "text/plain",
+                    self.service.refusal(Face::Lines, why),
+                ),
+                face => self.service.refusal(face, why).to_vec(),
+            };
+            let _ = sock.write(&reply);
+        }
         let _ = sock.shutdown(Shutdown::Write);
     }
 
@@ -168,8 +187,18 @@ impl<S: Service> Reactor<S> {
         let face = self.listeners[i].face;
         if self.out.conns.len() >= self.limits.max_clients {
             warn!("server full ({} connections): refusing {peer}", self.out.conns.len());
-            self.refuse(sock, face);
+            self.refuse(sock, i, Refusal::Full);
             return;
+        }
+        let ip = peer.ip();
+        let counted = self.limits.max_per_address > 0;
+        if counted {
+            let open = self.per_address.get(&ip).copied().unwrap_or(0);
+            if open as usize >= self.limits.max_per_address {
+                debug!("{peer}: {open} connections from this address already; refused");
+                self.refuse(sock, i, Refusal::PerAddress);
+                return;
+            }
         }
         let _ = sock.set_nodelay(true);
         let entry = self.out.conns.vacant_entry();
@@ -193,11 +222,16 @@ impl<S: Service> Reactor<S> {
         if tls.is_some() {
             self.out.stats.open_tls[face as usize] += 1;
         }
+        if counted {
+            *self.per_address.entry(ip).or_insert(0) += 1;
+        }
+        let ip = counted.then_some(ip);
         self.next_serial += 1;
         self.out.stats.accepted += 1;
         if face == Face::Web {
             let framing = Framing::Http(HttpHead::default());
-            entry.insert(Conn::new(sock, Transport::Http, i as u8, framing, self.next_serial)).tls = tls;
+            let conn = entry.insert(Conn::new(sock, Transport::Http, i as u8, framing, self.next_serial));
+            (conn.tls, conn.ip) = (tls, ip);
             self.out.stats.open_http += 1;
             // The request head must arrive within 10 s (or the close grace, if longer).
             let deadline = self.out.now + self.limits.close_grace.max(Duration::from_secs(10));
@@ -206,7 +240,8 @@ impl<S: Service> Reactor<S> {
             return;
         }
         let framing = Framing::Lines(LineSplitter::default());
-        entry.insert(Conn::new(sock, Transport::Tcp, i as u8, framing, self.next_serial)).tls = tls;
+        let conn = entry.insert(Conn::new(sock, Transport::Tcp, i as u8, framing, self.next_serial));
+        (conn.tls, conn.ip) = (tls, ip);
         match face {
             Face::Irc => self.out.stats.open_irc += 1,
             _ => self.out.stats.open_tcp += 1,

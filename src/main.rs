@@ -18,6 +18,7 @@ mod client;
 mod conn;
 mod irc;
 mod listen;
+mod outbox;
 mod proto;
 mod reactor;
 mod tls;
@@ -57,6 +58,9 @@ options:
   --ws-origin ORIGIN     accept WebSocket upgrades only from this Origin
                          (e.g. https://chat.example.org) [default: any]
   --max-clients N        connections at once; the next one gets '! server-full' [default: 10000]
+  --max-per-ip N         connections at once from one address; the next gets
+                         '! too-many-connections' (HTTP 503 on the web port); 0: no limit
+                         [default: 0]
   --max-line BYTES       longest input line (at most 16MiB); longer gets '! line-too-long'
                          [default: 4096]
   --max-outbuf BYTES     unsent output a client may hold before it is dropped as a
@@ -98,6 +102,7 @@ struct Options {
     server_name: String,
     ws_origin: Option<String>,
     max_clients: usize,
+    max_per_ip: usize,
     max_line: usize,
     max_outbuf: usize,
     nick_timeout: Duration,
@@ -122,6 +127,7 @@ impl Default for Options {
             server_name: "linechat".to_string(),
             ws_origin: None,
             max_clients: 10_000,
+            max_per_ip: 0,
             max_line: 4096,
             max_outbuf: 1024 * 1024,
             nick_timeout: Duration::from_secs(60),
@@ -197,6 +203,11 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
             Long("max-clients") => {
                 opts.max_clients =
                     parse_count(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
+            }
+            Long("max-per-ip") => {
+                let v = next_value(&mut parser, &name)?;
+                opts.max_per_ip =
+                    v.parse().map_err(|_| format!("{name}: '{v}' is not a whole number (0: no limit)"))?;
             }
             Long("max-line") => {
                 opts.max_line =
@@ -409,6 +420,7 @@ fn main() -> ExitCode {
     let limits = ReactorLimits {
         max_clients: opts.max_clients,
         max_outbuf: opts.max_outbuf,
+        max_per_address: opts.max_per_ip,
         close_grace: Duration::from_secs(2),
         ws_origin: opts.ws_origin.clone(),
     };
@@ -467,6 +479,7 @@ mod tests {
         assert!(USAGE.contains("[default: 10000]") && o.max_rooms == 10_000);
         assert!(USAGE.contains("[default: 20]") && o.max_rooms_per_client == 20);
         assert!(USAGE.contains("[default: linechat]") && o.server_name == "linechat");
+        assert!(USAGE.contains("[default: 0]") && o.max_per_ip == 0);
         assert!(o.irc_listen.is_none());
     }
 

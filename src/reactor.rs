@@ -1,5 +1,6 @@
 //! The event loop: one `mio::Poll`, the listeners, the connection table,
-//! timers and signals.
+//! timers and signals. The table as the service sees it is the
+//! [`Outbox`] (`outbox.rs`); accepting is in `listen.rs`.
 //!
 //! It knows sockets, lines and deadlines, and nothing of what a line means:
 //! lines go to a [`Service`], which answers only by queueing output and
@@ -14,17 +15,16 @@ use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use log::{debug, info, warn};
+use log::{debug, info};
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 use slab::Slab;
 
-use crate::conn::{
-    Chunk, CloseReason, Closing, Conn, Flushed, Framing, LineFault, Message, Transport, STREAMS,
-};
-use crate::listen::{self, Bound, Face, Listener};
+use crate::conn::{CloseReason, Closing, Conn, Flushed, Framing, LineFault, Transport};
+use crate::listen::{self, Bound, Face, Listener, Refusal};
+pub use crate::outbox::{IoStats, Outbox};
 use crate::web::{self, ws, HeadProgress, Request, Route};
 
 /// A connection's key in the table; stable for the connection's life.
@@ -45,8 +45,8 @@ pub trait Service {
     fn on_close(&mut self, id: ConnId, reason: &CloseReason, out: &mut Outbox);
     /// The server is stopping: say goodbye. Every connection is then flushed and closed.
     fn on_shutdown(&mut self, out: &mut Outbox);
-    /// The line sent to a client of `face` refused because the server is full.
-    fn full_notice(&self, face: Face) -> &[u8];
+    /// What a client of `face` refused at the door is told.
+    fn refusal(&self, face: Face, why: Refusal) -> &[u8];
     /// The Prometheus text for `/metrics`, given the reactor's counters.
     fn metrics(&self, io: &IoStats) -> String;
 }
@@ -61,241 +61,10 @@ pub struct ReactorLimits {
     /// How long a closing connection may take to flush and hang up, and how
     /// long shutdown waits for everyone's last lines.
     pub close_grace: Duration,
+    /// Connections at once from one address (0: no limit).
+    pub max_per_address: usize,
     /// The only Origin a WebSocket may come from, if restricted.
     pub ws_origin: Option<String>,
-}
-
-/// Counters the reactor keeps, for logs and metrics.
-#[derive(Debug, Default, Clone)]
-pub struct IoStats {
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    pub accepted: u64,
-    pub rejected_full: u64,
-    pub slow_consumers: u64,
-    pub accept_fd_exhausted: u64,
-    pub open_tcp: usize,
-    pub open_irc: usize,
-    pub open_ws: usize,
-    /// Open TLS connections by listener face (chat, web, IRC).
-    pub open_tls: [usize; 3],
-    pub tls_handshake_failures: u64,
-    /// TLS handshakes refused on plain ports.
-    pub tls_on_plain_port: u64,
-    /// Output queued for clients and not yet taken (filled in for metrics).
-    pub queued_bytes: usize,
-    /// Web connections not (yet) upgraded.
-    pub open_http: usize,
-    pub http_requests: u64,
-}
-
-/// The connection table as the service sees it: it can queue output, close,
-/// and set a timer, and nothing else.
-pub struct Outbox {
-    pub(crate) conns: Slab<Conn>,
-    /// Connections with output queued this tick, flushed before the next poll.
-    pub(crate) dirty: Vec<ConnId>,
-    /// Connections whose close the service has not yet been told of.
-    pub(crate) closed: Vec<ConnId>,
-    /// Connections to remove at the end of the tick.
-    pub(crate) doomed: Vec<ConnId>,
-    /// (deadline, id, serial); stale entries are skipped when they come up.
-    pub(crate) timers: BinaryHeap<Reverse<(Instant, ConnId, u64)>>,
-    /// This tick's output, one buffer per (stream, transport): a message is
-    /// appended once and recipients queue ranges of it. Frozen into shared
-    /// chunks before the flush (or when one grows past [`TICK_BUFFER_MAX`]).
-    pub(crate) tick_bufs: [Vec<u8>; TICK_SLOTS],
-    /// Output bytes since the allocator last gave memory back (see `trim_after_burst`).
-    pub(crate) burst_bytes: usize,
-    /// Bumped at every freeze; tells a message whether its placement is current.
-    pub(crate) tick_gen: u32,
-    pub(crate) max_outbuf: usize,
-    pub(crate) close_grace: Duration,
-    pub(crate) now: Instant,
-    pub(crate) stats: IoStats,
-}
-
-/// A tick buffer per stream and transport (chat port, WebSocket).
-const TICK_SLOTS: usize = STREAMS * 2;
-/// A tick buffer larger than this is frozen early, so one tick's output
-/// never piles up in one allocation.
-const TICK_BUFFER_MAX: usize = 1 << 20;
-/// The most a fresh tick buffer reserves up front.
-const TICK_BUFFER_KEEP: usize = 64 * 1024;
-
-impl Outbox {
-    /// Queues a message for `id`; ignored when `id` is closing or gone.
-    /// A client whose unsent output passes the limit even after a write
-    /// attempt is dropped as a slow consumer; nobody else waits for it.
-    #[inline]
-    pub fn send(&mut self, id: ConnId, msg: &Message) {
-        let Some(conn) = self.conns.get_mut(id) else { return };
-        if conn.closing != Closing::No {
-            return;
-        }
-        let slot = msg.slot(conn.transport);
-        let (start, end) = match msg.placed(conn.transport, self.tick_gen) {
-            Some(span) => span,
-            None => msg.place(conn.transport, self.tick_gen, &mut self.tick_bufs[slot]),
-        };
-        conn.out.push_pending(slot, start, end);
-        conn.mark_dirty(id, &mut self.dirty);
-        if conn.out.queued() > self.max_outbuf {
-            self.relieve(id);
-        } else if end as usize > TICK_BUFFER_MAX {
-            self.freeze_tick();
-        }
-    }
-
-    /// Turns this tick's buffers into shared chunks and points every queued
-    /// range at them. Every connection holding a pending range is in `dirty`.
-    fn freeze_tick(&mut self) {
-        if self.tick_bufs.iter().all(Vec::is_empty) {
-            return;
-        }
-        self.burst_bytes += self.tick_bufs.iter().map(Vec::len).sum::<usize>();
-        let frozen: [Option<Chunk>; TICK_SLOTS] = std::array::from_fn(|slot| {
-            let buf = &mut self.tick_bufs[slot];
-            // The next tick likely needs as much (bounded, so a burst does not
-            // leave large buffers behind in a quiet room).
-            let next = Vec::with_capacity(buf.len().min(TICK_BUFFER_KEEP));
-            (!buf.is_empty()).then(|| Rc::new(std::mem::replace(buf, next)))
-        });
-        self.tick_gen = self.tick_gen.wrapping_add(1);
-        for &id in &self.dirty {
-            if let Some(conn) = self.conns.get_mut(id) {
-                conn.out.resolve(&frozen);
-            }
-        }
-    }
-
-    /// The queue of `id` passed the limit: write now if the socket takes it,
-    /// otherwise drop the client.
-    #[cold]
-    fn relieve(&mut self, id: ConnId) {
-        self.freeze_tick();
-        let conn = &mut self.conns[id];
-        if !conn.blocked {
-            match conn.flush_out() {
-                Ok((flushed, n)) => {
-                    self.stats.bytes_out += n as u64;
-                    if flushed == Flushed::Blocked {
-                        conn.blocked = true;
-                    }
-                }
-                Err(e) => {
-                    self.close(id, CloseReason::Io(e.kind()));
-                    return;
-                }
-            }
-        }
-        let conn = &mut self.conns[id];
-        if conn.out.queued() > self.max_outbuf {
-            let peer = conn.sock.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-            warn!(
-                "conn={id} peer={peer} dropped: slow consumer, {} bytes unsent (limit {})",
-                conn.out.queued(),
-                self.max_outbuf
-            );
-            self.stats.slow_consumers += 1;
-            self.close(id, CloseReason::OutputLimit);
-        }
-    }
-
-    /// Queues bytes that belong to the transport itself (HTTP responses,
-    /// WebSocket control frames) for `id`, closing or not.
-    fn push_raw(&mut self, id: ConnId, bytes: Chunk) {
-        let Some(conn) = self.conns.get_mut(id) else { return };
-        if conn.closing == Closing::Now {
-            return;
-        }
-        conn.out.push(bytes);
-        conn.mark_dirty(id, &mut self.dirty);
-    }
-
-    /// Sends a WebSocket close frame and closes once it is out.
-    fn close_ws(&mut self, id: ConnId, code: u16, why: &str, reason: CloseReason) {
-        let Some(conn) = self.conns.get_mut(id) else { return };
-        if conn.ws_close_sent || conn.closing != Closing::No {
-            return;
-        }
-        conn.ws_close_sent = true;
-        self.push_raw(id, Rc::new(ws::close_frame(code, why)));
-        self.close_after_flush(id, reason);
-    }
-
-    /// Closes `id` now, dropping unsent output.
-    pub fn close(&mut self, id: ConnId, reason: CloseReason) {
-        let Some(conn) = self.conns.get_mut(id) else {
-            return;
-        };
-        if conn.closing == Closing::Now {
-            return;
-        }
-        let first = conn.closing == Closing::No;
-        conn.closing = Closing::Now;
-        conn.out.clear();
-        conn.framing = Framing::Closed;
-        conn.close_reason.get_or_insert(reason);
-        self.doomed.push(id);
-        if first {
-            self.closed.push(id);
-        }
-    }
-
-    /// Closes `id` once what is queued for it has been sent (at most the
-    /// close grace). Later output to it is ignored, and later input discarded.
-    pub fn close_after_flush(&mut self, id: ConnId, reason: CloseReason) {
-        let Some(conn) = self.conns.get_mut(id) else {
-            return;
-        };
-        if conn.closing != Closing::No {
-            return;
-        }
-        if conn.transport == Transport::WebSocket && !conn.ws_close_sent {
-            // End the WebSocket properly: a close frame after the last message.
-            conn.ws_close_sent = true;
-            let code = if reason == CloseReason::Shutdown { ws::CLOSE_GOING_AWAY } else { ws::CLOSE_NORMAL };
-            conn.out.push(Rc::new(ws::close_frame(code, "")));
-        }
-        conn.closing = Closing::AfterFlush;
-        conn.framing = Framing::Closed;
-        conn.close_reason = Some(reason);
-        conn.mark_dirty(id, &mut self.dirty);
-        self.set_close_deadline(id, self.now + self.close_grace);
-        self.closed.push(id);
-    }
-
-    /// Closes `id` at `at` if it is still there, whatever it is doing then.
-    pub(crate) fn set_close_deadline(&mut self, id: ConnId, at: Instant) {
-        let Some(conn) = self.conns.get_mut(id) else { return };
-        conn.close_deadline = Some(at);
-        self.timers.push(Reverse((at, id, conn.serial)));
-    }
-
-    /// Asks for [`Service::on_timer`] for `id` at `at` (replacing an earlier request).
-    pub fn set_timer(&mut self, id: ConnId, at: Instant) {
-        let Some(conn) = self.conns.get_mut(id) else {
-            return;
-        };
-        conn.service_deadline = Some(at);
-        self.timers.push(Reverse((at, id, conn.serial)));
-    }
-
-    /// The time this tick started; cheaper than asking the clock per line.
-    /// Wall-clock time in Unix seconds (for timestamps clients are shown).
-    pub fn unix_time(&self) -> u64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-    }
-
-    pub fn now(&self) -> Instant {
-        self.now
-    }
-
-    /// Is `id` open and not closing?
-    pub fn is_open(&self, id: ConnId) -> bool {
-        self.conns.get(id).is_some_and(|c| c.closing == Closing::No)
-    }
 }
 
 /// Listeners take the tokens below this one (see `listen::token`).
@@ -337,6 +106,8 @@ pub struct Reactor<S: Service> {
     pub(crate) stopping_until: Option<Instant>,
     /// When free heap was last given back (see `trim_after_burst`).
     last_trim: Instant,
+    /// Open connections per client address, when `--max-per-ip` is set.
+    pub(crate) per_address: std::collections::HashMap<std::net::IpAddr, u32>,
 }
 
 impl<S: Service> Reactor<S> {
@@ -380,6 +151,7 @@ impl<S: Service> Reactor<S> {
             next_serial: 0,
             stopping_until: None,
             last_trim: Instant::now(),
+            per_address: std::collections::HashMap::new(),
         })
     }
 
@@ -734,6 +506,14 @@ impl<S: Service> Reactor<S> {
             if self.out.conns.get(id).is_some_and(|c| c.closing == Closing::Now) {
                 // Closing the socket (on drop) also takes it out of epoll.
                 let conn = self.out.conns.remove(id);
+                if let Some(ip) = conn.ip {
+                    if let Some(open) = self.per_address.get_mut(&ip) {
+                        *open -= 1;
+                        if *open == 0 {
+                            self.per_address.remove(&ip);
+                        }
+                    }
+                }
                 if conn.tls.is_some() {
                     self.out.stats.open_tls[self.listeners[conn.listener as usize].face as usize] -= 1;
                 }

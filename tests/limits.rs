@@ -310,3 +310,61 @@ fn a_client_that_never_reads_cannot_pin_the_rooms_traffic_in_memory() {
     assert!(peak < 64 * 1024, "server RSS peaked at {peak} KiB while 160 MB passed through");
     drop(attacker);
 }
+
+#[test]
+fn max_per_ip_refuses_one_address_past_its_share_and_nobody_else() {
+    let s = Server::start_web(&["--max-per-ip", "2", "--irc-listen", "127.0.0.1:0"]);
+    let mut a = s.join("a");
+    let mut b = s.join("b");
+    a.expect("* b joined (2 online)");
+    let mut third = Client::connect(s.addr);
+    assert_eq!(
+        third.line(),
+        "! too-many-connections: too many connections from your address; try again later"
+    );
+    third.expect_closed();
+    let mut web = Client::connect(s.web_addr());
+    web.send_raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(web.line().starts_with("HTTP/1.1 503"));
+    let mut irc = Client::connect(s.irc_addr());
+    assert_eq!(irc.line(), "ERROR :Closing link: too many connections from your address; try again later\r");
+    // The two inside are not disturbed, and a place freed is a place taken.
+    a.send("still here");
+    a.expect("[a] still here");
+    b.expect("[a] still here");
+    drop(b);
+    a.expect("* b left (1 online)");
+    let deadline = std::time::Instant::now() + READ_TIMEOUT;
+    let mut c = loop {
+        let mut c = Client::connect(s.addr);
+        let first = c.line();
+        if first == WELCOME {
+            break c;
+        }
+        assert!(std::time::Instant::now() < deadline, "the freed place never came back: {first}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    c.send("c");
+    c.expect("* c joined (2 online)");
+    a.expect("* c joined (2 online)");
+    drop(c);
+    a.expect("* c left (1 online)");
+    let deadline = std::time::Instant::now() + READ_TIMEOUT;
+    let body = loop {
+        let mut m = Client::connect(s.web_addr());
+        m.send_raw(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut body = String::new();
+        let _ = std::io::Read::read_to_string(&mut m.stream, &mut body);
+        if body.starts_with("HTTP/1.1 200") {
+            break body;
+        }
+        assert!(std::time::Instant::now() < deadline, "metrics never answered: {body}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let refused: u64 = body
+        .lines()
+        .find_map(|l| l.strip_prefix("linechat_protocol_errors_total{code=\"too-many-connections\"} "))
+        .and_then(|v| v.parse().ok())
+        .expect("the refusals are counted");
+    assert!(refused >= 3, "{body}");
+}

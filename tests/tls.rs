@@ -230,3 +230,85 @@ fn a_missing_or_broken_certificate_is_a_start_up_error_naming_it() {
     assert_eq!(code, Some(2));
     assert!(err.contains("need --tls-cert and --tls-key"), "{err}");
 }
+
+/// A TLS client that reads the raw records itself, to count them.
+struct RecordCounter {
+    sock: TcpStream,
+    tls: rustls::ClientConnection,
+    raw: Vec<u8>,
+    /// (content type, length) of every record read.
+    records: Vec<(u8, usize)>,
+    plaintext: String,
+}
+
+impl RecordCounter {
+    fn connect(s: &Server, certs: &TestCerts) -> RecordCounter {
+        use rustls::pki_types::ServerName;
+        let sock = TcpStream::connect(tls_addr(s)).unwrap();
+        sock.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        let tls = rustls::ClientConnection::new(certs.client_config(&[]), name).unwrap();
+        RecordCounter { sock, tls, raw: Vec::new(), records: Vec::new(), plaintext: String::new() }
+    }
+
+    fn send(&mut self, line: &str) {
+        self.tls.writer().write_all(format!("{line}\n").as_bytes()).unwrap();
+    }
+
+    /// Reads until the plaintext contains `text`.
+    fn pump_until(&mut self, text: &str) {
+        while !self.plaintext.contains(text) {
+            while self.tls.wants_write() {
+                self.tls.write_tls(&mut self.sock).unwrap();
+            }
+            let mut buf = [0u8; 65536];
+            let n = self.sock.read(&mut buf).expect("server data");
+            assert!(n > 0, "closed early");
+            self.raw.extend_from_slice(&buf[..n]);
+            // Whole records only: count them, then give them to rustls.
+            let mut used = 0;
+            while self.raw.len() - used >= 5 {
+                let len = u16::from_be_bytes([self.raw[used + 3], self.raw[used + 4]]) as usize;
+                if self.raw.len() - used < 5 + len {
+                    break;
+                }
+                self.records.push((self.raw[used], len));
+                used += 5 + len;
+            }
+            let whole: Vec<u8> = self.raw.drain(..used).collect();
+            let mut rd = &whole[..];
+            while !rd.is_empty() {
+                self.tls.read_tls(&mut rd).unwrap();
+                self.tls.process_new_packets().unwrap();
+            }
+            let mut chunk = Vec::new();
+            let _ = self.tls.reader().read_to_end(&mut chunk);
+            self.plaintext.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+#[test]
+fn a_ticks_output_reaches_a_tls_client_as_one_record() {
+    let certs = TestCerts::new("records");
+    let s = start(&certs, &[]);
+    let mut plain = s.join("plain");
+    let mut counter = RecordCounter::connect(&s, &certs);
+    counter.send("secure");
+    counter.pump_until("* secure joined (2 online)");
+    plain.expect("* secure joined (2 online)");
+    let before = counter.records.len();
+    // 50 lines in one write are handled in one tick: one record carries them all.
+    let burst: String = (0..50).map(|i| format!("line {i}\n")).collect();
+    plain.send_raw(burst.as_bytes());
+    counter.pump_until("[plain] line 49\n");
+    let data: Vec<&(u8, usize)> = counter.records[before..].iter().filter(|(kind, _)| *kind == 23).collect();
+    assert!(
+        !data.is_empty() && data.len() <= 2,
+        "50 lines of one tick came as {} application-data records: {data:?}",
+        data.len()
+    );
+    for i in 0..50 {
+        assert!(counter.plaintext.contains(&format!("[plain] line {i}\n")));
+    }
+}

@@ -59,6 +59,7 @@ pub const ERROR_CODES: &[&str] = &[
     "nick-timeout",
     "idle-timeout",
     "server-full",
+    "too-many-connections",
 ];
 
 /// Settings of the protocol layer.

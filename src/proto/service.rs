@@ -2,7 +2,7 @@
 //! lines arriving, timers, shutdown and metrics.
 
 use crate::conn::{CloseReason, LineFault, Message};
-use crate::listen::Face;
+use crate::listen::{Face, Refusal};
 use crate::reactor::{ConnId, IoStats, Outbox, Service};
 
 use super::handshake::Phase;
@@ -128,10 +128,16 @@ impl Service for Hub {
         }
     }
 
-    fn full_notice(&self, face: Face) -> &[u8] {
-        match face {
-            Face::Irc => b"ERROR :Closing link: the server is full; try again later\r\n",
-            _ => b"! server-full: too many clients are connected; try again later\n",
+    fn refusal(&self, face: Face, why: Refusal) -> &[u8] {
+        match (face, why) {
+            (Face::Irc, Refusal::Full) => b"ERROR :Closing link: the server is full; try again later\r\n",
+            (Face::Irc, Refusal::PerAddress) => {
+                b"ERROR :Closing link: too many connections from your address; try again later\r\n"
+            }
+            (_, Refusal::Full) => b"! server-full: too many clients are connected; try again later\n",
+            (_, Refusal::PerAddress) => {
+                b"! too-many-connections: too many connections from your address; try again later\n"
+            }
         }
     }
 
@@ -235,7 +241,11 @@ impl Service for Hub {
             .zip(&labels)
             .enumerate()
             .map(|(i, (code, label))| {
-                let n = if *code == "server-full" { io.rejected_full } else { self.stats.errors[i] };
+                let n = match *code {
+                    "server-full" => io.rejected_full,
+                    "too-many-connections" => io.rejected_per_address,
+                    _ => self.stats.errors[i],
+                };
                 (label.as_str(), n as f64)
             })
             .collect();
