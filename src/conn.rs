@@ -265,7 +265,9 @@ pub struct LineSplitter {
 impl LineSplitter {
     /// Feeds `data`, calling `on_line` for every complete line or fault, in order.
     /// `on_line` returns false to stop early (the connection is closing).
-    pub fn feed(&mut self, mut data: &[u8], max_line: usize, on_line: &mut LineSink<'_>) {
+    /// Returns how many bytes of `data` were left unread because the sink
+    /// asked to stop (0 when all was taken).
+    pub fn feed(&mut self, mut data: &[u8], max_line: usize, on_line: &mut LineSink<'_>) -> usize {
         // Finish the line carried over from an earlier read first.
         if self.discarding || !self.partial.is_empty() {
             match memchr::memchr(b'\n', data) {
@@ -276,13 +278,13 @@ impl LineSplitter {
                             self.partial = Vec::new();
                             self.discarding = true;
                             if !on_line(Err(LineFault::TooLong)) {
-                                return;
+                                return 0;
                             }
                         } else {
                             self.partial.extend_from_slice(data);
                         }
                     }
-                    return;
+                    return 0;
                 }
                 Some(nl) => {
                     let go_on = if self.discarding {
@@ -298,7 +300,7 @@ impl LineSplitter {
                     };
                     data = &data[nl + 1..];
                     if !go_on {
-                        return;
+                        return data.len();
                     }
                 }
             }
@@ -313,7 +315,7 @@ impl LineSplitter {
                     };
                     data = &data[nl + 1..];
                     if !go_on {
-                        return;
+                        return data.len();
                     }
                 }
                 None => {
@@ -323,10 +325,11 @@ impl LineSplitter {
                     } else {
                         self.partial.extend_from_slice(data);
                     }
-                    return;
+                    return 0;
                 }
             }
         }
+        0
     }
 
     /// Length of the kept partial line completed by `tail`, without a final `\r`.
@@ -436,6 +439,12 @@ pub struct Conn {
     pub fresh: bool,
     /// The peer's address, when connections are counted per address.
     pub ip: Option<std::net::IpAddr>,
+    /// Its `--rate` tokens.
+    pub rate: crate::reactor::Bucket,
+    /// Out of tokens: reading resumes then.
+    pub read_resume: Option<std::time::Instant>,
+    /// Bytes read but not yet framed because the rate ran out (at most one read).
+    pub held: Vec<u8>,
     /// Input framing state for the transport's current phase.
     pub framing: Framing,
     /// Output not yet taken by the socket.
@@ -471,6 +480,9 @@ impl Conn {
             tls: None,
             fresh: true,
             ip: None,
+            rate: Default::default(),
+            read_resume: None,
+            held: Vec::new(),
             framing,
             out: OutQueue::default(),
             dirty: false,

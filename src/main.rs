@@ -61,6 +61,11 @@ options:
   --max-per-ip N         connections at once from one address; the next gets
                          '! too-many-connections' (HTTP 503 on the web port); 0: no limit
                          [default: 0]
+  --rate LINES/S         lines per second each connection may send (e.g. 5 or 5/s); a client
+                         over it is not read until its rate allows (TCP back-pressure: nothing
+                         is lost, nobody else slows down) [default: off]
+  --burst N              lines a connection may send at once before --rate applies
+                         [default: 10]
   --max-line BYTES       longest input line (at most 16MiB); longer gets '! line-too-long'
                          [default: 4096]
   --max-outbuf BYTES     unsent output a client may hold before it is dropped as a
@@ -103,6 +108,8 @@ struct Options {
     ws_origin: Option<String>,
     max_clients: usize,
     max_per_ip: usize,
+    rate: Option<f64>,
+    burst: f64,
     max_line: usize,
     max_outbuf: usize,
     nick_timeout: Duration,
@@ -128,6 +135,8 @@ impl Default for Options {
             ws_origin: None,
             max_clients: 10_000,
             max_per_ip: 0,
+            rate: None,
+            burst: 10.0,
             max_line: 4096,
             max_outbuf: 1024 * 1024,
             nick_timeout: Duration::from_secs(60),
@@ -208,6 +217,20 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                 let v = next_value(&mut parser, &name)?;
                 opts.max_per_ip =
                     v.parse().map_err(|_| format!("{name}: '{v}' is not a whole number (0: no limit)"))?;
+            }
+            Long("rate") => {
+                let v = next_value(&mut parser, &name)?;
+                opts.rate = match v.trim_end_matches("/s") {
+                    "off" => None,
+                    n => match n.parse::<f64>() {
+                        Ok(r) if r > 0.0 && r.is_finite() => Some(r),
+                        _ => return Err(format!("{name}: '{v}' is not a rate like 5 or 5/s (or off)")),
+                    },
+                }
+            }
+            Long("burst") => {
+                opts.burst =
+                    parse_count(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))? as f64
             }
             Long("max-line") => {
                 opts.max_line =
@@ -421,6 +444,7 @@ fn main() -> ExitCode {
         max_clients: opts.max_clients,
         max_outbuf: opts.max_outbuf,
         max_per_address: opts.max_per_ip,
+        rate: opts.rate.map(|per_second| reactor::Rate { per_second, burst: opts.burst }),
         close_grace: Duration::from_secs(2),
         ws_origin: opts.ws_origin.clone(),
     };
@@ -480,6 +504,10 @@ mod tests {
         assert!(USAGE.contains("[default: 20]") && o.max_rooms_per_client == 20);
         assert!(USAGE.contains("[default: linechat]") && o.server_name == "linechat");
         assert!(USAGE.contains("[default: 0]") && o.max_per_ip == 0);
+        assert!(USAGE.contains("[default: off]") && o.rate.is_none());
+        assert!(USAGE.contains("[default: 10]") && o.burst == 10.0);
+        assert_eq!(run(&["--rate", "5/s", "--burst", "3"]).map(|o| (o.rate, o.burst)), Ok((Some(5.0), 3.0)));
+        assert!(run(&["--rate", "fast"]).unwrap_err().contains("--rate"));
         assert!(o.irc_listen.is_none());
     }
 

@@ -63,6 +63,8 @@ pub struct ReactorLimits {
     pub close_grace: Duration,
     /// Connections at once from one address (0: no limit).
     pub max_per_address: usize,
+    /// Lines per second each connection may send, when limited.
+    pub rate: Option<Rate>,
     /// The only Origin a WebSocket may come from, if restricted.
     pub ws_origin: Option<String>,
 }
@@ -75,6 +77,44 @@ const SIGNALS: Token = Token(usize::MAX - 1);
 /// heap: under steady load this bounds its cost to a fraction of a percent).
 const TRIM_AFTER_BYTES: usize = 1 << 20;
 const TRIM_INTERVAL: Duration = Duration::from_secs(1);
+
+/// `--rate` and `--burst`: a token bucket per connection, one token a line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+/// A connection's bucket: tokens left, as of when.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bucket {
+    tokens: f64,
+    at: Option<Instant>,
+}
+
+impl Bucket {
+    /// Lines it may take now.
+    pub fn lines_allowed(&self) -> u32 {
+        self.tokens.max(0.0) as u32
+    }
+}
+
+impl Rate {
+    /// Refills `bucket` up to `now`; returns when to read again if it is
+    /// empty (a line may be read with at least one token).
+    fn wait(&self, bucket: &mut Bucket, now: Instant) -> Option<Instant> {
+        let since = bucket.at.map_or(f64::INFINITY, |at| now.saturating_duration_since(at).as_secs_f64());
+        bucket.tokens = (bucket.tokens + since * self.per_second).min(self.burst);
+        bucket.at = Some(now);
+        (bucket.tokens < 1.0).then(|| now + Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
+    }
+
+    /// Takes a token per line read (one read may take it below zero: those
+    /// lines were already in hand and are handled; reading waits longer).
+    fn spend(&self, bucket: &mut Bucket, lines: u32) {
+        bucket.tokens -= f64::from(lines);
+    }
+}
 
 /// The first byte of a TLS ClientHello: no chat line starts with it.
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
@@ -273,7 +313,28 @@ impl<S: Service> Reactor<S> {
             if conn.closing == Closing::Now {
                 return;
             }
-            let read = conn.read_some(&mut self.read_buf);
+            let mut budget = u32::MAX;
+            if let Some(rate) = self.limits.rate {
+                // Over its rate: not read until tokens return. The lines wait
+                // in the socket (TCP back-pressure); none is lost.
+                if let Some(resume) = rate.wait(&mut conn.rate, self.out.now) {
+                    if conn.read_resume.is_none() {
+                        conn.read_resume = Some(resume);
+                        self.out.timers.push(Reverse((resume, id, conn.serial)));
+                    }
+                    return;
+                }
+                budget = conn.rate.lines_allowed();
+            }
+            // Lines held back by the rate come before anything new.
+            let held = std::mem::take(&mut conn.held);
+            let from_held = !held.is_empty();
+            let read = if from_held {
+                self.read_buf[..held.len()].copy_from_slice(&held);
+                Ok(Some(held.len()))
+            } else {
+                conn.read_some(&mut self.read_buf)
+            };
             if conn.tls_wants_write() {
                 // Handshake replies and alerts go out with this tick's flush.
                 conn.mark_dirty(id, &mut self.out.dirty);
@@ -297,7 +358,9 @@ impl<S: Service> Reactor<S> {
                     return;
                 }
             };
-            self.out.stats.bytes_in += n as u64;
+            if !from_held {
+                self.out.stats.bytes_in += n as u64;
+            }
             if std::mem::take(&mut conn.fresh)
                 && conn.tls.is_none()
                 && self.read_buf[0] == TLS_HANDSHAKE_RECORD
@@ -312,14 +375,22 @@ impl<S: Service> Reactor<S> {
                 continue; // Closing: discard what the peer still says.
             }
             let mut framing = std::mem::replace(&mut conn.framing, Framing::Closed);
-            self.feed(id, &mut framing, n);
+            let (lines, left) = self.feed(id, &mut framing, n, budget);
+            if let (Some(rate), Some(conn)) = (self.limits.rate, self.out.conns.get_mut(id)) {
+                rate.spend(&mut conn.rate, lines);
+            }
             if let Some(conn) = self.out.conns.get_mut(id) {
                 if conn.closing == Closing::No {
                     conn.framing = framing;
+                    if left > 0 {
+                        // Out of tokens mid-read: keep the rest for later.
+                        conn.held = self.read_buf[n - left..n].to_vec();
+                        continue;
+                    }
                 }
             }
             let more = self.out.conns.get(id).is_some_and(Conn::more_input);
-            if n < self.read_buf.len() && !to_end && !more {
+            if n < self.read_buf.len() && !to_end && !more && !from_held {
                 return;
             }
         }
@@ -327,17 +398,25 @@ impl<S: Service> Reactor<S> {
         self.read_again.push(id);
     }
 
-    fn feed(&mut self, id: ConnId, framing: &mut Framing, n: usize) {
+    /// Hands what was read to the framing, at most `budget` lines (chat
+    /// and IRC ports); returns how many lines it made and how many bytes it
+    /// left for later.
+    fn feed(&mut self, id: ConnId, framing: &mut Framing, n: usize, budget: u32) -> (u32, usize) {
         let data = &self.read_buf[..n];
         let max_line = self.listeners[self.out.conns[id].listener as usize].max_line;
         let service = &mut self.service;
         let out = &mut self.out;
+        let mut lines = 0;
+        let mut left = 0;
         match framing {
-            Framing::Lines(splitter) => splitter.feed(data, max_line, &mut |line| {
-                service.on_line(id, line, out);
-                out.is_open(id)
-            }),
-            Framing::Ws(decoder) => feed_ws(decoder, data, id, max_line, service, out),
+            Framing::Lines(splitter) => {
+                left = splitter.feed(data, max_line, &mut |line| {
+                    lines += 1;
+                    service.on_line(id, line, out);
+                    out.is_open(id) && lines < budget
+                })
+            }
+            Framing::Ws(decoder) => lines = feed_ws(decoder, data, id, max_line, service, out),
             Framing::Http(head) => match head.feed(data) {
                 HeadProgress::Incomplete => {}
                 HeadProgress::TooLarge => {
@@ -351,6 +430,7 @@ impl<S: Service> Reactor<S> {
             },
             Framing::Closed => {}
         }
+        (lines, left)
     }
 
     /// A web connection's request head is complete: answer it, or upgrade
@@ -489,6 +569,10 @@ impl<S: Service> Reactor<S> {
                 self.out.close(id, CloseReason::Requested);
                 continue;
             }
+            if conn.read_resume.is_some_and(|d| d <= now) {
+                conn.read_resume = None;
+                self.read_again.push(id);
+            }
             if conn.service_deadline.is_some_and(|d| d <= now) && conn.closing == Closing::No {
                 conn.service_deadline = None;
                 self.service.on_timer(id, &mut self.out);
@@ -568,7 +652,8 @@ impl<S: Service> Reactor<S> {
 
 /// Hands the lines of a client's WebSocket messages to the service: each
 /// text message may carry several `\n`-separated lines, and a trailing
-/// newline is ignored (line tools such as websocat send one).
+/// newline is ignored (line tools such as websocat send one). Returns how
+/// many lines it handed over.
 fn feed_ws<S: Service>(
     decoder: &mut ws::WsDecoder,
     data: &[u8],
@@ -576,9 +661,10 @@ fn feed_ws<S: Service>(
     max_line: usize,
     service: &mut S,
     out: &mut Outbox,
-) {
+) -> u32 {
     // Room for a trailing "\r\n" beyond the longest line.
     let max_message = max_line + 2;
+    let mut lines = 0;
     decoder.feed(data, max_message, &mut |event| {
         match event {
             ws::WsEvent::Text(text) => {
@@ -586,6 +672,7 @@ fn feed_ws<S: Service>(
                 for line in text.split(|&b| b == b'\n') {
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     let line = if line.len() > max_line { Err(LineFault::TooLong) } else { Ok(line) };
+                    lines += 1;
                     service.on_line(id, line, out);
                     if !out.is_open(id) {
                         break;
@@ -601,4 +688,5 @@ fn feed_ws<S: Service>(
         }
         out.is_open(id)
     });
+    lines
 }

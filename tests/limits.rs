@@ -368,3 +368,41 @@ fn max_per_ip_refuses_one_address_past_its_share_and_nobody_else() {
         .expect("the refusals are counted");
     assert!(refused >= 3, "{body}");
 }
+
+#[test]
+fn a_client_over_its_rate_waits_loses_nothing_and_slows_nobody() {
+    let s = Server::start(&["--rate", "20/s", "--burst", "5"]);
+    let mut fast = s.join("fast");
+    let mut other = s.join("other");
+    fast.expect("* other joined (2 online)");
+    let started = std::time::Instant::now();
+    // 40 lines in one write: 5 at once, then 20 a second.
+    let flood: String = (0..40).map(|i| format!("flood {i}\n")).collect();
+    fast.send_raw(flood.as_bytes());
+    other.expect("[fast] flood 0");
+    // Someone else speaks while the flood trickles in: heard long before its end.
+    other.send("meanwhile");
+    let mut seen = Vec::new();
+    loop {
+        let l = other.line();
+        if l == "[other] meanwhile" {
+            break;
+        }
+        seen.push(l);
+    }
+    assert!(seen.len() < 20, "other's line waited behind the flood: {seen:?}");
+    // Every flood line arrives, in order.
+    let mut next = seen.len() + 1;
+    while next < 40 {
+        fast.skip_until(&format!("[fast] flood {next}"));
+        next += 1;
+    }
+    for i in 0..40 {
+        if i > seen.len() {
+            other.expect(&format!("[fast] flood {i}"));
+        }
+    }
+    // 35 lines past the burst at 20 a second take at least 1.5 s (a lower bound: a slow
+    // machine only makes it longer).
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "{:?}", started.elapsed());
+}
