@@ -66,6 +66,10 @@ options:
                          is lost, nobody else slows down) [default: off]
   --burst N              lines a connection may send at once before --rate applies
                          [default: 10]
+  --join-rate N/S        nickname attempts and room joins per second per connection; past
+                         it the connection is not read until its rate allows [default: off]
+  --join-burst N         nickname attempts and joins at once before --join-rate applies
+                         [default: 5]
   --max-line BYTES       longest input line (at most 16MiB); longer gets '! line-too-long'
                          [default: 4096]
   --max-outbuf BYTES     unsent output a client may hold before it is dropped as a
@@ -110,6 +114,8 @@ struct Options {
     max_per_ip: usize,
     rate: Option<f64>,
     burst: f64,
+    join_rate: Option<f64>,
+    join_burst: f64,
     max_line: usize,
     max_outbuf: usize,
     nick_timeout: Duration,
@@ -137,6 +143,8 @@ impl Default for Options {
             max_per_ip: 0,
             rate: None,
             burst: 10.0,
+            join_rate: None,
+            join_burst: 5.0,
             max_line: 4096,
             max_outbuf: 1024 * 1024,
             nick_timeout: Duration::from_secs(60),
@@ -218,15 +226,24 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                 opts.max_per_ip =
                     v.parse().map_err(|_| format!("{name}: '{v}' is not a whole number (0: no limit)"))?;
             }
-            Long("rate") => {
+            Long("rate") | Long("join-rate") => {
                 let v = next_value(&mut parser, &name)?;
-                opts.rate = match v.trim_end_matches("/s") {
+                let rate = match v.trim_end_matches("/s") {
                     "off" => None,
                     n => match n.parse::<f64>() {
                         Ok(r) if r > 0.0 && r.is_finite() => Some(r),
                         _ => return Err(format!("{name}: '{v}' is not a rate like 5 or 5/s (or off)")),
                     },
+                };
+                if name == "--rate" {
+                    opts.rate = rate;
+                } else {
+                    opts.join_rate = rate;
                 }
+            }
+            Long("join-burst") => {
+                opts.join_burst =
+                    parse_count(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))? as f64
             }
             Long("burst") => {
                 opts.burst =
@@ -439,6 +456,7 @@ fn main() -> ExitCode {
         max_rooms: opts.max_rooms,
         max_rooms_per_client: opts.max_rooms_per_client,
         server_name: opts.server_name.clone(),
+        join_rate: opts.join_rate.map(|r| (r, opts.join_burst)),
     });
     let limits = ReactorLimits {
         max_clients: opts.max_clients,
@@ -506,6 +524,7 @@ mod tests {
         assert!(USAGE.contains("[default: 0]") && o.max_per_ip == 0);
         assert!(USAGE.contains("[default: off]") && o.rate.is_none());
         assert!(USAGE.contains("[default: 10]") && o.burst == 10.0);
+        assert!(USAGE.contains("[default: 5]") && o.join_burst == 5.0 && o.join_rate.is_none());
         assert_eq!(run(&["--rate", "5/s", "--burst", "3"]).map(|o| (o.rate, o.burst)), Ok((Some(5.0), 3.0)));
         assert!(run(&["--rate", "fast"]).unwrap_err().contains("--rate"));
         assert!(o.irc_listen.is_none());

@@ -248,4 +248,19 @@ impl Outbox {
     pub fn is_open(&self, id: ConnId) -> bool {
         self.conns.get(id).is_some_and(|c| c.closing == Closing::No)
     }
+
+    /// Stops reading `id` until `until`: what it sends meanwhile waits in
+    /// its socket (TCP back-pressure). Lines already read are kept for then.
+    pub fn pause_reading(&mut self, id: ConnId, until: Instant) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        if conn.read_resume.is_none_or(|t| t < until) {
+            conn.read_resume = Some(until);
+            self.timers.push(Reverse((until, id, conn.serial)));
+        }
+    }
+
+    /// Is reading `id` paused (by its rate, or by the service)?
+    pub fn is_paused(&self, id: ConnId) -> bool {
+        self.conns.get(id).is_some_and(|c| c.read_resume.is_some_and(|t| t > self.now))
+    }
 }

@@ -313,6 +313,9 @@ impl<S: Service> Reactor<S> {
             if conn.closing == Closing::Now {
                 return;
             }
+            if conn.read_resume.is_some_and(|t| t > self.out.now) {
+                return; // paused: the timer resumes it
+            }
             let mut budget = u32::MAX;
             if let Some(rate) = self.limits.rate {
                 // Over its rate: not read until tokens return. The lines wait
@@ -413,7 +416,7 @@ impl<S: Service> Reactor<S> {
                 left = splitter.feed(data, max_line, &mut |line| {
                     lines += 1;
                     service.on_line(id, line, out);
-                    out.is_open(id) && lines < budget
+                    out.is_open(id) && lines < budget && !out.is_paused(id)
                 })
             }
             Framing::Ws(decoder) => lines = feed_ws(decoder, data, id, max_line, service, out),

@@ -406,3 +406,24 @@ fn a_client_over_its_rate_waits_loses_nothing_and_slows_nobody() {
     // machine only makes it longer).
     assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "{:?}", started.elapsed());
 }
+
+#[test]
+fn join_rate_slows_a_joiner_without_losing_its_joins_or_slowing_others() {
+    let s = Server::start(&["--join-rate", "2/s", "--join-burst", "2"]);
+    let mut j = s.join("j");
+    let mut other = s.join("other");
+    j.expect("* other joined (2 online)");
+    let started = std::time::Instant::now();
+    j.send_raw(b"/join #a\n/join #b\n/join #c\n/join #d\n");
+    j.expect("* j joined #a (1 online)");
+    // Someone else joins at once, while j's next joins wait their turn.
+    other.send("/join #x");
+    other.skip_until("* other joined #x (1 online)");
+    for room in ["#b", "#c", "#d"] {
+        j.expect(&format!("* j joined {room} (1 online)"));
+    }
+    // One token left after the nickname: #a at once, then one join per half second.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1200), "{:?}", started.elapsed());
+    j.send("/ping after");
+    j.expect("* pong after");
+}

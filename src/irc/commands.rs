@@ -70,6 +70,9 @@ pub fn run(hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
     if line.params.len() < command.min_params {
         return numeric(hub, id, out, "461", &[command.verb], Some("Not enough parameters"));
     }
+    if matches!(command.verb, "NICK" | "JOIN") {
+        hub.charge_join(id, out);
+    }
     (command.handle)(hub, id, &line.params, out);
 }
 

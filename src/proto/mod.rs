@@ -76,6 +76,9 @@ pub struct HubConfig {
     pub max_rooms_per_client: usize,
     /// The server's name in IRC replies and user masks.
     pub server_name: String,
+    /// Nickname attempts and room joins per second per connection, and
+    /// how many at once, when limited.
+    pub join_rate: Option<(f64, f64)>,
 }
 
 /// Counters for logs and metrics.
@@ -105,6 +108,8 @@ pub struct Session {
     stamp: u32,
     /// IRC connections' own state (registration, capabilities, away).
     pub irc: Option<Box<IrcState>>,
+    /// `--join-rate` tokens, and when they were counted.
+    join_tokens: (f64, Option<Instant>),
 }
 
 /// A room a session is in, and its position in that room's member list.
@@ -304,6 +309,22 @@ impl Hub {
         self.reply(id, &Event::Error { code: fault.code, message: &fault.message }, out);
     }
 
+    /// Counts a nickname attempt or a room join against `--join-rate`:
+    /// past it, the connection is not read until its rate allows (the
+    /// line in hand is still handled).
+    pub fn charge_join(&mut self, id: ConnId, out: &mut Outbox) {
+        let Some((per_second, burst)) = self.cfg.join_rate else { return };
+        let now = out.now();
+        let Some(session) = self.session_mut(id) else { return };
+        let (tokens, at) = session.join_tokens;
+        let since = at.map_or(f64::INFINITY, |at| now.saturating_duration_since(at).as_secs_f64());
+        let tokens = (tokens + since * per_second).min(burst) - 1.0;
+        session.join_tokens = (tokens, Some(now));
+        if tokens < 1.0 {
+            out.pause_reading(id, now + Duration::from_secs_f64((1.0 - tokens) / per_second));
+        }
+    }
+
     /// Handles one decoded packet: finds its handler, checks the join gate, runs it.
     fn dispatch(&mut self, id: ConnId, kind: &str, payload: &Value, out: &mut Outbox) {
         let Some(handler) = handlers::find(kind) else {
@@ -313,6 +334,9 @@ impl Hub {
         if handler.needs_join && self.nick_of(id).is_none() {
             let fault = Fault::new("not-joined", "choose a nickname first".into());
             return self.fail(id, &fault, out);
+        }
+        if matches!(kind, "nick" | "join") {
+            self.charge_join(id, out);
         }
         if let Err(fault) = (handler.handle)(self, id, payload, out) {
             self.fail(id, &fault, out);
