@@ -44,6 +44,9 @@ impl HttpHead {
     }
 }
 
+/// Most headers a request may carry.
+pub const MAX_HEADERS: usize = 64;
+
 /// A parsed request head.
 #[derive(Debug)]
 pub struct Request<'a> {
@@ -53,27 +56,23 @@ pub struct Request<'a> {
 }
 
 impl<'a> Request<'a> {
-    /// Parses a complete head; `None` when it is not HTTP/1.x.
+    /// Parses a complete head with httparse; `None` when it is not a
+    /// well-formed HTTP/1.x request for a path (or has over
+    /// [`MAX_HEADERS`] headers).
     pub fn parse(head: &'a [u8]) -> Option<Request<'a>> {
-        let text = std::str::from_utf8(head).ok()?;
-        let mut lines = text.split("\r\n");
-        let mut parts = lines.next()?.split(' ');
-        let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some()
-            || !version.starts_with("HTTP/1.")
-            || method.is_empty()
-            || !target.starts_with('/')
-        {
+        let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut slots);
+        if !matches!(req.parse(head), Ok(httparse::Status::Complete(_))) {
+            return None;
+        }
+        let (method, target) = (req.method?, req.path?);
+        if !target.starts_with('/') {
             return None;
         }
         let path = target.split('?').next().unwrap_or(target);
-        let mut headers = Vec::new();
-        for line in lines.take_while(|l| !l.is_empty()) {
-            let (name, value) = line.split_once(':')?;
-            if name.is_empty() || name.contains(char::is_whitespace) {
-                return None;
-            }
-            headers.push((name, value.trim()));
+        let mut headers = Vec::with_capacity(req.headers.len());
+        for h in req.headers.iter() {
+            headers.push((h.name, std::str::from_utf8(h.value).ok()?.trim()));
         }
         Some(Request { method, path, headers })
     }
@@ -236,5 +235,24 @@ mod tests {
         assert!(r.starts_with(b"HTTP/1.1 403 "));
         assert!(Request::parse(b"garbage\r\n\r\n").is_none());
         assert!(Request::parse(&head("GET / HTTP/1.1\nbad header\n\n")).is_none());
+    }
+}
+
+#[cfg(test)]
+mod request_tests {
+    use super::*;
+
+    #[test]
+    fn heads_parse_with_httparse() {
+        let r = Request::parse(b"GET /ws?x=1 HTTP/1.1\r\nHost: a\r\nUpgrade:  websocket \r\n\r\n").unwrap();
+        assert_eq!((r.method, r.path), ("GET", "/ws"));
+        assert_eq!(r.header("upgrade"), Some("websocket"));
+        assert!(r.header_has("Upgrade", "WebSocket"));
+        assert!(Request::parse(b"GET / HTTP/2.0\r\n\r\n").is_none());
+        assert!(Request::parse(b"GET http://x/ HTTP/1.1\r\n\r\n").is_none());
+        assert!(Request::parse(b"GARBAGE\r\n\r\n").is_none());
+        assert!(Request::parse(b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n").is_none());
+        let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
+        assert!(Request::parse(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes()).is_none());
     }
 }
