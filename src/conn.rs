@@ -508,7 +508,6 @@ impl Conn {
         }
     }
 
-    /// Reads into `buf` once. `Ok(None)` means the socket is drained.
     /// Writes queued output: straight to the socket, or through the TLS
     /// layer, which sends a close_notify once a closing connection's output
     /// is all out. Returns the bytes that reached the socket.
@@ -543,6 +542,8 @@ impl Conn {
         self.tls.as_ref().is_some_and(|t| t.is_handshaking())
     }
 
+    /// Reads into `buf` once (plaintext, through the TLS layer if any).
+    /// `Ok(None)` means the socket is drained.
     pub fn read_some(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
         if let Some(tls) = self.tls.as_mut() {
             return tls.read(&mut self.sock, buf);

@@ -456,7 +456,7 @@ fn main() -> ExitCode {
         max_rooms: opts.max_rooms,
         max_rooms_per_client: opts.max_rooms_per_client,
         server_name: opts.server_name.clone(),
-        join_rate: opts.join_rate.map(|r| (r, opts.join_burst)),
+        join_rate: opts.join_rate.map(|per_second| reactor::Rate { per_second, burst: opts.join_burst }),
     });
     let limits = ReactorLimits {
         max_clients: opts.max_clients,

@@ -15,6 +15,11 @@ use crate::conn::{Chunk, CloseReason, Closing, Conn, Flushed, Framing, Message, 
 use crate::reactor::ConnId;
 use crate::web::ws;
 
+/// Wall-clock time in Unix seconds.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 /// Counters the reactor keeps, for logs and metrics.
 #[derive(Debug, Default, Clone)]
 pub struct IoStats {
@@ -234,12 +239,12 @@ impl Outbox {
         self.timers.push(Reverse((at, id, conn.serial)));
     }
 
-    /// The time this tick started; cheaper than asking the clock per line.
     /// Wall-clock time in Unix seconds (for timestamps clients are shown).
     pub fn unix_time(&self) -> u64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+        unix_now()
     }
 
+    /// The time this tick started; cheaper than asking the clock per line.
     pub fn now(&self) -> Instant {
         self.now
     }

@@ -78,7 +78,8 @@ const SIGNALS: Token = Token(usize::MAX - 1);
 const TRIM_AFTER_BYTES: usize = 1 << 20;
 const TRIM_INTERVAL: Duration = Duration::from_secs(1);
 
-/// `--rate` and `--burst`: a token bucket per connection, one token a line.
+/// A token bucket: `--rate`/`--burst` for lines (here), `--join-rate`/
+/// `--join-burst` for nicknames and joins (in the Hub).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rate {
     pub per_second: f64,
@@ -100,19 +101,23 @@ impl Bucket {
 }
 
 impl Rate {
-    /// Refills `bucket` up to `now`; returns when to read again if it is
-    /// empty (a line may be read with at least one token).
-    fn wait(&self, bucket: &mut Bucket, now: Instant) -> Option<Instant> {
+    /// Adds the tokens earned since the bucket was last counted (a new
+    /// bucket starts full).
+    pub fn refill(&self, bucket: &mut Bucket, now: Instant) {
         let since = bucket.at.map_or(f64::INFINITY, |at| now.saturating_duration_since(at).as_secs_f64());
         bucket.tokens = (bucket.tokens + since * self.per_second).min(self.burst);
         bucket.at = Some(now);
+    }
+
+    /// When the bucket will hold a whole token again, if it does not now.
+    pub fn resume_at(&self, bucket: &Bucket, now: Instant) -> Option<Instant> {
         (bucket.tokens < 1.0).then(|| now + Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
     }
 
-    /// Takes a token per line read (one read may take it below zero: those
-    /// lines were already in hand and are handled; reading waits longer).
-    fn spend(&self, bucket: &mut Bucket, lines: u32) {
-        bucket.tokens -= f64::from(lines);
+    /// Takes a token per line or join (one read may take it below zero:
+    /// those lines were already in hand and are handled; reading waits longer).
+    pub fn spend(&self, bucket: &mut Bucket, count: u32) {
+        bucket.tokens -= f64::from(count);
     }
 }
 
@@ -320,11 +325,9 @@ impl<S: Service> Reactor<S> {
             if let Some(rate) = self.limits.rate {
                 // Over its rate: not read until tokens return. The lines wait
                 // in the socket (TCP back-pressure); none is lost.
-                if let Some(resume) = rate.wait(&mut conn.rate, self.out.now) {
-                    if conn.read_resume.is_none() {
-                        conn.read_resume = Some(resume);
-                        self.out.timers.push(Reverse((resume, id, conn.serial)));
-                    }
+                rate.refill(&mut conn.rate, self.out.now);
+                if let Some(resume) = rate.resume_at(&conn.rate, self.out.now) {
+                    self.out.pause_reading(id, resume);
                     return;
                 }
                 budget = conn.rate.lines_allowed();

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::irc::IrcState;
-use crate::reactor::{ConnId, Outbox};
+use crate::reactor::{Bucket, ConnId, Outbox, Rate};
 use handshake::{fold_nick, Phase};
 use render::{Event, Mode, Rendered, RoomRef};
 use rooms::{parse_room, RoomId, Rooms};
@@ -78,7 +78,7 @@ pub struct HubConfig {
     pub server_name: String,
     /// Nickname attempts and room joins per second per connection, and
     /// how many at once, when limited.
-    pub join_rate: Option<(f64, f64)>,
+    pub join_rate: Option<Rate>,
 }
 
 /// Counters for logs and metrics.
@@ -109,7 +109,7 @@ pub struct Session {
     /// IRC connections' own state (registration, capabilities, away).
     pub irc: Option<Box<IrcState>>,
     /// `--join-rate` tokens, and when they were counted.
-    join_tokens: (f64, Option<Instant>),
+    join_tokens: Bucket,
 }
 
 /// A room a session is in, and its position in that room's member list.
@@ -158,9 +158,7 @@ impl Hub {
             stamp: 0,
             stats: HubStats::default(),
             started: Instant::now(),
-            started_unix: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            started_unix: crate::outbox::unix_now(),
             help_lines,
         }
     }
@@ -313,15 +311,13 @@ impl Hub {
     /// past it, the connection is not read until its rate allows (the
     /// line in hand is still handled).
     pub fn charge_join(&mut self, id: ConnId, out: &mut Outbox) {
-        let Some((per_second, burst)) = self.cfg.join_rate else { return };
+        let Some(rate) = self.cfg.join_rate else { return };
         let now = out.now();
         let Some(session) = self.session_mut(id) else { return };
-        let (tokens, at) = session.join_tokens;
-        let since = at.map_or(f64::INFINITY, |at| now.saturating_duration_since(at).as_secs_f64());
-        let tokens = (tokens + since * per_second).min(burst) - 1.0;
-        session.join_tokens = (tokens, Some(now));
-        if tokens < 1.0 {
-            out.pause_reading(id, now + Duration::from_secs_f64((1.0 - tokens) / per_second));
+        rate.refill(&mut session.join_tokens, now);
+        rate.spend(&mut session.join_tokens, 1);
+        if let Some(resume) = rate.resume_at(&session.join_tokens, now) {
+            out.pause_reading(id, resume);
         }
     }
 

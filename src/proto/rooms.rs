@@ -98,9 +98,7 @@ impl Rooms {
     /// A table holding the default room, which always exists.
     pub fn new(default_name: &str) -> Rooms {
         let mut rooms = Rooms { slab: Slab::new(), by_name: HashMap::new(), default: 0 };
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        rooms.default = rooms.create(default_name, now);
+        rooms.default = rooms.create(default_name, crate::outbox::unix_now());
         rooms
     }
 

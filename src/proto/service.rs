@@ -24,7 +24,7 @@ impl Service for Hub {
             json_idx: 0,
             stamp: 0,
             irc: irc.then(Box::default),
-            join_tokens: (0.0, None),
+            join_tokens: Default::default(),
         });
         // IRC clients speak first; everyone else is greeted.
         if !irc {
