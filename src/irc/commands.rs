@@ -9,7 +9,7 @@ use super::render::{action, strip_formatting};
 use super::{names, numeric};
 use crate::proto::handshake::fold_nick;
 use crate::proto::render::Said;
-use crate::proto::rooms::{parse_room, RoomId};
+use crate::proto::rooms::RoomId;
 use crate::proto::{sanitize, Fault, Hub};
 use crate::reactor::{ConnId, Outbox};
 
@@ -78,7 +78,7 @@ pub fn run(hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
 
 /// The existing room named `name`, or 403.
 pub(super) fn existing_room(hub: &Hub, id: ConnId, name: &str, out: &mut Outbox) -> Option<RoomId> {
-    let room = parse_room(name).ok().and_then(|n| hub.rooms.find(n));
+    let room = hub.rooms.lookup(name);
     if room.is_none() {
         numeric(hub, id, out, "403", &[name], Some("No such channel"));
     }
@@ -152,7 +152,7 @@ fn message(hub: &mut Hub, id: ConnId, params: &[&str], notice: bool, out: &mut O
     }
     for target in targets.split(',').filter(|t| !t.is_empty()) {
         if target.starts_with('#') {
-            let room = parse_room(target).ok().and_then(|n| hub.rooms.find(n));
+            let room = hub.rooms.lookup(target);
             match room {
                 Some(room) if hub.holds(id, room) => hub.say(id, room, &text, said, out),
                 Some(_) if !notice => numeric(hub, id, out, "404", &[target], Some("Cannot send to channel")),
@@ -197,7 +197,7 @@ fn names_cmd(hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
         return numeric(hub, id, out, "366", &["*"], Some("End of /NAMES list"));
     };
     for name in list.split(',').filter(|n| !n.is_empty()) {
-        match parse_room(name).ok().and_then(|n| hub.rooms.find(n)) {
+        match hub.rooms.lookup(name) {
             Some(room) => names(hub, id, room, out),
             None => numeric(hub, id, out, "366", &[name], Some("End of /NAMES list")),
         }

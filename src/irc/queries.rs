@@ -5,7 +5,7 @@ use super::numeric;
 use super::register::irc;
 use super::render::strip_formatting;
 use crate::proto::handshake::fold_nick;
-use crate::proto::rooms::{parse_room, MAX_TOPIC_CHARS};
+use crate::proto::rooms::MAX_TOPIC_CHARS;
 use crate::proto::{sanitize, Hub};
 use crate::reactor::{ConnId, Outbox};
 
@@ -33,7 +33,7 @@ pub(super) fn who(hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) 
         );
     };
     if mask.starts_with('#') {
-        if let Some(room) = parse_room(mask).ok().and_then(|n| hub.rooms.find(n)) {
+        if let Some(room) = hub.rooms.lookup(mask) {
             let name = hub.rooms.get(room).name.clone();
             let members: Vec<ConnId> = hub.rooms.get(room).members.iter().map(|m| m.id).collect();
             for user in members {

@@ -119,6 +119,11 @@ impl Rooms {
         self.by_name.get(&fold_nick(name)).copied()
     }
 
+    /// The room a client named, as typed (untrimmed, maybe not a valid name).
+    pub fn lookup(&self, raw: &str) -> Option<RoomId> {
+        parse_room(raw).ok().and_then(|name| self.find(name))
+    }
+
     pub fn get(&self, room: RoomId) -> &Room {
         &self.slab[room]
     }
