@@ -208,14 +208,11 @@ fn list(hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let wanted: Option<Vec<String>> =
         params.first().filter(|p| p.starts_with('#')).map(|p| p.split(',').map(fold_nick).collect());
     numeric(hub, id, out, "321", &["Channel"], Some("Users  Name"));
-    let mut rooms: Vec<(String, RoomId)> =
-        hub.rooms.iter().map(|(r, room)| (fold_nick(&room.name), r)).collect();
-    rooms.sort();
-    for (folded, room) in rooms {
-        if wanted.as_ref().is_some_and(|w| !w.contains(&folded)) {
+    for room in hub.rooms.sorted() {
+        let r = hub.rooms.get(room);
+        if wanted.as_ref().is_some_and(|w| !w.contains(&fold_nick(&r.name))) {
             continue;
         }
-        let r = hub.rooms.get(room);
         numeric(hub, id, out, "322", &[&r.name, &r.members.len().to_string()], Some(&r.topic));
     }
     numeric(hub, id, out, "323", &[], Some("End of /LIST"));

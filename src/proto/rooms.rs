@@ -168,9 +168,13 @@ impl Rooms {
         moved
     }
 
-    /// Every room, for listing.
-    pub fn iter(&self) -> impl Iterator<Item = (RoomId, &Room)> {
-        self.slab.iter()
+    /// Every room, sorted by name ignoring case (names are unique that way),
+    /// as `/rooms` and IRC's LIST show them.
+    pub fn sorted(&self) -> Vec<RoomId> {
+        let mut rooms: Vec<(String, RoomId)> =
+            self.slab.iter().map(|(id, r)| (fold_nick(&r.name), id)).collect();
+        rooms.sort();
+        rooms.into_iter().map(|(_, id)| id).collect()
     }
 }
 
