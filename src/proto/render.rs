@@ -254,8 +254,8 @@ fn json_strings(b: &mut Vec<u8>, kind: &str, fields: &[(&str, &str)]) {
     b.extend_from_slice(b"}}");
 }
 
-/// Appends `{"type":KIND,"payload":{"KEY":["ITEM",...]}}`.
-fn json_string_list(b: &mut Vec<u8>, kind: &str, key: &str, items: &[&str]) {
+/// Appends `{"type":KIND,"payload":{"KEY":["ITEM",...],"FIELD":"VALUE",...}}`.
+fn json_string_list(b: &mut Vec<u8>, kind: &str, key: &str, items: &[&str], fields: &[(&str, &str)]) {
     let _ = write!(b, r#"{{"type":"{kind}","payload":{{"{key}":["#);
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -263,7 +263,12 @@ fn json_string_list(b: &mut Vec<u8>, kind: &str, key: &str, items: &[&str]) {
         }
         json_str(b, item);
     }
-    b.extend_from_slice(b"]}}");
+    b.push(b']');
+    for (field, value) in fields {
+        let _ = write!(b, r#","{field}":"#);
+        json_str(b, value);
+    }
+    b.extend_from_slice(b"}}");
 }
 
 pub fn render_json(event: &Event) -> Vec<u8> {
@@ -290,13 +295,7 @@ pub fn render_json(event: &Event) -> Vec<u8> {
             json_strings(&mut b, "msg", &[("from", from), ("to", to), ("text", text)])
         }
         Event::Nick { old, new } => json_strings(&mut b, "nick", &[("old", old), ("new", new)]),
-        Event::Who { nicks, room } => {
-            json_string_list(&mut b, "who", "nicks", nicks);
-            b.truncate(b.len() - 2);
-            b.extend_from_slice(br#","room":"#);
-            json_str(&mut b, room.name);
-            b.extend_from_slice(b"}}");
-        }
+        Event::Who { nicks, room } => json_string_list(&mut b, "who", "nicks", nicks, &[("room", room.name)]),
         Event::Topic { room, topic, by, .. } => {
             json_strings(&mut b, "topic", &[("room", room), ("topic", topic), ("by", by)])
         }
@@ -323,7 +322,7 @@ pub fn render_json(event: &Event) -> Vec<u8> {
             }
             b.push(b'}');
         }
-        Event::Help { types, .. } => json_string_list(&mut b, "help", "types", types),
+        Event::Help { types, .. } => json_string_list(&mut b, "help", "types", types, &[]),
         Event::Bye => b.extend_from_slice(br#"{"type":"bye"}"#),
         Event::Shutdown => b.extend_from_slice(br#"{"type":"shutdown"}"#),
         Event::Error { code, message } => {
