@@ -10,6 +10,7 @@
 //!   one handler per JSON packet type.
 //! - `web/`: the web port's HTTP and WebSocket framing.
 //! - `irc/`: the IRC face: its line parser, commands and numerics.
+//! - `script/`: script handlers, a folder of Lua files (`--handlers`).
 //! - `tls.rs`: rustls as a byte layer between a socket and its framing.
 //! - `client/`: `linechat client`, the terminal client.
 
@@ -21,6 +22,7 @@ mod listen;
 mod outbox;
 mod proto;
 mod reactor;
+mod script;
 mod tls;
 mod web;
 
@@ -84,6 +86,13 @@ options:
   --nick-timeout TIME    time to choose a nickname before being disconnected [default: 60s]
   --idle-timeout TIME    disconnect joined clients silent this long; 'off' to keep them
                          [default: off]
+  --handlers DIR         every DIR/NAME.lua handles packet type NAME and the text
+                         command /NAME (docs/HANDLERS.md); SIGHUP reloads the folder
+                         [default: off]
+  --handler-budget N     Lua instructions one handler call may run [default: 1000000]
+  --handler-memory BYTES memory each handler file's Lua state may hold [default: 16MiB]
+  --handler-max-output BYTES
+                         bytes of events one handler call may send [default: 1MiB]
   --log-level LEVEL      off, error, warn, info, debug or trace [default: info]
   -h, --help             print this help
   -V, --version          print the version
@@ -123,6 +132,10 @@ struct Options {
     default_room: String,
     max_rooms: usize,
     max_rooms_per_client: usize,
+    handlers: Option<std::path::PathBuf>,
+    handler_budget: u64,
+    handler_memory: usize,
+    handler_max_output: usize,
     log_level: LevelFilter,
 }
 
@@ -152,6 +165,10 @@ impl Default for Options {
             default_room: "#lobby".to_string(),
             max_rooms: 10_000,
             max_rooms_per_client: 20,
+            handlers: None,
+            handler_budget: 1_000_000,
+            handler_memory: 16 << 20,
+            handler_max_output: 1 << 20,
             log_level: LevelFilter::Info,
         }
     }
@@ -283,6 +300,24 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
             Long("max-rooms-per-client") => {
                 opts.max_rooms_per_client =
                     parse_count(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
+            }
+            Long("handlers") => {
+                opts.handlers = match next_value(&mut parser, &name)?.as_str() {
+                    "off" => None,
+                    v => Some(v.into()),
+                }
+            }
+            Long("handler-budget") => {
+                opts.handler_budget =
+                    parse_count(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))? as u64
+            }
+            Long("handler-memory") => {
+                opts.handler_memory =
+                    parse_bytes(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
+            }
+            Long("handler-max-output") => {
+                opts.handler_max_output =
+                    parse_bytes(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
             }
             Long("log-level") => {
                 opts.log_level = next_value(&mut parser, &name)?
@@ -448,7 +483,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    let hub = Hub::new(HubConfig {
+    let mut hub = Hub::new(HubConfig {
         max_line: opts.max_line,
         nick_timeout: opts.nick_timeout,
         idle_timeout: opts.idle_timeout,
@@ -458,6 +493,21 @@ fn main() -> ExitCode {
         server_name: opts.server_name.clone(),
         join_rate: opts.join_rate.map(|per_second| reactor::Rate { per_second, burst: opts.join_burst }),
     });
+    if let Some(dir) = &opts.handlers {
+        let cfg = script::ScriptConfig {
+            dir: dir.clone(),
+            budget: opts.handler_budget,
+            memory: opts.handler_memory,
+            max_output: opts.handler_max_output,
+        };
+        match script::Scripts::load(cfg) {
+            Ok(scripts) => hub.set_scripts(scripts),
+            Err(e) => {
+                error!("{e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     let limits = ReactorLimits {
         max_clients: opts.max_clients,
         max_outbuf: opts.max_outbuf,

@@ -49,6 +49,8 @@ pub trait Service {
     fn refusal(&self, face: Face, why: Refusal) -> &[u8];
     /// The Prometheus text for `/metrics`, given the reactor's counters.
     fn metrics(&self, io: &IoStats) -> String;
+    /// SIGHUP: reread whatever the service loads from files.
+    fn on_reload(&mut self) {}
 }
 
 /// Limits the reactor enforces itself.
@@ -633,6 +635,7 @@ impl<S: Service> Reactor<S> {
         }
         if reload {
             self.reload_tls();
+            self.service.on_reload();
         }
         if !stop {
             return false;

@@ -7,9 +7,13 @@ use common::*;
 use std::process::Command;
 
 fn run_script(name: &str) {
+    run_script_with(name, &[]);
+}
+
+fn run_script_with(name: &str, args: &[&str]) {
     let has_nc = Command::new("sh").args(["-c", "command -v nc"]).output().is_ok_and(|o| o.status.success());
     assert!(has_nc, "nc is not installed: apt-get install -y netcat-openbsd (or run .ci/run)");
-    let s = Server::start(&[]);
+    let s = Server::start(args);
     let script = format!("{}/tests/nc/{name}.sh", env!("CARGO_MANIFEST_DIR"));
     run_checked(
         Command::new("bash").arg(&script).env("LINECHAT_PORT", s.addr.port().to_string()),
@@ -45,4 +49,11 @@ fn nc_errors() {
 #[test]
 fn nc_rooms_readme_example() {
     run_script("rooms");
+}
+
+#[cfg(feature = "lua")]
+#[test]
+fn nc_example_handlers() {
+    let examples = format!("{}/examples/handlers", env!("CARGO_MANIFEST_DIR"));
+    run_script_with("handlers", &["--handlers", &examples]);
 }

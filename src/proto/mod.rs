@@ -13,6 +13,7 @@ pub mod handshake;
 pub mod membership;
 pub mod render;
 pub mod rooms;
+mod scripted;
 mod service;
 pub mod text;
 
@@ -60,6 +61,7 @@ pub const ERROR_CODES: &[&str] = &[
     "idle-timeout",
     "server-full",
     "too-many-connections",
+    "handler-error",
 ];
 
 /// Settings of the protocol layer.
@@ -134,22 +136,18 @@ pub struct Hub {
     pub started: Instant,
     /// The start, in Unix seconds (IRC's 003 shows it).
     pub started_unix: u64,
-    /// The `/help` text, built once.
+    /// The `/help` text, built once (and again when handlers reload).
     help_lines: Vec<String>,
+    /// Script handlers (`--handlers`), looked up before the built-in ones.
+    pub scripts: crate::script::Scripts,
 }
 
 impl Hub {
     pub fn new(cfg: HubConfig) -> Hub {
-        let help_lines = std::iter::once("commands:".to_string())
-            .chain(
-                text::COMMANDS
-                    .iter()
-                    .filter(|c| !c.2.is_empty())
-                    .map(|(name, args, what, _)| format!("  /{name}{args} - {what}")),
-            )
-            .chain(std::iter::once("  //TEXT - send TEXT starting with '/'".to_string()))
-            .collect();
+        let scripts = crate::script::Scripts::default();
         Hub {
+            help_lines: scripted::help_lines(&scripts),
+            scripts,
             rooms: Rooms::new(&cfg.default_room),
             cfg,
             sessions: Vec::new(),
@@ -159,7 +157,6 @@ impl Hub {
             stats: HubStats::default(),
             started: Instant::now(),
             started_unix: crate::outbox::unix_now(),
-            help_lines,
         }
     }
 
@@ -323,6 +320,9 @@ impl Hub {
 
     /// Handles one decoded packet: finds its handler, checks the join gate, runs it.
     fn dispatch(&mut self, id: ConnId, kind: &str, payload: &Value, out: &mut Outbox) {
+        if let Some(i) = self.scripts.find(kind) {
+            return self.run_script(i, id, payload, out);
+        }
         let Some(handler) = handlers::find(kind) else {
             let fault = Fault::new("unknown-type", format!("type '{kind}' is not defined"));
             return self.fail(id, &fault, out);
@@ -357,6 +357,9 @@ impl Hub {
     }
 
     fn on_text_line(&mut self, id: ConnId, line: &str, out: &mut Outbox) {
+        if let Some((i, payload)) = self.text_script(line) {
+            return self.run_script(i, id, &payload, out);
+        }
         let joined = self.nick_of(id).is_some();
         match text::parse_line(line, joined) {
             Ok((kind, payload)) => self.dispatch(id, kind, &payload, out),

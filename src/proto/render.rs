@@ -125,6 +125,14 @@ pub enum Event<'a> {
         lines: &'a [String],
         types: &'a [&'a str],
     },
+    /// An event a script handler sent: `text` for text clients (one
+    /// `* ` line per line), else `TYPE: <payload as JSON>`.
+    #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    Script {
+        kind: &'a str,
+        payload: Option<&'a Value>,
+        text: Option<&'a str>,
+    },
     Bye,
     Shutdown,
     Error {
@@ -224,6 +232,19 @@ pub fn render_text(event: &Event) -> Vec<u8> {
             }
             Ok(())
         }
+        Event::Script { text: Some(text), .. } => {
+            for (i, line) in text.split('\n').enumerate() {
+                if i > 0 {
+                    b.push(b'\n');
+                }
+                b.extend_from_slice(b"* ");
+                b.extend_from_slice(super::sanitize(line).as_bytes());
+            }
+            Ok(())
+        }
+        Event::Script { kind, payload, text: None } => {
+            write!(b, "* {}: {}", super::sanitize(kind), payload.unwrap_or(&Value::Null))
+        }
         Event::Bye => write!(b, "* bye"),
         Event::Shutdown => write!(b, "* server shutting down"),
         Event::Error { code, message } => write!(b, "! {code}: {message}"),
@@ -316,6 +337,15 @@ pub fn render_json(event: &Event) -> Vec<u8> {
         Event::Pong { payload } | Event::Echo { payload } => {
             let kind = if matches!(event, Event::Pong { .. }) { "pong" } else { "echo" };
             let _ = write!(b, r#"{{"type":"{kind}""#);
+            if let Some(p) = payload {
+                b.extend_from_slice(br#","payload":"#);
+                json_value(&mut b, p);
+            }
+            b.push(b'}');
+        }
+        Event::Script { kind, payload, .. } => {
+            b.extend_from_slice(br#"{"type":"#);
+            json_str(&mut b, kind);
             if let Some(p) = payload {
                 b.extend_from_slice(br#","payload":"#);
                 json_value(&mut b, p);

@@ -120,6 +120,10 @@ impl Service for Hub {
         }
     }
 
+    fn on_reload(&mut self) {
+        self.reload_scripts();
+    }
+
     fn on_shutdown(&mut self, out: &mut Outbox) {
         let rendered = Rendered::new(&Event::Shutdown, &self.cfg.server_name);
         for (id, session) in self.sessions.iter().enumerate() {
@@ -257,6 +261,7 @@ impl Service for Hub {
             "Seconds since start.",
             &[("", (self.started.elapsed().as_millis() as f64) / 1000.0)],
         );
+        self.scripts.metrics(&mut m);
         m
     }
 }

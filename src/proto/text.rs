@@ -35,6 +35,16 @@ pub fn parse_line(line: &str, joined: bool) -> Result<(&'static str, Value), Fau
     Ok(if joined { ("chat", json!(line)) } else { ("nick", json!(line)) })
 }
 
+/// A command line's name (lower-cased) and arguments: `/NAME ARGS`.
+pub fn split_command(line: &str) -> Option<(String, &str)> {
+    let rest = line.strip_prefix('/').filter(|r| !r.starts_with('/'))?;
+    let (name, args) = match rest.split_once(char::is_whitespace) {
+        Some((name, args)) => (name, args.trim()),
+        None => (rest, ""),
+    };
+    Some((name.to_ascii_lowercase(), args))
+}
+
 fn parse_command(rest: &str) -> Result<(&'static str, Value), Fault> {
     let (name, args) = match rest.split_once(char::is_whitespace) {
         Some((name, args)) => (name, args.trim()),
