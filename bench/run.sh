@@ -4,7 +4,7 @@
 #
 #   bash bench/run.sh                   # full matrix, about 45 minutes on 2 cores
 #   QUICK=1 bash bench/run.sh           # shorter trials, for a first look
-#   SECTIONS="rooms irc" bash bench/run.sh   # only some sections (core, rooms, irc, tls)
+#   SECTIONS="rooms irc" bash bench/run.sh   # only some sections (core, rooms, irc, tls, handlers)
 #
 # Servers run on core 0 and generators on core 1 (taskset); every ratio is
 # against references measured in the same run. Results (JSON lines from the
@@ -18,7 +18,7 @@ mkdir -p "$OUT"
 : > "$OUT/results.jsonl"
 
 DURATION=${DURATION:-4}
-SECTIONS=${SECTIONS:-core rooms irc tls}
+SECTIONS=${SECTIONS:-core rooms irc tls handlers}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 IDLE_K=${IDLE_K:-10000}
 [ "${QUICK:-0}" = 1 ] && DURATION=2 && IDLE_K=2000
@@ -305,4 +305,36 @@ TLS (lcbench for all three, TLS clients with --tls; stunnel4 and linechat share 
 | find-max deliveries/s, N=1000, S=100 | ${TLS[plain,1000]} | ${TLS[tls,1000]} | ${TLS[stunnel,1000]} | $(ratio "${TLS[tls,1000]}" "${TLS[plain,1000]}") | $(ratio "${TLS[tls,1000]}" "${TLS[stunnel,1000]}") |
 | RSS bytes per idle joined client, K=$TLS_IDLE_K | ${TLS[idle,plain]} | ${TLS[idle,tls]} | | $(ratio "${TLS[idle,tls]}" "${TLS[idle,plain]}") | |
 EOF2
+fi
+
+# --- script handlers: examples/handlers/echo.lua against the built-in echo,
+# in alternating rounds (the machine's noise hits both alike); JSON clients,
+# each message an echo packet delivered to all N. A larger --max-outbuf for
+# both, so find-max's overload trials slow clients down instead of dropping them.
+if want handlers; then
+  HANDLER_ROUNDS=${HANDLER_ROUNDS:-3}; HANDLER_RATE=${HANDLER_RATE:-5000}
+  declare -a H_BUILTIN H_LUA C_BUILTIN C_LUA
+  for round in $(seq 1 "$HANDLER_ROUNDS"); do
+    for kind in builtin lua; do
+      extra=(); [ "$kind" = lua ] && extra=(--handlers "$ROOT/examples/handlers")
+      start_server linechat 7400 "$LINECHAT" --listen 127.0.0.1:7400 --http-listen off --log-level warn \
+        --max-outbuf 64MiB "${extra[@]}"
+      max=$(maxdel "$(lcbench "echo-$kind-$round" --addr 127.0.0.1:7400 --proto json --packet echo -n 100 --find-max)")
+      cpu=$(field "$(lcbench "echo-$kind-cpu-$round" --addr 127.0.0.1:7400 --proto json --packet echo -n 100 -r "$HANDLER_RATE")" server_cpu_pct)
+      stop_server
+      if [ "$kind" = lua ]; then H_LUA+=("$max"); C_LUA+=("$cpu"); else H_BUILTIN+=("$max"); C_BUILTIN+=("$cpu"); fi
+    done
+  done
+  median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  cat <<EOF3
+
+Script handlers (lcbench --proto json --packet echo, N=100, every echo to all 100; $HANDLER_ROUNDS alternating rounds, median):
+
+| measurement | built-in echo | echo.lua | echo.lua / built-in |
+|---|---:|---:|---:|
+| find-max deliveries/s | $(median "${H_BUILTIN[@]}") | $(median "${H_LUA[@]}") | $(ratio "$(median "${H_LUA[@]}")" "$(median "${H_BUILTIN[@]}")") |
+| server CPU % at $HANDLER_RATE msg/s ($((HANDLER_RATE * 100)) deliveries/s) | $(median "${C_BUILTIN[@]}") | $(median "${C_LUA[@]}") | $(ratio "$(median "${C_LUA[@]}")" "$(median "${C_BUILTIN[@]}")") |
+
+Rounds: built-in ${H_BUILTIN[*]}; echo.lua ${H_LUA[*]} (find-max deliveries/s).
+EOF3
 fi

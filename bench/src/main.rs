@@ -37,6 +37,8 @@ usage: lcbench [OPTIONS]
                        each sender talks in its own room [default: 1: all in #lobby]
   -r, --rate R         messages per second, all senders together [default: 1000]
   -b, --body BYTES     message body size [default: 32]
+  --packet TYPE        (json, ws-json) the packet type each message is sent as, e.g.
+                       echo to every JSON client, or a script handler's type [default: chat]
   --warmup SECS        sent but not measured [default: 1]
   --duration SECS      measured [default: 5]
   --drain SECS         longest wait for late deliveries [default: 3]
@@ -92,6 +94,7 @@ struct Opts {
     rooms: usize,
     rate: f64,
     body: usize,
+    packet: String,
     warmup: f64,
     duration: f64,
     drain: f64,
@@ -113,6 +116,7 @@ fn parse_opts() -> Result<Option<Opts>, String> {
         rooms: 1,
         rate: 1000.0,
         body: 32,
+        packet: "chat".into(),
         warmup: 1.0,
         duration: 5.0,
         drain: 3.0,
@@ -143,6 +147,7 @@ fn parse_opts() -> Result<Option<Opts>, String> {
             Long("rooms") => o.rooms = p.value().map_err(e)?.parse().map_err(e)?,
             Short('r') | Long("rate") => o.rate = p.value().map_err(e)?.parse().map_err(e)?,
             Short('b') | Long("body") => o.body = p.value().map_err(e)?.parse().map_err(e)?,
+            Long("packet") => o.packet = p.value().map_err(e)?.string().map_err(e)?,
             Long("warmup") => o.warmup = p.value().map_err(e)?.parse().map_err(e)?,
             Long("duration") => o.duration = p.value().map_err(e)?.parse().map_err(e)?,
             Long("drain") => o.drain = p.value().map_err(e)?.parse().map_err(e)?,
@@ -158,6 +163,9 @@ fn parse_opts() -> Result<Option<Opts>, String> {
     }
     if o.clients == 0 || o.body < 24 {
         return Err("need at least one client and a body of 24 bytes or more".into());
+    }
+    if o.packet != "chat" && !o.proto.json() {
+        return Err("--packet needs --proto json or ws-json".into());
     }
     if o.rooms == 0 || o.rooms > o.clients {
         return Err("--rooms must be between 1 and the number of clients".into());
@@ -559,7 +567,7 @@ impl Bench {
             p.extend_from_slice(body);
             p
         } else if self.o.proto.json() {
-            let mut p = br#"{"type":"chat","payload":""#.to_vec();
+            let mut p = format!(r#"{{"type":{},"payload":""#, json_string(&self.o.packet)).into_bytes();
             p.extend_from_slice(body);
             p.extend_from_slice(b"\"}");
             p
