@@ -312,7 +312,7 @@ fi
 # each message an echo packet delivered to all N. A larger --max-outbuf for
 # both, so find-max's overload trials slow clients down instead of dropping them.
 if want handlers; then
-  HANDLER_ROUNDS=${HANDLER_ROUNDS:-3}; HANDLER_RATE=${HANDLER_RATE:-5000}
+  HANDLER_ROUNDS=${HANDLER_ROUNDS:-3}; HANDLER_RATE=${HANDLER_RATE:-1000}
   declare -a H_BUILTIN H_LUA C_BUILTIN C_LUA
   for round in $(seq 1 "$HANDLER_ROUNDS"); do
     for kind in builtin lua; do

@@ -1,30 +1,9 @@
-//! linechat: a single-threaded chat server for nc, scripts, JSON clients and
-//! browsers.
-//!
-//! Layout:
-//! - `main.rs`: command line, logging, start-up.
-//! - `reactor.rs`: the `mio` loop (readiness, timers, signals); no protocol.
-//! - `listen.rs`: the listener table (address and face) and accepting.
-//! - `conn.rs`: one connection: framing, output queue, backpressure.
-//! - `proto/`: sessions, rooms, the nickname handshake, text commands and
-//!   one handler per JSON packet type.
-//! - `web/`: the web port's HTTP and WebSocket framing.
-//! - `irc/`: the IRC face: its line parser, commands and numerics.
-//! - `script/`: script handlers, a folder of Lua files (`--handlers`).
-//! - `tls.rs`: rustls as a byte layer between a socket and its framing.
-//! - `client/`: `linechat client`, the terminal client.
+//! linechat's command line: options, logging, start-up. The server itself
+//! is the library (`lib.rs`), which the fuzz targets link too.
 
 #[cfg(feature = "client")]
-mod client;
-mod conn;
-mod irc;
-mod listen;
-mod outbox;
-mod proto;
-mod reactor;
-mod script;
-mod tls;
-mod web;
+use linechat::client;
+use linechat::{irc, listen, proto, reactor, script, tls};
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;

@@ -81,6 +81,62 @@ const TICK_BUFFER_MAX: usize = 1 << 20;
 const TICK_BUFFER_KEEP: usize = 64 * 1024;
 
 impl Outbox {
+    /// An empty outbox: no connections, no timers.
+    pub fn new(max_outbuf: usize, close_grace: Duration) -> Outbox {
+        Outbox {
+            conns: Slab::new(),
+            dirty: Vec::new(),
+            closed: Vec::new(),
+            doomed: Vec::new(),
+            timers: BinaryHeap::new(),
+            tick_bufs: Default::default(),
+            tick_gen: 0,
+            burst_bytes: 0,
+            max_outbuf,
+            close_grace,
+            now: Instant::now(),
+            stats: IoStats::default(),
+        }
+    }
+
+    /// For fuzz targets and tests driving a service without a reactor: adds
+    /// a line-framed connection over `sock` (never read or flushed here).
+    #[doc(hidden)]
+    pub fn attach(&mut self, sock: mio::net::TcpStream, transport: Transport) -> ConnId {
+        let framing = Framing::Lines(crate::conn::LineSplitter::default());
+        let serial = self.conns.len() as u64;
+        let id = self.conns.insert(Conn::new(sock, transport, 0, framing, serial));
+        self.conns[id].in_service = true;
+        id
+    }
+
+    /// For fuzz targets and tests: everything queued for `id` so far, taken
+    /// out of its queue.
+    #[doc(hidden)]
+    pub fn take_output(&mut self, id: ConnId) -> Vec<u8> {
+        self.freeze_tick();
+        let mut bytes = Vec::new();
+        if let Some(conn) = self.conns.get_mut(id) {
+            let _ = conn.out.flush(&mut bytes);
+        }
+        bytes
+    }
+
+    /// For fuzz targets and tests: the connections closed (by the service or
+    /// a limit) since the last call, with why; removed from the outbox. The
+    /// caller tells the service, as the reactor does.
+    #[doc(hidden)]
+    pub fn take_closed(&mut self) -> Vec<(ConnId, CloseReason)> {
+        self.doomed.clear();
+        let ids = std::mem::take(&mut self.closed);
+        ids.into_iter()
+            .filter_map(|id| {
+                let conn = self.conns.try_remove(id)?;
+                Some((id, conn.close_reason.unwrap_or(CloseReason::Requested)))
+            })
+            .collect()
+    }
+
     /// Queues a message for `id`; ignored when `id` is closing or gone.
     /// A client whose unsent output passes the limit even after a write
     /// attempt is dropped as a slow consumer; nobody else waits for it.

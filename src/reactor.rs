@@ -9,7 +9,6 @@
 //! vectored write, at the end of the tick.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
@@ -20,7 +19,6 @@ use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
-use slab::Slab;
 
 use crate::conn::{CloseReason, Closing, Conn, Flushed, Framing, LineFault, Transport};
 use crate::listen::{self, Bound, Face, Listener, Refusal};
@@ -175,20 +173,7 @@ impl<S: Service> Reactor<S> {
             poll,
             listeners,
             signals,
-            out: Outbox {
-                conns: Slab::new(),
-                dirty: Vec::new(),
-                closed: Vec::new(),
-                doomed: Vec::new(),
-                timers: BinaryHeap::new(),
-                tick_bufs: Default::default(),
-                tick_gen: 0,
-                burst_bytes: 0,
-                max_outbuf: limits.max_outbuf,
-                close_grace: limits.close_grace,
-                now: Instant::now(),
-                stats: IoStats::default(),
-            },
+            out: Outbox::new(limits.max_outbuf, limits.close_grace),
             service,
             limits,
             read_buf: vec![0u8; READ_BUF].into_boxed_slice(),

@@ -108,8 +108,9 @@ mod layer {
 
         /// Reads plaintext into `buf`: `Ok(Some(0))` at the end of the stream,
         /// `Ok(None)` when the socket has nothing more now. A protocol error is
-        /// `InvalidData`, after the alert has been queued for sending.
-        pub fn read(&mut self, sock: &mut TcpStream, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        /// `InvalidData`, after the alert has been queued for sending. (Any
+        /// byte stream will do for `sock`: the fuzz target feeds it from memory.)
+        pub fn read<S: Read + Write>(&mut self, sock: &mut S, buf: &mut [u8]) -> io::Result<Option<usize>> {
             self.more_input = false;
             loop {
                 match self.conn.reader().read(buf) {
@@ -150,7 +151,7 @@ mod layer {
 
         /// Sends queued records until done or the socket is full. Returns the
         /// bytes written and whether everything went.
-        pub fn write_records(&mut self, sock: &mut TcpStream) -> io::Result<(bool, usize)> {
+        pub fn write_records<S: Write>(&mut self, sock: &mut S) -> io::Result<(bool, usize)> {
             let mut written = 0;
             while self.conn.wants_write() {
                 match self.conn.write_tls(sock) {
@@ -246,10 +247,10 @@ mod layer {
         pub fn wants_write(&self) -> bool {
             match self.0 {}
         }
-        pub fn read(&mut self, _: &mut TcpStream, _: &mut [u8]) -> io::Result<Option<usize>> {
+        pub fn read<S: io::Read + Write>(&mut self, _: &mut S, _: &mut [u8]) -> io::Result<Option<usize>> {
             match self.0 {}
         }
-        pub fn write_records(&mut self, _: &mut TcpStream) -> io::Result<(bool, usize)> {
+        pub fn write_records<S: Write>(&mut self, _: &mut S) -> io::Result<(bool, usize)> {
             match self.0 {}
         }
         pub fn close_notify(&mut self) {

@@ -183,6 +183,15 @@ fn join_names_topic_and_chat_cross_faces() {
     cat.send("TOPIC #rust");
     assert_eq!(cat.irc_line(), ":linechat 332 cat #rust :rusty");
     assert!(cat.irc_line().starts_with(":linechat 333 cat #rust alice "));
+    // A topic of 300 wide characters (found by the render fuzz target: 1 200
+    // bytes in one TOPIC line) reaches IRC cut to the 512-byte line limit.
+    alice.send(&format!("/topic {}", "\u{1F980}".repeat(300)));
+    let topic = cat.irc_line();
+    let prefix = ":alice!alice@linechat TOPIC #rust :";
+    assert!(topic.starts_with(prefix) && topic.len() <= 510, "{} bytes", topic.len());
+    assert_eq!(topic[prefix.len()..], "\u{1F980}".repeat((510 - prefix.len()) / 4));
+    alice.send("/topic rusty");
+    assert_eq!(cat.irc_line(), ":alice!alice@linechat TOPIC #rust :rusty");
     cat.send("TOPIC #lobby");
     assert_eq!(cat.irc_line(), ":linechat 332 cat #lobby :All welcome");
     cat.irc_line();
@@ -477,6 +486,13 @@ fn long_lines_bad_utf8_and_tags_are_handled_without_closing() {
     assert_eq!(bob.irc_line(), ":linechat 417 bob :Input line was too long");
     bob.send_raw(b"PRIVMSG #lobby :caf\xe9\r\n");
     assert_eq!(bob.irc_line(), "FAIL PRIVMSG INVALID_UTF8 :Message rejected: it is not valid UTF-8");
+    // A command of invalid bytes (found by the hub fuzz target: its name,
+    // made readable, tripled the reply past 512 bytes) is named `*`.
+    let mut garbage = b"nnn\xab".to_vec();
+    garbage.extend(std::iter::repeat_n(0xffu8, 200));
+    garbage.extend_from_slice(b" x\r\n");
+    bob.send_raw(&garbage);
+    assert_eq!(bob.irc_line(), "FAIL * INVALID_UTF8 :Message rejected: it is not valid UTF-8");
     bob.send(&format!("@{} PRIVMSG #lobby :tagged", "+t=".repeat(1000)));
     alice.expect("[bob] tagged");
     // A long nc line reaches IRC split into lines of at most 512 bytes.

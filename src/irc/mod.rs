@@ -55,9 +55,15 @@ pub fn on_line(hub: &mut Hub, id: ConnId, line: Result<&[u8], LineFault>, out: &
         return numeric(hub, id, out, "417", &[], Some("Input line was too long"));
     };
     let Ok(text) = std::str::from_utf8(bytes) else {
-        // UTF8ONLY: say so, naming the command as well as it can be read.
+        // UTF8ONLY: say so, naming the command if it can be read (a command
+        // is a short word: anything else, even replacement characters that
+        // would triple the line's length, is named `*`).
         let lossy = String::from_utf8_lossy(bytes);
-        let command = parse::parse(&lossy).map_or_else(|_| "*".to_string(), |l| l.command);
+        let command = parse::parse(&lossy)
+            .ok()
+            .map(|l| l.command)
+            .filter(|c| c.len() <= 32 && c.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .unwrap_or_else(|| "*".to_string());
         let line = format!("FAIL {command} INVALID_UTF8 :Message rejected: it is not valid UTF-8\r\n");
         return send(out, id, line.into_bytes());
     };

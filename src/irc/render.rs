@@ -24,15 +24,19 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
         }
         Event::Leave { nick, quit: true, reason, .. } => {
             mask(&mut b, nick, server);
-            let _ = write!(b, " QUIT :{}\r\n", reason.unwrap_or(""));
+            b.extend_from_slice(b" QUIT :");
+            trailing(&mut b, 0, reason.unwrap_or(""));
         }
         Event::Leave { nick, room, reason, .. } => {
             mask(&mut b, nick, server);
             let _ = write!(b, " PART {}", room.name);
-            if let Some(reason) = reason {
-                let _ = write!(b, " :{reason}");
+            match reason {
+                Some(reason) => {
+                    b.extend_from_slice(b" :");
+                    trailing(&mut b, 0, reason);
+                }
+                None => b.extend_from_slice(b"\r\n"),
             }
-            b.extend_from_slice(b"\r\n");
         }
         Event::Chat { from, text, room, notice } => {
             say(&mut b, from, server, if *notice { "NOTICE" } else { "PRIVMSG" }, room, text, false)
@@ -48,7 +52,8 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
         }
         Event::Topic { room, topic, by, set: true } => {
             mask(&mut b, by, server);
-            let _ = write!(b, " TOPIC {room} :{topic}\r\n");
+            let _ = write!(b, " TOPIC {room} :");
+            trailing(&mut b, 0, topic);
         }
         Event::Shutdown => b.extend_from_slice(b"ERROR :Closing Link: the server is shutting down\r\n"),
         Event::Bye => b.extend_from_slice(b"ERROR :Closing Link: bye\r\n"),
@@ -64,6 +69,18 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
         }
     }
     b
+}
+
+/// Ends the line begun at `start` in `b` with `text`, cut at a character
+/// boundary so the line stays within [`MAX_LINE`] (a topic of 300 wide
+/// characters, or a reason from a face with longer lines, would not), and CRLF.
+fn trailing(b: &mut Vec<u8>, start: usize, text: &str) {
+    let mut end = MAX_LINE.saturating_sub(b.len() - start).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    b.extend_from_slice(&text.as_bytes()[..end]);
+    b.extend_from_slice(b"\r\n");
 }
 
 /// Appends `:from!from@server VERB target :text`, split over several lines

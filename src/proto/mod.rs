@@ -367,6 +367,60 @@ impl Hub {
         }
     }
 
+    /// Checks that the nickname table, the sessions, the rooms' member lists
+    /// and the JSON connection list agree. For fuzz targets and tests: the
+    /// membership code keeps positions in several lists, and a slip there
+    /// shows as a message to the wrong client, not as a crash.
+    #[doc(hidden)]
+    pub fn check_consistency(&self) -> Result<(), String> {
+        let mut joined = 0;
+        for (id, s) in self.sessions.iter().enumerate() {
+            let Some(s) = s else { continue };
+            if let Phase::Joined { nick } = &s.phase {
+                joined += 1;
+                if self.nicks.get(&fold_nick(nick)) != Some(&id) {
+                    return Err(format!("conn {id} is {nick} but the nick table disagrees"));
+                }
+            }
+            for held in &s.rooms {
+                let members = &self.rooms.get(held.room).members;
+                if members.get(held.idx).map(|m| m.id) != Some(id) {
+                    return Err(format!(
+                        "conn {id} holds room {} at {} but is not there",
+                        held.room, held.idx
+                    ));
+                }
+            }
+            if s.mode == Mode::Json && self.json_conns.get(s.json_idx) != Some(&id) {
+                return Err(format!("conn {id} is JSON but not at its place in json_conns"));
+            }
+        }
+        if joined != self.nicks.len() {
+            return Err(format!("{joined} joined sessions, {} nicknames", self.nicks.len()));
+        }
+        for room in self.rooms.sorted() {
+            let members = &self.rooms.get(room).members;
+            if members.is_empty() && !self.rooms.is_default(room) {
+                return Err(format!("room {} is empty but still exists", self.rooms.get(room).name));
+            }
+            for (idx, m) in members.iter().enumerate() {
+                let held = self.session(m.id).and_then(|s| s.rooms.iter().find(|h| h.room == room));
+                if held.map(|h| h.idx) != Some(idx) {
+                    return Err(format!("room {room} lists conn {} at {idx}, which does not hold it", m.id));
+                }
+                if self.mode_of(m.id) != m.mode {
+                    return Err(format!("room {room} has conn {} in the wrong mode", m.id));
+                }
+            }
+        }
+        for (i, &id) in self.json_conns.iter().enumerate() {
+            if self.session(id).map(|s| (s.mode, s.json_idx)) != Some((Mode::Json, i)) {
+                return Err(format!("json_conns[{i}] = conn {id}, which disagrees"));
+            }
+        }
+        Ok(())
+    }
+
     fn set_mode(&mut self, id: ConnId, mode: Mode) {
         let json_idx = self.json_conns.len();
         let Some(session) = self.session_mut(id) else {

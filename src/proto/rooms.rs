@@ -115,6 +115,11 @@ impl Rooms {
         self.slab.len()
     }
 
+    /// Never true: the default room always exists.
+    pub fn is_empty(&self) -> bool {
+        self.slab.is_empty()
+    }
+
     pub fn find(&self, name: &str) -> Option<RoomId> {
         self.by_name.get(&fold_nick(name)).copied()
     }

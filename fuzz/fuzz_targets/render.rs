@@ -1,0 +1,74 @@
+//! Rendering: events built from arbitrary (sanitized, as the server does)
+//! strings come out as one JSON line that serde_json parses back to the
+//! same strings, one text line, and IRC lines of at most 512 bytes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use linechat::proto::render::{render_json, render_text, Event, RoomRef, Said};
+use linechat::proto::sanitize;
+use serde_json::Value;
+
+fn one_line(b: &[u8]) {
+    assert!(b.ends_with(b"\n"));
+    assert_eq!(b.iter().filter(|&&c| c == b'\n').count(), 1, "{:?}", String::from_utf8_lossy(b));
+}
+
+fn irc_ok(b: &[u8]) {
+    for line in b.split_inclusive(|&c| c == b'\n') {
+        assert!(line.len() <= 512, "IRC line of {} bytes", line.len());
+        assert!(line.ends_with(b"\r\n"));
+        assert!(!line[..line.len() - 2].contains(&b'\r') && !line[..line.len() - 2].contains(&b'\n'));
+    }
+}
+
+fuzz_target!(|input: &[u8]| {
+    let Ok(s) = std::str::from_utf8(input) else { return };
+    let mut parts = s.splitn(3, '\u{0}');
+    let (a, b, c) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    // Within the server's own limits: nicknames 24 characters, room names
+    // 32 after the '#', topics 300 (chat text is split, so any length).
+    let cap = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    let (from, text, room) = (cap(&sanitize(a), 24), sanitize(b).into_owned(), cap(&sanitize(c), 33));
+    let topic = cap(&text, 300);
+    let events = [
+        Event::Chat { from: &from, text: &text, room: &room, notice: false },
+        Event::Me { from: &from, text: &text, room: &room },
+        Event::Msg { from: &from, to: &room, text: &text, kind: Said::Plain },
+        Event::Topic { room: &room, topic: &topic, by: &from, set: true },
+        Event::Join { nick: &from, online: 3, room: RoomRef { name: &room, is_default: false } },
+        Event::Leave {
+            nick: &from,
+            online: 2,
+            room: RoomRef { name: &room, is_default: false },
+            reason: Some(&text),
+            quit: false,
+        },
+        Event::Leave {
+            nick: &from,
+            online: 2,
+            room: RoomRef { name: &room, is_default: true },
+            reason: Some(&text),
+            quit: true,
+        },
+        Event::Error { code: "bad-args", message: &text },
+    ];
+    for ev in &events {
+        let json = render_json(ev);
+        let v: Value = serde_json::from_slice(&json).expect("render_json wrote JSON");
+        let payload = &v["payload"];
+        match ev {
+            Event::Chat { .. } | Event::Me { .. } => {
+                assert_eq!(payload["from"], *from);
+                assert_eq!(payload["text"], *text);
+                assert_eq!(payload["room"], *room);
+            }
+            Event::Msg { .. } => assert_eq!(payload["text"], *text),
+            Event::Topic { .. } => assert_eq!(payload["topic"], *topic),
+            Event::Error { .. } => assert_eq!(payload["message"], *text),
+            _ => assert_eq!(payload["nick"], *from),
+        }
+        one_line(&json);
+        one_line(&render_text(ev));
+        irc_ok(&linechat::irc::render::event(ev, "fuzz.test"));
+    }
+});

@@ -1,0 +1,78 @@
+//! The WebSocket frame decoder (`WsDecoder`), fed arbitrary client bytes in
+//! arbitrary reads: the events do not depend on the reads, nothing follows
+//! a close or a failure, and no message passes the size limit. Then a
+//! masked frame built from the input decodes back to the same payload.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use linechat::web::ws::{WsDecoder, WsEvent};
+
+#[derive(Debug, PartialEq, Eq)]
+enum Ev {
+    Text(Vec<u8>),
+    Ping(Vec<u8>),
+    Close(u16),
+    Fail(u16),
+}
+
+fn decode(data: &[u8], step: usize, max: usize) -> Vec<Ev> {
+    let mut d = WsDecoder::default();
+    let mut evs = Vec::new();
+    for chunk in data.chunks(step.max(1)) {
+        d.feed(chunk, max, &mut |e| {
+            evs.push(match e {
+                WsEvent::Text(t) => Ev::Text(t.to_vec()),
+                WsEvent::Ping(p) => Ev::Ping(p.to_vec()),
+                WsEvent::Close(c) => Ev::Close(c),
+                WsEvent::Fail(c, _) => Ev::Fail(c),
+            });
+            true
+        });
+    }
+    evs
+}
+
+fn masked_frame(opcode: u8, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
+    let mut f = vec![0x80 | opcode];
+    match payload.len() {
+        n @ 0..=125 => f.push(0x80 | n as u8),
+        n @ 126..=65535 => {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(0x80 | 127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    f.extend_from_slice(&mask);
+    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i & 3]));
+    f
+}
+
+fuzz_target!(|input: &[u8]| {
+    if input.len() < 6 {
+        return;
+    }
+    let step = 1 + input[0] as usize % 40;
+    let max = 16 + input[1] as usize * 4;
+    let data = &input[2..];
+    let whole = decode(data, data.len(), max);
+    assert_eq!(whole, decode(data, step, max), "reads of {step} bytes changed the events");
+    if let Some(end) = whole.iter().position(|e| matches!(e, Ev::Close(_) | Ev::Fail(_))) {
+        assert_eq!(end, whole.len() - 1, "events after a close or failure: {whole:?}");
+    }
+    for e in &whole {
+        if let Ev::Text(t) = e {
+            assert!(t.len() <= max, "a message of {} bytes passed {max}", t.len());
+            assert!(std::str::from_utf8(t).is_ok(), "a text message that is not UTF-8");
+        }
+    }
+    // Round trip: a valid text frame carries its payload through.
+    let mask = [input[2], input[3], input[4], input[5]];
+    if let Ok(text) = std::str::from_utf8(&input[6..]) {
+        let frame = masked_frame(0x1, text.as_bytes(), mask);
+        let evs = decode(&frame, step, text.len().max(1));
+        assert_eq!(evs, vec![Ev::Text(text.as_bytes().to_vec())]);
+    }
+});
