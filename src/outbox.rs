@@ -62,7 +62,8 @@ pub struct Outbox {
     /// appended once and recipients queue ranges of it. Frozen into shared
     /// chunks before the flush (or when one grows past [`TICK_BUFFER_MAX`]).
     pub(crate) tick_bufs: [Vec<u8>; TICK_SLOTS],
-    /// Output bytes since the allocator last gave memory back (see `trim_after_burst`).
+    /// Bytes queued to clients since the allocator last gave memory back
+    /// (see the reactor's `trim_after_burst`).
     pub(crate) burst_bytes: usize,
     /// Bumped at every freeze; tells a message whether its placement is current.
     pub(crate) tick_gen: u32,
@@ -152,6 +153,7 @@ impl Outbox {
             None => msg.place(conn.transport, self.tick_gen, &mut self.tick_bufs[slot]),
         };
         conn.out.push_pending(slot, start, end);
+        self.burst_bytes += (end - start) as usize;
         conn.mark_dirty(id, &mut self.dirty);
         if conn.out.queued() > self.max_outbuf {
             self.relieve(id);
@@ -166,7 +168,6 @@ impl Outbox {
         if self.tick_bufs.iter().all(Vec::is_empty) {
             return;
         }
-        self.burst_bytes += self.tick_bufs.iter().map(Vec::len).sum::<usize>();
         let frozen: [Option<Chunk>; TICK_SLOTS] = std::array::from_fn(|slot| {
             let buf = &mut self.tick_bufs[slot];
             // The next tick likely needs as much (bounded, so a burst does not

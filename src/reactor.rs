@@ -149,6 +149,8 @@ pub struct Reactor<S: Service> {
     pub(crate) next_serial: u64,
     /// Set once a stop signal arrived: when to give up flushing.
     pub(crate) stopping_until: Option<Instant>,
+    /// The last trim left a burst's output queued: trim again (see `trim_after_burst`).
+    trim_when_drained: bool,
     /// When free heap was last given back (see `trim_after_burst`).
     last_trim: Instant,
     /// Open connections per client address, when `--max-per-ip` is set.
@@ -183,6 +185,7 @@ impl<S: Service> Reactor<S> {
             next_serial: 0,
             stopping_until: None,
             last_trim: Instant::now(),
+            trim_when_drained: false,
             per_address: std::collections::HashMap::new(),
         })
     }
@@ -259,11 +262,17 @@ impl<S: Service> Reactor<S> {
     /// system, so an idle server's memory is what its clients need, not the
     /// high-water mark of the burst. Never runs while the loop is busy.
     fn trim_after_burst(&mut self) {
-        if self.out.burst_bytes < TRIM_AFTER_BYTES || self.last_trim.elapsed() < TRIM_INTERVAL {
+        let due = self.out.burst_bytes >= TRIM_AFTER_BYTES || self.trim_when_drained;
+        if !due || self.last_trim.elapsed() < TRIM_INTERVAL {
             return;
         }
+        debug!("returning free heap after {} bytes of output", self.out.burst_bytes);
         self.out.burst_bytes = 0;
         self.last_trim = Instant::now();
+        // Output still queued holds part of the burst (clients take a join
+        // storm's lines for seconds after it ends): trim again once it has gone.
+        let queued: usize = self.out.conns.iter().map(|(_, c)| c.out.queued()).sum();
+        self.trim_when_drained = queued >= TRIM_AFTER_BYTES / 16;
         #[cfg(target_env = "gnu")]
         // SAFETY: malloc_trim only returns free heap pages to the system.
         unsafe {
@@ -285,7 +294,7 @@ impl<S: Service> Reactor<S> {
         if let Some(until) = self.stopping_until {
             next = Some(next.map_or(until, |n| n.min(until)));
         }
-        if self.out.burst_bytes >= TRIM_AFTER_BYTES {
+        if self.out.burst_bytes >= TRIM_AFTER_BYTES || self.trim_when_drained {
             // Wake for the trim once its interval has passed.
             let at = self.last_trim + TRIM_INTERVAL;
             next = Some(next.map_or(at, |n| n.min(at)));
