@@ -308,9 +308,12 @@ fn misbehave(
     })
 }
 
+/// A misbehaving client's socket: reads and writes give up after 200 ms
+/// (the server may be holding it back), so every loop sees its stop flag.
 fn raw(addr: SocketAddr) -> Option<TcpStream> {
     let s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_millis(200))).ok()?;
+    s.set_write_timeout(Some(Duration::from_millis(200))).ok()?;
     Some(s)
 }
 
@@ -333,10 +336,11 @@ fn slow_reader(a: Addrs, n: usize, stop: &AtomicBool) {
     let _ = writeln!(s, "slow{n}");
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(120) && !stop.load(SeqCst) {
-        if writeln!(s, "/who").is_err() {
-            return;
+        match s.write_all(b"/who\n") {
+            Ok(()) => thread::sleep(Duration::from_millis(10)),
+            Err(e) if timed_out(&e) => {}
+            Err(_) => return, // dropped as a slow consumer
         }
-        thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -432,10 +436,11 @@ fn flood(a: Addrs, stop: &AtomicBool) {
     let _ = writeln!(s, "flooder");
     let mut i = 0u64;
     while !stop.load(SeqCst) {
-        if writeln!(s, "flood {i}").is_err() {
-            break;
+        match s.write_all(format!("flood {i}\n").as_bytes()) {
+            Ok(()) => i += 1,
+            Err(e) if timed_out(&e) => {}
+            Err(_) => break,
         }
-        i += 1;
     }
     let _ = s.shutdown(std::net::Shutdown::Both);
     let _ = drain.join();
