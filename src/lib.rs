@@ -13,10 +13,12 @@
 //! - `irc/`: the IRC face: its line parser, commands and numerics.
 //! - `script/`: script handlers, a folder of Lua files (`--handlers`).
 //! - `tls.rs`: rustls as a byte layer between a socket and its framing.
+//! - `cluster/`: the Redis link between linechat processes (RESP codec).
 //! - `client/`: `linechat client`, the terminal client.
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod cluster;
 pub mod conn;
 pub mod irc;
 pub mod listen;
