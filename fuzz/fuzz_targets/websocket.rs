@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linechat::web::ws::{WsDecoder, WsEvent};
+use linechat::web::ws::{masked_frame, WsDecoder, WsEvent};
 
 #[derive(Debug, PartialEq, Eq)]
 enum Ev {
@@ -32,23 +32,6 @@ fn decode(data: &[u8], step: usize, max: usize) -> Vec<Ev> {
     evs
 }
 
-fn masked_frame(opcode: u8, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
-    let mut f = vec![0x80 | opcode];
-    match payload.len() {
-        n @ 0..=125 => f.push(0x80 | n as u8),
-        n @ 126..=65535 => {
-            f.push(0x80 | 126);
-            f.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            f.push(0x80 | 127);
-            f.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    f.extend_from_slice(&mask);
-    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i & 3]));
-    f
-}
 
 fuzz_target!(|input: &[u8]| {
     if input.len() < 6 {
@@ -71,7 +54,7 @@ fuzz_target!(|input: &[u8]| {
     // Round trip: a valid text frame carries its payload through.
     let mask = [input[2], input[3], input[4], input[5]];
     if let Ok(text) = std::str::from_utf8(&input[6..]) {
-        let frame = masked_frame(0x1, text.as_bytes(), mask);
+        let frame = masked_frame(0x81, text.as_bytes(), mask);
         let evs = decode(&frame, step, text.len().max(1));
         assert_eq!(evs, vec![Ev::Text(text.as_bytes().to_vec())]);
     }
