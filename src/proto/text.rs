@@ -25,14 +25,11 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
 /// Before joining, a line that is not a command is the nickname;
 /// afterwards it is chat. A leading `//` sends a literal `/`.
 pub fn parse_line(line: &str, joined: bool) -> Result<(&'static str, Value), Fault> {
-    if let Some(rest) = line.strip_prefix('/') {
-        if !rest.starts_with('/') {
-            return parse_command(rest);
-        }
-        let literal = &line[1..];
-        return Ok(if joined { ("chat", json!(literal)) } else { ("nick", json!(literal)) });
+    if let Some((name, args)) = split_command(line) {
+        return parse_command(&name, args);
     }
-    Ok(if joined { ("chat", json!(line)) } else { ("nick", json!(line)) })
+    let text = line.strip_prefix('/').unwrap_or(line);
+    Ok(if joined { ("chat", json!(text)) } else { ("nick", json!(text)) })
 }
 
 /// A command line's name (lower-cased) and arguments: `/NAME ARGS`.
@@ -45,12 +42,7 @@ pub fn split_command(line: &str) -> Option<(String, &str)> {
     Some((name.to_ascii_lowercase(), args))
 }
 
-fn parse_command(rest: &str) -> Result<(&'static str, Value), Fault> {
-    let (name, args) = match rest.split_once(char::is_whitespace) {
-        Some((name, args)) => (name, args.trim()),
-        None => (rest, ""),
-    };
-    let name = name.to_ascii_lowercase();
+fn parse_command(name: &str, args: &str) -> Result<(&'static str, Value), Fault> {
     let Some(&(_, _, _, kind)) = COMMANDS.iter().find(|c| c.0 == name) else {
         return Err(Fault::new(
             "unknown-command",

@@ -16,9 +16,7 @@ use crate::reactor::{ConnId, Outbox};
 pub static HANDLER: Handler = Handler { kind: "help", needs_join: false, handle };
 
 fn handle(hub: &mut Hub, id: ConnId, _payload: &Value, out: &mut Outbox) -> Result<(), Fault> {
-    let types: Vec<String> = hub.packet_types().into_iter().map(str::to_string).collect();
-    let types: Vec<&str> = types.iter().map(String::as_str).collect();
-    let lines = hub.help_lines.clone();
-    hub.reply(id, &Event::Help { lines: &lines, types: &types }, out);
+    let types = hub.packet_types();
+    hub.reply(id, &Event::Help { lines: &hub.help_lines, types: &types }, out);
     Ok(())
 }
