@@ -3,9 +3,9 @@
 
 #[cfg(feature = "client")]
 use linechat::client;
-use linechat::{irc, listen, proto, reactor, script, tls};
+use linechat::{cluster, irc, listen, proto, reactor, script, tls};
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -72,6 +72,18 @@ options:
   --handler-memory BYTES memory each handler file's Lua state may hold [default: 16MiB]
   --handler-max-output BYTES
                          bytes of events one handler call may send [default: 1MiB]
+  --redis URL            share rooms with other linechat nodes through Redis:
+                         redis://[user:password@]host:port[/db] (see README, 'Running
+                         several nodes'); unreachable Redis never stops local service
+                         [default: off]
+  --node-id NAME         this node's name in the cluster [default: host name and pid]
+  --reuse-port           let several linechat processes on one machine listen on the same
+                         ports (SO_REUSEPORT; the kernel spreads new clients among them)
+  --presence-ttl TIME    how long a node's nickname claims live without refresh; a node
+                         silent this long is gone and its users leave [default: 15s]
+  --redis-max-outbuf BYTES
+                         publications queued for a slow Redis; past it the oldest are
+                         dropped (counted in /metrics) [default: 16MiB]
   --log-level LEVEL      off, error, warn, info, debug or trace [default: info]
   -h, --help             print this help
   -V, --version          print the version
@@ -115,6 +127,11 @@ struct Options {
     handler_budget: u64,
     handler_memory: usize,
     handler_max_output: usize,
+    redis: Option<cluster::RedisUrl>,
+    node_id: Option<String>,
+    reuse_port: bool,
+    presence_ttl: Duration,
+    redis_max_outbuf: usize,
     log_level: LevelFilter,
 }
 
@@ -148,6 +165,11 @@ impl Default for Options {
             handler_budget: 1_000_000,
             handler_memory: 16 << 20,
             handler_max_output: 1 << 20,
+            redis: None,
+            node_id: None,
+            reuse_port: false,
+            presence_ttl: Duration::from_secs(15),
+            redis_max_outbuf: 16 << 20,
             log_level: LevelFilter::Info,
         }
     }
@@ -294,6 +316,34 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                 opts.handler_memory =
                     parse_bytes(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
             }
+            Long("redis") => {
+                opts.redis = match next_value(&mut parser, &name)?.as_str() {
+                    "off" => None,
+                    v => Some(cluster::RedisUrl::parse(v).map_err(|e| format!("{name}: {e}"))?),
+                }
+            }
+            Long("node-id") => {
+                let v = next_value(&mut parser, &name)?;
+                if !cluster::valid_node_id(&v) {
+                    return Err(format!(
+                        "{name}: '{v}': use 1 to 64 ASCII letters, digits, '.', '_' and '-'"
+                    ));
+                }
+                opts.node_id = Some(v);
+            }
+            Long("reuse-port") => opts.reuse_port = true,
+            Long("presence-ttl") => {
+                let ttl =
+                    parse_duration(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?;
+                if ttl < Duration::from_secs(1) {
+                    return Err(format!("{name}: at least 1s"));
+                }
+                opts.presence_ttl = ttl;
+            }
+            Long("redis-max-outbuf") => {
+                opts.redis_max_outbuf =
+                    parse_bytes(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
+            }
             Long("handler-max-output") => {
                 opts.handler_max_output =
                     parse_bytes(&next_value(&mut parser, &name)?).map_err(|e| format!("{name}: {e}"))?
@@ -383,19 +433,6 @@ fn raise_fd_limit() -> Option<u64> {
     }
 }
 
-/// Binds `addr` with a deep accept backlog: std's 128 drops connections
-/// when thousands of clients (or a load generator) arrive at once; Linux
-/// caps the value at net.core.somaxconn.
-fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    use std::os::fd::AsRawFd;
-    let listener = TcpListener::bind(addr)?;
-    // SAFETY: listen() on a socket we own; calling it again only resizes the backlog.
-    if unsafe { libc::listen(listener.as_raw_fd(), 4096) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(listener)
-}
-
 fn main() -> ExitCode {
     #[cfg(feature = "client")]
     if std::env::args_os().nth(1).is_some_and(|a| a == "client") {
@@ -454,7 +491,7 @@ fn main() -> ExitCode {
             }
             _ => None,
         };
-        match bind(addr) {
+        match listen::bind(addr, opts.reuse_port) {
             Ok(sock) => bound.push(listen::Bound { sock, face, max_line, tls }),
             Err(e) => {
                 error!("cannot listen on {addr} ({}): {e}", face.name());
@@ -486,6 +523,16 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         }
+    }
+    if let Some(url) = &opts.redis {
+        let node_id = opts.node_id.clone().unwrap_or_else(cluster::default_node_id);
+        info!("cluster: node {node_id}, Redis at {url}");
+        hub.set_cluster(cluster::Cluster::new(cluster::ClusterConfig {
+            url: url.clone(),
+            node_id,
+            presence_ttl: opts.presence_ttl,
+            max_outbuf: opts.redis_max_outbuf,
+        }));
     }
     let limits = ReactorLimits {
         max_clients: opts.max_clients,

@@ -321,6 +321,16 @@ impl Outbox {
         }
     }
 
+    /// Reads `id` again now if the service paused it (rate pauses resume on their own).
+    pub fn resume_reading(&mut self, id: ConnId) {
+        let now = self.now;
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        if conn.read_resume.is_some_and(|t| t > now) {
+            conn.read_resume = Some(now);
+            self.timers.push(Reverse((now, id, conn.serial)));
+        }
+    }
+
     /// Is reading `id` paused (by its rate, or by the service)?
     pub fn is_paused(&self, id: ConnId) -> bool {
         self.conns.get(id).is_some_and(|c| c.read_resume.is_some_and(|t| t > self.now))

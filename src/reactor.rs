@@ -49,7 +49,28 @@ pub trait Service {
     fn metrics(&self, io: &IoStats) -> String;
     /// SIGHUP: reread whatever the service loads from files.
     fn on_reload(&mut self) {}
+    /// Once, before the loop starts: outbound connections the service dials
+    /// itself (the cluster's Redis link) register here, with tokens from
+    /// [`LINK_TOKENS`] up.
+    fn on_start(&mut self, _registry: &mio::Registry) {}
+    /// One of the service's own outbound connections is ready.
+    fn on_link(&mut self, _token: Token, _out: &mut Outbox) {}
+    /// The end of every loop turn, before output is flushed: the service's
+    /// timers, and its outbound writes batched once per turn.
+    fn on_turn(&mut self, _out: &mut Outbox) {}
+    /// When the service next needs [`Service::on_turn`] even if nothing happens.
+    fn next_wake(&self) -> Option<Instant> {
+        None
+    }
+    /// Why the service is degraded (for `/healthz`), if it is.
+    fn degraded(&self) -> Option<String> {
+        None
+    }
 }
+
+/// The service's outbound connections take tokens from this one up
+/// (connections take slab keys, far below; listeners and signals the top).
+pub const LINK_TOKENS: usize = usize::MAX / 2;
 
 /// Limits the reactor enforces itself.
 #[derive(Debug, Clone)]
@@ -171,6 +192,8 @@ impl<S: Service> Reactor<S> {
         }
         let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
         poll.registry().register(&mut signals, SIGNALS, Interest::READABLE)?;
+        let mut service = service;
+        service.on_start(poll.registry());
         Ok(Reactor {
             poll,
             listeners,
@@ -221,6 +244,7 @@ impl<S: Service> Reactor<S> {
                             return Ok(());
                         }
                     }
+                    token if token.0 >= LINK_TOKENS => self.service.on_link(token, &mut self.out),
                     Token(id) => {
                         if event.is_writable() {
                             self.write_ready(id);
@@ -246,6 +270,8 @@ impl<S: Service> Reactor<S> {
                 }
             }
             self.expire_timers();
+            self.service.on_turn(&mut self.out);
+            self.settle_closes();
             self.flush_pending();
             self.remove_doomed();
             if let Some(until) = self.stopping_until {
@@ -293,6 +319,9 @@ impl<S: Service> Reactor<S> {
         }
         if let Some(until) = self.stopping_until {
             next = Some(next.map_or(until, |n| n.min(until)));
+        }
+        if let Some(at) = self.service.next_wake() {
+            next = Some(next.map_or(at, |n| n.min(at)));
         }
         if self.out.burst_bytes >= TRIM_AFTER_BYTES || self.trim_when_drained {
             // Wake for the trim once its interval has passed.
@@ -446,7 +475,8 @@ impl<S: Service> Reactor<S> {
         };
         debug!("conn={id} {} {}", req.method, req.path);
         let (service, out) = (&self.service, &self.out);
-        let route = web::route(&req, self.limits.ws_origin.as_deref(), &mut || {
+        let degraded = service.degraded();
+        let route = web::route(&req, self.limits.ws_origin.as_deref(), degraded.as_deref(), &mut || {
             let mut stats = out.stats.clone();
             stats.queued_bytes = out.conns.iter().map(|(_, c)| c.out.queued()).sum();
             service.metrics(&stats)

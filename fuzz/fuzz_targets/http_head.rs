@@ -32,8 +32,8 @@ fuzz_target!(|input: &[u8]| {
         assert!(head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n"));
         if let Some(req) = Request::parse(&head) {
             assert!(memchr_in(&head, req.path.as_bytes()));
-            let _ = route(&req, Some("http://example.org"), &mut || String::from("metrics"));
-            let _ = route(&req, None, &mut String::new);
+            let _ = route(&req, Some("http://example.org"), Some("test"), &mut || String::from("metrics"));
+            let _ = route(&req, None, None, &mut String::new);
         }
     }
 });

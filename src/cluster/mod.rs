@@ -1,4 +1,592 @@
 //! The cluster link: linechat processes sharing rooms through Redis. This
-//! module owns the Redis side of it; the wire format lives in `resp.rs`.
+//! module owns the Redis side of it: the two connections (commands,
+//! pipelined in order; and a dedicated subscriber, read as a stream), their
+//! handshake, reply deadlines, reconnecting with backoff, and the bounded
+//! publish queue. What the messages mean is the Hub's (`proto/cluster.rs`);
+//! their format is `note.rs`; RESP is `resp.rs`.
+//!
+//! Nothing here blocks: connects complete on writable events, writes go out
+//! once per loop turn, and a Redis that stops answering is noticed by a
+//! reply deadline, never waited for.
 
+pub mod link;
+pub mod note;
 pub mod resp;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use log::{debug, info, warn};
+use mio::{Registry, Token};
+
+use crate::reactor::LINK_TOKENS;
+use link::{Kind, Link, ReadOutcome, Tag};
+use resp::Frame;
+
+/// Where Redis is: `redis://[user:password@]host:port[/db]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisUrl {
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub db: u32,
+}
+
+impl RedisUrl {
+    /// Parses the URL form redis.io documents (userinfo percent-decoded).
+    pub fn parse(url: &str) -> Result<RedisUrl, String> {
+        let rest = url.strip_prefix("redis://").ok_or("a Redis URL starts with redis://")?;
+        let (auth, rest) = match rest.rsplit_once('@') {
+            Some((auth, rest)) => (Some(auth), rest),
+            None => (None, rest),
+        };
+        let (hostport, db) = match rest.split_once('/') {
+            Some((hp, "")) => (hp, 0),
+            Some((hp, db)) => (hp, db.parse().map_err(|_| format!("'{db}' is not a database number"))?),
+            None => (rest, 0),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
+                (h, p.parse().map_err(|_| format!("'{p}' is not a port"))?)
+            }
+            _ => (hostport, 6379),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let host = if host.is_empty() { "127.0.0.1" } else { host };
+        let (user, password) = match auth {
+            None => (None, None),
+            Some(a) => match a.split_once(':') {
+                Some((u, p)) => ((!u.is_empty()).then(|| percent_decode(u)), Some(percent_decode(p))),
+                None => ((!a.is_empty()).then(|| percent_decode(a)), None),
+            },
+        };
+        Ok(RedisUrl { host: host.to_string(), port, user, password, db })
+    }
+}
+
+impl std::fmt::Display for RedisUrl {
+    /// The URL without its password, for logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redis://")?;
+        if let Some(user) = &self.user {
+            write!(f, "{user}@")?;
+        }
+        write!(f, "{}:{}/{}", self.host, self.port, self.db)
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Settings of the cluster link.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    pub url: RedisUrl,
+    /// This process's name among the nodes (letters, digits, `.`, `_`, `-`).
+    pub node_id: String,
+    /// How long a claim lives without refresh; a silent node is gone after it.
+    pub presence_ttl: Duration,
+    /// Unsent publications past this many bytes: the oldest are dropped.
+    pub max_outbuf: usize,
+}
+
+/// Checks a node name.
+pub fn valid_node_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// The default node name: host name and process id.
+pub fn default_node_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().chars().filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).collect())
+        .filter(|h: &String| !h.is_empty())
+        .unwrap_or_else(|| "linechat".to_string());
+    let mut id = format!("{host}-{}", std::process::id());
+    id.truncate(64);
+    id
+}
+
+/// What the link hands the Hub.
+#[derive(Debug)]
+pub enum Incoming {
+    /// Both connections are ready: announce ourselves, re-claim, resync.
+    Up,
+    /// The link was lost (or never came): serve locally until it returns.
+    Down,
+    /// A publication on the cluster channel (ours included).
+    Message(Vec<u8>),
+    /// The reply to a command sent with this tag.
+    Reply(Tag, Frame),
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default, Clone)]
+pub struct ClusterStats {
+    pub published: u64,
+    pub received: u64,
+    /// Publications dropped because Redis could not keep up (`--redis-max-outbuf`).
+    pub dropped_backlog: u64,
+    /// Publications not sent because the link was down.
+    pub dropped_down: u64,
+    /// Times the link was lost or failed to come up after being up.
+    pub outages: u64,
+    /// Unsent bytes queued for Redis.
+    pub queued_bytes: usize,
+}
+
+/// Replies that are the handshake's, checked and not handed on.
+const HANDSHAKE: Tag = u64::MAX;
+/// A connect must complete within this.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// A command unanswered this long means Redis is stuck (SIGSTOP, overload):
+/// the link is dropped and dialled again.
+const REPLY_DEADLINE: Duration = Duration::from_secs(3);
+/// Reconnect delays: full jitter from the first, doubling up to the cap
+/// (so a returning Redis is found within about 2 s).
+const BACKOFF_FIRST: Duration = Duration::from_millis(100);
+const BACKOFF_CAP: Duration = Duration::from_secs(2);
+
+const CMD_TOKEN: Token = Token(LINK_TOKENS);
+const SUB_TOKEN: Token = Token(LINK_TOKENS + 1);
+
+/// Owner-checked Lua, run atomically by Redis. `REFRESH` keeps a claim,
+/// re-takes a lapsed one, and settles two claims of one nick made while
+/// Redis was away: the older claim (`claimed_ms|node`, compared as a pair)
+/// keeps it. Returns 1 when the claim is ours now, 0 when it is not.
+pub const REFRESH_SCRIPT: &str = r#"local c = redis.call('GET', KEYS[1])
+if c and c ~= ARGV[1] then
+  local cm, cn = string.match(c, '^(%d+)|(.*)$')
+  local om, on = string.match(ARGV[1], '^(%d+)|(.*)$')
+  cm = tonumber(cm) or 0
+  om = tonumber(om) or 0
+  if cm < om or (cm == om and (cn or '') <= (on or '')) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1"#;
+/// Compare-and-delete: frees a nick only if the claim is still ours.
+pub const RELEASE_SCRIPT: &str = r#"if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0"#;
+
+enum State {
+    /// Waiting to dial again.
+    Down {
+        retry_at: Instant,
+    },
+    /// Dialled; handshake replies outstanding.
+    Connecting {
+        since: Instant,
+    },
+    Up,
+}
+
+pub struct Cluster {
+    pub cfg: ClusterConfig,
+    registry: Option<Registry>,
+    cmd: Option<Link>,
+    sub: Option<Link>,
+    state: State,
+    /// Handshake replies still expected on the command connection.
+    handshake_left: usize,
+    /// The subscriber connection confirmed its subscription.
+    subscribed: bool,
+    /// Failed attempts since the link was last up (drives the backoff).
+    attempts: u32,
+    /// The current outage was logged (logged once, not per attempt).
+    outage_logged: bool,
+    /// The channel every node publishes on and listens to; prefixed with
+    /// the database, since SELECT does not scope pub/sub.
+    pub channel: Vec<u8>,
+    refresh_sha: String,
+    release_sha: String,
+    incoming: Vec<Incoming>,
+    pub stats: ClusterStats,
+    rng: u64,
+    /// A connection had more to read than one turn takes (edge-triggered:
+    /// no new event would say so): read on at the next turn.
+    read_more: [bool; 2],
+}
+
+/// Reads per connection per loop turn: a burst from Redis reaches local
+/// clients turn by turn, flushed between, rather than queued whole.
+const READS_PER_TURN: usize = 4;
+
+impl Cluster {
+    pub fn new(cfg: ClusterConfig) -> Cluster {
+        let channel = format!("linechat:{}:events", cfg.url.db).into_bytes();
+        let seed = crate::outbox::unix_now() ^ (u64::from(std::process::id()) << 32);
+        Cluster {
+            cfg,
+            registry: None,
+            cmd: None,
+            sub: None,
+            state: State::Down { retry_at: Instant::now() },
+            handshake_left: 0,
+            subscribed: false,
+            attempts: 0,
+            outage_logged: false,
+            channel,
+            refresh_sha: sha1_smol::Sha1::from(REFRESH_SCRIPT).digest().to_string(),
+            release_sha: sha1_smol::Sha1::from(RELEASE_SCRIPT).digest().to_string(),
+            incoming: Vec::new(),
+            stats: ClusterStats::default(),
+            rng: seed | 1,
+            read_more: [false; 2],
+        }
+    }
+
+    /// Takes the loop's registry; the first dial happens on the next turn.
+    pub fn start(&mut self, registry: &Registry) {
+        match registry.try_clone() {
+            Ok(r) => self.registry = Some(r),
+            Err(e) => warn!("cluster: cannot use the poll registry ({e}); running standalone"),
+        }
+    }
+
+    pub fn is_up(&self) -> bool {
+        matches!(self.state, State::Up)
+    }
+
+    /// The Redis key of a (folded) nickname's claim.
+    pub fn nick_key(&self, folded: &str) -> String {
+        format!("linechat:nick:{folded}")
+    }
+
+    /// What has arrived since the last call.
+    pub fn take_incoming(&mut self) -> Vec<Incoming> {
+        std::mem::take(&mut self.incoming)
+    }
+
+    /// Queues a publication on the cluster channel. While the link is down
+    /// it is dropped (counted): cross-node traffic resumes with a resync,
+    /// not with a replay of stale lines.
+    pub fn publish(&mut self, payload: &[u8]) {
+        let Some(cmd) = self.cmd.as_mut().filter(|_| matches!(self.state, State::Up)) else {
+            self.stats.dropped_down += 1;
+            return;
+        };
+        let mut bytes = Vec::with_capacity(payload.len() + self.channel.len() + 40);
+        resp::command(&mut bytes, &[b"PUBLISH", &self.channel, payload]);
+        cmd.push(bytes, 0, Kind::Publish);
+        self.stats.published += 1;
+    }
+
+    /// Sends a command whose reply comes back as `Incoming::Reply(tag, ..)`.
+    /// Returns false (nothing sent) while the link is not up.
+    pub fn command(&mut self, args: &[&[u8]], tag: Tag) -> bool {
+        let Some(cmd) = self.cmd.as_mut().filter(|_| matches!(self.state, State::Up)) else {
+            return false;
+        };
+        let mut bytes = Vec::new();
+        resp::command(&mut bytes, args);
+        cmd.push(bytes, tag, Kind::Command);
+        true
+    }
+
+    /// Runs the refresh script for one claim (see [`REFRESH_SCRIPT`]).
+    pub fn refresh(&mut self, key: &str, owner: &str, tag: Tag) -> bool {
+        let ttl = self.cfg.presence_ttl.as_millis().to_string();
+        let sha = self.refresh_sha.clone();
+        self.command(
+            &[b"EVALSHA", sha.as_bytes(), b"1", key.as_bytes(), owner.as_bytes(), ttl.as_bytes()],
+            tag,
+        )
+    }
+
+    /// Frees a claim if it is still ours.
+    pub fn release(&mut self, key: &str, owner: &str) {
+        let sha = self.release_sha.clone();
+        self.command(&[b"EVALSHA", sha.as_bytes(), b"1", key.as_bytes(), owner.as_bytes()], 0);
+    }
+
+    /// Claims a free nick (`SET key owner NX PX ttl`): `+OK` or nil.
+    pub fn claim(&mut self, key: &str, owner: &str, tag: Tag) -> bool {
+        let ttl = self.cfg.presence_ttl.as_millis().to_string();
+        self.command(&[b"SET", key.as_bytes(), owner.as_bytes(), b"NX", b"PX", ttl.as_bytes()], tag)
+    }
+
+    /// When the link next needs attention without any event.
+    pub fn next_wake(&self) -> Option<Instant> {
+        if self.read_more.contains(&true) {
+            return Some(Instant::now());
+        }
+        match self.state {
+            State::Down { retry_at } => Some(retry_at),
+            State::Connecting { since } => Some(since + CONNECT_TIMEOUT.max(REPLY_DEADLINE)),
+            State::Up => self.cmd.as_ref()?.awaiting.front().map(|(_, at)| *at + REPLY_DEADLINE),
+        }
+    }
+
+    /// Timers: dialling, connect and reply deadlines; then the turn's writes.
+    pub fn turn(&mut self, now: Instant) {
+        for (i, token) in [CMD_TOKEN, SUB_TOKEN].into_iter().enumerate() {
+            if std::mem::take(&mut self.read_more[i]) {
+                self.ready(token, now);
+            }
+        }
+        match self.state {
+            State::Down { retry_at } if now >= retry_at => self.dial(now),
+            State::Connecting { since } => {
+                let connected = self.cmd.as_ref().is_some_and(|l| l.connected);
+                if !connected && now >= since + CONNECT_TIMEOUT {
+                    self.fail("connect timed out", now);
+                } else if now >= since + REPLY_DEADLINE {
+                    self.fail("no handshake reply", now);
+                }
+            }
+            _ => {}
+        }
+        let late = self
+            .cmd
+            .as_ref()
+            .and_then(|l| l.awaiting.front())
+            .is_some_and(|(_, at)| now >= *at + REPLY_DEADLINE);
+        if late {
+            self.fail("Redis stopped answering", now);
+        }
+        self.flush(now);
+    }
+
+    fn flush(&mut self, now: Instant) {
+        let max = self.cfg.max_outbuf;
+        if let Some(cmd) = self.cmd.as_mut() {
+            if cmd.queued() > max {
+                let dropped = cmd.drop_oldest(max);
+                if dropped > 0 && self.stats.dropped_backlog == 0 {
+                    warn!("cluster: Redis is not keeping up; dropping the oldest publications (--redis-max-outbuf)");
+                }
+                self.stats.dropped_backlog += dropped;
+            }
+        }
+        let mut failed = None;
+        for link in [self.cmd.as_mut(), self.sub.as_mut()].into_iter().flatten() {
+            if let Err(e) = link.flush(now) {
+                failed = Some(e);
+            }
+        }
+        self.stats.queued_bytes = self.cmd.as_ref().map_or(0, Link::queued);
+        if let Some(e) = failed {
+            self.fail(&format!("write failed: {e}"), now);
+        }
+    }
+
+    fn backoff(&mut self) -> Duration {
+        // xorshift: jitter needs no quality, only spread between nodes.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let ceiling = BACKOFF_FIRST.saturating_mul(1 << self.attempts.min(5)).min(BACKOFF_CAP);
+        let ms = ceiling.as_millis() as u64;
+        Duration::from_millis(ms / 2 + self.rng % (ms / 2 + 1))
+    }
+
+    fn dial(&mut self, now: Instant) {
+        let Some(registry) = self.registry.as_ref() else { return };
+        let url = &self.cfg.url;
+        let addr: Option<SocketAddr> =
+            (url.host.as_str(), url.port).to_socket_addrs().ok().and_then(|mut a| a.next());
+        let Some(addr) = addr else {
+            return self.fail(&format!("cannot resolve {}", url.host), now);
+        };
+        let links = Link::connect(addr, registry, CMD_TOKEN, false)
+            .and_then(|cmd| Ok((cmd, Link::connect(addr, registry, SUB_TOKEN, true)?)));
+        let (mut cmd, mut sub) = match links {
+            Ok(l) => l,
+            Err(e) => return self.fail(&format!("connect: {e}"), now),
+        };
+        debug!("cluster: dialling {addr}");
+        let node = self.cfg.node_id.clone();
+        let hello = |link: &mut Link, role: &str| -> usize {
+            let mut n = 0;
+            let mut push = |args: &[&[u8]]| {
+                let mut bytes = Vec::new();
+                resp::command(&mut bytes, args);
+                link.push(bytes, HANDSHAKE, Kind::Command);
+                n += 1;
+            };
+            match (&url.user, &url.password) {
+                (Some(u), Some(p)) => push(&[b"AUTH", u.as_bytes(), p.as_bytes()]),
+                (None, Some(p)) => push(&[b"AUTH", p.as_bytes()]),
+                _ => {}
+            }
+            push(&[b"CLIENT", b"SETNAME", format!("linechat-{node}-{role}").as_bytes()]);
+            n
+        };
+        self.handshake_left = hello(&mut cmd, "cmd");
+        hello(&mut sub, "sub");
+        let mut push = |args: &[&[u8]]| {
+            let mut bytes = Vec::new();
+            resp::command(&mut bytes, args);
+            cmd.push(bytes, HANDSHAKE, Kind::Command);
+        };
+        if url.db != 0 {
+            push(&[b"SELECT", url.db.to_string().as_bytes()]);
+        }
+        push(&[b"SCRIPT", b"LOAD", REFRESH_SCRIPT.as_bytes()]);
+        push(&[b"SCRIPT", b"LOAD", RELEASE_SCRIPT.as_bytes()]);
+        self.handshake_left += 2 + usize::from(url.db != 0);
+        let mut bytes = Vec::new();
+        resp::command(&mut bytes, &[b"SUBSCRIBE", &self.channel]);
+        sub.push(bytes, HANDSHAKE, Kind::Command);
+        self.subscribed = false;
+        self.cmd = Some(cmd);
+        self.sub = Some(sub);
+        self.state = State::Connecting { since: now };
+    }
+
+    /// Drops both connections and schedules the next attempt.
+    fn fail(&mut self, why: &str, now: Instant) {
+        let was_up = self.is_up();
+        self.read_more = [false; 2];
+        if let Some(registry) = self.registry.as_ref() {
+            for link in [self.cmd.take(), self.sub.take()].into_iter().flatten() {
+                link.close(registry);
+            }
+        }
+        if was_up {
+            self.stats.outages += 1;
+        }
+        if !self.outage_logged {
+            warn!(
+                "cluster: Redis at {} unreachable ({why}); serving local clients alone until it returns",
+                self.cfg.url
+            );
+            self.outage_logged = true;
+            self.incoming.push(Incoming::Down);
+        } else {
+            debug!("cluster: attempt failed: {why}");
+        }
+        let delay = self.backoff();
+        self.attempts = self.attempts.saturating_add(1);
+        self.state = State::Down { retry_at: now + delay };
+    }
+
+    /// Drops the link and dials again (the Hub saw it go deaf).
+    pub fn reconnect(&mut self, why: &str, now: Instant) {
+        if !matches!(self.state, State::Down { .. }) {
+            self.fail(why, now);
+        }
+    }
+
+    /// A readiness event for one of the link's sockets.
+    pub fn ready(&mut self, token: Token, now: Instant) {
+        let is_cmd = token == CMD_TOKEN;
+        let result = self.pump(is_cmd, now);
+        if let Err(why) = result {
+            self.fail(&why, now);
+        } else if matches!(self.state, State::Connecting { .. })
+            && self.handshake_left == 0
+            && self.subscribed
+        {
+            self.state = State::Up;
+            self.attempts = 0;
+            info!("cluster: connected to Redis at {} as node {}", self.cfg.url, self.cfg.node_id);
+            self.outage_logged = false;
+            self.incoming.push(Incoming::Up);
+        }
+        self.flush(now);
+    }
+
+    fn pump(&mut self, is_cmd: bool, now: Instant) -> Result<(), String> {
+        let link = if is_cmd { self.cmd.as_mut() } else { self.sub.as_mut() };
+        let Some(link) = link else { return Ok(()) };
+        if !link.check_connected().map_err(|e| format!("connect: {e}"))? {
+            return Ok(());
+        }
+        link.flush(now).map_err(|e| format!("write: {e}"))?;
+        for _ in 0..READS_PER_TURN {
+            let outcome = link.read_some().map_err(|e| format!("read: {e}"))?;
+            while let Some(frame) = link.next_frame().map_err(|e| e.to_string())? {
+                if is_cmd {
+                    let Some((tag, _)) = link.awaiting.pop_front() else {
+                        return Err("a reply nobody asked for".into());
+                    };
+                    if tag == HANDSHAKE {
+                        if let Frame::Error(e) = &frame {
+                            return Err(format!("handshake refused: {e}"));
+                        }
+                        self.handshake_left = self.handshake_left.saturating_sub(1);
+                    } else {
+                        if let (Frame::Error(e), 0) = (&frame, tag) {
+                            debug!("cluster: Redis refused a publication: {e}");
+                        }
+                        if tag != 0 {
+                            self.incoming.push(Incoming::Reply(tag, frame));
+                        }
+                    }
+                } else {
+                    match frame {
+                        Frame::Error(e) => return Err(format!("subscriber refused: {e}")),
+                        Frame::Array(Some(mut parts)) if parts.len() == 3 => {
+                            let kind = parts[0].as_bytes().unwrap_or_default().to_ascii_lowercase();
+                            if kind == b"message" {
+                                if let Frame::Bulk(Some(payload)) = parts.swap_remove(2) {
+                                    self.stats.received += 1;
+                                    self.incoming.push(Incoming::Message(payload));
+                                }
+                            } else if kind == b"subscribe" {
+                                self.subscribed = true;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            match outcome {
+                ReadOutcome::Data => {}
+                ReadOutcome::Drained => return Ok(()),
+                ReadOutcome::Closed => return Err("Redis closed the connection".into()),
+            }
+        }
+        self.read_more[usize::from(!is_cmd)] = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let u = RedisUrl::parse("redis://127.0.0.1:6390").unwrap();
+        assert_eq!((u.host.as_str(), u.port, u.db, u.user, u.password), ("127.0.0.1", 6390, 0, None, None));
+        let u = RedisUrl::parse("redis://bob:p%40ss@redis.example:7000/3").unwrap();
+        assert_eq!(u.user.as_deref(), Some("bob"));
+        assert_eq!(u.password.as_deref(), Some("p@ss"));
+        assert_eq!((u.host.as_str(), u.port, u.db), ("redis.example", 7000, 3));
+        assert_eq!(u.to_string(), "redis://bob@redis.example:7000/3", "no password in logs");
+        let u = RedisUrl::parse("redis://:secret@localhost").unwrap();
+        assert_eq!((u.user, u.password.as_deref(), u.port), (None, Some("secret"), 6379));
+        assert!(RedisUrl::parse("http://x").is_err());
+        assert!(RedisUrl::parse("redis://h:notaport").is_err());
+        assert!(RedisUrl::parse("redis://h:1/x").is_err());
+    }
+
+    #[test]
+    fn node_ids() {
+        assert!(valid_node_id("web-1.eu_2"));
+        assert!(!valid_node_id(""));
+        assert!(!valid_node_id("a b"));
+        assert!(valid_node_id(&default_node_id()));
+    }
+}

@@ -162,7 +162,9 @@ fn message(hub: &mut Hub, id: ConnId, params: &[&str], notice: bool, out: &mut O
             continue;
         }
         let Some(to) = hub.find_nick(target) else {
-            if !notice {
+            if let Some(remote) = hub.remote_nick(target).map(str::to_string) {
+                hub.private_remote(id, &remote, &text, said, out);
+            } else if !notice {
                 numeric(hub, id, out, "401", &[target], Some("No such nick/channel"));
             }
             continue;
@@ -213,7 +215,7 @@ fn list(hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
         if wanted.as_ref().is_some_and(|w| !w.contains(&fold_nick(&r.name))) {
             continue;
         }
-        numeric(hub, id, out, "322", &[&r.name, &r.members.len().to_string()], Some(&r.topic));
+        numeric(hub, id, out, "322", &[&r.name, &r.online().to_string()], Some(&r.topic));
     }
     numeric(hub, id, out, "323", &[], Some("End of /LIST"));
 }

@@ -12,6 +12,8 @@ pub mod queries;
 pub mod register;
 pub mod render;
 
+pub use register::{complete_registration, nick_in_use};
+
 use std::io::Write;
 use std::time::{Duration, Instant};
 

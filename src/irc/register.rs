@@ -6,7 +6,8 @@ use log::info;
 use super::render::strip_formatting;
 use super::{client_name, numeric, send};
 use crate::conn::CloseReason;
-use crate::proto::handshake::{parse_nick, MAX_NICK_CHARS};
+use crate::proto::cluster::Purpose;
+use crate::proto::handshake::{fold_nick, parse_nick, MAX_NICK_CHARS};
 use crate::proto::rooms::{MAX_ROOM_CHARS, MAX_TOPIC_CHARS};
 use crate::proto::{sanitize, Hub};
 use crate::reactor::{ConnId, Outbox};
@@ -67,11 +68,13 @@ pub(super) fn nick(hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox)
         let why = format!("Erroneous nickname: 1 to {MAX_NICK_CHARS} letters, digits, '_', '-' or '.'");
         return numeric(hub, id, out, "432", &[raw], Some(&why));
     };
-    if hub.find_nick(wanted).is_some_and(|owner| owner != id) {
+    if hub.nick_taken(wanted, id) {
         return numeric(hub, id, out, "433", &[wanted], Some("Nickname is already in use"));
     }
-    match hub.nick_of(id) {
+    match hub.nick_of(id).map(str::to_string) {
         Some(current) if current == wanted => {}
+        Some(current) if fold_nick(&current) == fold_nick(wanted) => hub.rename(id, wanted, out),
+        Some(_) if hub.claim_first(id, wanted, Purpose::Rename, out) => {}
         Some(_) => hub.rename(id, wanted, out),
         None => {
             let wanted = wanted.to_string();
@@ -107,17 +110,32 @@ fn try_register(hub: &mut Hub, id: ConnId, out: &mut Outbox) {
     }
     let Some(wanted) = state.pending_nick.clone() else { return };
     // Someone may have taken it while this client negotiated.
-    if hub.find_nick(&wanted).is_some() {
+    if hub.nick_taken(&wanted, id) {
+        return nick_in_use(hub, id, &wanted, out);
+    }
+    if !hub.claim_first(id, &wanted, Purpose::IrcRegister, out) {
+        complete_registration(hub, id, &wanted, out);
+    }
+}
+
+/// 433 for `wanted`; an unregistered client must send NICK again.
+pub fn nick_in_use(hub: &mut Hub, id: ConnId, wanted: &str, out: &mut Outbox) {
+    if hub.nick_of(id).is_none() {
         if let Some(state) = irc(hub, id) {
             state.pending_nick = None;
         }
-        return numeric(hub, id, out, "433", &[&wanted], Some("Nickname is already in use"));
     }
-    hub.claim_nick(id, &wanted, out);
+    numeric(hub, id, out, "433", &[wanted], Some("Nickname is already in use"));
+}
+
+/// Gives the client its nickname (free, and claimed in the cluster if there
+/// is one) and sends the welcome burst.
+pub fn complete_registration(hub: &mut Hub, id: ConnId, wanted: &str, out: &mut Outbox) {
+    hub.claim_nick(id, wanted, out);
     let idle = hub.cfg.idle_timeout.unwrap_or(super::DEFAULT_PING_AFTER);
     out.set_timer(id, out.now() + idle);
     info!("{wanted} registered (irc)");
-    welcome(hub, id, &wanted, out);
+    welcome(hub, id, wanted, out);
 }
 
 fn welcome(hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {

@@ -8,7 +8,16 @@ use super::handshake::{fold_nick, Phase};
 use super::render::{Event, Mode, Rendered, RoomRef, Said};
 use super::rooms::{parse_room, Member, RoomId, MAX_TOPIC_CHARS};
 use super::{Fault, Held, Hub, Session};
+use crate::cluster::note::{self, Note};
 use crate::reactor::{ConnId, Outbox};
+
+fn note_said(s: Said) -> note::Said {
+    match s {
+        Said::Plain => note::Said::Plain,
+        Said::Notice => note::Said::Notice,
+        Said::Action => note::Said::Action,
+    }
+}
 
 /// How a client leaves a room.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +39,7 @@ impl Hub {
         };
         session.phase = Phase::Joined { nick: nick.to_string() };
         self.nicks.insert(fold_nick(nick), id);
+        self.note_owned(nick, None);
         if let Some(idle) = self.cfg.idle_timeout {
             out.set_timer(id, out.now() + idle);
         }
@@ -55,7 +65,7 @@ impl Hub {
             return;
         };
         let r = self.rooms.get(room);
-        let online = r.members.len();
+        let online = r.online();
         info!("{nick} joined {} ({online} online)", r.name);
         let room_ref = RoomRef { name: &r.name, is_default: room == self.rooms.default_id() };
         let event = Event::Join { nick, online, room: room_ref };
@@ -71,6 +81,10 @@ impl Hub {
                 out.send(id, Rendered::new(&event, &self.cfg.server_name).get(mode));
             }
             _ => {}
+        }
+        if self.cluster.is_some() {
+            let nick = self.nick_of(id).unwrap_or_default().to_string();
+            self.publish(|hub| Note::Join { nick, room: hub.rooms.get(room).name.clone() });
         }
     }
 
@@ -91,7 +105,7 @@ impl Hub {
         };
         let name = self.rooms.get(room).name.clone();
         let is_default = self.rooms.is_default(room);
-        let online = self.rooms.get(room).members.len() - 1;
+        let online = self.rooms.get(room).online() - 1;
         if let Some(moved) = self.rooms.remove(room, held.idx) {
             let moved =
                 self.sessions[moved].as_mut().and_then(|s| s.rooms.iter_mut().find(|h| h.room == room));
@@ -128,6 +142,11 @@ impl Hub {
             out.send(id, rendered.get(mode));
             self.stats.deliveries += 1;
         }
+        if !quit {
+            let part = matches!(how, Exit::Part(_));
+            let reason = reason.map(str::to_string);
+            self.publish(|_| Note::Leave { nick, room: name, reason, part });
+        }
     }
 
     /// `/join #room`: enters the room, creating it if needed. A text client
@@ -155,7 +174,7 @@ impl Hub {
         if target.is_none() {
             // A text client alone in its room frees that room by leaving it.
             let freed = single
-                && current.is_some_and(|r| !self.rooms.is_default(r) && self.rooms.get(r).members.len() == 1);
+                && current.is_some_and(|r| !self.rooms.is_default(r) && self.rooms.get(r).online() == 1);
             let existing = self.rooms.len() - 1 - usize::from(freed);
             if existing >= self.cfg.max_rooms {
                 let max = self.cfg.max_rooms;
@@ -208,11 +227,21 @@ impl Hub {
         }
         info!("{old} is now known as {new}");
         self.broadcast_to_sharers(id, &Event::Nick { old: &old, new }, out);
+        if fold_nick(&old) != fold_nick(new) {
+            self.forget_owned(&old);
+            self.note_owned(new, None);
+        }
+        self.publish(|_| Note::Rename { old, new: new.to_string() });
     }
 
     /// Takes `id` out of every room it holds and frees its nickname; IRC
     /// users sharing a room see one QUIT with `reason`.
     pub(crate) fn leave(&mut self, id: ConnId, reason: &str, out: &mut Outbox) {
+        if let Some(nick) = self.nick_of(id).map(str::to_string) {
+            // One note: the other nodes take the user out of every room it held.
+            self.forget_owned(&nick);
+            self.publish(|_| Note::Quit { nick, reason: reason.to_string() });
+        }
         self.next_stamp();
         while let Some(room) = self.current_room(id) {
             self.exit(id, room, Exit::Quit(reason), out);
@@ -247,6 +276,23 @@ impl Hub {
         }
         self.stats.deliveries += r.members.len() as u64 - u64::from(skip != usize::MAX);
         self.stats.messages += 1;
+        if self.cluster.is_some() {
+            let (nick, room) = (nick.clone(), r.name.clone());
+            self.publish(|_| Note::Say { nick, room, text: text.to_string(), said: note_said(said) });
+        }
+    }
+
+    /// Sends `text` from joined `id` to `to`, a user on another node, with a
+    /// copy for the sender as [`Hub::private`] does.
+    pub fn private_remote(&mut self, id: ConnId, to: &str, text: &str, said: Said, out: &mut Outbox) {
+        let Some(from) = self.nick_of(id).map(str::to_string) else { return };
+        if self.wants_own_lines(id) {
+            self.reply(id, &Event::Msg { from: &from, to, text, kind: said }, out);
+            self.stats.deliveries += 1;
+        }
+        self.stats.messages += 1;
+        let to = to.to_string();
+        self.publish(|_| Note::Msg { from, to, text: text.to_string(), said: note_said(said) });
     }
 
     /// Does `id` get its own messages back? Everyone does but IRC users
@@ -290,5 +336,6 @@ impl Hub {
         let (name, topic) = (r.name.clone(), r.topic.clone());
         info!("{who} set the topic for {name}: {topic}");
         self.broadcast(room, &Event::Topic { room: &name, topic: &topic, by: &who, set: true }, out);
+        self.publish(|_| Note::Topic { nick: who, room: name, topic, at: now });
     }
 }

@@ -8,9 +8,11 @@
 //! lines go to `crate::irc`, which uses the same rooms and relays
 //! ([`membership`]).
 
+pub mod cluster;
 pub mod handlers;
 pub mod handshake;
 pub mod membership;
+mod remote;
 pub mod render;
 pub mod rooms;
 mod scripted;
@@ -112,6 +114,9 @@ pub struct Session {
     pub irc: Option<Box<IrcState>>,
     /// `--join-rate` tokens, and when they were counted.
     join_tokens: Bucket,
+    /// A nickname claim is in flight in the cluster: lines wait in `held`.
+    pub(crate) claiming: bool,
+    pub(crate) held: cluster::HeldLines,
 }
 
 /// A room a session is in, and its position in that room's member list.
@@ -140,6 +145,8 @@ pub struct Hub {
     help_lines: Vec<String>,
     /// Script handlers (`--handlers`), looked up before the built-in ones.
     pub scripts: crate::script::Scripts,
+    /// The other nodes and the Redis link, with `--redis`.
+    pub cluster: Option<Box<cluster::ClusterHub>>,
 }
 
 impl Hub {
@@ -157,6 +164,7 @@ impl Hub {
             stats: HubStats::default(),
             started: Instant::now(),
             started_unix: crate::outbox::unix_now(),
+            cluster: None,
         }
     }
 
@@ -223,8 +231,9 @@ impl Hub {
 
     /// The nicknames in `room`, sorted case-insensitively.
     pub fn sorted_nicks(&self, room: RoomId) -> Vec<&str> {
-        let members = &self.rooms.get(room).members;
-        let mut nicks: Vec<&str> = members.iter().filter_map(|m| self.nick_of(m.id)).collect();
+        let r = self.rooms.get(room);
+        let mut nicks: Vec<&str> = r.members.iter().filter_map(|m| self.nick_of(m.id)).collect();
+        nicks.extend(r.remote.iter().map(String::as_str));
         nicks.sort_by_cached_key(|n| (fold_nick(n), n.to_string()));
         nicks
     }
@@ -400,7 +409,7 @@ impl Hub {
         }
         for room in self.rooms.sorted() {
             let members = &self.rooms.get(room).members;
-            if members.is_empty() && !self.rooms.is_default(room) {
+            if members.is_empty() && self.rooms.get(room).remote.is_empty() && !self.rooms.is_default(room) {
                 return Err(format!("room {} is empty but still exists", self.rooms.get(room).name));
             }
             for (idx, m) in members.iter().enumerate() {

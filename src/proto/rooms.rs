@@ -85,6 +85,15 @@ pub struct Room {
     pub created: u64,
     /// In no particular order; a member's position is kept by its session.
     pub members: Vec<Member>,
+    /// Members on other nodes of the cluster, by nickname (empty when standalone).
+    pub remote: Vec<String>,
+}
+
+impl Room {
+    /// Members here and on other nodes.
+    pub fn online(&self) -> usize {
+        self.members.len() + self.remote.len()
+    }
 }
 
 /// Every room, by id and by folded name.
@@ -147,6 +156,7 @@ impl Rooms {
             topic_at: 0,
             created: now,
             members: Vec::new(),
+            remote: Vec::new(),
         });
         self.by_name.insert(fold_nick(name), id);
         id
@@ -166,11 +176,17 @@ impl Rooms {
         let r = &mut self.slab[room];
         r.members.swap_remove(idx);
         let moved = r.members.get(idx).map(|m| m.id);
-        if r.members.is_empty() && room != self.default {
+        self.drop_if_empty(room);
+        moved
+    }
+
+    /// Removes `room` if nobody is in it here or elsewhere, unless it is the default one.
+    pub fn drop_if_empty(&mut self, room: RoomId) {
+        let r = &self.slab[room];
+        if r.members.is_empty() && r.remote.is_empty() && room != self.default {
             let r = self.slab.remove(room);
             self.by_name.remove(&fold_nick(&r.name));
         }
-        moved
     }
 
     /// Every room, sorted by name ignoring case (names are unique that way),

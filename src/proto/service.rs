@@ -25,6 +25,8 @@ impl Service for Hub {
             stamp: 0,
             irc: irc.then(Box::default),
             join_tokens: Default::default(),
+            claiming: false,
+            held: Default::default(),
         });
         // IRC clients speak first; everyone else is greeted.
         if !irc {
@@ -39,6 +41,13 @@ impl Service for Hub {
             return;
         };
         session.last_active = now;
+        if session.claiming {
+            if !self.hold_line(id, line) {
+                log::warn!("conn={id} sent too many lines while its nickname was being claimed; closing");
+                out.close(id, CloseReason::Requested);
+            }
+            return;
+        }
         if session.mode == Mode::Irc {
             return crate::irc::on_line(self, id, line, out);
         }
@@ -104,6 +113,7 @@ impl Service for Hub {
     }
 
     fn on_close(&mut self, id: ConnId, reason: &CloseReason, out: &mut Outbox) {
+        self.cluster_close(id);
         let quit = crate::irc::quit_reason(self.session(id), reason);
         self.leave(id, &quit, out);
         let Some(session) = self.sessions.get_mut(id).and_then(Option::take) else {
@@ -122,6 +132,31 @@ impl Service for Hub {
 
     fn on_reload(&mut self) {
         self.reload_scripts();
+    }
+
+    fn on_start(&mut self, registry: &mio::Registry) {
+        if let Some(c) = self.cluster.as_mut() {
+            c.link.start(registry);
+        }
+    }
+
+    fn on_link(&mut self, token: mio::Token, out: &mut Outbox) {
+        if let Some(c) = self.cluster.as_mut() {
+            c.link.ready(token, out.now());
+            self.cluster_incoming(out);
+        }
+    }
+
+    fn on_turn(&mut self, out: &mut Outbox) {
+        self.cluster_turn(out);
+    }
+
+    fn next_wake(&self) -> Option<std::time::Instant> {
+        self.cluster_wake()
+    }
+
+    fn degraded(&self) -> Option<String> {
+        self.cluster_degraded()
     }
 
     fn on_shutdown(&mut self, out: &mut Outbox) {
@@ -262,6 +297,7 @@ impl Service for Hub {
             &[("", (self.started.elapsed().as_millis() as f64) / 1000.0)],
         );
         self.scripts.metrics(&mut m);
+        self.cluster_metrics(&mut m);
         m
     }
 }

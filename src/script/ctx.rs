@@ -151,7 +151,7 @@ impl UserData for Ctx<'_> {
                 let r = c.hub.rooms.get(room);
                 let t = lua.create_table()?;
                 t.set("room", r.name.as_str())?;
-                t.set("online", r.members.len())?;
+                t.set("online", r.online())?;
                 t.set("topic", r.topic.as_str())?;
                 list.raw_set(i + 1, t)?;
             }

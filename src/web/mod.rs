@@ -122,14 +122,24 @@ fn plain(status: &str, body: &str) -> Route {
 }
 
 /// Decides what a request gets. `metrics` renders the metrics page on demand;
-/// `allowed_origin`, when set, is the only Origin a WebSocket may come from.
-pub fn route(req: &Request, allowed_origin: Option<&str>, metrics: &mut dyn FnMut() -> String) -> Route {
+/// `allowed_origin`, when set, is the only Origin a WebSocket may come from;
+/// `degraded` says why `/healthz` is not plainly ok (the node serves its own
+/// clients, so it still answers 200: a balancer should keep sending users).
+pub fn route(
+    req: &Request,
+    allowed_origin: Option<&str>,
+    degraded: Option<&str>,
+    metrics: &mut dyn FnMut() -> String,
+) -> Route {
     if req.method != "GET" {
         return plain("405 Method Not Allowed", "only GET is served here\n");
     }
     match req.path {
         "/" => Route::Respond(response("200 OK", "text/html; charset=utf-8", CHAT_PAGE.as_bytes())),
-        "/healthz" => plain("200 OK", "ok\n"),
+        "/healthz" => match degraded {
+            None => plain("200 OK", "ok\n"),
+            Some(why) => plain("200 OK", &format!("degraded: {why}\n")),
+        },
         "/metrics" => Route::Respond(response(
             "200 OK",
             "text/plain; version=0.0.4; charset=utf-8",
@@ -223,7 +233,7 @@ mod tests {
         let raw = head("GET /ws?x=1 HTTP/1.1\nHost: h\nUpgrade: WebSocket\nConnection: keep-alive, Upgrade\nSec-WebSocket-Version: 13\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n\n");
         let req = Request::parse(&raw).unwrap();
         assert_eq!((req.method, req.path), ("GET", "/ws"));
-        match route(&req, None, &mut String::new) {
+        match route(&req, None, None, &mut String::new) {
             Route::Upgrade(r) => {
                 let r = String::from_utf8(r).unwrap();
                 assert!(r.starts_with("HTTP/1.1 101 "));
@@ -231,7 +241,7 @@ mod tests {
             }
             Route::Respond(_) => panic!("expected an upgrade"),
         }
-        let Route::Respond(r) = route(&req, Some("http://good"), &mut String::new) else { panic!() };
+        let Route::Respond(r) = route(&req, Some("http://good"), None, &mut String::new) else { panic!() };
         assert!(r.starts_with(b"HTTP/1.1 403 "));
         assert!(Request::parse(b"garbage\r\n\r\n").is_none());
         assert!(Request::parse(&head("GET / HTTP/1.1\nbad header\n\n")).is_none());

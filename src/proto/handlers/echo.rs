@@ -9,6 +9,7 @@
 use serde_json::Value;
 
 use super::Handler;
+use crate::cluster::note::Note;
 use crate::proto::render::Event;
 use crate::proto::{Fault, Hub};
 use crate::reactor::{ConnId, Outbox};
@@ -19,5 +20,6 @@ fn handle(hub: &mut Hub, _id: ConnId, payload: &Value, out: &mut Outbox) -> Resu
     let payload = (!payload.is_null()).then_some(payload);
     hub.stats.messages += 1;
     hub.broadcast_json(&Event::Echo { payload }, out);
+    hub.publish(|_| Note::Echo { json: payload.map(Value::to_string).unwrap_or_default() });
     Ok(())
 }

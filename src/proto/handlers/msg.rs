@@ -23,6 +23,10 @@ fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Resul
         return Err(Fault::new("bad-args", "the message is empty".into()));
     }
     let Some(target) = hub.find_nick(to.trim()) else {
+        if let Some(remote) = hub.remote_nick(to.trim()).map(str::to_string) {
+            hub.private_remote(id, &remote, &text, Said::Plain, out);
+            return Ok(());
+        }
         return Err(Fault::new("no-such-nick", format!("nobody called '{}' is online", to.trim())));
     };
     hub.private(id, target, &text, Said::Plain, out);

@@ -6,11 +6,15 @@
 //!                                              * alice joined (1 online)
 //! S (alice and all who share a room with her): {"type":"nick","payload":{"old":"alice","new":"ally"}}  * alice is now known as ally
 //! ```
+//!
+//! In a cluster the nickname is claimed in Redis first; the answer (and
+//! the join) follows when Redis grants it (`proto/cluster.rs`).
 
 use serde_json::Value;
 
 use super::{payload_str, Handler};
-use crate::proto::handshake::parse_nick;
+use crate::proto::cluster::Purpose;
+use crate::proto::handshake::{fold_nick, parse_nick};
 use crate::proto::{Fault, Hub};
 use crate::reactor::{ConnId, Outbox};
 
@@ -19,15 +23,17 @@ pub static HANDLER: Handler = Handler { kind: "nick", needs_join: false, handle 
 fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Result<(), Fault> {
     let raw = payload_str(payload, "\"NICKNAME\"")?;
     let nick = parse_nick(raw).map_err(|e| Fault::new("nick-invalid", e.to_string()))?;
-    if let Some(owner) = hub.find_nick(nick) {
-        if owner != id {
-            return Err(Fault::new("nick-taken", format!("'{nick}' is already in use; choose another")));
-        }
+    if hub.nick_taken(nick, id) {
+        return Err(Fault::new("nick-taken", format!("'{nick}' is already in use; choose another")));
     }
-    match hub.nick_of(id) {
+    match hub.nick_of(id).map(str::to_string) {
+        None if hub.claim_first(id, nick, Purpose::Register, out) => {}
         None => hub.register(id, nick, out),
         // Choosing the nickname one already has changes nothing.
         Some(current) if current == nick => {}
+        // A change of case keeps the claim.
+        Some(current) if fold_nick(&current) == fold_nick(nick) => hub.rename(id, nick, out),
+        Some(_) if hub.claim_first(id, nick, Purpose::Rename, out) => {}
         Some(_) => hub.rename(id, nick, out),
     }
     Ok(())

@@ -23,7 +23,7 @@ fn handle(hub: &mut Hub, id: ConnId, _payload: &Value, out: &mut Outbox) -> Resu
         .into_iter()
         .map(|room| {
             let r = hub.rooms.get(room);
-            RoomInfo { name: &r.name, online: r.members.len(), topic: &r.topic }
+            RoomInfo { name: &r.name, online: r.online(), topic: &r.topic }
         })
         .collect();
     hub.reply(id, &Event::Rooms { rooms: &rooms }, out);

@@ -1,0 +1,351 @@
+//! Notes: what one node tells the others on the cluster channel, and their
+//! wire form. Every note is stamped with its node, the node's epoch (its
+//! start, so a restarted node is a new one) and a sequence number, so a
+//! receiver sees gaps (dropped or lost publications) and asks for a resync.
+//!
+//! The form is one line of fields split by the ASCII unit separator (0x1F);
+//! lists use the record (0x1E) and group (0x1D) separators. Relayed text
+//! never holds those (control characters are stripped before relaying);
+//! should one slip in, it is sent as a space.
+
+/// The format version, first field of every note.
+const VERSION: &str = "lc1";
+const UNIT: char = '\u{1f}';
+const RECORD: char = '\u{1e}';
+const GROUP: char = '\u{1d}';
+
+/// Who sent a note, and where it stands in that node's sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub node: String,
+    pub epoch: u64,
+    pub seq: u64,
+}
+
+/// How something was said in a room or privately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Said {
+    Plain,
+    Notice,
+    Action,
+}
+
+/// One user of a node, as a burst lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BurstUser {
+    pub nick: String,
+    /// When the nick was claimed (Unix ms): the older claim wins a collision.
+    pub claimed_ms: u64,
+    /// Room names, in the order joined.
+    pub rooms: Vec<String>,
+}
+
+/// A room's topic, as a burst carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicState {
+    pub room: String,
+    pub topic: String,
+    pub by: String,
+    pub at: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A node (re)connected: the others burst their state to it.
+    Hello,
+    /// A node is alive (sent every fifth of the presence TTL).
+    Beat,
+    /// Everything a node holds: its users and the topics of its rooms.
+    Burst {
+        users: Vec<BurstUser>,
+        topics: Vec<TopicState>,
+    },
+    /// Asks every node to burst (a receiver saw a gap in someone's sequence).
+    Sync,
+    Join {
+        nick: String,
+        room: String,
+    },
+    /// `part`: the user parted (it sees its own leave); else it moved rooms.
+    Leave {
+        nick: String,
+        room: String,
+        reason: Option<String>,
+        part: bool,
+    },
+    Quit {
+        nick: String,
+        reason: String,
+    },
+    Say {
+        nick: String,
+        room: String,
+        text: String,
+        said: Said,
+    },
+    Msg {
+        from: String,
+        to: String,
+        text: String,
+        said: Said,
+    },
+    Rename {
+        old: String,
+        new: String,
+    },
+    Topic {
+        nick: String,
+        room: String,
+        topic: String,
+        at: u64,
+    },
+    /// An `echo` packet, its payload as JSON text (empty: none).
+    Echo {
+        json: String,
+    },
+}
+
+fn push(out: &mut String, field: &str) {
+    out.push(UNIT);
+    clean(out, field);
+}
+
+fn clean(out: &mut String, field: &str) {
+    if field.contains([UNIT, RECORD, GROUP]) {
+        out.extend(field.chars().map(|c| if matches!(c, UNIT | RECORD | GROUP) { ' ' } else { c }));
+    } else {
+        out.push_str(field);
+    }
+}
+
+fn said_code(s: Said) -> &'static str {
+    match s {
+        Said::Plain => "p",
+        Said::Notice => "n",
+        Said::Action => "a",
+    }
+}
+
+fn said_of(s: &str) -> Option<Said> {
+    Some(match s {
+        "p" => Said::Plain,
+        "n" => Said::Notice,
+        "a" => Said::Action,
+        _ => return None,
+    })
+}
+
+impl Note {
+    /// The note's wire form, stamped.
+    pub fn encode(&self, stamp: &Stamp) -> Vec<u8> {
+        let mut out = String::with_capacity(64);
+        out.push_str(VERSION);
+        push(&mut out, &stamp.node);
+        push(&mut out, &stamp.epoch.to_string());
+        push(&mut out, &stamp.seq.to_string());
+        match self {
+            Note::Hello => push(&mut out, "hello"),
+            Note::Beat => push(&mut out, "beat"),
+            Note::Sync => push(&mut out, "sync"),
+            Note::Burst { users, topics } => {
+                push(&mut out, "burst");
+                out.push(UNIT);
+                for (i, u) in users.iter().enumerate() {
+                    if i > 0 {
+                        out.push(GROUP);
+                    }
+                    clean(&mut out, &u.nick);
+                    out.push(RECORD);
+                    out.push_str(&u.claimed_ms.to_string());
+                    for room in &u.rooms {
+                        out.push(RECORD);
+                        clean(&mut out, room);
+                    }
+                }
+                out.push(UNIT);
+                for (i, t) in topics.iter().enumerate() {
+                    if i > 0 {
+                        out.push(GROUP);
+                    }
+                    for (j, f) in [&t.room, &t.topic, &t.by, &t.at.to_string()].into_iter().enumerate() {
+                        if j > 0 {
+                            out.push(RECORD);
+                        }
+                        clean(&mut out, f);
+                    }
+                }
+            }
+            Note::Join { nick, room } => {
+                for f in ["join", nick, room] {
+                    push(&mut out, f);
+                }
+            }
+            Note::Leave { nick, room, reason, part } => {
+                let flag = match (part, reason) {
+                    (false, _) => "m",
+                    (true, None) => "p",
+                    (true, Some(_)) => "r",
+                };
+                for f in ["leave", nick, room, flag, reason.as_deref().unwrap_or("")] {
+                    push(&mut out, f);
+                }
+            }
+            Note::Quit { nick, reason } => {
+                for f in ["quit", nick, reason] {
+                    push(&mut out, f);
+                }
+            }
+            Note::Say { nick, room, text, said } => {
+                for f in ["say", nick, room, said_code(*said), text] {
+                    push(&mut out, f);
+                }
+            }
+            Note::Msg { from, to, text, said } => {
+                for f in ["msg", from, to, said_code(*said), text] {
+                    push(&mut out, f);
+                }
+            }
+            Note::Rename { old, new } => {
+                for f in ["rename", old, new] {
+                    push(&mut out, f);
+                }
+            }
+            Note::Topic { nick, room, topic, at } => {
+                for f in ["topic", nick, room, &at.to_string(), topic] {
+                    push(&mut out, f);
+                }
+            }
+            Note::Echo { json } => {
+                push(&mut out, "echo");
+                push(&mut out, json);
+            }
+        }
+        out.into_bytes()
+    }
+
+    /// Reads a note; `None` for anything malformed (or from a newer format).
+    pub fn decode(bytes: &[u8]) -> Option<(Stamp, Note)> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut f = text.split(UNIT);
+        if f.next()? != VERSION {
+            return None;
+        }
+        let stamp = Stamp {
+            node: f.next()?.to_string(),
+            epoch: f.next()?.parse().ok()?,
+            seq: f.next()?.parse().ok()?,
+        };
+        let kind = f.next()?;
+        let mut s = || f.next().map(str::to_string);
+        let note = match kind {
+            "hello" => Note::Hello,
+            "beat" => Note::Beat,
+            "sync" => Note::Sync,
+            "burst" => {
+                let users_field = s()?;
+                let topics_field = s()?;
+                let mut users = Vec::new();
+                for u in users_field.split(GROUP).filter(|u| !u.is_empty()) {
+                    let mut r = u.split(RECORD);
+                    let nick = r.next()?.to_string();
+                    let claimed_ms = r.next()?.parse().ok()?;
+                    users.push(BurstUser { nick, claimed_ms, rooms: r.map(str::to_string).collect() });
+                }
+                let mut topics = Vec::new();
+                for t in topics_field.split(GROUP).filter(|t| !t.is_empty()) {
+                    let mut r = t.split(RECORD);
+                    let (room, topic, by) = (r.next()?.into(), r.next()?.into(), r.next()?.into());
+                    topics.push(TopicState { room, topic, by, at: r.next()?.parse().ok()? });
+                }
+                Note::Burst { users, topics }
+            }
+            "join" => Note::Join { nick: s()?, room: s()? },
+            "leave" => {
+                let (nick, room, flag, reason) = (s()?, s()?, s()?, s()?);
+                let (part, reason) = match flag.as_str() {
+                    "m" => (false, None),
+                    "p" => (true, None),
+                    "r" => (true, Some(reason)),
+                    _ => return None,
+                };
+                Note::Leave { nick, room, reason, part }
+            }
+            "quit" => Note::Quit { nick: s()?, reason: s()? },
+            "say" => {
+                let (nick, room, said, text) = (s()?, s()?, said_of(&s()?)?, s()?);
+                Note::Say { nick, room, text, said }
+            }
+            "msg" => {
+                let (from, to, said, text) = (s()?, s()?, said_of(&s()?)?, s()?);
+                Note::Msg { from, to, text, said }
+            }
+            "rename" => Note::Rename { old: s()?, new: s()? },
+            "topic" => {
+                let (nick, room, at, topic) = (s()?, s()?, s()?.parse().ok()?, s()?);
+                Note::Topic { nick, room, topic, at }
+            }
+            "echo" => Note::Echo { json: s()? },
+            _ => return None,
+        };
+        Some((stamp, note))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_note_round_trips() {
+        let stamp = Stamp { node: "n1".into(), epoch: 17, seq: 42 };
+        let notes = [
+            Note::Hello,
+            Note::Beat,
+            Note::Sync,
+            Note::Burst { users: vec![], topics: vec![] },
+            Note::Burst {
+                users: vec![
+                    BurstUser {
+                        nick: "alice".into(),
+                        claimed_ms: 5,
+                        rooms: vec!["#lobby".into(), "#rust".into()],
+                    },
+                    BurstUser { nick: "bob".into(), claimed_ms: 6, rooms: vec![] },
+                ],
+                topics: vec![TopicState { room: "#rust".into(), topic: "".into(), by: "".into(), at: 9 }],
+            },
+            Note::Join { nick: "민수".into(), room: "#한국어".into() },
+            Note::Leave { nick: "a".into(), room: "#r".into(), reason: None, part: false },
+            Note::Leave { nick: "a".into(), room: "#r".into(), reason: None, part: true },
+            Note::Leave { nick: "a".into(), room: "#r".into(), reason: Some("".into()), part: true },
+            Note::Quit { nick: "a".into(), reason: "gone fishing".into() },
+            Note::Say { nick: "a".into(), room: "#r".into(), text: "hi\tthere".into(), said: Said::Action },
+            Note::Msg { from: "a".into(), to: "b".into(), text: "".into(), said: Said::Notice },
+            Note::Rename { old: "a".into(), new: "b".into() },
+            Note::Topic { nick: "a".into(), room: "#r".into(), topic: "t".into(), at: 3 },
+            Note::Echo { json: r#"{"x":[1,"\u001f"]}"#.into() },
+        ];
+        for note in notes {
+            assert_eq!(Note::decode(&note.encode(&stamp)), Some((stamp.clone(), note)));
+        }
+    }
+
+    #[test]
+    fn separators_in_text_become_spaces_and_garbage_is_refused() {
+        let stamp = Stamp { node: "n".into(), epoch: 1, seq: 1 };
+        let note =
+            Note::Say { nick: "a".into(), room: "#r".into(), text: "x\u{1f}y".into(), said: Said::Plain };
+        let Some((_, Note::Say { text, .. })) = Note::decode(&note.encode(&stamp)) else { panic!() };
+        assert_eq!(text, "x y");
+        for bad in [
+            &b""[..],
+            b"lc1",
+            b"lc2\x1fn\x1f1\x1f1\x1fbeat",
+            b"lc1\x1fn\x1fx\x1f1\x1fbeat",
+            b"\xff",
+            b"lc1\x1fn\x1f1\x1f1\x1fsay\x1fa",
+        ] {
+            assert_eq!(Note::decode(bad), None);
+        }
+    }
+}

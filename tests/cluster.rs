@@ -1,0 +1,442 @@
+//! Several linechat processes sharing rooms through a real redis-server:
+//! text, JSON, WebSocket and IRC clients spread over the nodes; a node and
+//! Redis killed with SIGKILL; Redis restarted, paused, or started after a
+//! node; a slow consumer on one node.
+
+mod common;
+use common::redis::Redis;
+use common::*;
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+use tungstenite::{Message, WebSocket};
+
+/// Short leases, so a dead node is noticed within a test's read timeout.
+const TTL: &str = "3s";
+
+fn node(redis: &Redis, id: &str, extra: &[&str]) -> Server {
+    let url = redis.url();
+    let mut args =
+        vec!["--redis", &url, "--node-id", id, "--presence-ttl", TTL, "--http-listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    Server::start(&args)
+}
+
+fn connected(s: &Server) {
+    s.wait_log("cluster: connected to Redis");
+}
+
+/// Three nodes on one Redis, each linked, and aware of the others.
+fn three_nodes(redis: &Redis) -> (Server, Server, Server) {
+    let a = node(redis, "n1", &[]);
+    let b = node(redis, "n2", &[]);
+    let c = node(redis, "n3", &["--irc-listen", "127.0.0.1:0"]);
+    for s in [&a, &b, &c] {
+        connected(s);
+    }
+    (a, b, c)
+}
+
+fn http_get(addr: SocketAddr, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).unwrap();
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp
+}
+
+fn metric(s: &Server, name: &str) -> f64 {
+    let page = http_get(s.web_addr(), "/metrics");
+    page.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("no {name} in /metrics"))
+        .parse()
+        .unwrap()
+}
+
+/// Waits until `s` mirrors `n` users of other nodes (so the next join's
+/// count includes them: notes and claim replies travel on different
+/// Redis connections).
+fn await_remote(s: &Server, n: usize) {
+    eventually(&format!("{n} remote users known"), || metric(s, "linechat_cluster_remote_users") == n as f64);
+}
+
+fn healthz(s: &Server) -> String {
+    let resp = http_get(s.web_addr(), "/healthz");
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    resp.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
+}
+
+/// Waits until `check` holds (re-evaluated every 50 ms), failing after `READ_TIMEOUT`.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + READ_TIMEOUT;
+    while !check() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+type Ws = WebSocket<TcpStream>;
+
+fn ws_join(s: &Server, nick: &str) -> Ws {
+    let stream = TcpStream::connect(s.web_addr()).unwrap();
+    stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    let (mut ws, _) = tungstenite::client(format!("ws://{}/ws", s.web_addr()), stream).expect("handshake");
+    assert_eq!(ws_text(&mut ws), WELCOME);
+    ws.send(Message::text(json!({"type": "nick", "payload": nick}).to_string())).unwrap();
+    loop {
+        let v = ws_json(&mut ws);
+        if v["type"] == "join" && v["payload"]["nick"] == nick {
+            return ws;
+        }
+    }
+}
+
+fn ws_text(ws: &mut Ws) -> String {
+    loop {
+        match ws.read().expect("read") {
+            Message::Text(t) => return t.to_string(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+}
+
+fn ws_json(ws: &mut Ws) -> Value {
+    let t = ws_text(ws);
+    serde_json::from_str(&t).unwrap_or_else(|e| panic!("not JSON ({e}): {t}"))
+}
+
+/// Reads JSON events until one of `kind` arrives.
+fn ws_until(ws: &mut Ws, kind: &str) -> Value {
+    loop {
+        let v = ws_json(ws);
+        if v["type"] == kind {
+            return v;
+        }
+    }
+}
+
+fn json_until(c: &mut Client, kind: &str) -> Value {
+    loop {
+        let v = c.json();
+        if v["type"] == kind {
+            return v;
+        }
+    }
+}
+
+#[test]
+fn one_room_across_three_nodes_for_text_json_websocket_and_irc_clients() {
+    let redis = Redis::start();
+    let (a, b, c) = three_nodes(&redis);
+
+    let mut alice = a.join("alice");
+    await_remote(&b, 1);
+    let mut bob = b.join_json("bob");
+    alice.expect("* bob joined (2 online)");
+    await_remote(&c, 2);
+    let mut carol = ws_join(&c, "carol");
+    alice.expect("* carol joined (3 online)");
+    let v = json_until(&mut bob, "join");
+    assert_eq!(v["payload"], json!({"nick": "carol", "online": 3, "room": "#lobby"}));
+
+    // Chat and actions reach every node in the order sent.
+    for i in 0..50 {
+        alice.send(&format!("line {i}"));
+    }
+    alice.send("/me waves");
+    for i in 0..50 {
+        assert_eq!(json_until(&mut bob, "chat")["payload"]["text"], format!("line {i}"));
+        let v = ws_until(&mut carol, "chat");
+        assert_eq!(v["payload"], json!({"from": "alice", "text": format!("line {i}"), "room": "#lobby"}));
+    }
+    assert_eq!(json_until(&mut bob, "me")["payload"]["text"], "waves");
+
+    // Cluster-wide who, rooms, and NAMES / LIST for an IRC user.
+    let _ = alice.sync();
+    alice.send("/who");
+    assert_eq!(alice.line(), "* online (3): alice, bob, carol");
+    let mut dave = Client::connect(c.irc_addr());
+    dave.send("NICK dave");
+    dave.send("USER dave 0 * :Dave");
+    dave.irc_skip_until(" 376 ");
+    dave.send("JOIN #lobby");
+    let names = dave.irc_skip_until(" 353 ");
+    assert!(names.ends_with(":alice bob carol dave"), "{names}");
+    alice.expect("* dave joined (4 online)");
+    await_remote(&b, 3);
+
+    // Rooms: a JSON user creates #rust on n2; the text user on n1 joins it.
+    bob.send_json(&json!({"type": "join", "payload": "#rust"}));
+    json_until(&mut bob, "join");
+    bob.send_json(&json!({"type": "topic", "payload": {"room": "#rust", "text": "ownership"}}));
+    json_until(&mut bob, "topic");
+    alice.send("/rooms");
+    assert_eq!(alice.skip_until("* rooms"), "* rooms (2): #lobby (4), #rust (1)");
+    alice.send("/join #rust");
+    alice.expect("* alice joined #rust (2 online)");
+    alice.expect("* topic for #rust: ownership");
+    let v = json_until(&mut bob, "join");
+    assert_eq!(v["payload"], json!({"nick": "alice", "online": 2, "room": "#rust"}));
+    dave.send("LIST");
+    let list = dave.irc_skip_until(" 322 ");
+    assert!(list.contains(" #lobby 3 :"), "alice moved out of #lobby: {list}");
+    assert!(dave.irc_skip_until(" 322 ").contains(" #rust 2 :ownership"));
+
+    // Private messages reach a nick on any node; renames are seen by sharers.
+    alice.send("/msg carol psst");
+    alice.expect("[alice -> carol] psst");
+    let v = ws_until(&mut carol, "msg");
+    assert_eq!(v["payload"], json!({"from": "alice", "to": "carol", "text": "psst"}));
+    bob.send_json(&json!({"type": "nick", "payload": "robert"}));
+    alice.expect("* bob is now known as robert");
+    dave.send("PRIVMSG robert :hello from irc");
+    let v = json_until(&mut bob, "msg");
+    assert_eq!(v["payload"], json!({"from": "dave", "to": "robert", "text": "hello from irc"}));
+
+    // echo reaches JSON clients on every node.
+    bob.send_json(&json!({"type": "echo", "payload": {"n": [1, "two"]}}));
+    assert_eq!(ws_until(&mut carol, "echo")["payload"], json!({"n": [1, "two"]}));
+
+    // Leaving: a part, then a disconnect, each seen on the other nodes.
+    alice.send("/part");
+    alice.expect("* alice joined (4 online)");
+    let v = json_until(&mut bob, "leave");
+    assert_eq!(v["payload"], json!({"nick": "alice", "online": 1, "room": "#rust"}));
+    drop(carol);
+    alice.expect("* carol left (3 online)");
+    assert!(dave.irc_skip_until(" QUIT ").starts_with(":carol!"));
+    for s in [&a, &b, &c] {
+        assert_eq!(metric(s, "linechat_cluster_nodes"), 3.0);
+        assert_eq!(metric(s, "linechat_cluster_up"), 1.0);
+    }
+}
+
+#[test]
+fn a_nickname_is_unique_across_nodes_and_a_loser_never_sees_its_join() {
+    let redis = Redis::start();
+    let (a, b, c) = three_nodes(&redis);
+    let mut watcher = a.join("watcher");
+    // Three clients on three nodes ask for the same nick at once.
+    let mut clients: Vec<Client> = [&a, &b, &c].iter().map(|s| s.connect()).collect();
+    for cl in &mut clients {
+        cl.send_raw(b"Zed\n");
+    }
+    let mut winners = 0;
+    for (i, cl) in clients.iter_mut().enumerate() {
+        let l = cl.line();
+        if l.starts_with("* Zed joined (") {
+            winners += 1;
+        } else {
+            assert_eq!(l, "! nick-taken: 'Zed' is already in use; choose another");
+            // A loser may go on with another nick: nothing was announced for it.
+            cl.send(&format!("zed{i}"));
+            cl.skip_until(&format!("* zed{i} joined ("));
+        }
+    }
+    assert_eq!(winners, 1);
+    let seen = watcher.sync();
+    assert_eq!(seen.iter().filter(|l| l.starts_with("* Zed joined")).count(), 1, "{seen:?}");
+    // Case does not make another nick, on any node.
+    let mut late = b.connect();
+    late.send("ZED");
+    assert_eq!(late.line(), "! nick-taken: 'ZED' is already in use; choose another");
+    // A freed nick can be taken on another node.
+    watcher.send("/nick ally");
+    watcher.skip_until("* watcher is now known as ally");
+    // The rename reaches n2 through Redis: until it does, n2 still sees the nick in use.
+    eventually("the freed nick is taken on n2", || {
+        late.send("watcher");
+        let l = late.skip_until("");
+        assert!(l.starts_with("* watcher joined (") || l.starts_with("! nick-taken"), "{l}");
+        l.starts_with("* watcher joined (")
+    });
+}
+
+#[test]
+fn a_killed_node_s_users_leave_and_their_nicks_free_within_the_ttl() {
+    let redis = Redis::start();
+    let (a, mut b, _c) = three_nodes(&redis);
+    let mut alice = a.join("alice");
+    await_remote(&b, 1);
+    let _bob = b.join("bob");
+    alice.expect("* bob joined (2 online)");
+    b.signal(libc::SIGKILL);
+    b.wait_exit();
+    // No goodbye from n2: the others notice its silence.
+    alice.expect("* bob left (1 online)");
+    let mut again = a.connect();
+    again.send("bob");
+    again.skip_until("* bob joined (2 online)");
+    eventually("n1 forgets n2", || metric(&a, "linechat_cluster_nodes") == 2.0);
+}
+
+#[test]
+fn redis_killed_and_restarted_nodes_serve_alone_then_resync_and_settle_collisions() {
+    let mut redis = Redis::start();
+    let a = node(&redis, "n1", &[]);
+    let b = node(&redis, "n2", &[]);
+    connected(&a);
+    connected(&b);
+    let mut alice = a.join("alice");
+    await_remote(&b, 1);
+    let mut bob = b.join("bob");
+    alice.expect("* bob joined (2 online)");
+
+    redis.kill();
+    a.wait_log("serving local clients alone");
+    assert!(healthz(&a).starts_with("degraded: redis unreachable"), "{}", healthz(&a));
+    assert_eq!(metric(&a, "linechat_cluster_up"), 0.0);
+    // Local service goes on: a local join and chat work at once.
+    let mut amy = a.join("amy");
+    amy.send("still here");
+    assert_eq!(amy.skip_until("[amy]"), "[amy] still here");
+    // Both sides take the same nick while apart; n1's claim is the older.
+    let mut dup1 = a.join("dup");
+    std::thread::sleep(Duration::from_millis(20));
+    let mut dup2 = b.join("dup");
+
+    redis.restart();
+    eventually("n1 back", || healthz(&a) == "ok\n");
+    eventually("n2 back", || healthz(&b) == "ok\n");
+    // The later claim (n2's) is renamed, as IRC servers do after a netsplit.
+    dup2.skip_until("* dup is now known as dup-1");
+    eventually("n1 sees both", || {
+        dup1.send("/who");
+        dup1.skip_until("* online").contains(" alice, amy, bob, dup, dup-1")
+    });
+    // Cross-node chat resumes.
+    let mut n = 0;
+    eventually("bob hears alice again", || {
+        n += 1;
+        alice.send(&format!("ping {n}"));
+        bob.sync().iter().any(|l| l.starts_with("[alice] ping"))
+    });
+    assert_eq!(metric(&b, "linechat_cluster_nick_collisions_total"), 1.0);
+    assert_eq!(metric(&a, "linechat_cluster_nick_collisions_total"), 0.0);
+}
+
+#[test]
+fn a_node_started_before_redis_serves_alone_and_joins_when_redis_comes() {
+    let mut redis = Redis::not_started();
+    let a = node(&redis, "n1", &[]);
+    a.wait_log("serving local clients alone");
+    assert!(healthz(&a).starts_with("degraded"));
+    let mut alice = a.join("alice");
+    alice.send("alone");
+    assert_eq!(alice.line(), "[alice] alone");
+    redis.restart();
+    connected(&a);
+    let b = node(&redis, "n2", &[]);
+    connected(&b);
+    await_remote(&b, 1);
+    let mut bob = b.join("bob");
+    alice.skip_until("* bob joined (2 online)");
+    bob.send("/who");
+    assert_eq!(bob.skip_until("* online"), "* online (2): alice, bob");
+    bob.send("hi alice");
+    assert_eq!(alice.skip_until("[bob]"), "[bob] hi alice");
+}
+
+#[test]
+fn a_slow_consumer_on_one_node_is_dropped_alone_and_nothing_else_is_lost() {
+    let redis = Redis::start();
+    let a = node(&redis, "n1", &["--max-outbuf", "64MiB"]);
+    let b = node(&redis, "n2", &[]);
+    connected(&a);
+    connected(&b);
+    let mut talker = a.join("talker");
+    let mut reader = b.join_json("reader");
+    let slow = b.join("slow");
+    let _ = talker.sync();
+    let text = "x".repeat(1000);
+    let lines = 10_000;
+    // The reader reads while the talker talks; the slow one never reads.
+    let sender = {
+        let (text, mut talker) = (text.clone(), talker);
+        std::thread::spawn(move || {
+            for i in 0..lines {
+                talker.send(&format!("{i} {text}"));
+            }
+            talker
+        })
+    };
+    for i in 0..lines {
+        let v = json_until(&mut reader, "chat");
+        assert_eq!(v["payload"]["text"], format!("{i} {text}"));
+    }
+    let mut talker = sender.join().unwrap();
+    talker.skip_until("* slow left (2 online)");
+    assert_eq!(metric(&b, "linechat_slow_consumers_dropped_total"), 1.0);
+    drop(slow);
+}
+
+#[test]
+fn a_stalled_redis_drops_the_oldest_publications_not_local_delivery() {
+    let redis = Redis::start();
+    let a = node(&redis, "n1", &["--redis-max-outbuf", "64KiB", "--max-outbuf", "64MiB"]);
+    let b = node(&redis, "n2", &[]);
+    connected(&a);
+    connected(&b);
+    let mut talker = a.join("talker");
+    let mut local = a.join_json("local");
+    redis.pause(true);
+    let text = "y".repeat(1000);
+    let lines = 20_000;
+    for i in 0..lines {
+        talker.send(&format!("{i} {text}"));
+    }
+    for i in 0..lines {
+        assert_eq!(json_until(&mut local, "chat")["payload"]["text"], format!("{i} {text}"));
+    }
+    assert!(metric(&a, "linechat_cluster_publications_dropped_total{reason=\"backlog\"}") > 0.0);
+    redis.pause(false);
+    // The link recovers (the stalled one is dropped at its reply deadline).
+    eventually("n1 linked again", || healthz(&a) == "ok\n");
+}
+
+#[test]
+fn bad_cluster_options_are_refused() {
+    for args in [
+        &["--redis", "http://x"][..],
+        &["--redis", "redis://h:port"],
+        &["--node-id", "a b"],
+        &["--presence-ttl", "0s"],
+        &["--redis-max-outbuf", "lots"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_linechat")).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(args[0]), "{args:?}");
+    }
+}
+
+#[test]
+fn reuse_port_lets_two_nodes_share_a_port() {
+    let redis = Redis::start();
+    let port = common::redis::free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let a = node(&redis, "n1", &["--listen", &listen, "--reuse-port"]);
+    let b = node(&redis, "n2", &["--listen", &listen, "--reuse-port"]);
+    assert_eq!(a.addr, b.addr);
+    connected(&a);
+    connected(&b);
+    // Without it, a second process is refused.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linechat"))
+        .args(["--listen", &listen, "--http-listen", "off"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // Clients spread over both processes still share one room.
+    let mut users: Vec<Client> = (0..8).map(|i| a.join(&format!("u{i}"))).collect();
+    eventually("everyone sees all eight", || {
+        users.iter_mut().all(|u| {
+            u.send("/who");
+            u.skip_until("* online") == "* online (8): u0, u1, u2, u3, u4, u5, u6, u7"
+        })
+    });
+    let served_by_b = metric(&b, "linechat_users_joined");
+    assert_eq!(served_by_b + metric(&a, "linechat_users_joined"), 8.0);
+}
