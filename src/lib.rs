@@ -13,7 +13,7 @@
 //! - `irc/`: the IRC face: its line parser, commands and numerics.
 //! - `script/`: script handlers, a folder of Lua files (`--handlers`).
 //! - `tls.rs`: rustls as a byte layer between a socket and its framing.
-//! - `cluster/`: the Redis link between linechat processes (RESP codec).
+//! - `cluster/`: the Redis link between linechat processes (`--redis`).
 //! - `client/`: `linechat client`, the terminal client.
 
 #[cfg(feature = "client")]

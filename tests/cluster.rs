@@ -167,6 +167,20 @@ fn one_room_across_three_nodes_for_text_json_websocket_and_irc_clients() {
     let names = dave.irc_skip_until(" 353 ");
     assert!(names.ends_with(":alice bob carol dave"), "{names}");
     alice.expect("* dave joined (4 online)");
+    dave.send("WHOIS alice");
+    assert!(dave.irc_skip_until(" 311 ").contains(" 311 dave alice alice "));
+    dave.irc_skip_until(" 318 ");
+    dave.send("WHO #lobby");
+    let mut who = Vec::new();
+    loop {
+        let l = dave.irc_line();
+        if l.contains(" 315 ") {
+            break;
+        }
+        who.push(l.split(' ').nth(7).unwrap_or_default().to_string());
+    }
+    who.sort();
+    assert_eq!(who, ["alice", "bob", "carol", "dave"]);
     await_remote(&b, 3);
 
     // Rooms: a JSON user creates #rust on n2; the text user on n1 joins it.

@@ -39,6 +39,11 @@ pub(super) fn who(hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) 
             for user in members {
                 reply(hub, out, &name, user);
             }
+            // Members on other nodes of the cluster, with the same fixed mask.
+            for nick in hub.rooms.get(room).remote.clone() {
+                let params = [name.as_str(), &nick, &server, &server, &nick, "H"];
+                numeric(hub, id, out, "352", &params, Some(&format!("0 {nick}")));
+            }
         }
     } else {
         let pattern = fold_nick(mask);
@@ -93,7 +98,13 @@ pub(super) fn whois(hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox
                     numeric(hub, id, out, "301", &[&nick], Some(&away));
                 }
             }
-            None => numeric(hub, id, out, "401", &[target], Some("No such nick/channel")),
+            None => match hub.remote_nick(target).map(str::to_string) {
+                Some(nick) => {
+                    numeric(hub, id, out, "311", &[&nick, &nick, &server, "*"], Some(&nick));
+                    numeric(hub, id, out, "312", &[&nick, &server], Some("linechat (another node)"));
+                }
+                None => numeric(hub, id, out, "401", &[target], Some("No such nick/channel")),
+            },
         }
         numeric(hub, id, out, "318", &[target], Some("End of /WHOIS list"));
     }
@@ -164,8 +175,10 @@ pub(super) fn ison(hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox)
     let online: Vec<String> = params
         .iter()
         .flat_map(|p| p.split_whitespace())
-        .filter_map(|n| hub.find_nick(n))
-        .filter_map(|user| hub.nick_of(user).map(str::to_string))
+        .filter_map(|n| match hub.find_nick(n) {
+            Some(user) => hub.nick_of(user).map(str::to_string),
+            None => hub.remote_nick(n).map(str::to_string),
+        })
         .collect();
     numeric(hub, id, out, "303", &[], Some(&online.join(" ")));
 }
