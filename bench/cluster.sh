@@ -121,3 +121,16 @@ One room, $CLIENTS clients spread by SO_REUSEPORT over the nodes, $SENDERS sende
 | 2 nodes + Redis | ${MAX[2]} | $(ratio "${MAX[2]}" "${MAX[0]}") | ${P50[2]} / ${P99[2]} | ${NODE_US[2]} | ${REDIS_US[2]} |
 | 4 nodes + Redis | ${MAX[4]} | $(ratio "${MAX[4]}" "${MAX[0]}") | ${P50[4]} / ${P99[4]} | ${NODE_US[4]} | ${REDIS_US[4]} |
 EOF
+
+# --- one message between two users: same node, or two nodes (bench/cross_node.py)
+log "== cross-node cost"
+CROSS=$(taskset -c 1 python3 bench/cross_node.py "$LINECHAT" $REDIS_PORT 20000 2000 | tee -a "$OUT/results.jsonl")
+python3 - "$CROSS" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+print("\nOne sender and one receiver, 20 000 messages at 2 000/s (servers on core 0):\n")
+print("| placement | CPU us per message (node 1, node 2, Redis) | total | p50 / p99 us |")
+print("|---|---:|---:|---:|")
+for r in rows:
+    print(f"| {r['placement']} | {' + '.join(str(c) for c in r['cpu_us_per_msg'])} | {r['total_cpu_us_per_msg']} | {r['p50_us']} / {r['p99_us']} |")
+PY
