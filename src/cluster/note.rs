@@ -230,13 +230,14 @@ impl Note {
         if f.next()? != VERSION {
             return None;
         }
-        let stamp = Stamp {
-            node: f.next()?.to_string(),
-            epoch: f.next()?.parse().ok()?,
-            seq: f.next()?.parse().ok()?,
-        };
+        // Outside a burst's lists, a field holds no separator (what encoding
+        // would make a space): anything else is malformed.
+        let plain = |x: &str| (!x.contains([RECORD, GROUP])).then(|| x.to_string());
+        let stamp =
+            Stamp { node: plain(f.next()?)?, epoch: f.next()?.parse().ok()?, seq: f.next()?.parse().ok()? };
         let kind = f.next()?;
-        let mut s = || f.next().map(str::to_string);
+        let burst = kind == "burst";
+        let mut s = || f.next().and_then(|x| if burst { Some(x.to_string()) } else { plain(x) });
         let note = match kind {
             "hello" => Note::Hello,
             "beat" => Note::Beat,
@@ -340,6 +341,8 @@ mod tests {
         for bad in [
             &b""[..],
             b"lc1",
+            b"lc1\x1fn\x1e\x1f1\x1f1\x1fbeat",
+            b"lc1\x1fn\x1f1\x1f1\x1fjoin\x1fa\x1d\x1f#r",
             b"lc2\x1fn\x1f1\x1f1\x1fbeat",
             b"lc1\x1fn\x1fx\x1f1\x1fbeat",
             b"\xff",
