@@ -190,6 +190,13 @@ fn one_room_across_three_nodes_for_text_json_websocket_and_irc_clients() {
     json_until(&mut bob, "topic");
     alice.send("/rooms");
     assert_eq!(alice.skip_until("* rooms"), "* rooms (2): #lobby (4), #rust (1)");
+    // The topic travels through Redis: wait until n1 has it (an unjoined JSON client asks).
+    let mut asker = a.connect();
+    eventually("the topic reaches n1", || {
+        asker.send_json(&json!({"type": "rooms"}));
+        let v = json_until(&mut asker, "rooms");
+        v["payload"]["rooms"][1]["topic"] == "ownership"
+    });
     alice.send("/join #rust");
     alice.expect("* alice joined #rust (2 online)");
     alice.expect("* topic for #rust: ownership");

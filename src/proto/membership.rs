@@ -11,6 +11,31 @@ use super::{Fault, Held, Hub, Session};
 use crate::cluster::note::{self, Note};
 use crate::reactor::{ConnId, Outbox};
 
+/// Sends a rendered leave to `members`; a QUIT goes once to each IRC user
+/// (marked with `stamp`), however many rooms it shares with the leaver.
+/// Returns how many got it.
+pub(crate) fn tell_leave(
+    sessions: &mut [Option<Session>],
+    members: &[super::rooms::Member],
+    stamp: u32,
+    rendered: &Rendered,
+    quit: bool,
+    out: &mut Outbox,
+) -> u64 {
+    let mut delivered = 0;
+    for m in members {
+        if quit && m.mode == Mode::Irc {
+            match sessions[m.id].as_mut() {
+                Some(s) if s.stamp != stamp => s.stamp = stamp,
+                _ => continue,
+            }
+        }
+        out.send(m.id, rendered.get(m.mode));
+        delivered += 1;
+    }
+    delivered
+}
+
 fn note_said(s: Said) -> note::Said {
     match s {
         Said::Plain => note::Said::Plain,
@@ -123,20 +148,9 @@ impl Hub {
         let event = Event::Leave { nick: &nick, online, room: room_ref, reason, quit };
         let rendered = Rendered::new(&event, &self.cfg.server_name);
         if online > 0 {
-            let stamp = self.stamp;
-            let mut delivered = 0;
-            for m in &self.rooms.get(room).members {
-                // A QUIT goes once to each IRC user, however many rooms it shares.
-                if quit && m.mode == Mode::Irc {
-                    match self.sessions[m.id].as_mut() {
-                        Some(s) if s.stamp != stamp => s.stamp = stamp,
-                        _ => continue,
-                    }
-                }
-                out.send(m.id, rendered.get(m.mode));
-                delivered += 1;
-            }
-            self.stats.deliveries += delivered;
+            let members = &self.rooms.get(room).members;
+            self.stats.deliveries +=
+                tell_leave(&mut self.sessions, members, self.stamp, &rendered, quit, out);
         }
         if matches!(how, Exit::Part(_)) {
             out.send(id, rendered.get(mode));

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::cluster::{Peer, RemoteUser};
 use super::handshake::fold_nick;
-use super::render::{Event, Mode, Rendered, RoomRef, Said};
+use super::render::{Event, Rendered, RoomRef, Said};
 use super::rooms::{parse_room, RoomId};
 use super::Hub;
 use crate::cluster::note::{self, BurstUser, Note, TopicState};
@@ -159,20 +159,9 @@ impl Hub {
         let room_ref = RoomRef { name: &r.name, is_default: self.rooms.is_default(room) };
         let event = Event::Leave { nick: &nick, online, room: room_ref, reason, quit };
         let rendered = Rendered::new(&event, &self.cfg.server_name);
-        let stamp = self.stamp;
-        let mut delivered = 0;
-        for m in &r.members {
-            // A QUIT goes once to each IRC user, however many rooms it shares.
-            if quit && m.mode == Mode::Irc {
-                match self.sessions[m.id].as_mut() {
-                    Some(s) if s.stamp != stamp => s.stamp = stamp,
-                    _ => continue,
-                }
-            }
-            out.send(m.id, rendered.get(m.mode));
-            delivered += 1;
-        }
-        self.stats.deliveries += delivered;
+        let members = &r.members;
+        self.stats.deliveries +=
+            super::membership::tell_leave(&mut self.sessions, members, self.stamp, &rendered, quit, out);
         self.rooms.drop_if_empty(room);
     }
 
