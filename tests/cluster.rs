@@ -188,9 +188,11 @@ fn one_room_across_three_nodes_for_text_json_websocket_and_irc_clients() {
     json_until(&mut bob, "join");
     bob.send_json(&json!({"type": "topic", "payload": {"room": "#rust", "text": "ownership"}}));
     json_until(&mut bob, "topic");
-    alice.send("/rooms");
-    assert_eq!(alice.skip_until("* rooms"), "* rooms (2): #lobby (4), #rust (1)");
-    // The topic travels through Redis: wait until n1 has it (an unjoined JSON client asks).
+    // Both travel through Redis: wait until n1 knows the room and its topic.
+    eventually("#rust reaches n1", || {
+        alice.send("/rooms");
+        alice.skip_until("* rooms") == "* rooms (2): #lobby (4), #rust (1)"
+    });
     let mut asker = a.connect();
     eventually("the topic reaches n1", || {
         asker.send_json(&json!({"type": "rooms"}));
