@@ -5,12 +5,13 @@
 
 mod common;
 use common::redis::Redis;
+use common::ws::*;
 use common::*;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
-use tungstenite::{Message, WebSocket};
+use tungstenite::Message;
 
 /// Short leases, so a dead node is noticed within a test's read timeout.
 const TTL: &str = "3s";
@@ -78,8 +79,6 @@ fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
-type Ws = WebSocket<TcpStream>;
-
 fn ws_join(s: &Server, nick: &str) -> Ws {
     let stream = TcpStream::connect(s.web_addr()).unwrap();
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
@@ -92,21 +91,6 @@ fn ws_join(s: &Server, nick: &str) -> Ws {
             return ws;
         }
     }
-}
-
-fn ws_text(ws: &mut Ws) -> String {
-    loop {
-        match ws.read().expect("read") {
-            Message::Text(t) => return t.to_string(),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("expected text, got {other:?}"),
-        }
-    }
-}
-
-fn ws_json(ws: &mut Ws) -> Value {
-    let t = ws_text(ws);
-    serde_json::from_str(&t).unwrap_or_else(|e| panic!("not JSON ({e}): {t}"))
 }
 
 /// Reads JSON events until one of `kind` arrives.

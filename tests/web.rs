@@ -2,14 +2,13 @@
 //! codes, and WebSocket clients chatting with TCP clients.
 
 mod common;
+use common::ws::*;
 use common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use tungstenite::protocol::frame::coding::CloseCode;
-use tungstenite::{Message, WebSocket};
-
-type Ws = WebSocket<TcpStream>;
+use tungstenite::Message;
 
 fn ws_connect(addr: SocketAddr) -> Ws {
     let stream = TcpStream::connect(addr).unwrap();
@@ -18,22 +17,6 @@ fn ws_connect(addr: SocketAddr) -> Ws {
     assert_eq!(resp.status(), 101);
     assert_eq!(ws_text(&mut ws), WELCOME);
     ws
-}
-
-/// The next text message (pings and pongs skipped).
-fn ws_text(ws: &mut Ws) -> String {
-    loop {
-        match ws.read().expect("read") {
-            Message::Text(t) => return t.to_string(),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("expected text, got {other:?}"),
-        }
-    }
-}
-
-fn ws_json(ws: &mut Ws) -> Value {
-    let t = ws_text(ws);
-    serde_json::from_str(&t).unwrap_or_else(|e| panic!("not JSON ({e}): {t}"))
 }
 
 fn ws_send(ws: &mut Ws, text: &str) {

@@ -7,6 +7,7 @@
 pub mod redis;
 pub mod tls;
 pub mod tmux;
+pub mod ws;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
