@@ -490,7 +490,7 @@ impl Cluster {
     /// A readiness event for one of the link's sockets.
     pub fn ready(&mut self, token: Token, now: Instant) {
         let is_cmd = token == CMD_TOKEN;
-        let result = self.pump(is_cmd, now);
+        let result = self.pump(is_cmd);
         if let Err(why) = result {
             self.fail(&why, now);
         } else if matches!(self.state, State::Connecting { .. })
@@ -506,13 +506,13 @@ impl Cluster {
         self.flush(now);
     }
 
-    fn pump(&mut self, is_cmd: bool, now: Instant) -> Result<(), String> {
+    fn pump(&mut self, is_cmd: bool) -> Result<(), String> {
         let link = if is_cmd { self.cmd.as_mut() } else { self.sub.as_mut() };
         let Some(link) = link else { return Ok(()) };
         if !link.check_connected().map_err(|e| format!("connect: {e}"))? {
             return Ok(());
         }
-        link.flush(now).map_err(|e| format!("write: {e}"))?;
+        // Writes go out in `ready`'s flush, after this.
         for _ in 0..READS_PER_TURN {
             let outcome = link.read_some().map_err(|e| format!("read: {e}"))?;
             while let Some(frame) = link.next_frame().map_err(|e| e.to_string())? {

@@ -7,7 +7,7 @@ use super::render::strip_formatting;
 use super::{client_name, numeric, send};
 use crate::conn::CloseReason;
 use crate::proto::cluster::Purpose;
-use crate::proto::handshake::{fold_nick, parse_nick, MAX_NICK_CHARS};
+use crate::proto::handshake::{parse_nick, MAX_NICK_CHARS};
 use crate::proto::rooms::{MAX_ROOM_CHARS, MAX_TOPIC_CHARS};
 use crate::proto::{sanitize, Hub};
 use crate::reactor::{ConnId, Outbox};
@@ -73,9 +73,7 @@ pub(super) fn nick(hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox)
     }
     match hub.nick_of(id).map(str::to_string) {
         Some(current) if current == wanted => {}
-        Some(current) if fold_nick(&current) == fold_nick(wanted) => hub.rename(id, wanted, out),
-        Some(_) if hub.claim_first(id, wanted, Purpose::Rename, out) => {}
-        Some(_) => hub.rename(id, wanted, out),
+        Some(_) => hub.change_nick(id, wanted, out),
         None => {
             let wanted = wanted.to_string();
             if let Some(state) = irc(hub, id) {

@@ -102,6 +102,18 @@ impl ClusterHub {
         self.next_tag
     }
 
+    /// Refreshes (or, after a split, re-takes or gives up) every claim this
+    /// node holds; the next refresh is due a third of the TTL later.
+    fn refresh_claims(&mut self, now: Instant) {
+        let owned: Vec<(String, u64)> = self.owned.iter().map(|(f, &ms)| (f.clone(), ms)).collect();
+        for (folded, ms) in owned {
+            let (key, owner) = (self.link.nick_key(&folded), self.owner(ms));
+            let tag = self.tag(Pending::Refresh { folded, ms });
+            self.link.refresh(&key, &owner, tag);
+        }
+        self.next_refresh = now + self.link.cfg.presence_ttl / 3;
+    }
+
     /// When this node claimed `folded`, if it holds it.
     pub fn owned_ms(&self, folded: &str) -> Option<u64> {
         self.owned.get(folded).copied()
@@ -194,6 +206,15 @@ impl Hub {
         true
     }
 
+    /// Changes joined `id`'s nickname to `new` (checked and free): a change
+    /// of case keeps the claim; another nick is claimed in the cluster first.
+    pub fn change_nick(&mut self, id: ConnId, new: &str, out: &mut Outbox) {
+        let same_key = self.nick_of(id).is_some_and(|current| fold_nick(current) == fold_nick(new));
+        if same_key || !self.claim_first(id, new, Purpose::Rename, out) {
+            self.rename(id, new, out);
+        }
+    }
+
     /// Records that this node now holds `nick` (claimed at `ms`, or now).
     pub(crate) fn note_owned(&mut self, nick: &str, ms: Option<u64>) {
         let Some(c) = self.cluster.as_mut() else { return };
@@ -272,9 +293,7 @@ impl Hub {
                 } else if purpose == Purpose::IrcRegister || self.mode_of(id) == super::render::Mode::Irc {
                     crate::irc::nick_in_use(self, id, &nick, out);
                 } else {
-                    let fault =
-                        Fault::new("nick-taken", format!("'{nick}' is already in use; choose another"));
-                    self.fail(id, &fault, out);
+                    self.fail(id, &Fault::nick_taken(&nick), out);
                 }
                 self.release_held(id, out);
             }
@@ -284,8 +303,7 @@ impl Hub {
     fn claim_granted(&mut self, id: ConnId, nick: &str, ms: u64, purpose: Purpose, out: &mut Outbox) {
         // A local client may have taken it while the link was away.
         if self.find_nick(nick).is_some_and(|owner| owner != id) {
-            let fault = Fault::new("nick-taken", format!("'{nick}' is already in use; choose another"));
-            self.fail(id, &fault, out);
+            self.fail(id, &Fault::nick_taken(nick), out);
             return self.release_held(id, out);
         }
         self.note_owned(nick, Some(ms));
@@ -397,13 +415,7 @@ impl Hub {
         c.burst_due = false;
         // Re-take every local claim (settling any made by two nodes during
         // a split), then say hello: every node answers with its state.
-        let owned: Vec<(String, u64)> = c.owned.iter().map(|(f, &ms)| (f.clone(), ms)).collect();
-        for (folded, ms) in owned {
-            let (key, owner) = (c.link.nick_key(&folded), c.owner(ms));
-            let tag = c.tag(Pending::Refresh { folded, ms });
-            c.link.refresh(&key, &owner, tag);
-        }
-        c.next_refresh = now + c.link.cfg.presence_ttl / 3;
+        c.refresh_claims(now);
         self.publish(|_| Note::Hello);
         let burst = self.burst();
         self.publish(|_| burst);
@@ -431,13 +443,7 @@ impl Hub {
             }
             let c = self.cluster.as_mut().expect("checked above");
             if now >= c.next_refresh {
-                c.next_refresh = now + ttl / 3;
-                let owned: Vec<(String, u64)> = c.owned.iter().map(|(f, &ms)| (f.clone(), ms)).collect();
-                for (folded, ms) in owned {
-                    let (key, owner) = (c.link.nick_key(&folded), c.owner(ms));
-                    let tag = c.tag(Pending::Refresh { folded, ms });
-                    c.link.refresh(&key, &owner, tag);
-                }
+                c.refresh_claims(now);
             }
             // Our own heartbeats stopped coming back: the subscriber is deaf.
             let deaf_after = (c.beat_every() * 3).max(Duration::from_secs(3));
@@ -532,14 +538,10 @@ impl Hub {
 
     /// `/metrics` lines of the cluster.
     pub(crate) fn cluster_metrics(&self, m: &mut String) {
-        use std::fmt::Write;
         let Some(c) = self.cluster.as_ref() else { return };
         let s = &c.link.stats;
         let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
-            let _ = writeln!(m, "# HELP linechat_{name} {help}\n# TYPE linechat_{name} {kind}");
-            for (labels, value) in samples {
-                let _ = writeln!(m, "linechat_{name}{labels} {value}");
-            }
+            super::service::write_metric(m, name, kind, help, samples)
         };
         metric(
             "cluster_up",

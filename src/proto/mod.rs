@@ -41,6 +41,11 @@ impl Fault {
     pub fn new(code: &'static str, message: String) -> Fault {
         Fault { code, message }
     }
+
+    /// `nick-taken`, here or on another node.
+    pub fn nick_taken(nick: &str) -> Fault {
+        Fault::new("nick-taken", format!("'{nick}' is already in use; choose another"))
+    }
 }
 
 /// Every error code the server sends, in the order `/metrics` lists them.

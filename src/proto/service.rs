@@ -182,13 +182,9 @@ impl Service for Hub {
     }
 
     fn metrics(&self, io: &IoStats) -> String {
-        use std::fmt::Write;
         let mut m = String::with_capacity(2048);
         let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
-            let _ = writeln!(m, "# HELP linechat_{name} {help}\n# TYPE linechat_{name} {kind}");
-            for (labels, value) in samples {
-                let _ = writeln!(m, "linechat_{name}{labels} {value}");
-            }
+            write_metric(&mut m, name, kind, help, samples)
         };
         metric(
             "connections",
@@ -299,5 +295,15 @@ impl Service for Hub {
         self.scripts.metrics(&mut m);
         self.cluster_metrics(&mut m);
         m
+    }
+}
+
+/// Appends one metric, its help and type lines and its samples, in the
+/// Prometheus text format `/metrics` serves.
+pub(crate) fn write_metric(m: &mut String, name: &str, kind: &str, help: &str, samples: &[(&str, f64)]) {
+    use std::fmt::Write;
+    let _ = writeln!(m, "# HELP linechat_{name} {help}\n# TYPE linechat_{name} {kind}");
+    for (labels, value) in samples {
+        let _ = writeln!(m, "linechat_{name}{labels} {value}");
     }
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{payload_str, Handler};
 use crate::proto::cluster::Purpose;
-use crate::proto::handshake::{fold_nick, parse_nick};
+use crate::proto::handshake::parse_nick;
 use crate::proto::{Fault, Hub};
 use crate::reactor::{ConnId, Outbox};
 
@@ -24,17 +24,14 @@ fn handle(hub: &mut Hub, id: ConnId, payload: &Value, out: &mut Outbox) -> Resul
     let raw = payload_str(payload, "\"NICKNAME\"")?;
     let nick = parse_nick(raw).map_err(|e| Fault::new("nick-invalid", e.to_string()))?;
     if hub.nick_taken(nick, id) {
-        return Err(Fault::new("nick-taken", format!("'{nick}' is already in use; choose another")));
+        return Err(Fault::nick_taken(nick));
     }
     match hub.nick_of(id).map(str::to_string) {
         None if hub.claim_first(id, nick, Purpose::Register, out) => {}
         None => hub.register(id, nick, out),
         // Choosing the nickname one already has changes nothing.
         Some(current) if current == nick => {}
-        // A change of case keeps the claim.
-        Some(current) if fold_nick(&current) == fold_nick(nick) => hub.rename(id, nick, out),
-        Some(_) if hub.claim_first(id, nick, Purpose::Rename, out) => {}
-        Some(_) => hub.rename(id, nick, out),
+        Some(_) => hub.change_nick(id, nick, out),
     }
     Ok(())
 }
