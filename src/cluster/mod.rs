@@ -202,6 +202,8 @@ enum State {
 pub struct Cluster {
     pub cfg: ClusterConfig,
     registry: Option<Registry>,
+    /// Redis's address, once resolved.
+    addr: Option<SocketAddr>,
     cmd: Option<Link>,
     sub: Option<Link>,
     state: State,
@@ -237,6 +239,7 @@ impl Cluster {
         Cluster {
             cfg,
             registry: None,
+            addr: None,
             cmd: None,
             sub: None,
             state: State::Down { retry_at: Instant::now() },
@@ -402,9 +405,11 @@ impl Cluster {
     fn dial(&mut self, now: Instant) {
         let Some(registry) = self.registry.as_ref() else { return };
         let url = &self.cfg.url;
-        let addr: Option<SocketAddr> =
-            (url.host.as_str(), url.port).to_socket_addrs().ok().and_then(|mut a| a.next());
-        let Some(addr) = addr else {
+        // Resolving blocks (getaddrinfo): done once, and again only while it fails.
+        if self.addr.is_none() {
+            self.addr = (url.host.as_str(), url.port).to_socket_addrs().ok().and_then(|mut a| a.next());
+        }
+        let Some(addr) = self.addr else {
             return self.fail(&format!("cannot resolve {}", url.host), now);
         };
         let links = Link::connect(addr, registry, CMD_TOKEN, false)
