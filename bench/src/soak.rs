@@ -19,7 +19,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -100,8 +100,18 @@ impl Link {
             Kind::Text | Kind::Json => Link::Plain(BufReader::new(connect(a.chat)?)),
             Kind::Irc => Link::Plain(BufReader::new(connect(a.irc)?)),
             Kind::Tls => {
-                let sock = connect(a.tls)?;
-                let conn = tls::connection(&tls::client_config());
+                let mut sock = connect(a.tls)?;
+                let mut conn = tls::connection(&tls::client_config());
+                // The handshake first, waiting through the short read
+                // timeout (a loaded server takes longer than 20 ms), bounded.
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while conn.is_handshaking() {
+                    match conn.complete_io(&mut sock) {
+                        Ok(_) => {}
+                        Err(e) if timed_out(&e) && Instant::now() < deadline => {}
+                        Err(e) => return Err(e),
+                    }
+                }
                 Link::Tls(Box::new(BufReader::new(StreamOwned::new(conn, sock))))
             }
             Kind::Ws => {
@@ -197,28 +207,90 @@ fn parse_soak(line: &str) -> Option<(&str, usize)> {
     Some((from, seq))
 }
 
-fn well_behaved(me: usize, a: Addrs, sh: Arc<Shared>, start: Arc<Barrier>, rate: f64) {
+/// The start line of the well-behaved clients: each arrives once, joined
+/// or failed, and sending starts only when all have joined. Every wait on
+/// it is bounded, so a client that fails its join ends the run with a
+/// message instead of leaving the others (and `main`) waiting forever.
+struct Gate {
+    state: Mutex<(usize, Vec<String>)>,
+    all_in: Condvar,
+    expected: usize,
+}
+
+/// How long the clients may take to join, all together.
+const JOIN_LIMIT: Duration = Duration::from_secs(90);
+
+impl Gate {
+    fn new(expected: usize) -> Gate {
+        Gate { state: Mutex::new((0, Vec::new())), all_in: Condvar::new(), expected }
+    }
+
+    /// One client is in (`Ok`) or gave up joining (`Err`, why).
+    fn arrive(&self, joined: Result<(), String>) {
+        let mut state = self.state.lock().unwrap();
+        state.0 += 1;
+        if let Err(why) = joined {
+            state.1.push(why);
+        }
+        self.all_in.notify_all();
+    }
+
+    /// Waits until every client has arrived; an error says who failed, or
+    /// how many never arrived within [`JOIN_LIMIT`].
+    fn wait_all(&self) -> Result<(), String> {
+        let state = self.state.lock().unwrap();
+        let (state, waited) =
+            self.all_in.wait_timeout_while(state, JOIN_LIMIT, |s| s.0 < self.expected).unwrap();
+        if waited.timed_out() {
+            return Err(format!(
+                "only {} of {} clients joined within {JOIN_LIMIT:?}",
+                state.0, self.expected
+            ));
+        }
+        match state.1.first() {
+            Some(why) => {
+                Err(format!("{} of {} clients failed to join; first: {why}", state.1.len(), self.expected))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+fn well_behaved(me: usize, a: Addrs, sh: Arc<Shared>, start: Arc<Gate>, rate: f64) {
     let (nick, kind) = sh.nicks[me].clone();
     let run = || -> io::Result<()> {
-        let mut link = Link::open(kind, a)?;
         let mut partial = Vec::new();
-        match kind {
-            Kind::Irc => {
-                link.send(&format!("NICK {nick}"))?;
-                link.send(&format!("USER {nick} 0 * :soak"))?;
-                link.send("JOIN #lobby")?;
-                wait_for(&mut link, &mut partial, " 366 ")?;
+        let joined = (|| -> io::Result<Link> {
+            let mut link = Link::open(kind, a)?;
+            match kind {
+                Kind::Irc => {
+                    link.send(&format!("NICK {nick}"))?;
+                    link.send(&format!("USER {nick} 0 * :soak"))?;
+                    link.send("JOIN #lobby")?;
+                    wait_for(&mut link, &mut partial, " 366 ")?;
+                }
+                Kind::Json | Kind::Ws => {
+                    link.send(&format!(r#"{{"type":"nick","payload":"{nick}"}}"#))?;
+                    wait_for(&mut link, &mut partial, &format!(r#""nick":"{nick}""#))?;
+                }
+                Kind::Text | Kind::Tls => {
+                    link.send(&nick)?;
+                    wait_for(&mut link, &mut partial, &format!("* {nick} joined"))?;
+                }
             }
-            Kind::Json | Kind::Ws => {
-                link.send(&format!(r#"{{"type":"nick","payload":"{nick}"}}"#))?;
-                wait_for(&mut link, &mut partial, &format!(r#""nick":"{nick}""#))?;
+            Ok(link)
+        })();
+        let mut link = match joined {
+            Ok(link) => {
+                start.arrive(Ok(()));
+                link
             }
-            Kind::Text | Kind::Tls => {
-                link.send(&nick)?;
-                wait_for(&mut link, &mut partial, &format!("* {nick} joined"))?;
+            Err(e) => {
+                start.arrive(Err(format!("{nick}: {e}")));
+                return Err(e);
             }
-        }
-        start.wait();
+        };
+        start.wait_all().map_err(io::Error::other)?;
         let index: HashMap<&str, usize> =
             sh.nicks.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
         let mut next = vec![0usize; sh.nicks.len()];
@@ -386,7 +458,7 @@ fn storm(a: Addrs, n: usize) {
 }
 
 fn garbage(a: Addrs, n: usize) {
-    let mut x = n as u64 * 0x9E37_79B9_7F4A_7C15 + 1;
+    let mut x = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut bytes = vec![0u8; 2000];
     for b in &mut bytes {
         x ^= x << 13;
@@ -545,7 +617,7 @@ fn main() {
         errors: Mutex::new(Vec::new()),
         delivered: AtomicUsize::new(0),
     });
-    let start = Arc::new(Barrier::new(n + 1));
+    let start = Arc::new(Gate::new(n));
     let clients: Vec<_> = (0..n)
         .map(|i| {
             let (sh, start) = (sh.clone(), start.clone());
@@ -555,7 +627,17 @@ fn main() {
                 .unwrap()
         })
         .collect();
-    start.wait();
+    if let Err(why) = start.wait_all() {
+        sh.stop_sending.store(true, SeqCst);
+        let _ = child.kill();
+        let _ = child.wait();
+        println!("soak: the well-behaved clients did not all join: {why}");
+        for e in sh.errors.lock().unwrap().iter() {
+            println!("    {e}");
+        }
+        println!("FAIL");
+        std::process::exit(1);
+    }
     eprintln!(
         "lcsoak: {n} well-behaved clients joined; chatting for {seconds} s beside the misbehaving ones"
     );
@@ -586,12 +668,8 @@ fn main() {
     }
     sh.stop_sending.store(true, SeqCst);
     stop.store(true, SeqCst);
-    for c in clients {
-        let _ = c.join();
-    }
-    for b in bad {
-        let _ = b.join();
-    }
+    // A client thread that panicked stopped testing what it stands for.
+    let panicked = clients.into_iter().chain(bad).map(|t| t.join()).filter(Result::is_err).count();
     // Everyone has hung up: the server's descriptors return to the baseline.
     let deadline = Instant::now() + Duration::from_secs(15);
     while fd_count(pid) > fd_baseline && Instant::now() < deadline {
@@ -629,6 +707,10 @@ fn main() {
         for e in &errors {
             println!("    {e}");
         }
+    }
+    if panicked > 0 {
+        pass = false;
+        println!("  FAIL: {panicked} client threads panicked (see stderr)");
     }
     if rss_max > bound * 1024 {
         pass = false;

@@ -1,7 +1,6 @@
 //! JSON mode: packets in, compact JSON events out, and mixed rooms.
 
-mod common;
-use common::*;
+use crate::support::*;
 use serde_json::json;
 
 #[test]

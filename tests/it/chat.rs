@@ -1,7 +1,6 @@
 //! The text protocol, line by line, over real sockets.
 
-mod common;
-use common::*;
+use crate::support::*;
 
 #[test]
 fn greeting_join_and_chat_reach_everyone_including_the_sender() {

@@ -5,11 +5,9 @@
 //! `.ci/run` installs irssi and tmux; without them this test fails with the
 //! install command rather than pass without running.
 
-mod common;
-use common::tmux::Tmux;
-use common::*;
+use crate::support::tmux::Tmux;
+use crate::support::*;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 fn require_irssi() {
     let have = |tool: &str| Command::new("sh").args(["-c", &format!("command -v {tool}")]).status();
@@ -47,11 +45,7 @@ fn chat_in_lobby(irssi: &Tmux, nc: &mut Client) {
     nc.expect("* irssiuser joined (2 online)");
     irssi.type_line("/quit see you");
     nc.expect("* irssiuser left (1 online)");
-    let deadline = Instant::now() + READ_TIMEOUT;
-    while irssi.is_running() {
-        assert!(Instant::now() < deadline, "irssi did not exit after /quit:\n{}", irssi.screen());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    eventually("irssi to exit after /quit", || !irssi.is_running());
 }
 
 #[test]
@@ -74,8 +68,8 @@ fn irssi_joins_lobby_and_chats_with_an_nc_user() {
 #[test]
 fn irssi_over_tls_verifies_the_certificate_and_chats() {
     require_irssi();
-    let certs = common::tls::TestCerts::new("irssi");
-    let s = common::tls::start_with_certs(&certs, &["--ircs-listen", "127.0.0.1:0"]);
+    let certs = crate::support::tls::TestCerts::new("irssi");
+    let s = crate::support::tls::start_with_certs(&certs, &["--ircs-listen", "127.0.0.1:0"]);
     let mut nc = s.join("ncuser");
     let home = irssi_home("tls");
     let port = s.secure.ircs.unwrap().port();

@@ -4,9 +4,8 @@
 
 #![cfg(feature = "tls")]
 
-mod common;
-use common::tls::{client_config_for, TestCerts, TlsClient};
-use common::*;
+use crate::support::tls::{client_config_for, TestCerts, TlsClient};
+use crate::support::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -14,7 +13,7 @@ use std::time::Duration;
 fn start(certs: &TestCerts, extra: &[&str]) -> Server {
     let mut args = vec!["--tls-listen", "127.0.0.1:0"];
     args.extend_from_slice(extra);
-    common::tls::start_with_certs(certs, &args)
+    crate::support::tls::start_with_certs(certs, &args)
 }
 
 fn tls_addr(s: &Server) -> std::net::SocketAddr {
@@ -49,7 +48,7 @@ fn tls_chat_port_speaks_the_line_protocol_with_plain_users() {
 #[test]
 fn https_serves_the_page_health_and_metrics_with_alpn() {
     let certs = TestCerts::new("https");
-    let s = common::tls::start_with_certs(&certs, &["--https-listen", "127.0.0.1:0"]);
+    let s = crate::support::tls::start_with_certs(&certs, &["--https-listen", "127.0.0.1:0"]);
     let https = s.secure.https.expect("https listener");
     let get = |path: &str, alpn: &[&[u8]]| {
         let mut c = TlsClient::connect(https, certs.client_config(alpn)).unwrap();
@@ -70,7 +69,7 @@ fn https_serves_the_page_health_and_metrics_with_alpn() {
 #[test]
 fn ircs_registers_irc_clients_over_tls() {
     let certs = TestCerts::new("ircs");
-    let s = common::tls::start_with_certs(&certs, &["--ircs-listen", "127.0.0.1:0"]);
+    let s = crate::support::tls::start_with_certs(&certs, &["--ircs-listen", "127.0.0.1:0"]);
     let mut plain = s.join("plain");
     let mut irc = TlsClient::connect(s.secure.ircs.unwrap(), certs.client_config(&[])).unwrap();
     irc.send("NICK bob\r\nUSER bob 0 * :Bob\r\nJOIN #lobby");

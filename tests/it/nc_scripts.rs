@@ -2,8 +2,7 @@
 //! script linechat. They need `nc` (Debian: netcat-openbsd), which `.ci/run`
 //! installs; without it this test fails rather than pretend to pass.
 
-mod common;
-use common::*;
+use crate::support::*;
 use std::process::Command;
 
 fn run_script(name: &str) {

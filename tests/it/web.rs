@@ -1,9 +1,8 @@
 //! The web port: HTTP routes, the WebSocket handshake, frames and close
 //! codes, and WebSocket clients chatting with TCP clients.
 
-mod common;
-use common::ws::*;
-use common::*;
+use crate::support::ws::*;
+use crate::support::*;
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -35,18 +34,8 @@ fn ws_close_code(ws: &mut Ws) -> u16 {
     }
 }
 
-/// One HTTP request on a fresh connection; returns the whole response.
-fn http(addr: SocketAddr, request: &[u8]) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    s.write_all(request).unwrap();
-    let mut resp = Vec::new();
-    let _ = s.read_to_end(&mut resp);
-    String::from_utf8_lossy(&resp).into_owned()
-}
-
 fn get(addr: SocketAddr, path: &str) -> String {
-    http(addr, format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+    http_get(addr, path)
 }
 
 /// A WebSocket opened by hand, for sending frames no client library would.

@@ -1,8 +1,7 @@
 //! Every limit and fault: each is a command-line option, each gives a clear
 //! error, and none disturbs the other clients.
 
-mod common;
-use common::*;
+use crate::support::*;
 use serde_json::json;
 use std::io::{Read, Write};
 
@@ -211,10 +210,7 @@ fn running_out_of_descriptors_refuses_cleanly_and_recovers() {
     assert!(refused > 0 && clients.len() > 20, "refused {refused}, admitted {}", clients.len());
     // One log line per refused client: the accept loop does not spin.
     let warnings = || s.log_lines().iter().filter(|l| l.contains("out of file descriptors")).count();
-    let deadline = std::time::Instant::now() + READ_TIMEOUT;
-    while warnings() < refused && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    eventually(&format!("{refused} warnings about descriptors"), || warnings() >= refused);
     assert_eq!(warnings(), refused);
     // Connected clients are untouched.
     let last = clients.len() - 1;
@@ -223,15 +219,10 @@ fn running_out_of_descriptors_refuses_cleanly_and_recovers() {
     // Free some descriptors: new clients get in again once the server has
     // seen the hang-ups (retrying until then; each try is refused cleanly).
     clients.truncate(last - 3);
-    let deadline = std::time::Instant::now() + READ_TIMEOUT;
-    let mut again = loop {
+    let mut again = eventually_some("a client admitted again", || {
         let mut c = Client::connect(s.addr);
-        if c.line() == WELCOME {
-            break c;
-        }
-        assert!(std::time::Instant::now() < deadline, "never admitted again");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+        (c.line() == WELCOME).then_some(c)
+    });
     again.send("again");
     again.skip_until("* again joined");
 }
@@ -334,33 +325,19 @@ fn max_per_ip_refuses_one_address_past_its_share_and_nobody_else() {
     b.expect("[a] still here");
     drop(b);
     a.expect("* b left (1 online)");
-    let deadline = std::time::Instant::now() + READ_TIMEOUT;
-    let mut c = loop {
+    let mut c = eventually_some("the freed place to be given again", || {
         let mut c = Client::connect(s.addr);
-        let first = c.line();
-        if first == WELCOME {
-            break c;
-        }
-        assert!(std::time::Instant::now() < deadline, "the freed place never came back: {first}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+        (c.line() == WELCOME).then_some(c)
+    });
     c.send("c");
     c.expect("* c joined (2 online)");
     a.expect("* c joined (2 online)");
     drop(c);
     a.expect("* c left (1 online)");
-    let deadline = std::time::Instant::now() + READ_TIMEOUT;
-    let body = loop {
-        let mut m = Client::connect(s.web_addr());
-        m.send_raw(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
-        let mut body = String::new();
-        let _ = std::io::Read::read_to_string(&mut m.stream, &mut body);
-        if body.starts_with("HTTP/1.1 200") {
-            break body;
-        }
-        assert!(std::time::Instant::now() < deadline, "metrics never answered: {body}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let body = eventually_some("/metrics to answer once a place is free", || {
+        let body = http_get(s.web_addr(), "/metrics");
+        body.starts_with("HTTP/1.1 200").then_some(body)
+    });
     let refused: u64 = body
         .lines()
         .find_map(|l| l.strip_prefix("linechat_protocol_errors_total{code=\"too-many-connections\"} "))

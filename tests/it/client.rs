@@ -3,12 +3,10 @@
 
 #![cfg(feature = "client")]
 
-mod common;
-use common::tmux::Tmux;
-use common::*;
+use crate::support::tmux::Tmux;
+use crate::support::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 fn require_tmux() {
     let ok = Command::new("sh").args(["-c", "command -v tmux"]).status().is_ok_and(|s| s.success());
@@ -84,16 +82,10 @@ fn hangul_input_wide_characters_and_resize() {
     t.resize(30, 20);
     let long: String = "가나다라마바사아자차".repeat(4);
     t.type_text(&long);
-    let deadline = Instant::now() + READ_TIMEOUT;
-    loop {
-        let last = t.lines().last().cloned().unwrap_or_default();
-        if last.ends_with("자차") {
-            assert!(last.chars().count() <= 30, "the typing line fits 30 columns: {last:?}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the end of the line never showed: {:?}", t.lines());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let last = eventually_some("the end of the typed line to show", || {
+        t.lines().last().filter(|l| l.ends_with("자차")).cloned()
+    });
+    assert!(last.chars().count() <= 30, "the typing line fits 30 columns: {last:?}");
     t.keys(&["Enter"]);
     nc.expect(&format!("[민수] {long}"));
     t.resize(100, 30);
@@ -111,13 +103,7 @@ fn reconnects_after_a_server_restart_with_the_same_nick_and_room() {
         c.args(["--listen", &addr, "--http-listen", "off"]).stderr(Stdio::null());
         c.spawn().expect("start linechat")
     };
-    let wait_up = || {
-        let deadline = Instant::now() + READ_TIMEOUT;
-        while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
+    let wait_up = || eventually("the server to listen", || std::net::TcpStream::connect(&addr).is_ok());
     let mut first = start();
     wait_up();
     let t = client_in_tmux("reconnect", &format!("{addr} --nick alice"), "sleep 30");
@@ -136,15 +122,10 @@ fn reconnects_after_a_server_restart_with_the_same_nick_and_room() {
     // The client rejoins by itself: same nick, back in #rust.
     nc.send("/join #rust");
     nc.skip_until("* ncuser joined #rust");
-    let deadline = Instant::now() + READ_TIMEOUT;
-    loop {
+    eventually("alice back in #rust", || {
         nc.send("/who");
-        if nc.skip_until("* online in #rust") == "* online in #rust (2): alice, ncuser" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "alice never came back to #rust");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        nc.skip_until("* online in #rust") == "* online in #rust (2): alice, ncuser"
+    });
     nc.send("welcome back");
     t.wait_for("[ncuser] welcome back");
     t.wait_for_last_line("#rust>");
@@ -160,18 +141,14 @@ fn ctrl_c_says_bye_and_gives_the_terminal_back() {
     let t = client_in_tmux(
         "ctrlc",
         &format!("{} --nick alice", s.addr),
-        &format!("stty -a > {}; sleep 30", stty.display()),
+        // Written aside and renamed, so the file appears whole or not at all.
+        &format!("stty -a > {0}.tmp && mv {0}.tmp {0}; sleep 30", stty.display()),
     );
     nc.expect("* alice joined (2 online)");
     t.wait_for_last_line(">");
     t.keys(&["C-c"]);
     nc.expect("* alice left (1 online)");
-    let deadline = Instant::now() + READ_TIMEOUT;
-    while !stty.exists() {
-        assert!(Instant::now() < deadline, "the client did not exit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(100));
+    eventually("the client to exit and the shell to record the terminal", || stty.exists());
     let modes = std::fs::read_to_string(&stty).unwrap();
     let _ = std::fs::remove_file(&stty);
     // Raw mode is off again: the line discipline echoes and edits lines.
@@ -223,8 +200,8 @@ fn with_a_pipe_it_behaves_like_nc() {
 #[cfg(feature = "tls")]
 #[test]
 fn over_tls_it_checks_the_certificate() {
-    let certs = common::tls::TestCerts::new("client");
-    let s = common::tls::start_with_certs(&certs, &["--tls-listen", "127.0.0.1:0"]);
+    let certs = crate::support::tls::TestCerts::new("client");
+    let s = crate::support::tls::start_with_certs(&certs, &["--tls-listen", "127.0.0.1:0"]);
     let addr = format!("localhost:{}", s.secure.tls.unwrap().port());
     let run = |extra: &[&str]| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
@@ -247,7 +224,7 @@ fn over_tls_it_checks_the_certificate() {
     let out = run(&["--insecure"]);
     assert!(String::from_utf8(out.stdout).unwrap().contains("* sec joined (1 online)"));
     // A CA that did not sign the server's certificate: no chat.
-    let other = common::tls::TestCerts::new("client-other");
+    let other = crate::support::tls::TestCerts::new("client-other");
     let out = run(&["--ca", other.ca.to_str().unwrap()]);
     assert!(!String::from_utf8(out.stdout).unwrap().contains("joined"));
     let out = run(&[]);

@@ -1,8 +1,7 @@
 //! No input of any kind may crash the server or disturb other clients:
 //! seeded pseudo-random bytes, lines and frames on both ports.
 
-mod common;
-use common::*;
+use crate::support::*;
 use std::io::Write;
 use std::net::TcpStream;
 

@@ -5,8 +5,7 @@
 //! handler files into a fresh folder.
 #![cfg(feature = "lua")]
 
-mod common;
-use common::*;
+use crate::support::*;
 use serde_json::{json, Value};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -441,7 +440,7 @@ fn replacing_and_reloading_on_sighup() {
 
     // A broken version is logged; the loaded one stays.
     f.write("ping.lua", "return { handle = function( }");
-    f.write("roll.lua", include_str!("../examples/handlers/roll.lua"));
+    f.write("roll.lua", include_str!("../../examples/handlers/roll.lua"));
     s.signal(libc::SIGHUP);
     s.wait_log("handler ping keeps its previous version");
     s.wait_log("handler roll added");

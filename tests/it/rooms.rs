@@ -1,8 +1,7 @@
 //! Rooms: every line of the room protocol, for text, JSON and WebSocket
 //! clients, over real sockets.
 
-mod common;
-use common::*;
+use crate::support::*;
 use serde_json::{json, Value};
 
 /// Three text users in the default room; alice has seen everyone join.

@@ -32,15 +32,12 @@ impl Tmux {
 
     /// Waits until the screen shows `text`.
     pub fn wait_for(&self, text: &str) {
-        let deadline = Instant::now() + READ_TIMEOUT;
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "the screen never showed {text:?}; screen:\n{screen}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let mut screen = String::new();
+        let shown = || {
+            screen = self.screen();
+            screen.contains(text)
+        };
+        super::eventually(&format!("the screen to show {text:?}"), shown);
     }
 
     pub fn is_running(&self) -> bool {
@@ -84,18 +81,8 @@ impl Tmux {
 
     /// Waits until the last non-blank line of the screen is `text`.
     pub fn wait_for_last_line(&self, text: &str) {
-        let deadline = Instant::now() + READ_TIMEOUT;
-        loop {
-            let lines = self.lines();
-            if lines.last().map(String::as_str) == Some(text) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the last line never became {text:?}; screen:\n{}",
-                lines.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        super::eventually(&format!("the screen's last line to be {text:?}"), || {
+            self.lines().last().map(String::as_str) == Some(text)
+        });
     }
 }

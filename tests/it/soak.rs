@@ -4,8 +4,7 @@
 //! flood). Every well-behaved client must get every message of every other,
 //! in each sender's order, and the server must still answer afterwards.
 
-mod common;
-use common::*;
+use crate::support::*;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -2,6 +2,8 @@
 //! sockets. Every read has a deadline, so a broken server fails a test
 //! instead of hanging it.
 
+// One binary holds every test module; built without some features (no
+// `tls`, `lua` or `client`), a few helpers go unused there.
 #![allow(dead_code)]
 
 pub mod redis;
@@ -27,6 +29,56 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+/// Waits until `check` holds, asking again every few milliseconds, and
+/// fails naming `what` once [`READ_TIMEOUT`] has passed: the one polling
+/// loop of the tests. Use it only for state no round trip can wait on
+/// (a log line, a metric, a file, another process); everything a client
+/// can ask the server waits on a `/ping` or IRC `PING` round trip instead.
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + READ_TIMEOUT;
+    let mut pause = Duration::from_millis(2);
+    while !check() {
+        assert!(Instant::now() < deadline, "still not true after {READ_TIMEOUT:?}: {what}");
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// Like [`eventually`] for a value: waits until `get` returns one.
+pub fn eventually_some<T>(what: &str, mut get: impl FnMut() -> Option<T>) -> T {
+    let mut found = None;
+    eventually(what, || {
+        found = get();
+        found.is_some()
+    });
+    found.expect("checked")
+}
+
+/// One HTTP request on a fresh connection; the whole response, as text.
+pub fn http(addr: SocketAddr, request: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    s.write_all(request).expect("send the request");
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    String::from_utf8_lossy(&resp).into_owned()
+}
+
+/// `GET path` on a fresh connection; the whole response.
+pub fn http_get(addr: SocketAddr, path: &str) -> String {
+    http(addr, format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+}
+
+/// One sample of `/metrics` on the web port (`name` with its labels).
+pub fn metric(s: &Server, name: &str) -> f64 {
+    let page = http_get(s.web_addr(), "/metrics");
+    page.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("no {name} in /metrics:\n{page}"))
+        .parse()
+        .expect("a number")
+}
 
 /// How long any single expected line may take to arrive.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -172,14 +224,9 @@ impl Server {
 
     /// Waits until a log line contains `needle`.
     pub fn wait_log(&self, needle: &str) -> String {
-        let deadline = Instant::now() + READ_TIMEOUT;
-        loop {
-            if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
-                return l.clone();
-            }
-            assert!(Instant::now() < deadline, "no log line with {needle:?}: {:?}", self.log_lines());
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        eventually_some(&format!("a log line with {needle:?}"), || {
+            self.log.lock().unwrap().iter().find(|l| l.contains(needle)).cloned()
+        })
     }
 
     pub fn log_lines(&self) -> Vec<String> {
@@ -196,14 +243,7 @@ impl Server {
 
     /// Waits for the server to exit.
     pub fn wait_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + READ_TIMEOUT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "server did not exit");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        eventually_some("the server to exit", || self.child.try_wait().unwrap())
     }
 
     /// Is the server process still running?

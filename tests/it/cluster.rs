@@ -3,10 +3,9 @@
 //! Redis killed with SIGKILL; Redis restarted, paused, or started after a
 //! node; a slow consumer on one node.
 
-mod common;
-use common::redis::Redis;
-use common::ws::*;
-use common::*;
+use crate::support::redis::Redis;
+use crate::support::ws::*;
+use crate::support::*;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -39,24 +38,6 @@ fn three_nodes(redis: &Redis) -> (Server, Server, Server) {
     (a, b, c)
 }
 
-fn http_get(addr: SocketAddr, path: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).unwrap();
-    let mut resp = String::new();
-    let _ = s.read_to_string(&mut resp);
-    resp
-}
-
-fn metric(s: &Server, name: &str) -> f64 {
-    let page = http_get(s.web_addr(), "/metrics");
-    page.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
-        .unwrap_or_else(|| panic!("no {name} in /metrics"))
-        .parse()
-        .unwrap()
-}
-
 /// Waits until `s` mirrors `n` users of other nodes (so the next join's
 /// count includes them: notes and claim replies travel on different
 /// Redis connections).
@@ -68,15 +49,6 @@ fn healthz(s: &Server) -> String {
     let resp = http_get(s.web_addr(), "/healthz");
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     resp.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
-}
-
-/// Waits until `check` holds (re-evaluated every 50 ms), failing after `READ_TIMEOUT`.
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + READ_TIMEOUT;
-    while !check() {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn ws_join(s: &Server, nick: &str) -> Ws {
@@ -423,7 +395,7 @@ fn bad_cluster_options_are_refused() {
 #[test]
 fn reuse_port_lets_two_nodes_share_a_port() {
     let redis = Redis::start();
-    let port = common::redis::free_port();
+    let port = crate::support::redis::free_port();
     let listen = format!("127.0.0.1:{port}");
     let a = node(&redis, "n1", &["--listen", &listen, "--reuse-port"]);
     let b = node(&redis, "n2", &["--listen", &listen, "--reuse-port"]);

@@ -53,11 +53,7 @@ impl Redis {
             .spawn()
             .expect("redis-server must be installed (.ci/run installs it)");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.ping() {
-            assert!(Instant::now() < deadline, "redis-server did not start on port {}", self.port);
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        super::eventually(&format!("redis-server answering on port {}", self.port), || self.ping());
     }
 
     /// Does the server answer PING?

@@ -4,8 +4,7 @@
 //! chat page. `.ci/run` installs what they need; when it is missing these
 //! tests fail with the install command rather than pass without running.
 
-mod common;
-use common::*;
+use crate::support::*;
 use std::process::Command;
 
 #[test]
@@ -74,8 +73,8 @@ fn python_irc_library_client() {
 
 /// Starts linechat with its TLS web port, certificates made for the test.
 #[cfg(feature = "tls")]
-fn start_https(certs: &common::tls::TestCerts) -> Server {
-    common::tls::start_with_certs(certs, &["--https-listen", "127.0.0.1:0"])
+fn start_https(certs: &crate::support::tls::TestCerts) -> Server {
+    crate::support::tls::start_with_certs(certs, &["--https-listen", "127.0.0.1:0"])
 }
 
 #[cfg(feature = "tls")]
@@ -83,7 +82,7 @@ fn start_https(certs: &common::tls::TestCerts) -> Server {
 fn python_ssl_websockets_on_wss() {
     let has_lib = Command::new("python3").args(["-c", "import websockets.sync.client, ssl"]).status();
     assert!(has_lib.is_ok_and(|s| s.success()), "python3 with websockets is needed (run .ci/run)");
-    let certs = common::tls::TestCerts::new("wss");
+    let certs = crate::support::tls::TestCerts::new("wss");
     let s = start_https(&certs);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/wss_client.py");
     run_checked(
@@ -99,7 +98,7 @@ fn python_ssl_websockets_on_wss() {
 #[cfg(feature = "tls")]
 #[test]
 fn browser_page_over_https() {
-    let certs = common::tls::TestCerts::new("page");
+    let certs = crate::support::tls::TestCerts::new("page");
     let s = start_https(&certs);
     run_browser_script_on("https_page.mjs", s.secure.https.unwrap().port(), s.addr.port());
 }
@@ -109,8 +108,8 @@ fn browser_page_over_https() {
 fn openssl_s_client_drives_the_line_protocol_like_nc() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
-    let certs = common::tls::TestCerts::new("s_client");
-    let s = common::tls::start_with_certs(&certs, &["--tls-listen", "127.0.0.1:0"]);
+    let certs = crate::support::tls::TestCerts::new("s_client");
+    let s = crate::support::tls::start_with_certs(&certs, &["--tls-listen", "127.0.0.1:0"]);
     let mut plain = s.join("plain");
     let port = s.secure.tls.unwrap().port().to_string();
     let mut child = Command::new("openssl")

@@ -1,8 +1,7 @@
 //! The IRC face over real sockets: registration, every command, and
 //! messages crossing between IRC, nc-style text, JSON and WebSocket users.
 
-mod common;
-use common::*;
+use crate::support::*;
 use serde_json::json;
 
 /// Registers by hand and returns the welcome burst (through 376).

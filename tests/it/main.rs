@@ -1,0 +1,21 @@
+//! Every integration test in one binary: linechat started as a real
+//! process on free ports, driven over real sockets by real peers.
+//! `support` holds the one server handle, client and waiting helpers.
+
+mod support;
+
+mod chat;
+mod client;
+mod cluster;
+mod external_clients;
+mod garbage;
+mod handlers;
+mod irc;
+mod irssi;
+mod json;
+mod limits;
+mod nc_scripts;
+mod rooms;
+mod soak;
+mod tls;
+mod web;
