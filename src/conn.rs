@@ -437,6 +437,9 @@ pub struct Conn {
     pub tls: Option<Box<Tls>>,
     /// No byte has been read yet (a TLS hello on a plain port is refused).
     pub fresh: bool,
+    /// A web connection over TLS whose handshake has not finished: its close
+    /// deadline is the handshake's, not yet the request head's.
+    pub awaiting_handshake: bool,
     /// The peer's address, when connections are counted per address.
     pub ip: Option<std::net::IpAddr>,
     /// Its `--rate` tokens.
@@ -479,6 +482,7 @@ impl Conn {
             listener,
             tls: None,
             fresh: true,
+            awaiting_handshake: false,
             ip: None,
             rate: Default::default(),
             read_resume: None,

@@ -233,9 +233,14 @@ impl<S: Service> Reactor<S> {
             let conn = entry.insert(Conn::new(sock, Transport::Http, i as u8, framing, self.next_serial));
             (conn.tls, conn.ip) = (tls, ip);
             self.out.stats.open_http += 1;
-            // The request head must arrive within 10 s (or the close grace, if longer).
-            let deadline = self.out.now + self.limits.close_grace.max(Duration::from_secs(10));
-            self.out.set_close_deadline(id, deadline);
+            // Over TLS the handshake must end within --nick-timeout, as on
+            // the other TLS ports; then (or at once on the plain port) the
+            // request head must arrive within 10 s (or the close grace).
+            let head = self.limits.close_grace.max(crate::reactor::HTTP_HEAD_TIMEOUT);
+            let conn = &mut self.out.conns[id];
+            conn.awaiting_handshake = conn.tls.is_some();
+            let wait = if conn.awaiting_handshake { self.limits.tls_handshake_timeout } else { head };
+            self.out.set_close_deadline(id, self.out.now + wait);
             debug!("conn={id} peer={peer} open (web)");
             return;
         }

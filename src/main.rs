@@ -541,6 +541,7 @@ fn main() -> ExitCode {
         rate: opts.rate.map(|per_second| reactor::Rate { per_second, burst: opts.burst }),
         close_grace: Duration::from_secs(2),
         ws_origin: opts.ws_origin.clone(),
+        tls_handshake_timeout: opts.nick_timeout,
     };
     let mut reactor = match Reactor::new(bound, hub, limits) {
         Ok(r) => r,

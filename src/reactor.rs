@@ -88,7 +88,15 @@ pub struct ReactorLimits {
     pub rate: Option<Rate>,
     /// The only Origin a WebSocket may come from, if restricted.
     pub ws_origin: Option<String>,
+    /// How long a TLS handshake may take (`--nick-timeout`), on every TLS
+    /// listener: the chat and IRC ports' sessions time out with the
+    /// nickname; the web port's connections are closed here.
+    pub tls_handshake_timeout: Duration,
 }
+
+/// How long a web request head may take to arrive (after the TLS
+/// handshake, on the https port), or the close grace if longer.
+pub(crate) const HTTP_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Listeners take the tokens below this one (see `listen::token`).
 const SIGNALS: Token = Token(usize::MAX - 1);
@@ -369,6 +377,13 @@ impl<S: Service> Reactor<S> {
             if conn.tls_wants_write() {
                 // Handshake replies and alerts go out with this tick's flush.
                 conn.mark_dirty(id, &mut self.out.dirty);
+            }
+            if conn.transport == Transport::Http && conn.awaiting_handshake && !conn.tls_handshaking() {
+                // The https port's handshake is done: now the request head's turn.
+                conn.awaiting_handshake = false;
+                let deadline = self.out.now + self.limits.close_grace.max(HTTP_HEAD_TIMEOUT);
+                conn.close_deadline = Some(deadline);
+                self.out.timers.push(Reverse((deadline, id, conn.serial)));
             }
             let n = match read {
                 Ok(Some(0)) => {

@@ -31,9 +31,10 @@ fuzz_target!(|input: &[u8]| {
     let (from, text, room) = (cap(&sanitize(a), 24), sanitize(b).into_owned(), cap(&sanitize(c), 33));
     let topic = cap(&text, 300);
     let events = [
-        Event::Chat { from: &from, text: &text, room: &room, notice: false },
-        Event::Me { from: &from, text: &text, room: &room },
-        Event::Msg { from: &from, to: &room, text: &text, kind: Said::Plain },
+        Event::Chat { from: &from, text: &text, room: &room, notice: false, whole: false },
+        Event::Chat { from: &from, text: &text, room: &room, notice: true, whole: true },
+        Event::Me { from: &from, text: &text, room: &room, whole: false },
+        Event::Msg { from: &from, to: &room, text: &text, kind: Said::Plain, whole: false },
         Event::Topic { room: &room, topic: &topic, by: &from, set: true },
         Event::Join { nick: &from, online: 3, room: RoomRef { name: &room, is_default: false } },
         Event::Leave {

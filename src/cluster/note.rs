@@ -77,17 +77,20 @@ pub enum Note {
         nick: String,
         reason: String,
     },
+    /// `whole`: the text was one IRC line (see `said_code`).
     Say {
         nick: String,
         room: String,
         text: String,
         said: Said,
+        whole: bool,
     },
     Msg {
         from: String,
         to: String,
         text: String,
         said: Said,
+        whole: bool,
     },
     Rename {
         old: String,
@@ -118,21 +121,27 @@ fn clean(out: &mut String, field: &str) {
     }
 }
 
-fn said_code(s: Said) -> &'static str {
-    match s {
-        Said::Plain => "p",
-        Said::Notice => "n",
-        Said::Action => "a",
+/// How it was said, in one letter: upper case when the text was one whole
+/// IRC line (cut, never split, for IRC recipients).
+fn said_code(s: Said, whole: bool) -> &'static str {
+    match (s, whole) {
+        (Said::Plain, false) => "p",
+        (Said::Notice, false) => "n",
+        (Said::Action, false) => "a",
+        (Said::Plain, true) => "P",
+        (Said::Notice, true) => "N",
+        (Said::Action, true) => "A",
     }
 }
 
-fn said_of(s: &str) -> Option<Said> {
-    Some(match s {
+fn said_of(s: &str) -> Option<(Said, bool)> {
+    let said = match s.to_ascii_lowercase().as_str() {
         "p" => Said::Plain,
         "n" => Said::Notice,
         "a" => Said::Action,
         _ => return None,
-    })
+    };
+    Some((said, s.bytes().all(|b| b.is_ascii_uppercase())))
 }
 
 impl Note {
@@ -195,13 +204,13 @@ impl Note {
                     push(&mut out, f);
                 }
             }
-            Note::Say { nick, room, text, said } => {
-                for f in ["say", nick, room, said_code(*said), text] {
+            Note::Say { nick, room, text, said, whole } => {
+                for f in ["say", nick, room, said_code(*said, *whole), text] {
                     push(&mut out, f);
                 }
             }
-            Note::Msg { from, to, text, said } => {
-                for f in ["msg", from, to, said_code(*said), text] {
+            Note::Msg { from, to, text, said, whole } => {
+                for f in ["msg", from, to, said_code(*said, *whole), text] {
                     push(&mut out, f);
                 }
             }
@@ -273,12 +282,12 @@ impl Note {
             }
             "quit" => Note::Quit { nick: s()?, reason: s()? },
             "say" => {
-                let (nick, room, said, text) = (s()?, s()?, said_of(&s()?)?, s()?);
-                Note::Say { nick, room, text, said }
+                let (nick, room, (said, whole), text) = (s()?, s()?, said_of(&s()?)?, s()?);
+                Note::Say { nick, room, text, said, whole }
             }
             "msg" => {
-                let (from, to, said, text) = (s()?, s()?, said_of(&s()?)?, s()?);
-                Note::Msg { from, to, text, said }
+                let (from, to, (said, whole), text) = (s()?, s()?, said_of(&s()?)?, s()?);
+                Note::Msg { from, to, text, said, whole }
             }
             "rename" => Note::Rename { old: s()?, new: s()? },
             "topic" => {
@@ -320,8 +329,14 @@ mod tests {
             Note::Leave { nick: "a".into(), room: "#r".into(), reason: None, part: true },
             Note::Leave { nick: "a".into(), room: "#r".into(), reason: Some("".into()), part: true },
             Note::Quit { nick: "a".into(), reason: "gone fishing".into() },
-            Note::Say { nick: "a".into(), room: "#r".into(), text: "hi\tthere".into(), said: Said::Action },
-            Note::Msg { from: "a".into(), to: "b".into(), text: "".into(), said: Said::Notice },
+            Note::Say {
+                nick: "a".into(),
+                room: "#r".into(),
+                text: "hi\tthere".into(),
+                said: Said::Action,
+                whole: true,
+            },
+            Note::Msg { from: "a".into(), to: "b".into(), text: "".into(), said: Said::Notice, whole: false },
             Note::Rename { old: "a".into(), new: "b".into() },
             Note::Topic { nick: "a".into(), room: "#r".into(), topic: "t".into(), at: 3 },
             Note::Echo { json: r#"{"x":[1,"\u001f"]}"#.into() },
@@ -334,8 +349,13 @@ mod tests {
     #[test]
     fn separators_in_text_become_spaces_and_garbage_is_refused() {
         let stamp = Stamp { node: "n".into(), epoch: 1, seq: 1 };
-        let note =
-            Note::Say { nick: "a".into(), room: "#r".into(), text: "x\u{1f}y".into(), said: Said::Plain };
+        let note = Note::Say {
+            nick: "a".into(),
+            room: "#r".into(),
+            text: "x\u{1f}y".into(),
+            said: Said::Plain,
+            whole: false,
+        };
         let Some((_, Note::Say { text, .. })) = Note::decode(&note.encode(&stamp)) else { panic!() };
         assert_eq!(text, "x y");
         for bad in [

@@ -38,13 +38,19 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
                 None => b.extend_from_slice(b"\r\n"),
             }
         }
-        Event::Chat { from, text, room, notice } => {
-            say(&mut b, from, server, if *notice { "NOTICE" } else { "PRIVMSG" }, room, text, false)
+        Event::Chat { from, text, room, notice, whole } => {
+            let verb = if *notice { "NOTICE" } else { "PRIVMSG" };
+            say(&mut b, Relay { from, server, verb, target: room, action: false, whole: *whole }, text)
         }
-        Event::Me { from, text, room } => say(&mut b, from, server, "PRIVMSG", room, text, true),
-        Event::Msg { from, to, text, kind } => {
+        Event::Me { from, text, room, whole } => say(
+            &mut b,
+            Relay { from, server, verb: "PRIVMSG", target: room, action: true, whole: *whole },
+            text,
+        ),
+        Event::Msg { from, to, text, kind, whole } => {
             let verb = if *kind == Said::Notice { "NOTICE" } else { "PRIVMSG" };
-            say(&mut b, from, server, verb, to, text, *kind == Said::Action)
+            let action = *kind == Said::Action;
+            say(&mut b, Relay { from, server, verb, target: to, action, whole: *whole }, text)
         }
         Event::Nick { old, new } => {
             mask(&mut b, old, server);
@@ -83,27 +89,51 @@ fn trailing(b: &mut Vec<u8>, start: usize, text: &str) {
     b.extend_from_slice(b"\r\n");
 }
 
-/// Appends `:from!from@server VERB target :text`, split over several lines
-/// (at character boundaries) when it would pass the IRC line limit, so no
-/// text from a face with longer lines is lost.
-fn say(b: &mut Vec<u8>, from: &str, server: &str, verb: &str, target: &str, text: &str, action: bool) {
+/// How a line of text is relayed: by whom, with which verb, to what.
+struct Relay<'a> {
+    from: &'a str,
+    server: &'a str,
+    verb: &'a str,
+    target: &'a str,
+    /// A CTCP ACTION (`/me`).
+    action: bool,
+    /// The text was one IRC line: cut it to fit, never make two messages.
+    whole: bool,
+}
+
+/// Appends `:from!from@server VERB target :text`. When that would pass the
+/// IRC line limit, text that was one IRC line is cut at a character
+/// boundary (as other servers do: an IRC message never arrives as two);
+/// text from a face with longer lines is split over several lines, so
+/// none of it is lost.
+fn say(b: &mut Vec<u8>, how: Relay, text: &str) {
     let mut rest = text;
     loop {
         let start = b.len();
-        mask(b, from, server);
-        let _ = write!(b, " {verb} {target} :");
-        let (open, close): (&[u8], &[u8]) = if action { (b"\x01ACTION ", b"\x01") } else { (b"", b"") };
+        mask(b, how.from, how.server);
+        let _ = write!(b, " {} {} :", how.verb, how.target);
+        let (open, close): (&[u8], &[u8]) = if how.action { (b"\x01ACTION ", b"\x01") } else { (b"", b"") };
         let room = MAX_LINE.saturating_sub(b.len() - start + open.len() + close.len()).max(1);
-        let piece = cut(rest, room);
+        let piece = if how.whole { cut_within(rest, room) } else { cut(rest, room) };
         b.extend_from_slice(open);
         b.extend_from_slice(piece.as_bytes());
         b.extend_from_slice(close);
         b.extend_from_slice(b"\r\n");
         rest = &rest[piece.len()..];
-        if rest.is_empty() {
+        if rest.is_empty() || how.whole {
             return;
         }
     }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a
+/// character boundary (possibly empty).
+fn cut_within(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character
@@ -198,6 +228,10 @@ mod tests {
         String::from_utf8(event(&e, "linechat")).unwrap()
     }
 
+    fn event_line(e: &Event, server: &str) -> Vec<u8> {
+        event(e, server)
+    }
+
     #[test]
     fn events_become_irc_lines() {
         let rust = RoomRef { name: "#rust", is_default: false };
@@ -215,15 +249,15 @@ mod tests {
             ":a!a@linechat QUIT :Quit: bye\r\n"
         );
         assert_eq!(
-            line(Event::Chat { from: "a", text: "hi", room: "#rust", notice: false }),
+            line(Event::Chat { from: "a", text: "hi", room: "#rust", notice: false, whole: true }),
             ":a!a@linechat PRIVMSG #rust :hi\r\n"
         );
         assert_eq!(
-            line(Event::Me { from: "a", text: "waves", room: "#rust" }),
+            line(Event::Me { from: "a", text: "waves", room: "#rust", whole: false }),
             ":a!a@linechat PRIVMSG #rust :\x01ACTION waves\x01\r\n"
         );
         assert_eq!(
-            line(Event::Msg { from: "a", to: "b", text: "psst", kind: Said::Notice }),
+            line(Event::Msg { from: "a", to: "b", text: "psst", kind: Said::Notice, whole: true }),
             ":a!a@linechat NOTICE b :psst\r\n"
         );
         assert_eq!(line(Event::Nick { old: "a", new: "b" }), ":a!a@linechat NICK :b\r\n");
@@ -240,15 +274,32 @@ mod tests {
     #[test]
     fn long_text_is_split_at_character_boundaries_within_512_bytes() {
         let text = "é".repeat(600);
-        let out = line(Event::Chat { from: "alice", text: &text, room: "#rust", notice: false });
+        let out =
+            line(Event::Chat { from: "alice", text: &text, room: "#rust", notice: false, whole: false });
         let mut joined = String::new();
         for l in out.split_terminator("\r\n") {
             assert!(l.len() <= MAX_LINE, "{} bytes", l.len());
             joined.push_str(l.strip_prefix(":alice!alice@linechat PRIVMSG #rust :").unwrap());
         }
         assert_eq!(joined, text);
-        let out = line(Event::Me { from: "a", text: &"x".repeat(1000), room: "#r" });
+        let out = line(Event::Me { from: "a", text: &"x".repeat(1000), room: "#r", whole: false });
         assert!(out.split_terminator("\r\n").all(|l| l.len() <= MAX_LINE && l.ends_with('\x01')));
+    }
+
+    #[test]
+    fn a_whole_irc_line_is_cut_never_split() {
+        let nick = "n".repeat(24);
+        let text = format!("{}é", "y".repeat(480));
+        let event = Event::Chat { from: &nick, text: &text, room: "#rust", notice: false, whole: true };
+        let out = String::from_utf8(event_line(&event, "irc.example.org")).unwrap();
+        assert_eq!(out.matches("\r\n").count(), 1, "one message: {out}");
+        assert!(out.len() <= MAX_LINE + 2, "{} bytes", out.len());
+        let body = out.trim_end().split_once(" :").unwrap().1;
+        assert!(text.starts_with(body) && body.len() < text.len(), "a prefix, cut at a character: {body}");
+        let action = Event::Me { from: &nick, text: &text, room: "#r", whole: true };
+        let out = String::from_utf8(event_line(&action, "irc.example.org")).unwrap();
+        assert!(out.ends_with("\x01\r\n") && out.matches("\r\n").count() == 1, "{out}");
+        assert!(out.len() <= MAX_LINE + 2);
     }
 
     #[test]

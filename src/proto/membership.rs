@@ -274,13 +274,15 @@ impl Hub {
     /// gets its own line back only if it asked for `echo-message`.
     pub fn say(&mut self, id: ConnId, room: RoomId, text: &str, said: Said, out: &mut Outbox) {
         let skip = if self.wants_own_lines(id) { usize::MAX } else { id };
-        let Some(Some(Session { phase: Phase::Joined { nick }, .. })) = self.sessions.get(id) else {
+        let Some(Some(Session { phase: Phase::Joined { nick }, whole_lines, .. })) = self.sessions.get(id)
+        else {
             return;
         };
+        let whole = *whole_lines;
         let r = self.rooms.get(room);
         let event = match said {
-            Said::Action => Event::Me { from: nick, text, room: &r.name },
-            _ => Event::Chat { from: nick, text, room: &r.name, notice: said == Said::Notice },
+            Said::Action => Event::Me { from: nick, text, room: &r.name, whole },
+            _ => Event::Chat { from: nick, text, room: &r.name, notice: said == Said::Notice, whole },
         };
         let rendered = Rendered::new(&event, &self.cfg.server_name);
         for m in &r.members {
@@ -292,7 +294,8 @@ impl Hub {
         self.stats.messages += 1;
         if self.cluster.is_some() {
             let (nick, room) = (nick.clone(), r.name.clone());
-            self.publish(|_| Note::Say { nick, room, text: text.to_string(), said: note_said(said) });
+            let said = note_said(said);
+            self.publish(|_| Note::Say { nick, room, text: text.to_string(), said, whole });
         }
     }
 
@@ -300,13 +303,15 @@ impl Hub {
     /// copy for the sender as [`Hub::private`] does.
     pub fn private_remote(&mut self, id: ConnId, to: &str, text: &str, said: Said, out: &mut Outbox) {
         let Some(from) = self.nick_of(id).map(str::to_string) else { return };
+        let whole = self.session(id).is_some_and(|s| s.whole_lines);
         if self.wants_own_lines(id) {
-            self.reply(id, &Event::Msg { from: &from, to, text, kind: said }, out);
+            self.reply(id, &Event::Msg { from: &from, to, text, kind: said, whole }, out);
             self.stats.deliveries += 1;
         }
         self.stats.messages += 1;
         let to = to.to_string();
-        self.publish(|_| Note::Msg { from, to, text: text.to_string(), said: note_said(said) });
+        let said = note_said(said);
+        self.publish(|_| Note::Msg { from, to, text: text.to_string(), said, whole });
     }
 
     /// Does `id` get its own messages back? Everyone does but IRC users
@@ -322,7 +327,8 @@ impl Hub {
         let (Some(from), Some(to)) = (self.nick_of(id), self.nick_of(target)) else {
             return;
         };
-        let event = Event::Msg { from, to, text, kind: said };
+        let whole = self.session(id).is_some_and(|s| s.whole_lines);
+        let event = Event::Msg { from, to, text, kind: said, whole };
         let rendered = Rendered::new(&event, &self.cfg.server_name);
         let copy_back = target != id && self.wants_own_lines(id);
         let mut delivered = 0;

@@ -117,6 +117,9 @@ pub struct Session {
     stamp: u32,
     /// IRC connections' own state (registration, capabilities, away).
     pub irc: Option<Box<IrcState>>,
+    /// What it says arrives as whole lines of a face with short lines (IRC):
+    /// relayed to that face, each is kept one message (cut, never split).
+    pub whole_lines: bool,
     /// `--join-rate` tokens, and when they were counted.
     join_tokens: Bucket,
     /// A nickname claim is in flight in the cluster: lines wait in `held`.

@@ -51,14 +51,13 @@ impl Hub {
                 }
             }
             Note::Quit { nick, reason } => self.remote_quit(node, &fold_nick(&nick), &reason, out),
-            Note::Say { nick, room, text, said: how } => {
+            Note::Say { nick, room, text, said: how, whole } => {
                 let Some(room) = self.rooms.lookup(&room) else { return };
                 let r = self.rooms.get(room);
+                let (from, text, room) = (nick.as_str(), text.as_str(), r.name.as_str());
                 let event = match said(how) {
-                    Said::Action => Event::Me { from: &nick, text: &text, room: &r.name },
-                    how => {
-                        Event::Chat { from: &nick, text: &text, room: &r.name, notice: how == Said::Notice }
-                    }
+                    Said::Action => Event::Me { from, text, room, whole },
+                    how => Event::Chat { from, text, room, notice: how == Said::Notice, whole },
                 };
                 let rendered = Rendered::new(&event, &self.cfg.server_name);
                 for m in &r.members {
@@ -66,10 +65,10 @@ impl Hub {
                 }
                 self.stats.deliveries += r.members.len() as u64;
             }
-            Note::Msg { from, to, text, said: how } => {
+            Note::Msg { from, to, text, said: how, whole } => {
                 let Some(target) = self.find_nick(&to) else { return };
                 let Some(to) = self.nick_of(target) else { return };
-                let event = Event::Msg { from: &from, to, text: &text, kind: said(how) };
+                let event = Event::Msg { from: &from, to, text: &text, kind: said(how), whole };
                 self.reply(target, &event, out);
                 self.stats.deliveries += 1;
             }

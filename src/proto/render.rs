@@ -78,24 +78,32 @@ pub enum Event<'a> {
         reason: Option<&'a str>,
         quit: bool,
     },
-    /// `notice`: an IRC NOTICE, shown to other faces as chat.
+    /// `notice`: an IRC NOTICE, shown to other faces as chat. `whole`: the
+    /// text was one line of a face with short lines (IRC): a recipient of
+    /// that face gets it in one line, cut if the relayed line would pass
+    /// the limit, never as two messages; other text is split into as many
+    /// lines as it needs, nothing lost.
     Chat {
         from: &'a str,
         text: &'a str,
         room: &'a str,
         notice: bool,
+        whole: bool,
     },
-    /// An action (`/me waves`) in a room.
+    /// An action (`/me waves`) in a room; `whole` as for `Chat`.
     Me {
         from: &'a str,
         text: &'a str,
         room: &'a str,
+        whole: bool,
     },
+    /// A private message; `whole` as for `Chat`.
     Msg {
         from: &'a str,
         to: &'a str,
         text: &'a str,
         kind: Said,
+        whole: bool,
     },
     Nick {
         old: &'a str,
@@ -192,7 +200,9 @@ pub fn render_text(event: &Event) -> Vec<u8> {
             Ok(())
         }
         Event::Me { from, text, .. } => write!(b, "* {from} {text}"),
-        Event::Msg { from, to, text, kind: Said::Action } => write!(b, "[{from} -> {to}] * {from} {text}"),
+        Event::Msg { from, to, text, kind: Said::Action, .. } => {
+            write!(b, "[{from} -> {to}] * {from} {text}")
+        }
         Event::Msg { from, to, text, .. } => write!(b, "[{from} -> {to}] {text}"),
         Event::Nick { old, new } => write!(b, "* {old} is now known as {new}"),
         Event::Who { nicks, room } => {
@@ -306,10 +316,10 @@ pub fn render_json(event: &Event) -> Vec<u8> {
         Event::Chat { from, text, room, .. } => {
             json_strings(&mut b, "chat", &[("from", from), ("text", text), ("room", room)])
         }
-        Event::Me { from, text, room } => {
+        Event::Me { from, text, room, .. } => {
             json_strings(&mut b, "me", &[("from", from), ("text", text), ("room", room)])
         }
-        Event::Msg { from, to, text, kind: Said::Action } => {
+        Event::Msg { from, to, text, kind: Said::Action, .. } => {
             json_strings(&mut b, "me", &[("from", from), ("text", text), ("to", to)])
         }
         Event::Msg { from, to, text, .. } => {
@@ -390,8 +400,14 @@ mod tests {
             text(Event::Leave { nick: "a", online: 0, room: RUST, reason: None, quit: false }),
             "* a left #rust (0 online)\n"
         );
-        assert_eq!(text(Event::Chat { from: "a", text: "hi", room: "#rust", notice: false }), "[a] hi\n");
-        assert_eq!(text(Event::Msg { from: "a", to: "b", text: "x", kind: Said::Plain }), "[a -> b] x\n");
+        assert_eq!(
+            text(Event::Chat { from: "a", text: "hi", room: "#rust", notice: false, whole: false }),
+            "[a] hi\n"
+        );
+        assert_eq!(
+            text(Event::Msg { from: "a", to: "b", text: "x", kind: Said::Plain, whole: false }),
+            "[a -> b] x\n"
+        );
         assert_eq!(text(Event::Who { nicks: &["a", "b"], room: LOBBY }), "* online (2): a, b\n");
         assert_eq!(text(Event::Who { nicks: &[], room: LOBBY }), "* online (0):\n");
         assert_eq!(text(Event::Who { nicks: &["a"], room: RUST }), "* online in #rust (1): a\n");
@@ -406,15 +422,15 @@ mod tests {
         ];
         assert_eq!(text(Event::Rooms { rooms: &rooms }), "* rooms (2): #lobby (2), #rust (1)\n");
         assert_eq!(text(Event::Error { code: "c", message: "m" }), "! c: m\n");
-        assert_eq!(text(Event::Me { from: "a", text: "waves", room: "#x" }), "* a waves\n");
-        let action = Event::Msg { from: "a", to: "b", text: "waves", kind: Said::Action };
+        assert_eq!(text(Event::Me { from: "a", text: "waves", room: "#x", whole: false }), "* a waves\n");
+        let action = Event::Msg { from: "a", to: "b", text: "waves", kind: Said::Action, whole: false };
         assert_eq!(text(action), "[a -> b] * a waves\n");
     }
 
     #[test]
     fn json_forms_escape_everything() {
         assert_eq!(
-            json(Event::Chat { from: "a", text: "q\"\\\n</>", room: "#lobby", notice: true }),
+            json(Event::Chat { from: "a", text: "q\"\\\n</>", room: "#lobby", notice: true, whole: true }),
             serde_json::json!({"type":"chat","payload":{"from":"a","text":"q\"\\\n</>","room":"#lobby"}})
         );
         assert_eq!(
@@ -436,7 +452,7 @@ mod tests {
         );
         assert_eq!(json(Event::Pong { payload: None }), serde_json::json!({"type":"pong"}));
         assert_eq!(
-            json(Event::Me { from: "a", text: "waves", room: "#x" }),
+            json(Event::Me { from: "a", text: "waves", room: "#x", whole: false }),
             serde_json::json!({"type":"me","payload":{"from":"a","text":"waves","room":"#x"}})
         );
         let p = serde_json::json!({"z":1,"a":[true,null]});

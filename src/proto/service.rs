@@ -24,6 +24,7 @@ impl Service for Hub {
             json_idx: 0,
             stamp: 0,
             irc: irc.then(Box::default),
+            whole_lines: irc,
             join_tokens: Default::default(),
             claiming: false,
             held: Default::default(),

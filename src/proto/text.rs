@@ -39,7 +39,8 @@ pub fn split_command(line: &str) -> Option<(String, &str)> {
         Some((name, args)) => (name, args.trim()),
         None => (rest, ""),
     };
-    Some((name.to_ascii_lowercase(), args))
+    // Folded as nicknames and rooms are, so `/주사위` and `/ROLL` find their handlers.
+    Some((super::handshake::fold_nick(name), args))
 }
 
 fn parse_command(name: &str, args: &str) -> Result<(&'static str, Value), Fault> {

@@ -21,14 +21,13 @@ use crate::reactor::ConnId;
 /// get a name, move, leave or learn what exists.
 pub const FIXED: &[&str] = &["nick", "join", "part", "bye", "quit", "help"];
 
-/// The handler files' name rule: like a room name without `#`, in lower
-/// case so `/NAME` (case-insensitive) and `"type":"NAME"` agree.
+/// The handler files' name rule: a room name's without the `#` (1 to 32
+/// letters and digits of any script, `_`, `-`, `.`: `주사위` is one), and
+/// already case-folded, so `/NAME` (case-insensitive) and `"type":"NAME"`
+/// agree.
 pub fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 32
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.'))
+    crate::proto::rooms::parse_room(&format!("#{name}")).is_ok_and(|n| &n[1..] == name)
+        && crate::proto::handshake::fold_nick(name) == name
 }
 
 /// One handler file, loaded.
@@ -210,7 +209,10 @@ fn handler_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
         }
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
         if !valid_name(&name) {
-            warn!("{}: skipped: a handler's name is 1 to 32 of a-z, 0-9, '_', '-' and '.'", path.display());
+            warn!(
+                "{}: skipped: a handler's name is 1 to 32 lower-case letters or digits (any script), '_', '-' and '.'",
+                path.display()
+            );
             continue;
         }
         if FIXED.contains(&name.as_str()) {
@@ -285,4 +287,20 @@ fn first_line(s: &str) -> String {
         return "memory limit reached".into();
     }
     line.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_name;
+
+    #[test]
+    fn handler_names_follow_the_room_rules_in_any_script_but_folded() {
+        for good in ["roll", "주사위", "time_2", "a.b-c", "ünï"] {
+            assert!(valid_name(good), "{good}");
+        }
+        for bad in ["", "Roll", "ÜNÏ", "a b", "a/b", "#x", &"x".repeat(33)] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+        assert!(valid_name(&"가".repeat(32)));
+    }
 }

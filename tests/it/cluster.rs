@@ -7,9 +7,7 @@ use crate::support::redis::Redis;
 use crate::support::ws::*;
 use crate::support::*;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
 use tungstenite::Message;
 
 /// Short leases, so a dead node is noticed within a test's read timeout.
@@ -274,8 +272,9 @@ fn redis_killed_and_restarted_nodes_serve_alone_then_resync_and_settle_collision
     amy.send("still here");
     assert_eq!(amy.skip_until("[amy]"), "[amy] still here");
     // Both sides take the same nick while apart; n1's claim is the older.
+    // n2's claim comes after n1's has been granted: never older, and a claim
+    // of the same millisecond goes to the smaller node name, n1.
     let mut dup1 = a.join("dup");
-    std::thread::sleep(Duration::from_millis(20));
     let mut dup2 = b.join("dup");
 
     redis.restart();

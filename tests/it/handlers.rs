@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 use tungstenite::{Message, WebSocket};
 
 /// A fresh folder of handler files, removed afterwards.
@@ -241,17 +240,22 @@ fn fails_alone(s: &Server, bystanders: &mut [Client], name: &str, reason: &str) 
     for b in bystanders.iter_mut() {
         b.skip_until(&format!("* {name}-caller joined"));
     }
-    let started = Instant::now();
     c.send(&format!("/{name}"));
     let line = c.line();
     assert!(line.starts_with(&format!("! handler-error: {name}: ")), "{line}");
     assert!(line.contains(reason), "{line} lacks {reason}");
-    eprintln!("{name}: stopped after {:?}", started.elapsed());
     c.send("still here");
     for b in bystanders.iter_mut() {
         b.expect(&format!("[{name}-caller] still here"));
     }
     c.expect(&format!("[{name}-caller] still here"));
+    // The caller leaves before the next one comes: the bystanders see its
+    // leave now, not at some later moment the server does not promise.
+    c.send("/bye");
+    c.expect("* bye");
+    for b in bystanders.iter_mut() {
+        b.skip_until(&format!("* {name}-caller left ("));
+    }
 }
 
 #[test]
@@ -500,4 +504,33 @@ fn the_shipped_echo_handler_behaves_like_the_built_in_one() {
         seen.push(got);
     }
     assert_eq!(seen[0], seen[1]);
+}
+
+#[test]
+fn a_handler_named_in_hangul_answers_its_command_and_packet_type() {
+    let f = Folder::new(&[
+        ("주사위.lua", include_str!("../../examples/handlers/roll.lua")),
+        ("Upper.lua", "return { handle = function(ctx) ctx:reply({type='u'}) end }"),
+        ("a b.lua", "return { handle = function(ctx) ctx:reply({type='ab'}) end }"),
+    ]);
+    let s = Server::start(&["--handlers", f.path()]);
+    s.wait_log("handlers from");
+    assert!(s.log_lines().iter().any(|l| l.contains("Upper.lua: skipped")), "{:?}", s.log_lines());
+    assert!(s.log_lines().iter().any(|l| l.contains("a b.lua: skipped")), "{:?}", s.log_lines());
+    let mut text = s.join("민수");
+    text.send("/주사위 2d6");
+    let line = text.line();
+    assert!(line.starts_with("* 민수 rolls 2d6: "), "{line}");
+    let mut json = s.join_json("jay");
+    text.skip_until("* jay joined");
+    json.send_json(&json!({"type": "주사위", "payload": "1d6"}));
+    let v = json.json();
+    assert_eq!((v["type"].as_str(), v["payload"]["nick"].as_str()), (Some("roll"), Some("jay")), "{v}");
+    text.skip_until("* jay rolls 1d6: ");
+    json.send_json(&json!({"type": "help"}));
+    let help = json.json();
+    assert!(help["payload"]["types"].as_array().unwrap().contains(&json!("주사위")), "{help}");
+    text.send("/help");
+    let lines = text.sync();
+    assert!(lines.iter().any(|l| l.starts_with("*   /주사위 - roll dice")), "{lines:?}");
 }

@@ -440,7 +440,9 @@ fn queries_names_list_who_whois_mode_away_userhost_ison() {
 
 #[test]
 fn pings_both_ways_and_silent_clients_are_closed() {
-    let s = Server::start_irc(&["--idle-timeout", "1s"]);
+    // The smoke test of the ping cycle, with 3 s of slack for alice's
+    // answers; its timing to the millisecond is tested in-process.
+    let s = Server::start_irc(&["--idle-timeout", "3s"]);
     let mut alice = s.irc_join("alice");
     alice.send("JOIN #lobby");
     alice.irc_skip_until(" 366 ");
@@ -529,4 +531,35 @@ fn a_full_server_refuses_irc_clients_with_an_error_line() {
     let mut c = Client::connect(s.irc_addr());
     assert_eq!(c.irc_line(), "ERROR :Closing link: the server is full; try again later");
     c.expect_closed();
+}
+
+#[test]
+fn an_irc_message_reaches_irc_users_as_one_privmsg_cut_to_fit() {
+    let s = Server::start_irc(&[]);
+    let long_nick = "b".repeat(24);
+    let mut sender = s.irc_join(&long_nick);
+    let mut reader = s.irc_join("reader");
+    let mut nc = s.join("ncuser");
+    for c in [&mut sender, &mut reader] {
+        c.send("JOIN #lobby");
+        c.irc_skip_until(" 366 ");
+    }
+    nc.skip_until(&format!("* {long_nick} joined"));
+    nc.skip_until("* reader joined");
+    // 493 bytes of text fill the sender's line; with the sender's prefix
+    // the relayed line would pass 512 bytes.
+    let text = format!("{}한", "x".repeat(490));
+    sender.send(&format!("PRIVMSG #lobby :{text}"));
+    sender.send(&format!("PRIVMSG reader :{text}"));
+    let prefix = format!(":{long_nick}!{long_nick}@linechat PRIVMSG ");
+    for target in ["#lobby", "reader"] {
+        let line = reader.irc_line();
+        let body = line.strip_prefix(&format!("{prefix}{target} :")).unwrap_or_else(|| panic!("{line}"));
+        assert!(line.len() + 2 <= 512, "{} bytes", line.len() + 2);
+        assert!(text.starts_with(body) && body.len() < text.len(), "cut at a character boundary: {body}");
+    }
+    let synced = reader.irc_sync();
+    assert!(synced.is_empty(), "one PRIVMSG each, nothing more: {synced:?}");
+    // Other faces get the whole line.
+    nc.expect(&format!("[{long_nick}] {text}"));
 }

@@ -2,9 +2,8 @@
 //! size, type into it, read its screen.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-use super::{run_checked, READ_TIMEOUT};
+use super::run_checked;
 
 pub struct Tmux {
     session: String,
