@@ -116,8 +116,18 @@ impl Link {
             }
             Kind::Ws => {
                 let sock = connect(a.web)?;
-                let (ws, _) =
-                    tungstenite::client(format!("ws://{}/ws", a.web), sock).map_err(io::Error::other)?;
+                // The upgrade waits through the short read timeout too, bounded.
+                let deadline = Instant::now() + Duration::from_secs(30);
+                let mut attempt = tungstenite::client(format!("ws://{}/ws", a.web), sock);
+                let ws = loop {
+                    match attempt {
+                        Ok((ws, _)) => break ws,
+                        Err(tungstenite::HandshakeError::Interrupted(mid)) if Instant::now() < deadline => {
+                            attempt = mid.handshake();
+                        }
+                        Err(e) => return Err(io::Error::other(e.to_string())),
+                    }
+                };
                 Link::Ws(Box::new(ws), Vec::new())
             }
         })

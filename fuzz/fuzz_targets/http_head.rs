@@ -5,7 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linechat::web::{route, HeadProgress, HttpHead, Request};
+use linechat::faces::web::route;
+use linechat::net::http::{HeadProgress, HttpHead, Request};
 
 fn collect(data: &[u8], step: usize) -> (Option<Vec<u8>>, bool) {
     let mut head = HttpHead::default();

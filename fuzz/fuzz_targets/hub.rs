@@ -1,136 +1,90 @@
-//! JSON and text lines through the real Hub (dispatch, handlers, rooms,
-//! the IRC face), with an Outbox that has no reactor. Four connections: two
-//! on the chat port, one more that reconnects, one IRC. After every step
-//! the Hub's tables must agree (`check_consistency`), every line a JSON
-//! client receives must be JSON (its greeting aside), and every IRC line
-//! must fit IRC's 512 bytes.
+//! JSON, text and IRC lines through the real chat core and its faces
+//! (parsing, commands, rooms, rendering), driven by the socket-free loop
+//! (`net::sim`). Four connections: two on the chat port, one more that
+//! reconnects, one IRC. After every step the core's tables must agree
+//! (`check_consistency`), every line a JSON client receives must be JSON
+//! (its greeting aside), and every IRC line must fit IRC's 512 bytes.
 //!
 //! Input: a sequence of steps, each `[selector] [line bytes...] \n`. The
 //! selector's low two bits pick the connection; bit 2 set closes it (and it
-//! reconnects on its next step); bit 3 fires its timer instead.
+//! reconnects on its next step); bit 3 moves the clock a second on.
 #![no_main]
 
-use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use linechat::conn::{CloseReason, Transport};
-use linechat::listen::Face;
-use linechat::outbox::Outbox;
-use linechat::proto::render::Mode;
-use linechat::proto::{Hub, HubConfig};
-use linechat::reactor::Service;
+use linechat::chat::ChatConfig;
+use linechat::faces::{self, irc, lines, web, FacesConfig, Server};
+use linechat::net::sim::Sim;
+use linechat::net::{CloseReason, Face};
 
 const CONNS: usize = 4;
 
-thread_local! {
-    /// Connected sockets to hand the fake connections (never read or written).
-    static SOCKETS: Vec<TcpStream> = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        (0..CONNS)
-            .map(|_| {
-                let client = TcpStream::connect(addr).unwrap();
-                let (_server, _) = listener.accept().unwrap();
-                std::mem::forget(_server);
-                client
-            })
-            .collect()
-    };
-}
-
-fn socket(i: usize) -> mio::net::TcpStream {
-    SOCKETS.with(|s| mio::net::TcpStream::from_std(s[i].try_clone().unwrap()))
-}
-
-fn config() -> HubConfig {
-    HubConfig {
-        max_line: 200,
-        nick_timeout: std::time::Duration::from_secs(60),
-        idle_timeout: Some(std::time::Duration::from_secs(1)),
-        default_room: "#lobby".into(),
-        max_rooms: 4,
-        max_rooms_per_client: 3,
-        server_name: "fuzz.test".into(),
-        join_rate: None,
-    }
+fn server() -> Server {
+    let chat = ChatConfig { default_room: "#lobby".into(), max_rooms: 4, max_rooms_per_client: 3, join_rate: None };
+    let timeout = Duration::from_secs(60);
+    let idle = Some(Duration::from_secs(1));
+    Server::new(
+        chat,
+        FacesConfig {
+            server_name: "fuzz.test".into(),
+            lines: lines::LinesConfig { max_line: 200, nick_timeout: timeout, idle_timeout: idle },
+            irc: irc::IrcConfig { nick_timeout: timeout, idle_timeout: idle },
+            web: web::WebConfig::default(),
+        },
+    )
 }
 
 fn face(slot: usize) -> Face {
     if slot == CONNS - 1 {
-        Face::Irc
+        faces::IRC
     } else {
-        Face::Lines
+        faces::LINES
     }
 }
 
 fuzz_target!(|input: &[u8]| {
-    let mut hub = Hub::new(config());
-    let mut out = Outbox::new(usize::MAX / 4, std::time::Duration::from_secs(2));
+    let mut sim = Sim::new(server(), usize::MAX / 4);
     let mut ids: [Option<usize>; CONNS] = [None; CONNS];
     for step in input.split(|&b| b == b'\n') {
         let Some((&selector, line)) = step.split_first() else { continue };
         let slot = selector as usize % CONNS;
         let id = match ids[slot] {
-            Some(id) => id,
-            None => {
-                let id = out.attach(socket(slot), Transport::Tcp);
-                hub.on_open(id, face(slot), &mut out);
+            Some(id) if sim.is_open(id) => id,
+            _ => {
+                let id = sim.connect(face(slot));
                 ids[slot] = Some(id);
                 id
             }
         };
         if selector & 4 != 0 {
-            out.close(id, CloseReason::PeerClosed);
+            sim.close(id, CloseReason::PeerClosed);
+            ids[slot] = None;
         } else if selector & 8 != 0 {
-            hub.on_timer(id, &mut out);
+            sim.advance(Duration::from_secs(1));
         } else {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            hub.on_line(id, Ok(line), &mut out);
+            sim.bytes(id, Ok(line));
         }
-        // Closes may cause more output and more closes, as in the reactor.
-        loop {
-            let closed = out.take_closed();
-            if closed.is_empty() {
-                break;
-            }
-            for (id, reason) in closed {
-                hub.on_close(id, &reason, &mut out);
-                if let Some(slot) = ids.iter().position(|&s| s == Some(id)) {
-                    ids[slot] = None;
-                }
-            }
-        }
-        if let Err(e) = hub.check_consistency() {
+        if let Err(e) = sim.service.hub.check_consistency() {
             panic!("after {:?}: {e}", String::from_utf8_lossy(step));
         }
         for (slot, id) in ids.iter().enumerate() {
             let Some(id) = *id else { continue };
-            let bytes = out.take_output(id);
-            let mode = hub.mode_of(id);
+            let format = sim.service.hub.profile(id).map(|p| p.format);
+            let bytes = sim.out.take_output(id);
             for line in bytes.split_inclusive(|&b| b == b'\n') {
-                match mode {
-                    Mode::Json if line.starts_with(b"{") => {
-                        if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
-                            panic!(
-                                "conn {slot} got a JSON line that is not JSON ({e}): {:?}",
-                                String::from_utf8_lossy(line)
-                            );
-                        }
+                if format == Some(faces::JSON_FORMAT) && line.starts_with(b"{") {
+                    if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
+                        panic!("conn {slot} got a JSON line that is not JSON ({e}): {:?}", String::from_utf8_lossy(line));
                     }
-                    Mode::Json => assert!(
-                        line.starts_with(b"* welcome"),
-                        "JSON client got {:?}",
-                        String::from_utf8_lossy(line)
-                    ),
-                    Mode::Irc => {
-                        assert!(line.len() <= 512, "IRC line of {} bytes", line.len());
-                        assert!(
-                            line.ends_with(b"\r\n"),
-                            "IRC line without CRLF: {:?}",
-                            String::from_utf8_lossy(line)
-                        );
-                    }
-                    _ => assert!(line.ends_with(b"\n")),
+                } else if format == Some(faces::JSON_FORMAT) {
+                    assert!(line.starts_with(b"* welcome"), "JSON client got {:?}", String::from_utf8_lossy(line));
+                } else if format == Some(faces::IRC_FORMAT) {
+                    assert!(line.len() <= 512, "IRC line of {} bytes", line.len());
+                    assert!(line.ends_with(b"\r\n"), "IRC line without CRLF: {:?}", String::from_utf8_lossy(line));
+                } else {
+                    assert!(line.ends_with(b"\n"));
                 }
                 assert!(std::str::from_utf8(line).is_ok(), "output that is not UTF-8");
             }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linechat::irc::parse::{parse, LineError};
+use linechat::faces::irc::parse::{parse, LineError};
 
 fuzz_target!(|input: &[u8]| {
     let Ok(line) = std::str::from_utf8(input) else { return };

@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linechat::conn::{LineFault, LineSplitter};
+use linechat::net::lines::LineSplitter;
+use linechat::net::LineFault;
 
 fn split_lines(data: &[u8], cuts: &[usize], max_line: usize) -> Vec<Result<Vec<u8>, LineFault>> {
     let mut out = Vec::new();

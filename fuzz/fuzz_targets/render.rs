@@ -4,8 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linechat::proto::render::{render_json, render_text, Event, RoomRef, Said};
-use linechat::proto::sanitize;
+use linechat::chat::event::{Event, RoomRef, Said};
+use linechat::chat::sanitize;
+use linechat::faces::lines::render::{json as render_json, text as render_text};
 use serde_json::Value;
 
 fn one_line(b: &[u8]) {
@@ -70,6 +71,6 @@ fuzz_target!(|input: &[u8]| {
         }
         one_line(&json);
         one_line(&render_text(ev));
-        irc_ok(&linechat::irc::render::event(ev, "fuzz.test"));
+        irc_ok(&linechat::faces::irc::render::event(ev, "fuzz.test"));
     }
 });

@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use linechat::tls::{load_config, CertFiles, ServerConfig, Tls};
+use linechat::net::tls::{load_config, CertFiles, ServerConfig, Tls};
 
 /// A socket in memory: reads take the current chunk, then would block.
 struct Wire<'a> {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linechat::web::ws::{masked_frame, WsDecoder, WsEvent};
+use linechat::net::ws::{masked_frame, WsDecoder, WsEvent};
 
 #[derive(Debug, PartialEq, Eq)]
 enum Ev {

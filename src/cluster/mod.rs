@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use log::{debug, info, warn};
 use mio::{Registry, Token};
 
-use crate::reactor::LINK_TOKENS;
+use crate::net::LINK_TOKENS;
 use link::{Kind, Link, ReadOutcome, Tag};
 use resp::Frame;
 
@@ -235,7 +235,7 @@ const READS_PER_TURN: usize = 4;
 impl Cluster {
     pub fn new(cfg: ClusterConfig) -> Cluster {
         let channel = format!("linechat:{}:events", cfg.url.db).into_bytes();
-        let seed = crate::outbox::unix_now() ^ (u64::from(std::process::id()) << 32);
+        let seed = crate::clock::unix_now() ^ (u64::from(std::process::id()) << 32);
         Cluster {
             cfg,
             registry: None,

@@ -9,10 +9,8 @@ use mlua::{Table, UserData, UserDataFields, UserDataMethods, Value as LuaValue};
 use serde_json::Value;
 
 use super::json::Converter;
-use crate::proto::render::Mode;
-use crate::proto::rooms::parse_room;
-use crate::proto::Hub;
-use crate::reactor::ConnId;
+use super::World;
+use crate::net::ConnId;
 
 /// An event a handler sends: JSON clients get `{"type","payload"}`, text
 /// clients `* TEXT` (or `* TYPE: <payload>`), IRC users a notice.
@@ -28,7 +26,7 @@ pub struct ScriptEvent {
 pub enum Action {
     Reply(ScriptEvent),
     /// To everyone in the room (by id, looked up during the call).
-    Room(crate::proto::rooms::RoomId, ScriptEvent),
+    Room(usize, ScriptEvent),
     To(ConnId, ScriptEvent),
     /// `echo`: the payload to every JSON client.
     Echo(Option<Value>),
@@ -40,7 +38,7 @@ pub enum Action {
 
 /// The `ctx` of one call.
 pub struct Ctx<'a> {
-    pub hub: &'a Hub,
+    pub world: &'a dyn World,
     pub id: ConnId,
     pub actions: &'a RefCell<Vec<Action>>,
     /// Bytes the call may still queue (`--handler-max-output`).
@@ -61,7 +59,7 @@ impl Ctx<'_> {
     }
 
     fn current_room_name(&self) -> Option<&str> {
-        self.hub.current_room(self.id).map(|r| self.hub.rooms.get(r).name.as_str())
+        self.world.room(self.id)
     }
 }
 
@@ -85,11 +83,10 @@ fn json_len(v: &Value) -> usize {
 
 impl UserData for Ctx<'_> {
     fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
-        fields.add_field_method_get("nick", |_, c| Ok(c.hub.nick_of(c.id).map(str::to_string)));
+        fields.add_field_method_get("nick", |_, c| Ok(c.world.nick(c.id).map(str::to_string)));
         fields.add_field_method_get("room", |_, c| Ok(c.current_room_name().map(str::to_string)));
-        fields.add_field_method_get("mode", |_, c| {
-            Ok(if c.hub.mode_of(c.id) == Mode::Json { "json" } else { "text" })
-        });
+        fields
+            .add_field_method_get("mode", |_, c| Ok(if c.world.speaks_json(c.id) { "json" } else { "text" }));
     }
 
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
@@ -100,12 +97,12 @@ impl UserData for Ctx<'_> {
         methods.add_method("broadcast", |lua, c, ev: Table| {
             let (ev, size) = event(lua, c.json, ev)?;
             let room =
-                c.hub.current_room(c.id).ok_or_else(|| mlua::Error::runtime("the caller is in no room"))?;
+                c.world.current_room(c.id).ok_or_else(|| mlua::Error::runtime("the caller is in no room"))?;
             c.push(Action::Room(room, ev), size)
         });
         methods.add_method("to_room", |lua, c, (name, ev): (String, Table)| {
             let (ev, size) = event(lua, c.json, ev)?;
-            let Some(room) = parse_room(&name).ok().and_then(|n| c.hub.rooms.find(n)) else {
+            let Some(room) = c.world.find_room(&name) else {
                 return Ok(false);
             };
             c.push(Action::Room(room, ev), size)?;
@@ -113,7 +110,7 @@ impl UserData for Ctx<'_> {
         });
         methods.add_method("send", |lua, c, (nick, ev): (String, Table)| {
             let (ev, size) = event(lua, c.json, ev)?;
-            let Some(to) = c.hub.find_nick(&nick) else {
+            let Some(to) = c.world.find_nick(&nick) else {
                 return Ok(false);
             };
             c.push(Action::To(to, ev), size)?;
@@ -136,23 +133,22 @@ impl UserData for Ctx<'_> {
         });
         methods.add_method("who", |lua, c, room: Option<String>| {
             let room = match room {
-                Some(name) => parse_room(&name).ok().and_then(|n| c.hub.rooms.find(n)),
-                None => c.hub.current_room(c.id),
+                Some(name) => c.world.find_room(&name),
+                None => c.world.current_room(c.id),
             };
             let Some(room) = room else {
                 return Ok(LuaValue::Nil);
             };
-            let list = lua.create_sequence_from(c.hub.sorted_nicks(room))?;
+            let list = lua.create_sequence_from(c.world.who(room))?;
             Ok(LuaValue::Table(list))
         });
         methods.add_method("rooms", |lua, c, ()| {
             let list = lua.create_table()?;
-            for (i, room) in c.hub.rooms.sorted().into_iter().enumerate() {
-                let r = c.hub.rooms.get(room);
+            for (i, r) in c.world.rooms().into_iter().enumerate() {
                 let t = lua.create_table()?;
-                t.set("room", r.name.as_str())?;
-                t.set("online", r.online())?;
-                t.set("topic", r.topic.as_str())?;
+                t.set("room", r.name)?;
+                t.set("online", r.online)?;
+                t.set("topic", r.topic)?;
                 list.raw_set(i + 1, t)?;
             }
             Ok(list)

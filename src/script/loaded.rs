@@ -13,9 +13,8 @@ use serde_json::Value;
 use super::ctx::{Action, Ctx};
 use super::json::Converter;
 use super::sandbox::{self, Budget};
-use super::ScriptConfig;
-use crate::proto::Hub;
-use crate::reactor::ConnId;
+use super::{ScriptConfig, World};
+use crate::net::ConnId;
 
 /// Built-in types a file may not replace: without them a client could not
 /// get a name, move, leave or learn what exists.
@@ -26,8 +25,8 @@ pub const FIXED: &[&str] = &["nick", "join", "part", "bye", "quit", "help"];
 /// already case-folded, so `/NAME` (case-insensitive) and `"type":"NAME"`
 /// agree.
 pub fn valid_name(name: &str) -> bool {
-    crate::proto::rooms::parse_room(&format!("#{name}")).is_ok_and(|n| &n[1..] == name)
-        && crate::proto::handshake::fold_nick(name) == name
+    crate::chat::rooms::parse_room(&format!("#{name}")).is_ok_and(|n| &n[1..] == name)
+        && crate::chat::session::fold_nick(name) == name
 }
 
 /// One handler file, loaded.
@@ -72,7 +71,7 @@ impl Scripts {
 
     fn log_loaded(&self) {
         for s in &self.loaded {
-            if crate::proto::handlers::find(&s.name).is_some() {
+            if self.cfg.as_ref().is_some_and(|c| c.builtins.contains(&s.name.as_str())) {
                 info!("handler {} replaces the built-in one", s.name);
             }
         }
@@ -142,7 +141,13 @@ impl Scripts {
     }
 
     /// Runs handler `i` for client `id`; returns the sends it made.
-    pub fn call(&self, i: usize, hub: &Hub, id: ConnId, payload: &Value) -> Result<Vec<Action>, CallError> {
+    pub fn call(
+        &self,
+        i: usize,
+        world: &dyn World,
+        id: ConnId,
+        payload: &Value,
+    ) -> Result<Vec<Action>, CallError> {
         let s = &self.loaded[i];
         let cfg = self.cfg.as_ref().expect("scripts are loaded from a folder");
         s.calls.set(s.calls.get() + 1);
@@ -151,7 +156,7 @@ impl Scripts {
         let result = sandbox::arm(&s.lua, &s.budget, cfg.budget).and_then(|()| {
             let arg = s.json.to_lua(&s.lua, payload)?;
             s.lua.scope(|scope| {
-                let ctx = Ctx { hub, id, actions: &actions, output_left: &output_left, json: &s.json };
+                let ctx = Ctx { world, id, actions: &actions, output_left: &output_left, json: &s.json };
                 let ctx = scope.create_userdata(ctx)?;
                 s.handle.call::<()>((ctx, arg))
             })
@@ -248,7 +253,7 @@ fn load_file(cfg: &ScriptConfig, name: &str, path: &Path, source: Vec<u8>) -> Re
         _ => return Err(format!("{}: the returned table has no function 'handle'", path.display())),
     };
     let help = match table.get::<LuaValue>("help") {
-        Ok(LuaValue::String(s)) => Some(crate::proto::sanitize(&s.to_string_lossy()).into_owned()),
+        Ok(LuaValue::String(s)) => Some(crate::chat::sanitize(&s.to_string_lossy()).into_owned()),
         _ => None,
     };
     Ok(Script {

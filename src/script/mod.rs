@@ -15,6 +15,36 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::net::ConnId;
+
+/// What a handler may read of the chat, and nothing more: it changes
+/// nothing itself (its sends are recorded and carried out afterwards).
+pub trait World {
+    /// The caller's nickname, if it has one.
+    fn nick(&self, id: ConnId) -> Option<&str>;
+    /// The name of the room a plain `chat` of the caller goes to.
+    fn room(&self, id: ConnId) -> Option<&str>;
+    /// Does the caller speak JSON (else text)?
+    fn speaks_json(&self, id: ConnId) -> bool;
+    /// The room named `name` (as a client would type it), if it exists.
+    fn find_room(&self, name: &str) -> Option<usize>;
+    /// The caller's current room.
+    fn current_room(&self, id: ConnId) -> Option<usize>;
+    /// The nicknames in `room`, sorted.
+    fn who(&self, room: usize) -> Vec<&str>;
+    /// Every room, sorted by name.
+    fn rooms(&self) -> Vec<RoomSummary<'_>>;
+    /// The connection using `nick`.
+    fn find_nick(&self, nick: &str) -> Option<ConnId>;
+}
+
+/// A room as `ctx:rooms()` lists it.
+pub struct RoomSummary<'a> {
+    pub name: &'a str,
+    pub online: usize,
+    pub topic: &'a str,
+}
+
 /// `--handlers` and the limits every call runs under.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptConfig {
@@ -25,6 +55,8 @@ pub struct ScriptConfig {
     pub memory: usize,
     /// Bytes of events one call may send (each send counts 64 more).
     pub max_output: usize,
+    /// The built-in packet types (a handler named like one replaces it).
+    pub builtins: &'static [&'static str],
 }
 
 /// An event a handler sends, and a send recorded during a call.

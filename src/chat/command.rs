@@ -1,0 +1,215 @@
+//! The commands every face shares, typed: a text line, a JSON packet and an
+//! IRC verb all become one of these, and [`Hub::run`] carries it out. A
+//! face checks the shape of its input; the core checks the meaning (valid
+//! and free nickname, room rules, limits) and answers with an [`Outcome`]
+//! the face may add its own words to (a topic after a join, IRC's names).
+
+use serde_json::Value;
+
+use super::event::{Event, RoomInfo, RoomRef, Said};
+use super::fault::Fault;
+use super::rooms::{parse_room, RoomId};
+use super::sanitize;
+use super::session::parse_nick;
+use super::Hub;
+use crate::cluster::note::Note;
+use crate::net::{CloseReason, ConnId, Outbox};
+
+/// What a client asks of the chat.
+#[derive(Debug, Clone, Copy)]
+pub enum Command<'a> {
+    /// Choose a nickname (the first one: claimed, and for faces whose
+    /// sessions do so, the default room entered) or change it.
+    Nick(&'a str),
+    /// Enter a room, creating it if nobody is in it.
+    Join(&'a str),
+    /// Leave a room (`None`: the one a plain `Say` goes to).
+    Part { room: Option<&'a str>, reason: Option<&'a str> },
+    /// Say something in a room (`None`: the room joined most recently and still held).
+    Say { room: Option<&'a str>, text: &'a str, said: Said },
+    /// A private message; the sender gets a copy if it gets its own lines.
+    Msg { to: &'a str, text: &'a str, said: Said },
+    /// Set (or, empty, clear) the topic of a room the client is in.
+    SetTopic { room: Option<&'a str>, text: &'a str },
+    /// Ask for any room's topic.
+    Topic(Option<&'a str>),
+    /// Who is in a room (before a nickname: the default room).
+    Who(Option<&'a str>),
+    /// Every room with its head count and topic.
+    Rooms,
+    /// Answered with `pong` and the same payload: a round trip.
+    Ping(Option<&'a Value>),
+    /// The payload to every `echo` listener, the sender included.
+    Echo(Option<&'a Value>),
+    /// Leave: `bye`, then the connection closes once its last lines are out.
+    Bye,
+}
+
+impl Command<'_> {
+    /// Refused with `not-joined` before the client has a nickname.
+    pub fn needs_nick(&self) -> bool {
+        matches!(
+            self,
+            Command::Join(_)
+                | Command::Part { .. }
+                | Command::Say { .. }
+                | Command::Msg { .. }
+                | Command::SetTopic { .. }
+                | Command::Topic(_)
+        )
+    }
+}
+
+/// What a command came to, for the face to add its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done (or nothing to do).
+    Done,
+    /// The client took its first nickname (and, if its face does so,
+    /// entered the default room).
+    Registered,
+    /// The client entered this room (a text client going back to the
+    /// default room after a part, too).
+    Joined(RoomId),
+    /// A nickname claim is in flight in the cluster: the client is not read
+    /// until it is settled (see `Hub::take_settled`).
+    Claiming,
+}
+
+impl Hub {
+    /// Carries out `command` for `id`. (Faces count nickname attempts and
+    /// joins against `--join-rate` themselves, per line: `Hub::charge_join`.)
+    pub fn run(&mut self, id: ConnId, command: Command, out: &mut Outbox) -> Result<Outcome, Fault> {
+        if command.needs_nick() && self.nick_of(id).is_none() {
+            return Err(Fault::NotJoined);
+        }
+        match command {
+            Command::Nick(raw) => self.choose_nick(id, raw, out),
+            Command::Join(raw) => self.join_room(id, raw, out),
+            Command::Part { room, reason } => {
+                let room = self.room_or_current(id, room)?;
+                self.part_room(id, room, reason, out)
+            }
+            Command::Say { room, text, said } => {
+                let room = self.room_or_current(id, room)?;
+                let text = sanitize(text);
+                if !text.trim().is_empty() {
+                    self.say(id, room, &text, said, out);
+                }
+                Ok(Outcome::Done)
+            }
+            Command::Msg { to, text, said } => {
+                let text = sanitize(text);
+                if text.trim().is_empty() {
+                    return Err(Fault::usage("the message is empty"));
+                }
+                let to = to.trim();
+                match self.find_nick(to) {
+                    Some(target) => self.private(id, target, &text, said, out),
+                    None => match self.remote_nick(to).map(str::to_string) {
+                        Some(remote) => self.private_remote(id, &remote, &text, said, out),
+                        None => return Err(Fault::NoSuchNick(to.to_string())),
+                    },
+                }
+                Ok(Outcome::Done)
+            }
+            Command::SetTopic { room, text } => {
+                let room = self.room_or_current(id, room)?;
+                self.set_topic(id, room, text, out);
+                Ok(Outcome::Done)
+            }
+            Command::Topic(room) => self.tell_topic(id, room, out).map(|()| Outcome::Done),
+            Command::Who(room) => self.tell_who(id, room, out).map(|()| Outcome::Done),
+            Command::Rooms => {
+                let rooms: Vec<RoomInfo> = self
+                    .rooms
+                    .sorted()
+                    .into_iter()
+                    .map(|room| {
+                        let r = self.rooms.get(room);
+                        RoomInfo { name: &r.name, online: r.online(), topic: &r.topic }
+                    })
+                    .collect();
+                self.reply(id, &Event::Rooms { rooms: &rooms }, out);
+                Ok(Outcome::Done)
+            }
+            Command::Ping(payload) => {
+                self.reply(id, &Event::Pong { payload }, out);
+                Ok(Outcome::Done)
+            }
+            Command::Echo(payload) => {
+                self.stats.messages += 1;
+                self.broadcast_echo(&Event::Echo { payload }, out);
+                self.publish(|_| Note::Echo { json: payload.map(Value::to_string).unwrap_or_default() });
+                Ok(Outcome::Done)
+            }
+            Command::Bye => {
+                self.reply(id, &Event::Bye, out);
+                out.close_after_flush(id, CloseReason::Requested);
+                Ok(Outcome::Done)
+            }
+        }
+    }
+
+    /// `Nick`: a first nickname (claimed in the cluster first, if there is
+    /// one) or a change.
+    fn choose_nick(&mut self, id: ConnId, raw: &str, out: &mut Outbox) -> Result<Outcome, Fault> {
+        let nick = parse_nick(raw).map_err(Fault::NickInvalid)?;
+        if self.nick_taken(nick, id) {
+            return Err(Fault::NickTaken(nick.to_string()));
+        }
+        match self.nick_of(id).map(str::to_string) {
+            None if self.claim_first(id, nick, super::cluster::Purpose::FirstNick, out) => {
+                Ok(Outcome::Claiming)
+            }
+            None => {
+                self.register(id, nick, out);
+                Ok(Outcome::Registered)
+            }
+            // Choosing the nickname one already has changes nothing.
+            Some(current) if current == nick => Ok(Outcome::Done),
+            Some(_) => Ok(if self.change_nick(id, nick, out) { Outcome::Claiming } else { Outcome::Done }),
+        }
+    }
+
+    /// `Topic`: any room's topic, to the asker.
+    fn tell_topic(&mut self, id: ConnId, room: Option<&str>, out: &mut Outbox) -> Result<(), Fault> {
+        let room = match room {
+            None => self.current_room(id).ok_or(Fault::InNoRoom)?,
+            Some(raw) => {
+                let name = parse_room(raw).map_err(Fault::RoomInvalid)?;
+                let Some(room) = self.rooms.find(name) else {
+                    self.reply(id, &Event::Topic { room: name, topic: "", by: "", set: false }, out);
+                    return Ok(());
+                };
+                room
+            }
+        };
+        let r = self.rooms.get(room);
+        self.reply(id, &Event::Topic { room: &r.name, topic: &r.topic, by: &r.topic_by, set: false }, out);
+        Ok(())
+    }
+
+    /// `Who`: the sorted nicknames of a room, to the asker. A room that
+    /// does not exist has nobody in it.
+    fn tell_who(&mut self, id: ConnId, room: Option<&str>, out: &mut Outbox) -> Result<(), Fault> {
+        let room = match room {
+            None => match self.current_room(id) {
+                Some(room) => room,
+                None if self.nick_of(id).is_none() => self.rooms.default_id(),
+                None => return Err(Fault::InNoRoom),
+            },
+            Some(raw) => {
+                let name = parse_room(raw).map_err(Fault::RoomInvalid)?;
+                let Some(room) = self.rooms.find(name) else {
+                    let event = Event::Who { nicks: &[], room: RoomRef { name, is_default: false } };
+                    self.reply(id, &event, out);
+                    return Ok(());
+                };
+                room
+            }
+        };
+        self.reply(id, &Event::Who { nicks: &self.sorted_nicks(room), room: self.room_ref(room) }, out);
+        Ok(())
+    }
+}

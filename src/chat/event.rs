@@ -1,0 +1,117 @@
+//! What the chat core tells clients, as typed events: no wire format here.
+//! Each face renders them (`faces/*/render.rs`) through the table in
+//! `render.rs`, once per format in use, however many clients receive them.
+
+use serde_json::Value;
+
+/// A room as events name it: text lines leave the default room unnamed,
+/// as they were before there were rooms.
+#[derive(Debug, Clone, Copy)]
+pub struct RoomRef<'a> {
+    pub name: &'a str,
+    pub is_default: bool,
+}
+
+/// How a private message was said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Said {
+    Plain,
+    /// An IRC NOTICE: other faces show it as a plain message.
+    Notice,
+    /// An action (`/me`).
+    Action,
+}
+
+/// One line of a room listing.
+pub struct RoomInfo<'a> {
+    pub name: &'a str,
+    pub online: usize,
+    pub topic: &'a str,
+}
+
+/// Something the server tells clients.
+pub enum Event<'a> {
+    Join {
+        nick: &'a str,
+        online: usize,
+        room: RoomRef<'a>,
+    },
+    /// IRC users see a PART with the reason, or (`quit`) one QUIT line
+    /// however many rooms they share with the leaver.
+    Leave {
+        nick: &'a str,
+        online: usize,
+        room: RoomRef<'a>,
+        reason: Option<&'a str>,
+        quit: bool,
+    },
+    /// `notice`: an IRC NOTICE, shown to other faces as chat. `whole`: the
+    /// text was one line of a face with short lines (IRC): a recipient of
+    /// that face gets it in one line, cut if the relayed line would pass
+    /// the limit, never as two messages; other text is split into as many
+    /// lines as it needs, nothing lost.
+    Chat {
+        from: &'a str,
+        text: &'a str,
+        room: &'a str,
+        notice: bool,
+        whole: bool,
+    },
+    /// An action (`/me waves`) in a room; `whole` as for `Chat`.
+    Me {
+        from: &'a str,
+        text: &'a str,
+        room: &'a str,
+        whole: bool,
+    },
+    /// A private message; `whole` as for `Chat`.
+    Msg {
+        from: &'a str,
+        to: &'a str,
+        text: &'a str,
+        kind: Said,
+        whole: bool,
+    },
+    Nick {
+        old: &'a str,
+        new: &'a str,
+    },
+    Who {
+        nicks: &'a [&'a str],
+        room: RoomRef<'a>,
+    },
+    /// A topic, as asked for (`set: false`) or as just set by `by`.
+    Topic {
+        room: &'a str,
+        topic: &'a str,
+        by: &'a str,
+        set: bool,
+    },
+    Rooms {
+        rooms: &'a [RoomInfo<'a>],
+    },
+    Pong {
+        payload: Option<&'a Value>,
+    },
+    Echo {
+        payload: Option<&'a Value>,
+    },
+    Help {
+        lines: &'a [String],
+        types: &'a [&'a str],
+    },
+    /// An event a script handler sent: `text` for text clients (one
+    /// `* ` line per line), else `TYPE: <payload as JSON>`.
+    #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    Script {
+        kind: &'a str,
+        payload: Option<&'a Value>,
+        text: Option<&'a str>,
+    },
+    Bye,
+    Shutdown,
+    Error {
+        code: &'a str,
+        message: &'a str,
+    },
+}

@@ -1,0 +1,69 @@
+//! Rendering events once per format in use. Each face registers the
+//! renderer of its wire format in a table; a session holds the index of
+//! its format, and an event sent to many people is rendered at most once
+//! per format, the bytes shared by every recipient of that format.
+
+use std::cell::OnceCell;
+
+use super::event::Event;
+use crate::net::Message;
+
+/// A wire format: an index in the renderer table the server built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format(pub u8);
+
+/// Formats at most (each packed in a tick buffer stream of its own, so a
+/// room of one format gets one contiguous range per client per tick).
+pub const MAX_FORMATS: usize = crate::net::outq::STREAMS;
+
+/// What renderers may need beyond the event.
+pub struct RenderEnv {
+    /// The server's name (IRC masks and replies).
+    pub server_name: String,
+}
+
+/// One format's renderer: the event's line(s), each ending in `\n`.
+pub type RenderFn = fn(&Event, &RenderEnv) -> Vec<u8>;
+
+/// The renderer of every format, by [`Format`].
+pub struct Renderers {
+    table: Vec<RenderFn>,
+    pub env: RenderEnv,
+}
+
+impl Renderers {
+    pub fn new(env: RenderEnv) -> Renderers {
+        Renderers { table: Vec::new(), env }
+    }
+
+    /// Adds a format; returns its index.
+    pub fn register(&mut self, render: RenderFn) -> Format {
+        assert!(self.table.len() < MAX_FORMATS, "at most {MAX_FORMATS} formats");
+        self.table.push(render);
+        Format(self.table.len() as u8 - 1)
+    }
+
+    /// An event, to be rendered on first use per format.
+    #[inline]
+    pub fn event<'a>(&'a self, event: &'a Event<'a>) -> Rendered<'a> {
+        Rendered { event, renderers: self, cells: Default::default() }
+    }
+}
+
+/// An event with its renderings, each made on first use.
+pub struct Rendered<'a> {
+    event: &'a Event<'a>,
+    renderers: &'a Renderers,
+    cells: [OnceCell<Message>; MAX_FORMATS],
+}
+
+impl Rendered<'_> {
+    /// The message for a client of `format`.
+    #[inline]
+    pub fn get(&self, format: Format) -> &Message {
+        let f = format.0 as usize;
+        self.cells[f].get_or_init(|| {
+            Message::new((self.renderers.table[f])(self.event, &self.renderers.env), format.0)
+        })
+    }
+}

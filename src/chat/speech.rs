@@ -1,0 +1,105 @@
+//! What is said: lines and actions in a room, private messages (here or
+//! to a user on another node), and topics. Whether a sender gets its own
+//! lines back is its face's choice (`Profile::echo_own`).
+
+use log::info;
+
+use super::event::{Event, Said};
+use super::rooms::{RoomId, MAX_TOPIC_CHARS};
+use super::session::{Phase, Session};
+use super::Hub;
+use crate::cluster::note::{self, Note};
+use crate::net::{ConnId, Outbox};
+
+fn note_said(s: Said) -> note::Said {
+    match s {
+        Said::Plain => note::Said::Plain,
+        Said::Notice => note::Said::Notice,
+        Said::Action => note::Said::Action,
+    }
+}
+
+impl Hub {
+    /// Relays `text` from joined `id` to everyone in `room`; the sender gets
+    /// it back if its face wants its own lines.
+    pub fn say(&mut self, id: ConnId, room: RoomId, text: &str, said: Said, out: &mut Outbox) {
+        let Some(Some(Session { phase: Phase::Joined { nick }, profile, .. })) = self.sessions.get(id) else {
+            return;
+        };
+        let skip = if profile.echo_own { usize::MAX } else { id };
+        let whole = profile.whole_lines;
+        let r = self.rooms.get(room);
+        let event = match said {
+            Said::Action => Event::Me { from: nick, text, room: &r.name, whole },
+            _ => Event::Chat { from: nick, text, room: &r.name, notice: said == Said::Notice, whole },
+        };
+        let rendered = self.renderers.event(&event);
+        for m in &r.members {
+            if m.id != skip {
+                out.send(m.id, rendered.get(m.format));
+            }
+        }
+        self.stats.deliveries += r.members.len() as u64 - u64::from(skip != usize::MAX);
+        self.stats.messages += 1;
+        if self.cluster.is_some() {
+            let (nick, room) = (nick.clone(), r.name.clone());
+            let said = note_said(said);
+            self.publish(|_| Note::Say { nick, room, text: text.to_string(), said, whole });
+        }
+    }
+
+    /// Sends `text` from joined `id` to `target` alone, with a copy for the
+    /// sender if it wants its own lines.
+    pub fn private(&mut self, id: ConnId, target: ConnId, text: &str, said: Said, out: &mut Outbox) {
+        let (Some(sender), Some(to)) = (self.session(id), self.nick_of(target)) else {
+            return;
+        };
+        let Some(from) = sender.nick() else { return };
+        let whole = sender.profile.whole_lines;
+        let copy_back = target != id && sender.profile.echo_own;
+        let event = Event::Msg { from, to, text, kind: said, whole };
+        let rendered = self.renderers.event(&event);
+        let mut delivered = 0;
+        for recipient in [target, id].into_iter().take(1 + usize::from(copy_back)) {
+            if let Some(s) = self.session(recipient) {
+                out.send(recipient, rendered.get(s.profile.format));
+                delivered += 1;
+            }
+        }
+        self.stats.deliveries += delivered;
+        self.stats.messages += 1;
+    }
+
+    /// Sends `text` from joined `id` to `to`, a user on another node, with a
+    /// copy for the sender as [`Hub::private`] does.
+    pub fn private_remote(&mut self, id: ConnId, to: &str, text: &str, said: Said, out: &mut Outbox) {
+        let Some(sender) = self.session(id) else { return };
+        let Some(from) = sender.nick().map(str::to_string) else { return };
+        let (whole, echo_own) = (sender.profile.whole_lines, sender.profile.echo_own);
+        if echo_own {
+            self.reply(id, &Event::Msg { from: &from, to, text, kind: said, whole }, out);
+            self.stats.deliveries += 1;
+        }
+        self.stats.messages += 1;
+        let to = to.to_string();
+        let said = note_said(said);
+        self.publish(|_| Note::Msg { from, to, text: text.to_string(), said, whole });
+    }
+
+    /// Sets (or, with an empty text, clears) the topic of `room`, held by
+    /// `id`, and tells everyone in it.
+    pub fn set_topic(&mut self, id: ConnId, room: RoomId, text: &str, out: &mut Outbox) {
+        let text = super::sanitize(text);
+        let topic: String = text.trim().chars().take(MAX_TOPIC_CHARS).collect();
+        let who = self.nick_of(id).unwrap_or_default().to_owned();
+        let now = crate::clock::unix_now();
+        let r = self.rooms.get_mut(room);
+        r.topic_by = if topic.is_empty() { String::new() } else { who.clone() };
+        r.topic = topic;
+        r.topic_at = now;
+        let (name, topic) = (r.name.clone(), r.topic.clone());
+        info!("{who} set the topic for {name}: {topic}");
+        self.broadcast(room, &Event::Topic { room: &name, topic: &topic, by: &who, set: true }, out);
+        self.publish(|_| Note::Topic { nick: who, room: name, topic, at: now });
+    }
+}

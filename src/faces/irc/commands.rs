@@ -1,0 +1,227 @@
+//! IRC commands: one table of verbs, with the checks every server makes
+//! (451 before registration, 461 for missing parameters, 421 for unknown
+//! verbs) done once, before the handler runs. The room and message
+//! commands live here; registration is in `register.rs`, questions about
+//! users and rooms in `queries.rs`.
+
+use super::parse::Line;
+use super::render::{action, strip_formatting};
+use super::{joined, names, numeric, IrcFace};
+use crate::chat::command::{Command as Chat, Outcome};
+use crate::chat::event::Said;
+use crate::chat::fault::Fault;
+use crate::chat::membership::Exit;
+use crate::chat::rooms::RoomId;
+use crate::chat::session::fold_nick;
+use crate::chat::{sanitize, Hub};
+use crate::net::{ConnId, Outbox};
+
+type Handler = fn(&mut IrcFace, &mut Hub, ConnId, &[&str], &mut Outbox);
+
+/// One verb: its handler, whether it works before registration, and how
+/// many parameters it needs.
+struct Command {
+    verb: &'static str,
+    handle: Handler,
+    before_registration: bool,
+    min_params: usize,
+}
+
+const fn cmd(verb: &'static str, handle: Handler, before_registration: bool, min_params: usize) -> Command {
+    Command { verb, handle, before_registration, min_params }
+}
+
+use super::queries::{away, ison, mode, userhost, who, whois};
+use super::register::{cap, lusers, motd, nick, ping, quit, user};
+
+static COMMANDS: &[Command] = &[
+    cmd("CAP", cap, true, 1),
+    cmd("PASS", |_, _, _, _, _| {}, true, 0),
+    cmd("NICK", nick, true, 0),
+    cmd("USER", user, true, 4),
+    cmd("PING", ping, true, 1),
+    cmd("PONG", |_, _, _, _, _| {}, true, 0),
+    cmd("QUIT", quit, true, 0),
+    cmd("JOIN", join, false, 1),
+    cmd("PART", part, false, 1),
+    cmd("PRIVMSG", privmsg, false, 0),
+    cmd("NOTICE", notice, false, 0),
+    cmd("TOPIC", topic, false, 1),
+    cmd("NAMES", names_cmd, false, 0),
+    cmd("LIST", list, false, 0),
+    cmd("WHO", who, false, 0),
+    cmd("WHOIS", whois, false, 1),
+    cmd("MODE", mode, false, 1),
+    cmd("AWAY", away, false, 0),
+    cmd("USERHOST", userhost, false, 1),
+    cmd("ISON", ison, false, 1),
+    cmd("LUSERS", |_, hub, id, _, out| lusers(hub, id, out), false, 0),
+    cmd("MOTD", |_, hub, id, _, out| motd(hub, id, out), false, 0),
+];
+
+/// Runs one parsed line.
+pub fn run(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
+    let Some(command) = COMMANDS.iter().find(|c| c.verb == line.command) else {
+        if hub.nick_of(id).is_none() {
+            return numeric(hub, id, out, "451", &[], Some("You have not registered"));
+        }
+        return numeric(hub, id, out, "421", &[&line.command], Some("Unknown command"));
+    };
+    if !command.before_registration && hub.nick_of(id).is_none() {
+        return numeric(hub, id, out, "451", &[], Some("You have not registered"));
+    }
+    if line.params.len() < command.min_params {
+        return numeric(hub, id, out, "461", &[command.verb], Some("Not enough parameters"));
+    }
+    if matches!(command.verb, "NICK" | "JOIN") {
+        hub.charge_join(id, out);
+    }
+    (command.handle)(face, hub, id, &line.params, out);
+}
+
+/// The existing room named `name`, or 403.
+pub(super) fn existing_room(hub: &Hub, id: ConnId, name: &str, out: &mut Outbox) -> Option<RoomId> {
+    let room = hub.rooms.lookup(name);
+    if room.is_none() {
+        numeric(hub, id, out, "403", &[name], Some("No such channel"));
+    }
+    room
+}
+
+fn join(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    if params[0] == "0" {
+        // JOIN 0: leave every room.
+        let held: Vec<RoomId> = hub.rooms_of(id).collect();
+        for room in held {
+            hub.exit(id, room, Exit::Part(None), out);
+        }
+        return;
+    }
+    for name in params[0].split(',').filter(|n| !n.is_empty()) {
+        match hub.run(id, Chat::Join(name), out) {
+            Ok(Outcome::Joined(room)) => joined(hub, id, room, out),
+            Ok(_) => {}
+            Err(Fault::TooManyRoomsHeld(_) | Fault::TooManyRooms(_)) => {
+                numeric(hub, id, out, "405", &[name], Some("You have joined too many channels"))
+            }
+            Err(_) => numeric(hub, id, out, "403", &[name], Some("No such channel")),
+        }
+    }
+}
+
+fn part(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let reason = params.get(1).map(|r| sanitize(&strip_formatting(r)).into_owned()).filter(|r| !r.is_empty());
+    for name in params[0].split(',').filter(|n| !n.is_empty()) {
+        let Some(room) = existing_room(hub, id, name, out) else { continue };
+        if !hub.holds(id, room) {
+            numeric(hub, id, out, "442", &[name], Some("You're not on that channel"));
+            continue;
+        }
+        let _ = hub.run(id, Chat::Part { room: Some(name), reason: reason.as_deref() }, out);
+    }
+}
+
+fn privmsg(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    message(face, hub, id, params, false, out);
+}
+
+fn notice(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    message(face, hub, id, params, true, out);
+}
+
+/// PRIVMSG and NOTICE, to rooms and nicks. A NOTICE never gets an error back.
+fn message(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], notice: bool, out: &mut Outbox) {
+    let verb = if notice { "NOTICE" } else { "PRIVMSG" };
+    let (Some(targets), Some(text)) = (params.first(), params.get(1)) else {
+        if !notice {
+            match params.first() {
+                None => numeric(hub, id, out, "411", &[], Some(&format!("No recipient given ({verb})"))),
+                Some(_) => numeric(hub, id, out, "412", &[], Some("No text to send")),
+            }
+        }
+        return;
+    };
+    // CTCP ACTION is recognised before formatting and control characters go.
+    let (text, said) = match action(text) {
+        Some(body) => (body, Said::Action),
+        None if text.starts_with('\x01') => return, // other CTCP queries: nobody else speaks them
+        None => (*text, if notice { Said::Notice } else { Said::Plain }),
+    };
+    let text = sanitize(&strip_formatting(text)).into_owned();
+    if text.trim().is_empty() {
+        if !notice {
+            numeric(hub, id, out, "412", &[], Some("No text to send"));
+        }
+        return;
+    }
+    for target in targets.split(',').filter(|t| !t.is_empty()) {
+        if target.starts_with('#') {
+            let room = hub.rooms.lookup(target);
+            match room {
+                Some(room) if hub.holds(id, room) => {
+                    let _ = hub.run(id, Chat::Say { room: Some(target), text: &text, said }, out);
+                }
+                Some(_) if !notice => numeric(hub, id, out, "404", &[target], Some("Cannot send to channel")),
+                None if !notice => numeric(hub, id, out, "403", &[target], Some("No such channel")),
+                _ => {}
+            }
+            continue;
+        }
+        let to = hub.find_nick(target);
+        if hub.run(id, Chat::Msg { to: target, text: &text, said }, out).is_err() {
+            if !notice {
+                numeric(hub, id, out, "401", &[target], Some("No such nick/channel"));
+            }
+            continue;
+        }
+        let Some(to) = to else { continue };
+        let away = face.get(to).and_then(|i| i.away.clone());
+        if let (Some(away), false) = (away, notice) {
+            let to_nick = hub.nick_of(to).unwrap_or_default().to_string();
+            numeric(hub, id, out, "301", &[&to_nick], Some(&away));
+        }
+    }
+}
+
+fn topic(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let Some(room) = existing_room(hub, id, params[0], out) else { return };
+    let Some(text) = params.get(1) else {
+        let r = hub.rooms.get(room);
+        if r.topic.is_empty() {
+            return numeric(hub, id, out, "331", &[&r.name], Some("No topic is set"));
+        }
+        numeric(hub, id, out, "332", &[&r.name], Some(&r.topic));
+        return numeric(hub, id, out, "333", &[&r.name, &r.topic_by, &r.topic_at.to_string()], None);
+    };
+    if !hub.holds(id, room) {
+        return numeric(hub, id, out, "442", &[params[0]], Some("You're not on that channel"));
+    }
+    let name = hub.rooms.get(room).name.clone();
+    let _ = hub.run(id, Chat::SetTopic { room: Some(&name), text: &strip_formatting(text) }, out);
+}
+
+fn names_cmd(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let Some(list) = params.first() else {
+        return numeric(hub, id, out, "366", &["*"], Some("End of /NAMES list"));
+    };
+    for name in list.split(',').filter(|n| !n.is_empty()) {
+        match hub.rooms.lookup(name) {
+            Some(room) => names(hub, id, room, out),
+            None => numeric(hub, id, out, "366", &[name], Some("End of /NAMES list")),
+        }
+    }
+}
+
+fn list(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let wanted: Option<Vec<String>> =
+        params.first().filter(|p| p.starts_with('#')).map(|p| p.split(',').map(fold_nick).collect());
+    numeric(hub, id, out, "321", &["Channel"], Some("Users  Name"));
+    for room in hub.rooms.sorted() {
+        let r = hub.rooms.get(room);
+        if wanted.as_ref().is_some_and(|w| !w.contains(&fold_nick(&r.name))) {
+            continue;
+        }
+        numeric(hub, id, out, "322", &[&r.name, &r.online().to_string()], Some(&r.topic));
+    }
+    numeric(hub, id, out, "323", &[], Some("End of /LIST"));
+}

@@ -1,0 +1,289 @@
+//! The IRC face: IRC clients (irssi, WeeChat, HexChat, bots) in the same
+//! rooms as everyone else.
+//!
+//! It owns what is IRC's: the line parser ([`parse`]), registration and
+//! CAP ([`register`]), the verbs ([`commands`], [`queries`]), numerics, the
+//! ping cycle, quit wording, and each connection's IRC state. Room and
+//! message verbs become the chat core's commands; events from every face
+//! reach IRC users rendered by [`render`], once per event like every other
+//! format.
+
+pub mod commands;
+pub mod parse;
+pub mod queries;
+pub mod register;
+pub mod render;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crate::chat::cluster::Settled;
+use crate::chat::render::Format;
+use crate::chat::rooms::RoomId;
+use crate::chat::session::{Phase, Profile};
+use crate::chat::Hub;
+use crate::net::{CloseReason, ConnId, LineFault, Message, Outbox, Refusal};
+
+/// Longest input line the IRC listener frames: 4096 bytes of tags (IRCv3)
+/// and a 512-byte message. Longer lines get 417 and are discarded.
+pub const MAX_INPUT_LINE: usize = 4096 + 512;
+
+/// How long an IRC client may stay silent before it is pinged, when
+/// `--idle-timeout` is off; it is closed if it stays silent as long again.
+pub const DEFAULT_PING_AFTER: Duration = Duration::from_secs(120);
+
+/// What an IRC connection needs beyond its chat session.
+#[derive(Debug, Default)]
+pub struct IrcState {
+    /// The nickname asked for before registration.
+    pub pending_nick: Option<String>,
+    /// `USER` was sent.
+    pub user_given: bool,
+    /// `CAP LS`/`REQ` suspended registration until `CAP END`.
+    pub cap_negotiating: bool,
+    /// The client asked to get its own messages back.
+    pub echo_message: bool,
+    /// The away message, when away.
+    pub away: Option<String>,
+    /// When the server pinged a silent client.
+    pub pinged_at: Option<Instant>,
+    /// What the others are told when this client leaves.
+    pub quit_reason: Option<String>,
+}
+
+/// The face's settings.
+#[derive(Debug, Clone)]
+pub struct IrcConfig {
+    /// Time to register before being disconnected.
+    pub nick_timeout: Duration,
+    /// Silence before a PING (and as long again before closing); 120 s when off.
+    pub idle_timeout: Option<Duration>,
+}
+
+/// The IRC face: its settings, its format and every connection's IRC state.
+pub struct IrcFace {
+    pub cfg: IrcConfig,
+    pub format: Format,
+    states: Vec<Option<IrcState>>,
+}
+
+impl IrcFace {
+    pub fn new(cfg: IrcConfig, format: Format) -> IrcFace {
+        IrcFace { cfg, format, states: Vec::new() }
+    }
+
+    /// The sessions of this face: one room list per client, never moved,
+    /// told of a quit once, lines kept whole.
+    pub fn profile(&self, echo_message: bool) -> Profile {
+        Profile {
+            format: self.format,
+            single_room: false,
+            enters_default_room: false,
+            echo_own: echo_message,
+            quit_once: true,
+            whole_lines: true,
+        }
+    }
+
+    /// `id`'s IRC state.
+    pub fn state(&mut self, id: ConnId) -> Option<&mut IrcState> {
+        self.states.get_mut(id).and_then(Option::as_mut)
+    }
+
+    /// Another client's IRC state, if it is an IRC client.
+    pub fn get(&self, id: ConnId) -> Option<&IrcState> {
+        self.states.get(id).and_then(Option::as_ref)
+    }
+
+    /// Silence before a PING.
+    pub(crate) fn ping_after(&self) -> Duration {
+        self.cfg.idle_timeout.unwrap_or(DEFAULT_PING_AFTER)
+    }
+
+    /// A client connected: it speaks first; it has `--nick-timeout` to register.
+    pub fn open(&mut self, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
+        if self.states.len() <= id {
+            self.states.resize_with(id + 1, || None);
+        }
+        self.states[id] = Some(IrcState::default());
+        hub.open(id, self.profile(false), out.now());
+        out.set_timer(id, out.now() + self.cfg.nick_timeout);
+    }
+
+    /// One line from an IRC client.
+    pub fn line(&mut self, hub: &mut Hub, id: ConnId, line: Result<&[u8], LineFault>, out: &mut Outbox) {
+        hub.heard(id, out.now());
+        let Ok(bytes) = line else {
+            return numeric(hub, id, out, "417", &[], Some("Input line was too long"));
+        };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            // UTF8ONLY: say so, naming the command if it can be read (a command
+            // is a short word: anything else, even replacement characters that
+            // would triple the line's length, is named `*`).
+            let lossy = String::from_utf8_lossy(bytes);
+            let command = parse::parse(&lossy)
+                .ok()
+                .map(|l| l.command)
+                .filter(|c| c.len() <= 32 && c.bytes().all(|b| b.is_ascii_alphanumeric()))
+                .unwrap_or_else(|| "*".to_string());
+            let line = format!("FAIL {command} INVALID_UTF8 :Message rejected: it is not valid UTF-8\r\n");
+            return send(out, id, line.into_bytes());
+        };
+        match parse::parse(text) {
+            Ok(line) => {
+                hub.stats.lines_in += 1;
+                commands::run(self, hub, id, &line, out);
+            }
+            Err(parse::LineError::Empty) => {}
+            Err(parse::LineError::TooLong) => {
+                numeric(hub, id, out, "417", &[], Some("Input line was too long"))
+            }
+        }
+    }
+
+    /// The client's timer: registration deadline, then the ping cycle.
+    pub fn timer(&mut self, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
+        let now = out.now();
+        let (nick_timeout, idle) = (self.cfg.nick_timeout, self.ping_after());
+        let server = hub.server_name().to_string();
+        let Some(session) = hub.session(id) else {
+            return;
+        };
+        let last_active = session.last_active;
+        let Some(irc) = self.states.get_mut(id).and_then(Option::as_mut) else {
+            return;
+        };
+        match session.phase {
+            Phase::AwaitNick { since } => {
+                if now < since + nick_timeout {
+                    return out.set_timer(id, since + nick_timeout);
+                }
+                irc.quit_reason = Some("Registration timed out".into());
+                send(out, id, b"ERROR :Closing Link: registration timed out\r\n".to_vec());
+                out.close_after_flush(id, CloseReason::Requested);
+            }
+            Phase::Joined { .. } => match irc.pinged_at {
+                Some(at) if last_active < at && now >= at + idle => {
+                    let secs = (now - last_active).as_secs();
+                    irc.quit_reason = Some(format!("Ping timeout: {secs} seconds"));
+                    send(
+                        out,
+                        id,
+                        format!("ERROR :Closing Link: ping timeout ({secs} seconds)\r\n").into_bytes(),
+                    );
+                    out.close_after_flush(id, CloseReason::Requested);
+                }
+                Some(at) if last_active < at => out.set_timer(id, at + idle),
+                _ if now >= last_active + idle => {
+                    irc.pinged_at = Some(now);
+                    send(out, id, format!("PING :{server}\r\n").into_bytes());
+                    out.set_timer(id, now + idle);
+                }
+                _ => {
+                    irc.pinged_at = None;
+                    out.set_timer(id, last_active + idle);
+                }
+            },
+        }
+    }
+
+    /// The client is gone: its state goes; what the others see as its
+    /// reason, if it gave one (QUIT, a ping timeout).
+    pub fn close(&mut self, id: ConnId) -> Option<String> {
+        self.states.get_mut(id).and_then(Option::take).and_then(|s| s.quit_reason)
+    }
+
+    /// A nickname claim of this face's client was settled in the cluster.
+    pub fn settled(&mut self, hub: &mut Hub, settled: &Settled, out: &mut Outbox) {
+        match (settled.first, settled.granted) {
+            (true, true) => register::complete_registration(self, hub, settled.id, &settled.nick, out),
+            (_, false) => register::nick_in_use(self, hub, settled.id, &settled.nick, out),
+            (false, true) => {}
+        }
+    }
+
+    /// What a client refused at the door is told.
+    pub fn refusal(why: Refusal) -> &'static [u8] {
+        match why {
+            Refusal::Full => b"ERROR :Closing link: the server is full; try again later\r\n",
+            Refusal::PerAddress => {
+                b"ERROR :Closing link: too many connections from your address; try again later\r\n"
+            }
+        }
+    }
+}
+
+/// What IRC users are told when a client goes away without saying why.
+pub fn quit_words(reason: &CloseReason) -> String {
+    match reason {
+        CloseReason::PeerClosed => "Connection closed".into(),
+        CloseReason::Io(kind) => format!("Read error: {kind}"),
+        CloseReason::OutputLimit => "Max SendQ exceeded".into(),
+        CloseReason::Requested => "Quit".into(),
+        CloseReason::Shutdown => "Server shutting down".into(),
+    }
+}
+
+/// After an IRC user's JOIN: the topic (332/333, nothing when unset) and
+/// the names (353/366), as IRC clients expect.
+pub fn joined(hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+    let r = hub.rooms.get(room);
+    if !r.topic.is_empty() {
+        numeric(hub, id, out, "332", &[&r.name], Some(&r.topic));
+        numeric(hub, id, out, "333", &[&r.name, &r.topic_by, &r.topic_at.to_string()], None);
+    }
+    names(hub, id, room, out);
+}
+
+/// 353 lines (as many as the nicknames need) and 366 for `room`.
+pub fn names(hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+    let r = hub.rooms.get(room);
+    let nicks = hub.sorted_nicks(room);
+    let me = client_name(hub, id);
+    let head = format!(":{} 353 {me} = {} :", hub.server_name(), r.name);
+    let mut line = head.clone();
+    for nick in nicks {
+        if line.len() + nick.len() + 1 > render::MAX_LINE && line.len() > head.len() {
+            send(out, id, format!("{}\r\n", line.trim_end()).into_bytes());
+            line = head.clone();
+        }
+        line.push_str(nick);
+        line.push(' ');
+    }
+    if line.len() > head.len() {
+        send(out, id, format!("{}\r\n", line.trim_end()).into_bytes());
+    }
+    numeric(hub, id, out, "366", &[&r.name], Some("End of /NAMES list"));
+}
+
+/// The name numerics address: the nickname, or `*` before there is one.
+pub fn client_name(hub: &Hub, id: ConnId) -> String {
+    match hub.nick_of(id) {
+        Some(nick) => nick.to_string(),
+        None => "*".to_string(),
+    }
+}
+
+/// Sends `:server CODE client params... [:trailing]` to `id`.
+pub fn numeric(hub: &Hub, id: ConnId, out: &mut Outbox, code: &str, params: &[&str], trailing: Option<&str>) {
+    let mut b = Vec::with_capacity(64);
+    let _ = write!(b, ":{} {code} {}", hub.server_name(), client_name(hub, id));
+    for p in params {
+        let _ = write!(b, " {p}");
+    }
+    if let Some(t) = trailing {
+        let _ = write!(b, " :{t}");
+    }
+    // A reply never passes the line limit; only free text can make it long.
+    if b.len() > render::MAX_LINE {
+        let cut = render::cut(std::str::from_utf8(&b).unwrap_or_default(), render::MAX_LINE).len();
+        b.truncate(cut);
+    }
+    b.extend_from_slice(b"\r\n");
+    send(out, id, b);
+}
+
+/// Queues one or more complete IRC lines for `id`.
+pub fn send(out: &mut Outbox, id: ConnId, line: Vec<u8>) {
+    out.send(id, &Message::new(line, super::IRC.0));
+}

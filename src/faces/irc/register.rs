@@ -1,0 +1,243 @@
+//! Registration: CAP negotiation, NICK and USER, and the welcome burst
+//! (001-005, LUSERS, MOTD) once both are in and CAP is settled.
+
+use log::info;
+
+use super::render::strip_formatting;
+use super::{client_name, numeric, send, IrcFace};
+use crate::chat::command::{Command, Outcome};
+use crate::chat::rooms::{MAX_ROOM_CHARS, MAX_TOPIC_CHARS};
+use crate::chat::session::{parse_nick, MAX_NICK_CHARS};
+use crate::chat::{sanitize, Hub};
+use crate::net::{CloseReason, ConnId, Outbox};
+
+pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let registered = hub.nick_of(id).is_some();
+    let me = hub.nick_of(id).map_or_else(|| "*".to_string(), str::to_string);
+    let server = hub.server_name().to_string();
+    let sub = params[0].to_ascii_uppercase();
+    let Some(state) = face.state(id) else { return };
+    let reply = match sub.as_str() {
+        "LS" => {
+            state.cap_negotiating |= !registered;
+            format!("CAP {me} LS :echo-message")
+        }
+        "LIST" => format!("CAP {me} LIST :{}", if state.echo_message { "echo-message" } else { "" }),
+        "REQ" => {
+            state.cap_negotiating |= !registered;
+            let asked = params.get(1).copied().unwrap_or("");
+            let mut echo = state.echo_message;
+            let known = asked.split_whitespace().all(|c| match c {
+                "echo-message" => {
+                    echo = true;
+                    true
+                }
+                "-echo-message" => {
+                    echo = false;
+                    true
+                }
+                _ => false,
+            });
+            if known {
+                state.echo_message = echo;
+                let profile = face.profile(echo);
+                hub.set_profile(id, profile);
+                format!("CAP {me} ACK :{asked}")
+            } else {
+                format!("CAP {me} NAK :{asked}")
+            }
+        }
+        "END" => {
+            state.cap_negotiating = false;
+            try_register(face, hub, id, out);
+            return;
+        }
+        _ => return numeric(hub, id, out, "410", &[params[0]], Some("Invalid CAP command")),
+    };
+    send(out, id, format!(":{server} {reply}\r\n").into_bytes());
+}
+
+pub(super) fn nick(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let Some(&raw) = params.first().filter(|n| !n.is_empty()) else {
+        return numeric(hub, id, out, "431", &[], Some("No nickname given"));
+    };
+    let Ok(wanted) = parse_nick(raw) else {
+        let why = format!("Erroneous nickname: 1 to {MAX_NICK_CHARS} letters, digits, '_', '-' or '.'");
+        return numeric(hub, id, out, "432", &[raw], Some(&why));
+    };
+    if hub.nick_taken(wanted, id) {
+        return numeric(hub, id, out, "433", &[wanted], Some("Nickname is already in use"));
+    }
+    if hub.nick_of(id).is_some() {
+        // A change (or nothing, for the nickname one has); in a cluster the
+        // new one is claimed first, and a refusal comes back as 433.
+        let _ = hub.run(id, Command::Nick(wanted), out);
+        return;
+    }
+    let wanted = wanted.to_string();
+    if let Some(state) = face.state(id) {
+        state.pending_nick = Some(wanted);
+    }
+    try_register(face, hub, id, out);
+}
+
+pub(super) fn user(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    if hub.nick_of(id).is_some() {
+        return numeric(hub, id, out, "462", &[], Some("You may not reregister"));
+    }
+    if params[0].is_empty() {
+        return numeric(hub, id, out, "461", &["USER"], Some("Not enough parameters"));
+    }
+    if let Some(state) = face.state(id) {
+        state.user_given = true;
+    }
+    try_register(face, hub, id, out);
+}
+
+/// Completes registration once NICK and USER are in and CAP is settled.
+fn try_register(face: &mut IrcFace, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
+    if hub.nick_of(id).is_some() || hub.is_claiming(id) {
+        return;
+    }
+    let Some(state) = face.state(id) else { return };
+    if !state.user_given || state.cap_negotiating {
+        return;
+    }
+    let Some(wanted) = state.pending_nick.clone() else { return };
+    // Someone may have taken it while this client negotiated.
+    match hub.run(id, Command::Nick(&wanted), out) {
+        Ok(Outcome::Registered) => complete_registration(face, hub, id, &wanted, out),
+        Ok(_) => {} // claimed in the cluster first: `IrcFace::settled` goes on
+        Err(_) => nick_in_use(face, hub, id, &wanted, out),
+    }
+}
+
+/// 433 for `wanted`; an unregistered client must send NICK again.
+pub fn nick_in_use(face: &mut IrcFace, hub: &mut Hub, id: ConnId, wanted: &str, out: &mut Outbox) {
+    if hub.nick_of(id).is_none() {
+        if let Some(state) = face.state(id) {
+            state.pending_nick = None;
+        }
+    }
+    numeric(hub, id, out, "433", &[wanted], Some("Nickname is already in use"));
+}
+
+/// The client has its nickname (free, and claimed in the cluster if there
+/// is one): the ping cycle starts, and the welcome burst goes out.
+pub fn complete_registration(face: &mut IrcFace, hub: &mut Hub, id: ConnId, nick: &str, out: &mut Outbox) {
+    out.set_timer(id, out.now() + face.ping_after());
+    info!("{nick} registered (irc)");
+    welcome(hub, id, nick, out);
+}
+
+fn welcome(hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {
+    let server = hub.server_name();
+    let version = concat!("linechat-", env!("CARGO_PKG_VERSION"));
+    let started = httpdate(hub.started_unix);
+    numeric(hub, id, out, "001", &[], Some(&format!("Welcome to {server}, {nick}!{nick}@{server}")));
+    numeric(hub, id, out, "002", &[], Some(&format!("Your host is {server}, running version {version}")));
+    numeric(hub, id, out, "003", &[], Some(&format!("This server was created {started}")));
+    numeric(hub, id, out, "004", &[server, version, "i", "n"], None);
+    let tokens = [
+        "CASEMAPPING=ascii".to_string(),
+        "CHANTYPES=#".to_string(),
+        format!("CHANNELLEN={}", MAX_ROOM_CHARS + 1),
+        format!("NICKLEN={MAX_NICK_CHARS}"),
+        format!("TOPICLEN={MAX_TOPIC_CHARS}"),
+        format!("AWAYLEN={MAX_TOPIC_CHARS}"),
+        format!("CHANLIMIT=#:{}", hub.cfg.max_rooms_per_client),
+        "CHANMODES=,,,n".to_string(),
+        "PREFIX=".to_string(),
+        format!("NETWORK={server}"),
+        "UTF8ONLY".to_string(),
+    ];
+    let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    numeric(hub, id, out, "005", &tokens, Some("are supported by this server"));
+    lusers(hub, id, out);
+    motd(hub, id, out);
+}
+
+pub(super) fn lusers(hub: &Hub, id: ConnId, out: &mut Outbox) {
+    let users = hub.online().to_string();
+    let rooms = hub.rooms.len().to_string();
+    numeric(hub, id, out, "251", &[], Some(&format!("There are {users} users and 0 invisible on 1 servers")));
+    numeric(hub, id, out, "254", &[&rooms], Some("channels formed"));
+    numeric(hub, id, out, "255", &[], Some(&format!("I have {users} clients and 0 servers")));
+    numeric(
+        hub,
+        id,
+        out,
+        "265",
+        &[&users, &users],
+        Some(&format!("Current local users {users}, max {users}")),
+    );
+    numeric(
+        hub,
+        id,
+        out,
+        "266",
+        &[&users, &users],
+        Some(&format!("Current global users {users}, max {users}")),
+    );
+}
+
+pub(super) fn motd(hub: &Hub, id: ConnId, out: &mut Outbox) {
+    let server = hub.server_name();
+    let default = &hub.rooms.get(hub.rooms.default_id()).name;
+    numeric(hub, id, out, "375", &[], Some(&format!("- {server} Message of the day -")));
+    for line in [
+        "- linechat: the same rooms for IRC, nc, JSON and web users.".to_string(),
+        format!("- Everyone else starts in {default}: /join {default} to meet them; /list shows the rooms."),
+    ] {
+        numeric(hub, id, out, "372", &[], Some(&line));
+    }
+    numeric(hub, id, out, "376", &[], Some("End of /MOTD command"));
+}
+
+/// A Unix time as an HTTP-style date (`Fri, 04 Dec 2026 15:04:05 GMT`).
+fn httpdate(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = secs / 86400;
+    let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let weekday = DAYS[(days % 7) as usize];
+    format!("{weekday}, {day:02} {} {year} {h:02}:{m:02}:{s:02} GMT", MONTHS[(month - 1) as usize])
+}
+
+pub(super) fn ping(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let server = hub.server_name();
+    send(out, id, format!(":{server} PONG {server} :{}\r\n", params[0]).into_bytes());
+}
+
+pub(super) fn quit(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let said = params.first().map(|r| sanitize(&strip_formatting(r)).into_owned()).unwrap_or_default();
+    let reason = if said.is_empty() { "Quit".to_string() } else { format!("Quit: {said}") };
+    let nick = client_name(hub, id);
+    if let Some(state) = face.state(id) {
+        state.quit_reason = Some(reason.clone());
+    }
+    send(out, id, format!("ERROR :Closing Link: {nick} ({reason})\r\n").into_bytes());
+    out.close_after_flush(id, CloseReason::Requested);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_http_dates() {
+        assert_eq!(httpdate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(httpdate(1_796_396_645), "Fri, 04 Dec 2026 15:04:05 GMT");
+    }
+}

@@ -1,0 +1,324 @@
+//! Events as IRC lines, and the text rules of the IRC face: line length,
+//! formatting codes, CTCP ACTION.
+
+use std::io::Write;
+
+use crate::chat::event::{Event, Said};
+use crate::chat::render::RenderEnv;
+use crate::faces::lines::render::text as render_text;
+
+/// Longest IRC line, without its CRLF.
+pub const MAX_LINE: usize = 510;
+
+/// Appends the user mask `nick!nick@server`, the prefix of everything a user does.
+fn mask(b: &mut Vec<u8>, nick: &str, server: &str) {
+    let _ = write!(b, ":{nick}!{nick}@{server}");
+}
+
+/// The IRC renderer, for the chat core's table.
+pub fn render(e: &Event, env: &RenderEnv) -> Vec<u8> {
+    event(e, &env.server_name)
+}
+
+/// The IRC line(s) for `event`, each ending in CRLF. Events with no IRC
+/// form of their own (replies meant for other faces) become server notices.
+pub fn event(event: &Event, server: &str) -> Vec<u8> {
+    let mut b = Vec::with_capacity(96);
+    match event {
+        Event::Join { nick, room, .. } => {
+            mask(&mut b, nick, server);
+            let _ = write!(b, " JOIN {}\r\n", room.name);
+        }
+        Event::Leave { nick, quit: true, reason, .. } => {
+            mask(&mut b, nick, server);
+            b.extend_from_slice(b" QUIT :");
+            trailing(&mut b, 0, reason.unwrap_or(""));
+        }
+        Event::Leave { nick, room, reason, .. } => {
+            mask(&mut b, nick, server);
+            let _ = write!(b, " PART {}", room.name);
+            match reason {
+                Some(reason) => {
+                    b.extend_from_slice(b" :");
+                    trailing(&mut b, 0, reason);
+                }
+                None => b.extend_from_slice(b"\r\n"),
+            }
+        }
+        Event::Chat { from, text, room, notice, whole } => {
+            let verb = if *notice { "NOTICE" } else { "PRIVMSG" };
+            say(&mut b, Relay { from, server, verb, target: room, action: false, whole: *whole }, text)
+        }
+        Event::Me { from, text, room, whole } => say(
+            &mut b,
+            Relay { from, server, verb: "PRIVMSG", target: room, action: true, whole: *whole },
+            text,
+        ),
+        Event::Msg { from, to, text, kind, whole } => {
+            let verb = if *kind == Said::Notice { "NOTICE" } else { "PRIVMSG" };
+            let action = *kind == Said::Action;
+            say(&mut b, Relay { from, server, verb, target: to, action, whole: *whole }, text)
+        }
+        Event::Nick { old, new } => {
+            mask(&mut b, old, server);
+            let _ = write!(b, " NICK :{new}\r\n");
+        }
+        Event::Topic { room, topic, by, set: true } => {
+            mask(&mut b, by, server);
+            let _ = write!(b, " TOPIC {room} :");
+            trailing(&mut b, 0, topic);
+        }
+        Event::Shutdown => b.extend_from_slice(b"ERROR :Closing Link: the server is shutting down\r\n"),
+        Event::Bye => b.extend_from_slice(b"ERROR :Closing Link: bye\r\n"),
+        other => {
+            let text = render_text(other);
+            for line in String::from_utf8_lossy(&text).lines() {
+                let start = b.len();
+                let _ = write!(b, ":{server} NOTICE * :");
+                let room = MAX_LINE - (b.len() - start);
+                b.extend_from_slice(cut(line, room).as_bytes());
+                b.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    b
+}
+
+/// Ends the line begun at `start` in `b` with `text`, cut at a character
+/// boundary so the line stays within [`MAX_LINE`] (a topic of 300 wide
+/// characters, or a reason from a face with longer lines, would not), and CRLF.
+fn trailing(b: &mut Vec<u8>, start: usize, text: &str) {
+    let mut end = MAX_LINE.saturating_sub(b.len() - start).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    b.extend_from_slice(&text.as_bytes()[..end]);
+    b.extend_from_slice(b"\r\n");
+}
+
+/// How a line of text is relayed: by whom, with which verb, to what.
+struct Relay<'a> {
+    from: &'a str,
+    server: &'a str,
+    verb: &'a str,
+    target: &'a str,
+    /// A CTCP ACTION (`/me`).
+    action: bool,
+    /// The text was one IRC line: cut it to fit, never make two messages.
+    whole: bool,
+}
+
+/// Appends `:from!from@server VERB target :text`. When that would pass the
+/// IRC line limit, text that was one IRC line is cut at a character
+/// boundary (as other servers do: an IRC message never arrives as two);
+/// text from a face with longer lines is split over several lines, so
+/// none of it is lost.
+fn say(b: &mut Vec<u8>, how: Relay, text: &str) {
+    let mut rest = text;
+    loop {
+        let start = b.len();
+        mask(b, how.from, how.server);
+        let _ = write!(b, " {} {} :", how.verb, how.target);
+        let (open, close): (&[u8], &[u8]) = if how.action { (b"\x01ACTION ", b"\x01") } else { (b"", b"") };
+        let room = MAX_LINE.saturating_sub(b.len() - start + open.len() + close.len()).max(1);
+        let piece = if how.whole { cut_within(rest, room) } else { cut(rest, room) };
+        b.extend_from_slice(open);
+        b.extend_from_slice(piece.as_bytes());
+        b.extend_from_slice(close);
+        b.extend_from_slice(b"\r\n");
+        rest = &rest[piece.len()..];
+        if rest.is_empty() || how.whole {
+            return;
+        }
+    }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a
+/// character boundary (possibly empty).
+fn cut_within(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character
+/// boundary (at least one character, so splitting always progresses).
+pub fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end == 0 {
+        end = s.chars().next().map_or(0, char::len_utf8);
+    }
+    &s[..end]
+}
+
+/// Removes IRC formatting (bold, colours with their numbers, italics, ...),
+/// so relayed text carries only what can be read.
+pub fn strip_formatting(text: &str) -> std::borrow::Cow<'_, str> {
+    const CODES: &[char] = &['\x02', '\x03', '\x04', '\x0f', '\x11', '\x16', '\x1d', '\x1e', '\x1f'];
+    if !text.contains(CODES) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x03' => {
+                // \x03[N[N][,N[N]]]
+                let digits = |chars: &mut std::iter::Peekable<std::str::Chars>| {
+                    let mut n = 0;
+                    while n < 2 && chars.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                        n += 1;
+                    }
+                    n
+                };
+                if digits(&mut chars) > 0 && chars.peek() == Some(&',') {
+                    let mut ahead = chars.clone();
+                    ahead.next();
+                    if ahead.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                        digits(&mut chars);
+                    }
+                }
+            }
+            '\x04' => {
+                // \x04[RRGGBB[,RRGGBB]]
+                let hex = |chars: &mut std::iter::Peekable<std::str::Chars>| {
+                    let ahead: String = chars.clone().take(6).collect();
+                    if ahead.len() == 6 && ahead.chars().all(|c| c.is_ascii_hexdigit()) {
+                        for _ in 0..6 {
+                            chars.next();
+                        }
+                        true
+                    } else {
+                        false
+                    }
+                };
+                if hex(&mut chars) && chars.peek() == Some(&',') {
+                    let mut ahead = chars.clone();
+                    ahead.next();
+                    if hex(&mut ahead) {
+                        chars.next();
+                        hex(&mut chars);
+                    }
+                }
+            }
+            c if CODES.contains(&c) => {}
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
+/// A CTCP ACTION's text (`\x01ACTION waves\x01` -> `waves`); the closing
+/// `\x01` may be missing, as parsers should accept.
+pub fn action(text: &str) -> Option<&str> {
+    let body = text.strip_prefix("\x01ACTION")?;
+    let body = body.strip_suffix('\x01').unwrap_or(body);
+    Some(body.strip_prefix(' ').unwrap_or(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::event::RoomRef;
+
+    fn line(e: Event) -> String {
+        String::from_utf8(event(&e, "linechat")).unwrap()
+    }
+
+    fn event_line(e: &Event, server: &str) -> Vec<u8> {
+        event(e, server)
+    }
+
+    #[test]
+    fn events_become_irc_lines() {
+        let rust = RoomRef { name: "#rust", is_default: false };
+        assert_eq!(line(Event::Join { nick: "a", online: 1, room: rust }), ":a!a@linechat JOIN #rust\r\n");
+        assert_eq!(
+            line(Event::Leave { nick: "a", online: 0, room: rust, reason: None, quit: false }),
+            ":a!a@linechat PART #rust\r\n"
+        );
+        assert_eq!(
+            line(Event::Leave { nick: "a", online: 0, room: rust, reason: Some("gone"), quit: false }),
+            ":a!a@linechat PART #rust :gone\r\n"
+        );
+        assert_eq!(
+            line(Event::Leave { nick: "a", online: 0, room: rust, reason: Some("Quit: bye"), quit: true }),
+            ":a!a@linechat QUIT :Quit: bye\r\n"
+        );
+        assert_eq!(
+            line(Event::Chat { from: "a", text: "hi", room: "#rust", notice: false, whole: true }),
+            ":a!a@linechat PRIVMSG #rust :hi\r\n"
+        );
+        assert_eq!(
+            line(Event::Me { from: "a", text: "waves", room: "#rust", whole: false }),
+            ":a!a@linechat PRIVMSG #rust :\x01ACTION waves\x01\r\n"
+        );
+        assert_eq!(
+            line(Event::Msg { from: "a", to: "b", text: "psst", kind: Said::Notice, whole: true }),
+            ":a!a@linechat NOTICE b :psst\r\n"
+        );
+        assert_eq!(line(Event::Nick { old: "a", new: "b" }), ":a!a@linechat NICK :b\r\n");
+        assert_eq!(
+            line(Event::Topic { room: "#r", topic: "t t", by: "a", set: true }),
+            ":a!a@linechat TOPIC #r :t t\r\n"
+        );
+        assert_eq!(
+            line(Event::Who { nicks: &["a"], room: rust }),
+            ":linechat NOTICE * :* online in #rust (1): a\r\n"
+        );
+    }
+
+    #[test]
+    fn long_text_is_split_at_character_boundaries_within_512_bytes() {
+        let text = "é".repeat(600);
+        let out =
+            line(Event::Chat { from: "alice", text: &text, room: "#rust", notice: false, whole: false });
+        let mut joined = String::new();
+        for l in out.split_terminator("\r\n") {
+            assert!(l.len() <= MAX_LINE, "{} bytes", l.len());
+            joined.push_str(l.strip_prefix(":alice!alice@linechat PRIVMSG #rust :").unwrap());
+        }
+        assert_eq!(joined, text);
+        let out = line(Event::Me { from: "a", text: &"x".repeat(1000), room: "#r", whole: false });
+        assert!(out.split_terminator("\r\n").all(|l| l.len() <= MAX_LINE && l.ends_with('\x01')));
+    }
+
+    #[test]
+    fn a_whole_irc_line_is_cut_never_split() {
+        let nick = "n".repeat(24);
+        let text = format!("{}é", "y".repeat(480));
+        let event = Event::Chat { from: &nick, text: &text, room: "#rust", notice: false, whole: true };
+        let out = String::from_utf8(event_line(&event, "irc.example.org")).unwrap();
+        assert_eq!(out.matches("\r\n").count(), 1, "one message: {out}");
+        assert!(out.len() <= MAX_LINE + 2, "{} bytes", out.len());
+        let body = out.trim_end().split_once(" :").unwrap().1;
+        assert!(text.starts_with(body) && body.len() < text.len(), "a prefix, cut at a character: {body}");
+        let action = Event::Me { from: &nick, text: &text, room: "#r", whole: true };
+        let out = String::from_utf8(event_line(&action, "irc.example.org")).unwrap();
+        assert!(out.ends_with("\x01\r\n") && out.matches("\r\n").count() == 1, "{out}");
+        assert!(out.len() <= MAX_LINE + 2);
+    }
+
+    #[test]
+    fn formatting_and_actions() {
+        assert_eq!(strip_formatting("\x02bold\x02 \x0304,12red\x03 \x1ditalic\x0f"), "bold red italic");
+        assert_eq!(strip_formatting("\x0399 bottles, \x03,5x"), " bottles, ,5x");
+        assert_eq!(strip_formatting("\x04FF00FFpink"), "pink");
+        assert_eq!(strip_formatting("plain"), "plain");
+        assert_eq!(action("\x01ACTION waves\x01"), Some("waves"));
+        assert_eq!(action("\x01ACTION waves"), Some("waves"));
+        assert_eq!(action("\x01VERSION\x01"), None);
+        assert_eq!(cut("aé", 2), "a");
+        assert_eq!(cut("éa", 1), "é");
+    }
+}

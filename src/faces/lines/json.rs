@@ -1,0 +1,179 @@
+//! JSON mode: one packet `{"type": string, "payload": any}` per line,
+//! decoded into a typed request. Each packet type, as it is sent and
+//! answered (text mode's command beside it):
+//!
+//! ```text
+//! nick   C: {"type":"nick","payload":"alice"}                     alice (before joining), /nick alice
+//!        S (default room): {"type":"join","payload":{"nick":"alice","online":1,"room":"#lobby"}}
+//!        S (renamed, to everyone sharing a room): {"type":"nick","payload":{"old":"alice","new":"ally"}}
+//! chat   C: {"type":"chat","payload":"hello"}   or {"room":"#rust","text":"hello"}     hello
+//!        S (to the room): {"type":"chat","payload":{"from":"alice","text":"hello","room":"#rust"}}
+//! me     C: {"type":"me","payload":"waves"}     (the shapes of chat)                   /me waves
+//!        S (to the room): {"type":"me","payload":{"from":"alice","text":"waves","room":"#rust"}}
+//! msg    C: {"type":"msg","payload":{"to":"bob","text":"hi"}}                          /msg bob hi
+//!        S (to bob and alice): {"type":"msg","payload":{"from":"alice","to":"bob","text":"hi"}}
+//! who    C: {"type":"who"}  or  {"type":"who","payload":"#rust"}                       /who [#rust]
+//!        S: {"type":"who","payload":{"nicks":["alice","bob"],"room":"#lobby"}}
+//! join   C: {"type":"join","payload":"#rust"}                                          /join #rust
+//!        S (to #rust): {"type":"join","payload":{"nick":"alice","online":1,"room":"#rust"}}
+//!        S (to alice, if set): {"type":"topic","payload":{"room":"#rust","topic":"...","by":"bob"}}
+//! part   C: {"type":"part","payload":"#rust"}  (none: the current room)                /part
+//!        S (to #rust, alice included): {"type":"leave","payload":{"nick":"alice","online":1,"room":"#rust"}}
+//! rooms  C: {"type":"rooms"}                                                           /rooms
+//!        S: {"type":"rooms","payload":{"rooms":[{"room":"#lobby","online":2,"topic":""}]}}
+//! topic  C: {"type":"topic","payload":{"room":"#rust","text":"Rust"}}  (set; "" clears)  /topic Rust
+//!        C: {"type":"topic","payload":"#rust"}  or  {"room":"#rust"}  (ask)            /topic
+//!        S: {"type":"topic","payload":{"room":"#rust","topic":"Rust","by":"alice"}}
+//! ping   C: {"type":"ping","payload":42}     S: {"type":"pong","payload":42}           /ping 42
+//! echo   C: {"type":"echo","payload":{...}}  S (every JSON client): the same packet
+//! help   C: {"type":"help"}                  S: {"type":"help","payload":{"types":[...]}}  /help
+//! bye    C: {"type":"bye"}                   S: {"type":"bye"}, then the server closes  /bye, /quit
+//! ```
+
+use serde_json::{Map, Value};
+
+use crate::chat::command::Command;
+use crate::chat::event::Said;
+use crate::chat::fault::Fault;
+
+use super::Request;
+
+/// Every built-in packet type, in the order `help` lists them.
+pub const BUILTIN_TYPES: &[&str] =
+    &["nick", "chat", "me", "msg", "who", "join", "part", "rooms", "topic", "ping", "echo", "help", "bye"];
+
+/// The built-in types refused with `not-joined` before a nickname.
+const NEED_NICK: &[&str] = &["chat", "me", "msg", "join", "part", "topic"];
+
+/// A packet, taken apart: its type and payload (`null` when absent).
+pub fn packet(line: &str) -> Result<(String, Value), Fault> {
+    let packet: Value = serde_json::from_str(line).map_err(|e| Fault::BadJson(e.to_string()))?;
+    let Value::Object(mut map) = packet else {
+        return Err(Fault::BadPacket("a packet is a JSON object"));
+    };
+    let Some(Value::String(kind)) = map.remove("type") else {
+        return Err(Fault::BadPacket("a packet needs a string \"type\""));
+    };
+    Ok((kind, map.remove("payload").unwrap_or(Value::Null)))
+}
+
+/// Does built-in type `kind` need a nickname? `None`: no such type.
+pub fn needs_nick(kind: &str) -> Option<bool> {
+    BUILTIN_TYPES.contains(&kind).then(|| NEED_NICK.contains(&kind))
+}
+
+/// The request a built-in packet makes, or what is wrong with its payload.
+pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> {
+    let present = (!payload.is_null()).then_some(payload);
+    let command = match kind {
+        "nick" => Command::Nick(string(payload, "\"NICKNAME\"")?),
+        "chat" | "me" => {
+            let said = if kind == "me" { Said::Action } else { Said::Plain };
+            let (room, text) = room_text(payload)?;
+            Command::Say { room, text, said }
+        }
+        "msg" => {
+            let shape = || Fault::usage("expected payload {\"to\": NICK, \"text\": TEXT}");
+            let field = |key| payload.get(key).and_then(Value::as_str).ok_or_else(shape);
+            Command::Msg { to: field("to")?, text: field("text")?, said: Said::Plain }
+        }
+        "who" => Command::Who(optional_string(payload, "\"#ROOM\" or none")?),
+        "join" => Command::Join(string(payload, "\"#ROOM\"")?),
+        "part" => Command::Part { room: optional_string(payload, "\"#ROOM\"")?, reason: None },
+        "rooms" => Command::Rooms,
+        "topic" => topic(payload)?,
+        "ping" => Command::Ping(present),
+        "echo" => Command::Echo(present),
+        "help" => return Ok(Request::Help),
+        "bye" => Command::Bye,
+        other => return Err(Fault::UnknownType(other.to_string())),
+    };
+    Ok(Request::Chat(command))
+}
+
+fn string<'a>(payload: &'a Value, shape: &str) -> Result<&'a str, Fault> {
+    payload.as_str().ok_or_else(|| Fault::usage(format!("expected payload {shape}")))
+}
+
+fn optional_string<'a>(payload: &'a Value, shape: &str) -> Result<Option<&'a str>, Fault> {
+    if payload.is_null() {
+        return Ok(None);
+    }
+    string(payload, shape).map(Some)
+}
+
+/// `chat` and `me`: `"TEXT"` (the current room) or `{"room", "text"}`.
+fn room_text(payload: &Value) -> Result<(Option<&str>, &str), Fault> {
+    let shape = || Fault::usage("expected payload \"TEXT\" or {\"room\": \"#ROOM\", \"text\": TEXT}");
+    match payload {
+        Value::String(text) => Ok((None, text)),
+        Value::Object(fields) => match (fields.get("room"), fields.get("text")) {
+            (Some(Value::String(room)), Some(Value::String(text))) => Ok((Some(room), text)),
+            _ => Err(shape()),
+        },
+        _ => Err(shape()),
+    }
+}
+
+/// `topic`: asked for (no text) or set (with a text, `""` clearing it).
+fn topic(payload: &Value) -> Result<Command<'_>, Fault> {
+    let shape = || Fault::usage("expected payload {\"room\": \"#ROOM\", \"text\": TEXT} or \"#ROOM\"");
+    fn field<'a>(
+        fields: &'a Map<String, Value>,
+        key: &str,
+        shape: impl Fn() -> Fault,
+    ) -> Result<Option<&'a str>, Fault> {
+        match fields.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(shape()),
+        }
+    }
+    let (room, text) = match payload {
+        Value::Null => (None, None),
+        Value::String(room) => (Some(room.as_str()), None),
+        Value::Object(fields) => (field(fields, "room", shape)?, field(fields, "text", shape)?),
+        _ => return Err(shape()),
+    };
+    Ok(match text {
+        Some(text) => Command::SetTopic { room, text },
+        None => Command::Topic(room),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn decoded(kind: &str, payload: Value) -> String {
+        match decode(kind, &payload) {
+            Ok(Request::Chat(c)) => format!("{c:?}"),
+            Ok(other) => format!("{other:?}"),
+            Err(f) => format!("! {}: {}", f.code(), f.message()),
+        }
+    }
+
+    #[test]
+    fn packets_decode_into_commands_or_say_what_is_wrong() {
+        assert_eq!(decoded("nick", json!("alice")), r#"Nick("alice")"#);
+        assert_eq!(decoded("nick", json!(5)), "! bad-args: expected payload \"NICKNAME\"");
+        assert_eq!(
+            decoded("chat", json!({"room":"#r","text":"hi"})),
+            r##"Say { room: Some("#r"), text: "hi", said: Plain }"##
+        );
+        assert!(decoded("me", json!([1])).starts_with("! bad-args: expected payload \"TEXT\""));
+        assert_eq!(
+            decoded("msg", json!({"to":"bob"})),
+            "! bad-args: expected payload {\"to\": NICK, \"text\": TEXT}"
+        );
+        assert_eq!(decoded("topic", json!({"room":"#r"})), r##"Topic(Some("#r"))"##);
+        assert_eq!(decoded("topic", json!({"text":""})), r#"SetTopic { room: None, text: "" }"#);
+        assert_eq!(decoded("ping", Value::Null), "Ping(None)");
+        assert_eq!(decoded("frob", Value::Null), "! unknown-type: type 'frob' is not defined");
+        assert_eq!(packet("[1]").unwrap_err(), Fault::BadPacket("a packet is a JSON object"));
+        assert_eq!(packet(r#"{"type":"who"}"#).unwrap(), ("who".to_string(), Value::Null));
+        assert_eq!(needs_nick("chat"), Some(true));
+        assert_eq!(needs_nick("frob"), None);
+    }
+}

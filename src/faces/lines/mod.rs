@@ -1,0 +1,282 @@
+//! The lines face: text lines for nc and scripts, and JSON packets for
+//! programs and the chat page, on the chat port, its TLS twin, and over
+//! WebSocket on the web port. The first non-empty line decides a
+//! connection's mode for its life (`{`: JSON, else text).
+//!
+//! It owns the greeting, the nickname and idle timeouts, its two parsers
+//! (`text.rs`, `json.rs`) and renderers (`render.rs`), `help`, and script
+//! handlers (`scripts.rs`, looked up before the built-in types).
+
+pub mod json;
+pub mod render;
+pub mod scripts;
+pub mod text;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::chat::cluster::Settled;
+use crate::chat::command::{Command, Outcome};
+use crate::chat::event::Event;
+use crate::chat::fault::Fault;
+use crate::chat::render::Format;
+use crate::chat::rooms::RoomId;
+use crate::chat::session::{Phase, Profile};
+use crate::chat::Hub;
+use crate::net::{CloseReason, ConnId, LineFault, Message, Outbox, Refusal};
+use crate::script::Scripts;
+
+/// The line every client gets on connect, whatever it speaks later.
+pub const WELCOME: &[u8] = b"* welcome to linechat - enter a nickname\n";
+
+/// What a line asks for once parsed.
+#[derive(Debug)]
+pub enum Request<'a> {
+    /// A command of the chat core.
+    Chat(Command<'a>),
+    /// A text `/ping [TEXT]` (JSON pings carry their payload in the command).
+    Ping(Option<&'a str>),
+    /// What can be sent (text: the commands; JSON: the packet types).
+    Help,
+}
+
+/// What a connection speaks, decided by its first non-empty line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Undecided,
+    Text,
+    Json,
+}
+
+/// The face's settings.
+#[derive(Debug, Clone)]
+pub struct LinesConfig {
+    /// Longest input line (`--max-line`).
+    pub max_line: usize,
+    pub nick_timeout: Duration,
+    pub idle_timeout: Option<Duration>,
+}
+
+/// The lines face: settings, formats, every connection's mode, scripts.
+pub struct LinesFace {
+    pub cfg: LinesConfig,
+    text: Format,
+    json: Format,
+    modes: Vec<Mode>,
+    /// Script handlers (`--handlers`), looked up before the built-in types.
+    pub scripts: Scripts,
+    /// The `/help` text, built once (and again when handlers reload).
+    help_lines: Vec<String>,
+}
+
+impl LinesFace {
+    pub fn new(cfg: LinesConfig, text: Format, json: Format) -> LinesFace {
+        let scripts = Scripts::default();
+        LinesFace { cfg, text, json, modes: Vec::new(), help_lines: scripts::help_lines(&scripts), scripts }
+    }
+
+    /// Text sessions: one room at a time, the default room on a nickname,
+    /// their own lines back. JSON sessions hold several rooms.
+    fn profile(&self, mode: Mode) -> Profile {
+        let json = mode == Mode::Json;
+        Profile {
+            format: if json { self.json } else { self.text },
+            single_room: !json,
+            enters_default_room: true,
+            echo_own: true,
+            quit_once: false,
+            whole_lines: false,
+        }
+    }
+
+    fn mode(&self, id: ConnId) -> Mode {
+        self.modes.get(id).copied().unwrap_or(Mode::Undecided)
+    }
+
+    /// A client connected: greeted, it has `--nick-timeout` to choose a nickname.
+    pub fn open(&mut self, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
+        if self.modes.len() <= id {
+            self.modes.resize(id + 1, Mode::Undecided);
+        }
+        self.modes[id] = Mode::Undecided;
+        hub.open(id, self.profile(Mode::Undecided), out.now());
+        out.send(id, &Message::new(WELCOME.to_vec(), self.text.0));
+        out.set_timer(id, out.now() + self.cfg.nick_timeout);
+    }
+
+    /// One line from a client of this face.
+    pub fn line(&mut self, hub: &mut Hub, id: ConnId, line: Result<&[u8], LineFault>, out: &mut Outbox) {
+        hub.heard(id, out.now());
+        let line = match line {
+            Ok(line) => line,
+            Err(LineFault::TooLong) => return hub.fail(id, &Fault::LineTooLong(self.cfg.max_line), out),
+        };
+        let Ok(line) = std::str::from_utf8(line) else {
+            return hub.fail(id, &Fault::BadUtf8, out);
+        };
+        if line.trim().is_empty() {
+            return;
+        }
+        hub.stats.lines_in += 1;
+        let mode = match self.mode(id) {
+            Mode::Undecided => {
+                let mode = if line.trim_start().starts_with('{') { Mode::Json } else { Mode::Text };
+                self.modes[id] = mode;
+                hub.set_profile(id, self.profile(mode));
+                if mode == Mode::Json {
+                    hub.listen_to_echo(id);
+                }
+                mode
+            }
+            mode => mode,
+        };
+        let result = match mode {
+            Mode::Json => self.json_line(hub, id, line, out),
+            _ => self.text_line(hub, id, line, out),
+        };
+        if let Err(fault) = result {
+            hub.fail(id, &fault, out);
+        }
+    }
+
+    fn json_line(&mut self, hub: &mut Hub, id: ConnId, line: &str, out: &mut Outbox) -> Result<(), Fault> {
+        let (kind, payload) = json::packet(line)?;
+        if let Some(i) = self.scripts.find(&kind) {
+            self.run_script(hub, i, id, &payload, out);
+            return Ok(());
+        }
+        let needs_nick = json::needs_nick(&kind).ok_or_else(|| Fault::UnknownType(kind.clone()))?;
+        if needs_nick && hub.nick_of(id).is_none() {
+            return Err(Fault::NotJoined);
+        }
+        let request = json::decode(&kind, &payload)?;
+        self.request(hub, id, request, out)
+    }
+
+    fn text_line(&mut self, hub: &mut Hub, id: ConnId, line: &str, out: &mut Outbox) -> Result<(), Fault> {
+        if let Some((i, payload)) = self.text_script(line) {
+            self.run_script(hub, i, id, &payload, out);
+            return Ok(());
+        }
+        let request = text::parse(line, hub.nick_of(id).is_some())?;
+        self.request(hub, id, request, out)
+    }
+
+    /// Carries out a parsed request, and adds this face's words to its outcome.
+    fn request(
+        &mut self,
+        hub: &mut Hub,
+        id: ConnId,
+        request: Request,
+        out: &mut Outbox,
+    ) -> Result<(), Fault> {
+        let command = match request {
+            Request::Chat(command) => command,
+            Request::Ping(text) => {
+                let payload = text.map(|t| Value::String(t.to_string()));
+                hub.run(id, Command::Ping(payload.as_ref()), out)?;
+                return Ok(());
+            }
+            Request::Help => {
+                let types = self.packet_types();
+                hub.reply(id, &Event::Help { lines: &self.help_lines, types: &types }, out);
+                return Ok(());
+            }
+        };
+        if command.needs_nick() && hub.nick_of(id).is_none() {
+            return Err(Fault::NotJoined);
+        }
+        if matches!(command, Command::Nick(_) | Command::Join(_)) {
+            hub.charge_join(id, out);
+        }
+        match hub.run(id, command, out)? {
+            Outcome::Registered => self.registered(hub, id, out),
+            Outcome::Joined(room) => self.tell_topic(hub, id, room, out),
+            Outcome::Done | Outcome::Claiming => {}
+        }
+        Ok(())
+    }
+
+    /// A first nickname taken (and the default room entered): its topic,
+    /// if set, and the idle timer.
+    fn registered(&self, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
+        if let Some(idle) = self.cfg.idle_timeout {
+            out.set_timer(id, out.now() + idle);
+        }
+        if let Some(room) = hub.current_room(id) {
+            self.tell_topic(hub, id, room, out);
+        }
+    }
+
+    /// After a join: the room's topic, if one is set.
+    fn tell_topic(&self, hub: &mut Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+        let r = hub.rooms.get(room);
+        if !r.topic.is_empty() {
+            let event = Event::Topic { room: &r.name, topic: &r.topic, by: &r.topic_by, set: false };
+            hub.reply(id, &event, out);
+        }
+    }
+
+    /// The client's timer: the nickname deadline, then the idle timeout.
+    pub fn timer(&mut self, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
+        let now = out.now();
+        let Some(session) = hub.session(id) else {
+            return;
+        };
+        let fault = match (&session.phase, self.cfg.idle_timeout) {
+            (Phase::AwaitNick { since }, _) => {
+                if now < *since + self.cfg.nick_timeout {
+                    return out.set_timer(id, *since + self.cfg.nick_timeout);
+                }
+                Fault::NickTimeout(self.cfg.nick_timeout.as_secs_f64())
+            }
+            (Phase::Joined { .. }, Some(idle)) => {
+                if now < session.last_active + idle {
+                    return out.set_timer(id, session.last_active + idle);
+                }
+                Fault::IdleTimeout(idle.as_secs_f64())
+            }
+            (Phase::Joined { .. }, None) => return,
+        };
+        hub.fail(id, &fault, out);
+        out.close_after_flush(id, CloseReason::Requested);
+    }
+
+    /// A nickname claim of this face's client was settled in the cluster.
+    pub fn settled(&mut self, hub: &mut Hub, settled: &Settled, out: &mut Outbox) {
+        match (settled.first, settled.granted) {
+            (true, true) => self.registered(hub, settled.id, out),
+            (_, false) => hub.fail(settled.id, &Fault::NickTaken(settled.nick.clone()), out),
+            (false, true) => {}
+        }
+    }
+
+    /// The connection is gone.
+    pub fn close(&mut self, id: ConnId) {
+        if let Some(mode) = self.modes.get_mut(id) {
+            *mode = Mode::Undecided;
+        }
+    }
+
+    /// What a client refused at the door is told.
+    pub fn refusal(why: Refusal) -> &'static [u8] {
+        match why {
+            Refusal::Full => b"! server-full: too many clients are connected; try again later\n",
+            Refusal::PerAddress => {
+                b"! too-many-connections: too many connections from your address; try again later\n"
+            }
+        }
+    }
+
+    /// Every packet type, built-in and scripted, for the `help` packet.
+    pub fn packet_types(&self) -> Vec<&str> {
+        let mut types: Vec<&str> = json::BUILTIN_TYPES.to_vec();
+        for (name, _) in self.scripts.names() {
+            if !types.contains(&name) {
+                types.push(name);
+            }
+        }
+        types
+    }
+}

@@ -1,0 +1,309 @@
+//! The lines face's two formats: text lines for nc and scripts, and JSON
+//! lines (one packet each) for programs and the page. Each event is
+//! rendered once per format, whoever receives it.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::chat::event::{Event, Said};
+use crate::chat::render::RenderEnv;
+use crate::chat::sanitize;
+
+/// The text renderer, for the chat core's table.
+pub fn render_text(event: &Event, _env: &RenderEnv) -> Vec<u8> {
+    text(event)
+}
+
+/// The JSON renderer, for the chat core's table.
+pub fn render_json(event: &Event, _env: &RenderEnv) -> Vec<u8> {
+    json(event)
+}
+
+/// The line every client gets on connect, whatever it speaks later.
+pub const WELCOME: &[u8] = b"* welcome to linechat - enter a nickname\n";
+
+/// An event as text lines (`* ...`, `[nick] ...`, `! code: ...`).
+pub fn text(event: &Event) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64);
+    // Writing into a Vec cannot fail.
+    let _ = match event {
+        Event::Join { nick, online, room } if room.is_default => {
+            write!(b, "* {nick} joined ({online} online)")
+        }
+        Event::Join { nick, online, room } => write!(b, "* {nick} joined {} ({online} online)", room.name),
+        Event::Leave { nick, online, room, .. } if room.is_default => {
+            write!(b, "* {nick} left ({online} online)")
+        }
+        Event::Leave { nick, online, room, .. } => write!(b, "* {nick} left {} ({online} online)", room.name),
+        Event::Chat { from, text, .. } => {
+            b.reserve(from.len() + text.len() + 4);
+            b.push(b'[');
+            b.extend_from_slice(from.as_bytes());
+            b.extend_from_slice(b"] ");
+            b.extend_from_slice(text.as_bytes());
+            Ok(())
+        }
+        Event::Me { from, text, .. } => write!(b, "* {from} {text}"),
+        Event::Msg { from, to, text, kind: Said::Action, .. } => {
+            write!(b, "[{from} -> {to}] * {from} {text}")
+        }
+        Event::Msg { from, to, text, .. } => write!(b, "[{from} -> {to}] {text}"),
+        Event::Nick { old, new } => write!(b, "* {old} is now known as {new}"),
+        Event::Who { nicks, room } => {
+            let _ = write!(b, "* online ");
+            if !room.is_default {
+                let _ = write!(b, "in {} ", room.name);
+            }
+            let _ = write!(b, "({}):", nicks.len());
+            for (i, nick) in nicks.iter().enumerate() {
+                b.extend_from_slice(if i == 0 { b" " } else { b", " });
+                b.extend_from_slice(nick.as_bytes());
+            }
+            Ok(())
+        }
+        Event::Topic { room, by, set: true, topic: "" } => write!(b, "* {by} cleared the topic for {room}"),
+        Event::Topic { room, topic, by, set: true } => write!(b, "* {by} set the topic for {room}: {topic}"),
+        Event::Topic { room, topic: "", .. } => write!(b, "* no topic for {room}"),
+        Event::Topic { room, topic, .. } => write!(b, "* topic for {room}: {topic}"),
+        Event::Rooms { rooms } => {
+            let _ = write!(b, "* rooms ({}):", rooms.len());
+            for (i, r) in rooms.iter().enumerate() {
+                let _ = write!(b, "{}{} ({})", if i == 0 { " " } else { ", " }, r.name, r.online);
+            }
+            Ok(())
+        }
+        Event::Pong { payload: None } => write!(b, "* pong"),
+        Event::Pong { payload: Some(Value::String(s)) } => write!(b, "* pong {s}"),
+        Event::Pong { payload: Some(v) } => write!(b, "* pong {v}"),
+        Event::Echo { payload } => write!(b, "* echo {}", payload.unwrap_or(&Value::Null)),
+        Event::Help { lines, .. } => {
+            for (i, line) in lines.iter().enumerate() {
+                if i > 0 {
+                    b.push(b'\n');
+                }
+                b.extend_from_slice(b"* ");
+                b.extend_from_slice(line.as_bytes());
+            }
+            Ok(())
+        }
+        Event::Script { text: Some(text), .. } => {
+            for (i, line) in text.split('\n').enumerate() {
+                if i > 0 {
+                    b.push(b'\n');
+                }
+                b.extend_from_slice(b"* ");
+                b.extend_from_slice(sanitize(line).as_bytes());
+            }
+            Ok(())
+        }
+        Event::Script { kind, payload, text: None } => {
+            write!(b, "* {}: {}", sanitize(kind), payload.unwrap_or(&Value::Null))
+        }
+        Event::Bye => write!(b, "* bye"),
+        Event::Shutdown => write!(b, "* server shutting down"),
+        Event::Error { code, message } => write!(b, "! {code}: {message}"),
+    };
+    b.push(b'\n');
+    b
+}
+
+/// Appends `s` as a JSON string literal.
+fn json_str(b: &mut Vec<u8>, s: &str) {
+    let _ = serde_json::to_writer(&mut *b, s);
+}
+
+fn json_value(b: &mut Vec<u8>, v: &Value) {
+    let _ = serde_json::to_writer(&mut *b, v);
+}
+
+/// Appends `{"type":KIND,"payload":{"KEY":"VALUE",...}}`; keys are plain ASCII.
+fn json_strings(b: &mut Vec<u8>, kind: &str, fields: &[(&str, &str)]) {
+    let _ = write!(b, r#"{{"type":"{kind}","payload":{{"#);
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            b.push(b',');
+        }
+        let _ = write!(b, r#""{key}":"#);
+        json_str(b, value);
+    }
+    b.extend_from_slice(b"}}");
+}
+
+/// Appends `{"type":KIND,"payload":{"KEY":["ITEM",...],"FIELD":"VALUE",...}}`.
+fn json_string_list(b: &mut Vec<u8>, kind: &str, key: &str, items: &[&str], fields: &[(&str, &str)]) {
+    let _ = write!(b, r#"{{"type":"{kind}","payload":{{"{key}":["#);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            b.push(b',');
+        }
+        json_str(b, item);
+    }
+    b.push(b']');
+    for (field, value) in fields {
+        let _ = write!(b, r#","{field}":"#);
+        json_str(b, value);
+    }
+    b.extend_from_slice(b"}}");
+}
+
+/// An event as one JSON line `{"type":...,"payload":...}`.
+pub fn json(event: &Event) -> Vec<u8> {
+    let mut b = Vec::with_capacity(96);
+    match event {
+        Event::Join { nick, online, room } | Event::Leave { nick, online, room, .. } => {
+            let kind = if matches!(event, Event::Join { .. }) { "join" } else { "leave" };
+            let _ = write!(b, r#"{{"type":"{kind}","payload":{{"nick":"#);
+            json_str(&mut b, nick);
+            let _ = write!(b, r#","online":{online},"room":"#);
+            json_str(&mut b, room.name);
+            b.extend_from_slice(b"}}");
+        }
+        Event::Chat { from, text, room, .. } => {
+            json_strings(&mut b, "chat", &[("from", from), ("text", text), ("room", room)])
+        }
+        Event::Me { from, text, room, .. } => {
+            json_strings(&mut b, "me", &[("from", from), ("text", text), ("room", room)])
+        }
+        Event::Msg { from, to, text, kind: Said::Action, .. } => {
+            json_strings(&mut b, "me", &[("from", from), ("text", text), ("to", to)])
+        }
+        Event::Msg { from, to, text, .. } => {
+            json_strings(&mut b, "msg", &[("from", from), ("to", to), ("text", text)])
+        }
+        Event::Nick { old, new } => json_strings(&mut b, "nick", &[("old", old), ("new", new)]),
+        Event::Who { nicks, room } => json_string_list(&mut b, "who", "nicks", nicks, &[("room", room.name)]),
+        Event::Topic { room, topic, by, .. } => {
+            json_strings(&mut b, "topic", &[("room", room), ("topic", topic), ("by", by)])
+        }
+        Event::Rooms { rooms } => {
+            b.extend_from_slice(br#"{"type":"rooms","payload":{"rooms":["#);
+            for (i, r) in rooms.iter().enumerate() {
+                if i > 0 {
+                    b.push(b',');
+                }
+                b.extend_from_slice(br#"{"room":"#);
+                json_str(&mut b, r.name);
+                let _ = write!(b, r#","online":{},"topic":"#, r.online);
+                json_str(&mut b, r.topic);
+                b.push(b'}');
+            }
+            b.extend_from_slice(b"]}}");
+        }
+        Event::Pong { payload } | Event::Echo { payload } => {
+            let kind = if matches!(event, Event::Pong { .. }) { "pong" } else { "echo" };
+            let _ = write!(b, r#"{{"type":"{kind}""#);
+            if let Some(p) = payload {
+                b.extend_from_slice(br#","payload":"#);
+                json_value(&mut b, p);
+            }
+            b.push(b'}');
+        }
+        Event::Script { kind, payload, .. } => {
+            b.extend_from_slice(br#"{"type":"#);
+            json_str(&mut b, kind);
+            if let Some(p) = payload {
+                b.extend_from_slice(br#","payload":"#);
+                json_value(&mut b, p);
+            }
+            b.push(b'}');
+        }
+        Event::Help { types, .. } => json_string_list(&mut b, "help", "types", types, &[]),
+        Event::Bye => b.extend_from_slice(br#"{"type":"bye"}"#),
+        Event::Shutdown => b.extend_from_slice(br#"{"type":"shutdown"}"#),
+        Event::Error { code, message } => {
+            json_strings(&mut b, "error", &[("code", code), ("message", message)])
+        }
+    }
+    b.push(b'\n');
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::event::{RoomInfo, RoomRef};
+
+    const LOBBY: RoomRef = RoomRef { name: "#lobby", is_default: true };
+    const RUST: RoomRef = RoomRef { name: "#rust", is_default: false };
+
+    fn text(e: Event) -> String {
+        String::from_utf8(super::text(&e)).unwrap()
+    }
+    fn json(e: Event) -> Value {
+        let line = super::json(&e);
+        assert_eq!(line.iter().filter(|&&c| c == b'\n').count(), 1, "one line");
+        serde_json::from_slice(&line).unwrap()
+    }
+
+    #[test]
+    fn text_forms() {
+        assert_eq!(
+            text(Event::Join { nick: "alice", online: 1, room: LOBBY }),
+            "* alice joined (1 online)\n"
+        );
+        assert_eq!(text(Event::Join { nick: "a", online: 1, room: RUST }), "* a joined #rust (1 online)\n");
+        assert_eq!(
+            text(Event::Leave { nick: "a", online: 0, room: RUST, reason: None, quit: false }),
+            "* a left #rust (0 online)\n"
+        );
+        assert_eq!(
+            text(Event::Chat { from: "a", text: "hi", room: "#rust", notice: false, whole: false }),
+            "[a] hi\n"
+        );
+        assert_eq!(
+            text(Event::Msg { from: "a", to: "b", text: "x", kind: Said::Plain, whole: false }),
+            "[a -> b] x\n"
+        );
+        assert_eq!(text(Event::Who { nicks: &["a", "b"], room: LOBBY }), "* online (2): a, b\n");
+        assert_eq!(text(Event::Who { nicks: &[], room: LOBBY }), "* online (0):\n");
+        assert_eq!(text(Event::Who { nicks: &["a"], room: RUST }), "* online in #rust (1): a\n");
+        let topic = |topic, set| Event::Topic { room: "#rust", topic, by: "a", set };
+        assert_eq!(text(topic("x y", true)), "* a set the topic for #rust: x y\n");
+        assert_eq!(text(topic("", true)), "* a cleared the topic for #rust\n");
+        assert_eq!(text(topic("x y", false)), "* topic for #rust: x y\n");
+        assert_eq!(text(topic("", false)), "* no topic for #rust\n");
+        let rooms = [
+            RoomInfo { name: "#lobby", online: 2, topic: "" },
+            RoomInfo { name: "#rust", online: 1, topic: "t" },
+        ];
+        assert_eq!(text(Event::Rooms { rooms: &rooms }), "* rooms (2): #lobby (2), #rust (1)\n");
+        assert_eq!(text(Event::Error { code: "c", message: "m" }), "! c: m\n");
+        assert_eq!(text(Event::Me { from: "a", text: "waves", room: "#x", whole: false }), "* a waves\n");
+        let action = Event::Msg { from: "a", to: "b", text: "waves", kind: Said::Action, whole: false };
+        assert_eq!(text(action), "[a -> b] * a waves\n");
+    }
+
+    #[test]
+    fn json_forms_escape_everything() {
+        assert_eq!(
+            json(Event::Chat { from: "a", text: "q\"\\\n</>", room: "#lobby", notice: true, whole: true }),
+            serde_json::json!({"type":"chat","payload":{"from":"a","text":"q\"\\\n</>","room":"#lobby"}})
+        );
+        assert_eq!(
+            json(Event::Leave { nick: "민수", online: 0, room: RUST, reason: Some("bye"), quit: true }),
+            serde_json::json!({"type":"leave","payload":{"nick":"민수","online":0,"room":"#rust"}})
+        );
+        assert_eq!(
+            super::json(&Event::Who { nicks: &["a", "\"b"], room: LOBBY }),
+            b"{\"type\":\"who\",\"payload\":{\"nicks\":[\"a\",\"\\\"b\"],\"room\":\"#lobby\"}}\n"
+        );
+        let rooms = [RoomInfo { name: "#r\"", online: 1, topic: "t\n" }];
+        assert_eq!(
+            json(Event::Rooms { rooms: &rooms }),
+            serde_json::json!({"type":"rooms","payload":{"rooms":[{"room":"#r\"","online":1,"topic":"t\n"}]}})
+        );
+        assert_eq!(
+            super::json(&Event::Topic { room: "#x", topic: "", by: "", set: false }),
+            b"{\"type\":\"topic\",\"payload\":{\"room\":\"#x\",\"topic\":\"\",\"by\":\"\"}}\n"
+        );
+        assert_eq!(json(Event::Pong { payload: None }), serde_json::json!({"type":"pong"}));
+        assert_eq!(
+            json(Event::Me { from: "a", text: "waves", room: "#x", whole: false }),
+            serde_json::json!({"type":"me","payload":{"from":"a","text":"waves","room":"#x"}})
+        );
+        let p = serde_json::json!({"z":1,"a":[true,null]});
+        let line = super::json(&Event::Echo { payload: Some(&p) });
+        assert_eq!(line, b"{\"type\":\"echo\",\"payload\":{\"z\":1,\"a\":[true,null]}}\n");
+    }
+}

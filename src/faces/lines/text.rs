@@ -1,0 +1,122 @@
+//! Text mode: a plain line becomes a typed request. `/NAME ARGS` is a
+//! command; before a nickname, any other line is the nickname; afterwards,
+//! it is chat. A leading `//` sends a literal `/`.
+
+use crate::chat::command::Command;
+use crate::chat::event::Said;
+use crate::chat::fault::Fault;
+use crate::chat::session::fold_nick;
+
+use super::Request;
+
+/// The text commands, as `/help` lists them: (name, arguments, what it does, packet type).
+pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
+    ("who", " [#ROOM]", "list who is in your room (or in #ROOM)", "who"),
+    ("join", " #ROOM", "move to room #ROOM (created if nobody is in it)", "join"),
+    ("part", "", "go back to the default room", "part"),
+    ("rooms", "", "list the rooms", "rooms"),
+    ("topic", " [TEXT]", "show or set your room's topic", "topic"),
+    ("me", " TEXT", "act: '* you TEXT'", "me"),
+    ("msg", " NICK TEXT", "send TEXT to NICK only", "msg"),
+    ("nick", " NAME", "change your nickname", "nick"),
+    ("ping", " [TEXT]", "get '* pong [TEXT]' back", "ping"),
+    ("help", "", "show this list", "help"),
+    ("bye", "", "leave (also /quit)", "bye"),
+    ("quit", "", "", "bye"),
+];
+
+/// What a text line asks for.
+pub fn parse(line: &str, joined: bool) -> Result<Request<'_>, Fault> {
+    if let Some((name, args)) = split_command(line) {
+        return parse_command(&name, args);
+    }
+    let text = line.strip_prefix('/').unwrap_or(line);
+    Ok(Request::Chat(if joined {
+        Command::Say { room: None, text, said: Said::Plain }
+    } else {
+        Command::Nick(text)
+    }))
+}
+
+/// A command line's name (folded, as nicknames are: `/WHO` and `/주사위`
+/// find their commands) and arguments: `/NAME ARGS`.
+pub fn split_command(line: &str) -> Option<(String, &str)> {
+    let rest = line.strip_prefix('/').filter(|r| !r.starts_with('/'))?;
+    let (name, args) = match rest.split_once(char::is_whitespace) {
+        Some((name, args)) => (name, args.trim()),
+        None => (rest, ""),
+    };
+    Some((fold_nick(name), args))
+}
+
+fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
+    let Some(&(_, _, _, kind)) = COMMANDS.iter().find(|c| c.0 == name) else {
+        return Err(Fault::UnknownCommand(name.to_string()));
+    };
+    let arg = (!args.is_empty()).then_some(args);
+    let needs = |usage: &str| arg.ok_or_else(|| Fault::usage(usage));
+    let command = match kind {
+        "msg" => {
+            let Some((to, text)) = args.split_once(char::is_whitespace) else {
+                return Err(Fault::usage("usage: /msg NICK TEXT"));
+            };
+            Command::Msg { to, text: text.trim_start(), said: Said::Plain }
+        }
+        "nick" => Command::Nick(needs("usage: /nick NAME")?),
+        "join" => Command::Join(needs("usage: /join #ROOM")?),
+        "me" => Command::Say { room: None, text: needs("usage: /me TEXT")?, said: Said::Action },
+        "topic" => match arg {
+            Some(text) => Command::SetTopic { room: None, text },
+            None => Command::Topic(None),
+        },
+        "ping" => return Ok(Request::Ping(arg)),
+        "who" => Command::Who(arg),
+        "part" => Command::Part { room: arg, reason: None },
+        "rooms" => Command::Rooms,
+        "help" => return Ok(Request::Help),
+        _ => Command::Bye,
+    };
+    Ok(Request::Chat(command))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat(line: &str, joined: bool) -> String {
+        match parse(line, joined).unwrap() {
+            Request::Chat(c) => format!("{c:?}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lines_map_to_commands() {
+        assert_eq!(chat("alice", false), r#"Nick("alice")"#);
+        assert_eq!(chat("hello", true), r#"Say { room: None, text: "hello", said: Plain }"#);
+        assert_eq!(chat("//x", true), r#"Say { room: None, text: "/x", said: Plain }"#);
+        assert_eq!(chat("/WHO", true), "Who(None)");
+        assert_eq!(chat("/msg bob  hi there", true), r#"Msg { to: "bob", text: "hi there", said: Plain }"#);
+        assert_eq!(chat("/quit", true), "Bye");
+        assert_eq!(chat("/ping 42", false), r#"Ping(Some("42"))"#);
+        assert_eq!(chat("/nick  ally ", true), r#"Nick("ally")"#);
+        assert_eq!(chat("/join #rust", true), r##"Join("#rust")"##);
+        assert_eq!(chat("/part", true), "Part { room: None, reason: None }");
+        assert_eq!(chat("/topic  a b ", true), r#"SetTopic { room: None, text: "a b" }"#);
+        assert_eq!(chat("/topic", true), "Topic(None)");
+        assert_eq!(chat("/who #x", true), r##"Who(Some("#x"))"##);
+        assert_eq!(chat("/rooms", false), "Rooms");
+        assert_eq!(chat("/help", false), "Help");
+        assert_eq!(chat("/me waves", true), r#"Say { room: None, text: "waves", said: Action }"#);
+    }
+
+    #[test]
+    fn bad_commands_say_why() {
+        let err = |line| parse(line, true).unwrap_err();
+        assert_eq!(err("/frob").code(), "unknown-command");
+        assert_eq!(err("/msg bob").code(), "bad-args");
+        assert_eq!(err("/nick").code(), "bad-args");
+        assert_eq!(err("/join").message(), "usage: /join #ROOM");
+        assert_eq!(split_command("/주사위 2d6"), Some(("주사위".to_string(), "2d6")));
+    }
+}

@@ -1,0 +1,192 @@
+//! The faces, and the [`Server`] that puts them in front of the chat core
+//! as the loop's [`Service`]. A face owns its parsing, registration rules,
+//! per-connection state, timers, wording and renderer; the chat core never
+//! asks which face a session belongs to.
+//!
+//! - `lines/`: text and JSON lines (the chat port, and WebSocket).
+//! - `irc/`: the IRC client protocol.
+//! - `web/`: the web port's routes (page, health, metrics, the upgrade).
+//!
+//! Each listener of the table in `main.rs` names one face ([`LINES`],
+//! [`WEB`], [`IRC`]). Adding a face is a folder here with the calls the
+//! others have (`open`, `line`, `timer`, `close`, `settled`, `refusal`), a
+//! renderer registered in [`Server::new`], an arm in the dispatch below, and
+//! a row in the listener table.
+
+pub mod irc;
+pub mod lines;
+pub mod metrics;
+#[cfg(test)]
+mod timers;
+pub mod web;
+
+use std::time::Instant;
+
+use crate::chat::event::Event;
+use crate::chat::render::{Format, RenderEnv, Renderers};
+use crate::chat::{ChatConfig, Hub};
+use crate::net::http::Request;
+use crate::net::{CloseReason, ConnId, Face, HttpAnswer, IoStats, LineFault, Outbox, Refusal, Service};
+
+/// The chat port's face: text and JSON lines.
+pub const LINES: Face = Face(0);
+/// The web port's face: HTTP routes, then the lines face over WebSocket.
+pub const WEB: Face = Face(1);
+/// The IRC port's face.
+pub const IRC: Face = Face(2);
+
+/// The formats, in the order their renderers are registered.
+pub const TEXT_FORMAT: Format = Format(0);
+pub const JSON_FORMAT: Format = Format(1);
+pub const IRC_FORMAT: Format = Format(2);
+
+/// Everything the faces are set with.
+pub struct FacesConfig {
+    pub server_name: String,
+    pub lines: lines::LinesConfig,
+    pub irc: irc::IrcConfig,
+    pub web: web::WebConfig,
+}
+
+/// The chat core with its faces: what the loop serves.
+pub struct Server {
+    pub hub: Hub,
+    pub lines: lines::LinesFace,
+    pub irc: irc::IrcFace,
+    pub web: web::WebFace,
+    /// Each connection's face, by connection.
+    faces: Vec<Option<Face>>,
+}
+
+impl Server {
+    pub fn new(chat: ChatConfig, cfg: FacesConfig) -> Server {
+        let mut renderers = Renderers::new(RenderEnv { server_name: cfg.server_name });
+        let text = renderers.register(lines::render::render_text);
+        let json = renderers.register(lines::render::render_json);
+        let irc = renderers.register(irc::render::render);
+        debug_assert_eq!((text, json, irc), (TEXT_FORMAT, JSON_FORMAT, IRC_FORMAT));
+        Server {
+            hub: Hub::new(chat, renderers),
+            lines: lines::LinesFace::new(cfg.lines, text, json),
+            irc: irc::IrcFace::new(cfg.irc, irc),
+            web: web::WebFace::new(cfg.web),
+            faces: Vec::new(),
+        }
+    }
+
+    fn face(&self, id: ConnId) -> Option<Face> {
+        self.faces.get(id).copied().flatten()
+    }
+
+    /// The cluster settled nickname claims: each face finishes its clients',
+    /// then they get the lines they sent meanwhile.
+    fn finish_claims(&mut self, out: &mut Outbox) {
+        loop {
+            let settled = self.hub.take_settled();
+            if settled.is_empty() {
+                return;
+            }
+            for s in settled {
+                match self.face(s.id) {
+                    Some(IRC) => self.irc.settled(&mut self.hub, &s, out),
+                    Some(_) => self.lines.settled(&mut self.hub, &s, out),
+                    None => continue,
+                }
+                while let Some(line) = self.hub.take_waiting(s.id) {
+                    self.on_line(s.id, line.as_deref().map_err(|e| *e), out);
+                }
+            }
+        }
+    }
+}
+
+impl Service for Server {
+    fn on_open(&mut self, id: ConnId, face: Face, out: &mut Outbox) {
+        if self.faces.len() <= id {
+            self.faces.resize(id + 1, None);
+        }
+        self.faces[id] = Some(face);
+        match face {
+            IRC => self.irc.open(&mut self.hub, id, out),
+            _ => self.lines.open(&mut self.hub, id, out),
+        }
+    }
+
+    fn on_line(&mut self, id: ConnId, line: Result<&[u8], LineFault>, out: &mut Outbox) {
+        if self.hub.is_claiming(id) {
+            // Its nickname is being claimed: the line waits its turn.
+            self.hub.heard(id, out.now());
+            if !self.hub.hold_line(id, line) {
+                log::warn!("conn={id} sent too many lines while its nickname was being claimed; closing");
+                out.close(id, CloseReason::Requested);
+            }
+            return;
+        }
+        match self.face(id) {
+            Some(IRC) => self.irc.line(&mut self.hub, id, line, out),
+            Some(_) => self.lines.line(&mut self.hub, id, line, out),
+            None => {}
+        }
+    }
+
+    fn on_timer(&mut self, id: ConnId, out: &mut Outbox) {
+        match self.face(id) {
+            Some(IRC) => self.irc.timer(&mut self.hub, id, out),
+            Some(_) => self.lines.timer(&mut self.hub, id, out),
+            None => {}
+        }
+    }
+
+    fn on_close(&mut self, id: ConnId, reason: &CloseReason, out: &mut Outbox) {
+        let given = match self.faces.get_mut(id).and_then(Option::take) {
+            Some(IRC) => self.irc.close(id),
+            Some(_) => {
+                self.lines.close(id);
+                None
+            }
+            None => return,
+        };
+        // IRC users see why (a QUIT's words, or how the connection ended).
+        let reason = given.unwrap_or_else(|| irc::quit_words(reason));
+        self.hub.close(id, &reason, out);
+    }
+
+    fn on_shutdown(&mut self, out: &mut Outbox) {
+        self.hub.tell_everyone(&Event::Shutdown, out);
+    }
+
+    fn on_request(&mut self, _id: ConnId, _face: Face, req: &Request, io: &IoStats) -> HttpAnswer {
+        let (hub, scripts) = (&self.hub, &self.lines.scripts);
+        self.web.route(req, hub.cluster_degraded().as_deref(), &mut || metrics::render(hub, scripts, io))
+    }
+
+    fn refusal(&self, face: Face, why: Refusal) -> Vec<u8> {
+        match face {
+            IRC => irc::IrcFace::refusal(why).to_vec(),
+            WEB => web::refusal(lines::LinesFace::refusal(why)),
+            _ => lines::LinesFace::refusal(why).to_vec(),
+        }
+    }
+
+    fn on_reload(&mut self) {
+        self.lines.reload_scripts();
+    }
+
+    fn on_start(&mut self, registry: &mio::Registry) {
+        self.hub.cluster_start(registry);
+    }
+
+    fn on_link(&mut self, token: mio::Token, out: &mut Outbox) {
+        self.hub.cluster_ready(token, out);
+        self.finish_claims(out);
+    }
+
+    fn on_turn(&mut self, out: &mut Outbox) {
+        self.hub.cluster_turn(out);
+        self.finish_claims(out);
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        self.hub.cluster_wake()
+    }
+}

@@ -1,0 +1,135 @@
+//! The web face's routes: the chat page at `/`, `/healthz`, `/metrics`,
+//! and the WebSocket upgrade at `/ws` (after which the connection speaks
+//! the chat's lines, one per text frame). Reading and parsing the request
+//! head is the loop's framing (`net/http.rs`).
+
+use crate::net::http::{response, response_with, Request};
+use crate::net::ws;
+use crate::net::HttpAnswer as Route;
+
+/// The chat page, served at `/`.
+const CHAT_PAGE: &str = include_str!("page.html");
+
+/// The web face's settings.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// The only Origin a WebSocket may come from, if restricted (`--ws-origin`).
+    pub ws_origin: Option<String>,
+}
+
+/// The web face: its routes. Connections it upgrades speak the lines face.
+pub struct WebFace {
+    pub cfg: WebConfig,
+}
+
+impl WebFace {
+    pub fn new(cfg: WebConfig) -> WebFace {
+        WebFace { cfg }
+    }
+
+    /// What a request gets (see [`route`]).
+    pub fn route(&self, req: &Request, degraded: Option<&str>, metrics: &mut dyn FnMut() -> String) -> Route {
+        route(req, self.cfg.ws_origin.as_deref(), degraded, metrics)
+    }
+}
+
+/// A client refused at the door of the web port: `503` with the lines
+/// face's words.
+pub fn refusal(words: &[u8]) -> Vec<u8> {
+    response("503 Service Unavailable", "text/plain", words)
+}
+
+fn plain(status: &str, body: &str) -> Route {
+    Route::Respond(response(status, "text/plain; charset=utf-8", body.as_bytes()))
+}
+
+/// Decides what a request gets. `metrics` renders the metrics page on demand;
+/// `allowed_origin`, when set, is the only Origin a WebSocket may come from;
+/// `degraded` says why `/healthz` is not plainly ok (the node serves its own
+/// clients, so it still answers 200: a balancer should keep sending users).
+pub fn route(
+    req: &Request,
+    allowed_origin: Option<&str>,
+    degraded: Option<&str>,
+    metrics: &mut dyn FnMut() -> String,
+) -> Route {
+    if req.method != "GET" {
+        return plain("405 Method Not Allowed", "only GET is served here\n");
+    }
+    match req.path {
+        "/" => Route::Respond(response("200 OK", "text/html; charset=utf-8", CHAT_PAGE.as_bytes())),
+        "/healthz" => match degraded {
+            None => plain("200 OK", "ok\n"),
+            Some(why) => plain("200 OK", &format!("degraded: {why}\n")),
+        },
+        "/metrics" => Route::Respond(response(
+            "200 OK",
+            "text/plain; version=0.0.4; charset=utf-8",
+            metrics().as_bytes(),
+        )),
+        "/ws" => upgrade(req, allowed_origin),
+        _ => plain("404 Not Found", "not found\n"),
+    }
+}
+
+fn upgrade(req: &Request, allowed_origin: Option<&str>) -> Route {
+    if !req.header_has("Upgrade", "websocket") || !req.header_has("Connection", "upgrade") {
+        let body = b"/ws speaks WebSocket only\n";
+        return Route::Respond(response_with(
+            "426 Upgrade Required",
+            "Upgrade: websocket\r\n",
+            "text/plain",
+            body,
+        ));
+    }
+    if req.header("Sec-WebSocket-Version") != Some("13") {
+        let body = b"only WebSocket version 13 is spoken\n";
+        let extra = "Sec-WebSocket-Version: 13\r\n";
+        return Route::Respond(response_with("426 Upgrade Required", extra, "text/plain", body));
+    }
+    let Some(key) = req.header("Sec-WebSocket-Key").filter(|k| k.len() == 24) else {
+        return plain("400 Bad Request", "missing or malformed Sec-WebSocket-Key\n");
+    };
+    if let Some(allowed) = allowed_origin {
+        if req.header("Origin") != Some(allowed) {
+            return plain("403 Forbidden", "origin not allowed\n");
+        }
+    }
+    Route::Upgrade(
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\n\r\n",
+            ws::accept_key(key)
+        )
+        .into_bytes(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::http::Request;
+
+    fn head(s: &str) -> Vec<u8> {
+        s.replace('\n', "\r\n").into_bytes()
+    }
+
+    #[test]
+    fn requests_parse_and_route() {
+        let raw = head("GET /ws?x=1 HTTP/1.1\nHost: h\nUpgrade: WebSocket\nConnection: keep-alive, Upgrade\nSec-WebSocket-Version: 13\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n\n");
+        let req = Request::parse(&raw).unwrap();
+        assert_eq!((req.method, req.path), ("GET", "/ws"));
+        match route(&req, None, None, &mut String::new) {
+            Route::Upgrade(r) => {
+                let r = String::from_utf8(r).unwrap();
+                assert!(r.starts_with("HTTP/1.1 101 "));
+                assert!(r.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+            }
+            Route::Respond(_) => panic!("expected an upgrade"),
+        }
+        let Route::Respond(r) = route(&req, Some("http://good"), None, &mut String::new) else { panic!() };
+        assert!(r.starts_with(b"HTTP/1.1 403 "));
+        assert!(Request::parse(b"garbage\r\n\r\n").is_none());
+        assert!(Request::parse(&head("GET / HTTP/1.1\nbad header\n\n")).is_none());
+    }
+}

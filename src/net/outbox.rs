@@ -1,0 +1,385 @@
+//! The connection table as the service sees it ([`Outbox`]): queueing
+//! output into this tick's shared buffers, closing, timers (and which are
+//! due), pausing reads; and the counters the loop keeps ([`IoStats`]). The
+//! loop itself is `reactor.rs`. The outbox's clock is `now`, set by the
+//! loop once per turn (and by tests at will): nothing here reads the time.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use log::warn;
+use slab::Slab;
+
+use super::conn::{Closing, Conn};
+use super::framing::{Framing, Start};
+use super::outq::{Chunk, Flushed, Message, Transport, STREAMS};
+use super::service::{CloseReason, Face, MAX_FACES};
+use super::ws;
+
+/// A connection's key in the table; stable for the connection's life.
+pub type ConnId = usize;
+
+/// A timer that came due, and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// The connection took too long to close (or to finish its handshake
+    /// or request head): close it now.
+    Close(ConnId),
+    /// A read pause ended: read the connection again.
+    Resume(ConnId),
+    /// The service asked to be woken for this connection.
+    Service(ConnId),
+}
+
+/// Counters the reactor keeps, for logs and metrics.
+#[derive(Debug, Default, Clone)]
+pub struct IoStats {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub accepted: u64,
+    pub rejected_full: u64,
+    /// Connections refused for `--max-per-ip`.
+    pub rejected_per_address: u64,
+    pub slow_consumers: u64,
+    pub accept_fd_exhausted: u64,
+    /// Open line-framed connections (not HTTP, not WebSocket) by face.
+    pub open_lines: [usize; MAX_FACES],
+    pub open_ws: usize,
+    /// Open TLS connections by face.
+    pub open_tls: [usize; MAX_FACES],
+    pub tls_handshake_failures: u64,
+    /// TLS handshakes refused on plain ports.
+    pub tls_on_plain_port: u64,
+    /// Output queued for clients and not yet taken (filled in for metrics).
+    pub queued_bytes: usize,
+    /// Web connections not (yet) upgraded.
+    pub open_http: usize,
+    pub http_requests: u64,
+}
+
+/// The connection table as the service sees it: it can queue output, close,
+/// and set a timer, and nothing else.
+pub struct Outbox {
+    pub(crate) conns: Slab<Conn>,
+    /// Connections with output queued this tick, flushed before the next poll.
+    pub(crate) dirty: Vec<ConnId>,
+    /// Connections whose close the service has not yet been told of.
+    pub(crate) closed: Vec<ConnId>,
+    /// Connections to remove at the end of the tick.
+    pub(crate) doomed: Vec<ConnId>,
+    /// (deadline, id, serial); stale entries are skipped when they come up.
+    pub(crate) timers: BinaryHeap<Reverse<(Instant, ConnId, u64)>>,
+    /// This tick's output, one buffer per (stream, transport): a message is
+    /// appended once and recipients queue ranges of it. Frozen into shared
+    /// chunks before the flush (or when one grows past [`TICK_BUFFER_MAX`]).
+    pub(crate) tick_bufs: [Vec<u8>; TICK_SLOTS],
+    /// Bytes queued to clients since the allocator last gave memory back
+    /// (see the reactor's `trim_after_burst`).
+    pub(crate) burst_bytes: usize,
+    /// Bumped at every freeze; tells a message whether its placement is current.
+    pub(crate) tick_gen: u32,
+    pub(crate) max_outbuf: usize,
+    pub(crate) close_grace: Duration,
+    pub(crate) now: Instant,
+    pub(crate) stats: IoStats,
+}
+
+/// A tick buffer per stream and transport (chat port, WebSocket).
+const TICK_SLOTS: usize = STREAMS * 2;
+/// A tick buffer larger than this is frozen early, so one tick's output
+/// never piles up in one allocation.
+const TICK_BUFFER_MAX: usize = 1 << 20;
+/// The most a fresh tick buffer reserves up front.
+const TICK_BUFFER_KEEP: usize = 64 * 1024;
+
+impl Outbox {
+    /// An empty outbox: no connections, no timers.
+    pub fn new(max_outbuf: usize, close_grace: Duration) -> Outbox {
+        Outbox {
+            conns: Slab::new(),
+            dirty: Vec::new(),
+            closed: Vec::new(),
+            doomed: Vec::new(),
+            timers: BinaryHeap::new(),
+            tick_bufs: Default::default(),
+            tick_gen: 0,
+            burst_bytes: 0,
+            max_outbuf,
+            close_grace,
+            now: Instant::now(),
+            stats: IoStats::default(),
+        }
+    }
+
+    /// For tests and fuzz targets driving a service without a loop: adds a
+    /// connection of `face` with no socket behind it (its output stays
+    /// queued for [`Outbox::take_output`]), already open in the service's
+    /// eyes (the caller calls `on_open`).
+    #[doc(hidden)]
+    pub fn attach(&mut self, face: Face, transport: Transport) -> ConnId {
+        let serial = self.conns.len() as u64 + 1 + self.tick_gen as u64;
+        let id = self.conns.insert(Conn::new(None, transport, face, Framing::new(Start::Lines), serial));
+        self.conns[id].in_service = true;
+        id
+    }
+
+    /// The timers due at `now`, one at a time, with what each means; stale
+    /// ones (a slot reused, a deadline moved later) are skipped.
+    pub fn next_due(&mut self) -> Option<Due> {
+        while let Some(&Reverse((at, id, serial))) = self.timers.peek() {
+            if at > self.now {
+                return None;
+            }
+            self.timers.pop();
+            let Some(conn) = self.conns.get_mut(id) else { continue };
+            if conn.serial != serial {
+                continue;
+            }
+            if conn.close_deadline.is_some_and(|d| d <= self.now) && conn.closing != Closing::Now {
+                return Some(Due::Close(id));
+            }
+            if conn.read_resume.is_some_and(|d| d <= self.now) {
+                conn.read_resume = None;
+                return Some(Due::Resume(id));
+            }
+            if conn.service_deadline.is_some_and(|d| d <= self.now) && conn.closing == Closing::No {
+                conn.service_deadline = None;
+                return Some(Due::Service(id));
+            }
+        }
+        None
+    }
+
+    /// When the next timer is due, if any.
+    pub fn next_timer(&self) -> Option<Instant> {
+        self.timers.peek().map(|Reverse((at, _, _))| *at)
+    }
+
+    /// Sets the outbox's clock (the loop does it once per turn).
+    pub fn set_now(&mut self, now: Instant) {
+        self.now = now;
+    }
+
+    /// Output queued to clients and not yet taken, in bytes.
+    pub fn queued_bytes(&self) -> usize {
+        self.conns.iter().map(|(_, c)| c.out.queued()).sum()
+    }
+
+    /// An HTTP connection became a WebSocket: it carries the service's lines now.
+    pub(crate) fn upgraded(&mut self, id: ConnId) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        conn.transport = Transport::WebSocket;
+        conn.close_deadline = None;
+        conn.in_service = true;
+        self.stats.open_http -= 1;
+        self.stats.open_ws += 1;
+    }
+
+    /// For fuzz targets and tests: everything queued for `id` so far, taken
+    /// out of its queue.
+    #[doc(hidden)]
+    pub fn take_output(&mut self, id: ConnId) -> Vec<u8> {
+        self.freeze_tick();
+        let mut bytes = Vec::new();
+        if let Some(conn) = self.conns.get_mut(id) {
+            let _ = conn.out.flush(&mut bytes);
+        }
+        bytes
+    }
+
+    /// Queues a message for `id`; ignored when `id` is closing or gone.
+    /// A client whose unsent output passes the limit even after a write
+    /// attempt is dropped as a slow consumer; nobody else waits for it.
+    #[inline]
+    pub fn send(&mut self, id: ConnId, msg: &Message) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        if conn.closing != Closing::No {
+            return;
+        }
+        let slot = msg.slot(conn.transport);
+        let (start, end) = match msg.placed(conn.transport, self.tick_gen) {
+            Some(span) => span,
+            None => msg.place(conn.transport, self.tick_gen, &mut self.tick_bufs[slot]),
+        };
+        conn.out.push_pending(slot, start, end);
+        self.burst_bytes += (end - start) as usize;
+        conn.mark_dirty(id, &mut self.dirty);
+        if conn.out.queued() > self.max_outbuf {
+            self.relieve(id);
+        } else if end as usize > TICK_BUFFER_MAX {
+            self.freeze_tick();
+        }
+    }
+
+    /// Turns this tick's buffers into shared chunks and points every queued
+    /// range at them. Every connection holding a pending range is in `dirty`.
+    pub(crate) fn freeze_tick(&mut self) {
+        if self.tick_bufs.iter().all(Vec::is_empty) {
+            return;
+        }
+        let frozen: [Option<Chunk>; TICK_SLOTS] = std::array::from_fn(|slot| {
+            let buf = &mut self.tick_bufs[slot];
+            // The next tick likely needs as much (bounded, so a burst does not
+            // leave large buffers behind in a quiet room).
+            let next = Vec::with_capacity(buf.len().min(TICK_BUFFER_KEEP));
+            (!buf.is_empty()).then(|| Rc::new(std::mem::replace(buf, next)))
+        });
+        self.tick_gen = self.tick_gen.wrapping_add(1);
+        for &id in &self.dirty {
+            if let Some(conn) = self.conns.get_mut(id) {
+                conn.out.resolve(&frozen);
+            }
+        }
+    }
+
+    /// The queue of `id` passed the limit: write now if the socket takes it,
+    /// otherwise drop the client.
+    #[cold]
+    pub(crate) fn relieve(&mut self, id: ConnId) {
+        self.freeze_tick();
+        let conn = &mut self.conns[id];
+        if !conn.blocked {
+            match conn.flush_out() {
+                Ok((flushed, n)) => {
+                    self.stats.bytes_out += n as u64;
+                    if flushed == Flushed::Blocked {
+                        conn.blocked = true;
+                    }
+                }
+                Err(e) => {
+                    self.close(id, CloseReason::Io(e.kind()));
+                    return;
+                }
+            }
+        }
+        let conn = &mut self.conns[id];
+        if conn.out.queued() > self.max_outbuf {
+            let peer = conn.sock.as_ref().and_then(|s| s.peer_addr().ok()).map(|a| a.to_string());
+            let peer = peer.unwrap_or_default();
+            warn!(
+                "conn={id} peer={peer} dropped: slow consumer, {} bytes unsent (limit {})",
+                conn.out.queued(),
+                self.max_outbuf
+            );
+            self.stats.slow_consumers += 1;
+            self.close(id, CloseReason::OutputLimit);
+        }
+    }
+
+    /// Queues bytes that belong to the transport itself (HTTP responses,
+    /// WebSocket control frames) for `id`, closing or not.
+    pub(crate) fn push_raw(&mut self, id: ConnId, bytes: Chunk) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        if conn.closing == Closing::Now {
+            return;
+        }
+        conn.out.push(bytes);
+        conn.mark_dirty(id, &mut self.dirty);
+    }
+
+    /// Sends a WebSocket close frame and closes once it is out.
+    pub(crate) fn close_ws(&mut self, id: ConnId, code: u16, why: &str, reason: CloseReason) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        if conn.ws_close_sent || conn.closing != Closing::No {
+            return;
+        }
+        conn.ws_close_sent = true;
+        self.push_raw(id, Rc::new(ws::close_frame(code, why)));
+        self.close_after_flush(id, reason);
+    }
+
+    /// Closes `id` now, dropping unsent output.
+    pub fn close(&mut self, id: ConnId, reason: CloseReason) {
+        let Some(conn) = self.conns.get_mut(id) else {
+            return;
+        };
+        if conn.closing == Closing::Now {
+            return;
+        }
+        let first = conn.closing == Closing::No;
+        conn.closing = Closing::Now;
+        conn.out.clear();
+        conn.framing = Framing::Closed;
+        conn.close_reason.get_or_insert(reason);
+        self.doomed.push(id);
+        if first {
+            self.closed.push(id);
+        }
+    }
+
+    /// Closes `id` once what is queued for it has been sent (at most the
+    /// close grace). Later output to it is ignored, and later input discarded.
+    pub fn close_after_flush(&mut self, id: ConnId, reason: CloseReason) {
+        let Some(conn) = self.conns.get_mut(id) else {
+            return;
+        };
+        if conn.closing != Closing::No {
+            return;
+        }
+        if conn.transport == Transport::WebSocket && !conn.ws_close_sent {
+            // End the WebSocket properly: a close frame after the last message.
+            conn.ws_close_sent = true;
+            let code = if reason == CloseReason::Shutdown { ws::CLOSE_GOING_AWAY } else { ws::CLOSE_NORMAL };
+            conn.out.push(Rc::new(ws::close_frame(code, "")));
+        }
+        conn.closing = Closing::AfterFlush;
+        conn.framing = Framing::Closed;
+        conn.close_reason = Some(reason);
+        conn.mark_dirty(id, &mut self.dirty);
+        self.set_close_deadline(id, self.now + self.close_grace);
+        self.closed.push(id);
+    }
+
+    /// Closes `id` at `at` if it is still there, whatever it is doing then.
+    pub(crate) fn set_close_deadline(&mut self, id: ConnId, at: Instant) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        conn.close_deadline = Some(at);
+        self.timers.push(Reverse((at, id, conn.serial)));
+    }
+
+    /// Asks for [`Service::on_timer`] for `id` at `at` (replacing an earlier request).
+    pub fn set_timer(&mut self, id: ConnId, at: Instant) {
+        let Some(conn) = self.conns.get_mut(id) else {
+            return;
+        };
+        conn.service_deadline = Some(at);
+        self.timers.push(Reverse((at, id, conn.serial)));
+    }
+
+    /// The time this tick started; cheaper than asking the clock per line.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// Is `id` open and not closing?
+    pub fn is_open(&self, id: ConnId) -> bool {
+        self.conns.get(id).is_some_and(|c| c.closing == Closing::No)
+    }
+
+    /// Stops reading `id` until `until`: what it sends meanwhile waits in
+    /// its socket (TCP back-pressure). Lines already read are kept for then.
+    pub fn pause_reading(&mut self, id: ConnId, until: Instant) {
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        if conn.read_resume.is_none_or(|t| t < until) {
+            conn.read_resume = Some(until);
+            self.timers.push(Reverse((until, id, conn.serial)));
+        }
+    }
+
+    /// Reads `id` again now if the service paused it (rate pauses resume on their own).
+    pub fn resume_reading(&mut self, id: ConnId) {
+        let now = self.now;
+        let Some(conn) = self.conns.get_mut(id) else { return };
+        if conn.read_resume.is_some_and(|t| t > now) {
+            conn.read_resume = Some(now);
+            self.timers.push(Reverse((now, id, conn.serial)));
+        }
+    }
+
+    /// Is reading `id` paused (by its rate, or by the service)?
+    pub fn is_paused(&self, id: ConnId) -> bool {
+        self.conns.get(id).is_some_and(|c| c.read_resume.is_some_and(|t| t > self.now))
+    }
+}

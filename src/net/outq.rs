@@ -1,0 +1,325 @@
+//! Output: a [`Message`] (one line for any number of recipients, placed
+//! once per tick in a shared buffer per stream and transport) and the
+//! [`OutQueue`] of one connection (ranges of those buffers, written with
+//! vectored writes). Knows bytes and WebSocket frames, never what they say.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::io::{self, IoSlice, Write};
+use std::rc::Rc;
+
+/// Bytes ready for the wire, shared by every recipient that references them.
+/// One thread, so a plain `Rc` does: cloning it is one counter increment.
+pub type Chunk = Rc<Vec<u8>>;
+
+/// Separate streams of messages (the protocol's wire formats) are packed
+/// into separate tick buffers, so that a client receiving every message of
+/// its stream gets one contiguous range per tick.
+pub const STREAMS: usize = 4;
+
+/// One outgoing line, for any number of recipients. The first time a tick
+/// sends it to a client on a given transport, its bytes (the line, or its
+/// WebSocket frame) are appended to that tick's shared buffer; every
+/// recipient then holds a range of that buffer, not a copy.
+pub struct Message {
+    /// The line, ending in `\n`.
+    line: Vec<u8>,
+    /// Which stream it belongs to (below [`STREAMS`]).
+    stream: u8,
+    /// Where it was placed, per transport (chat port, WebSocket):
+    /// (buffer generation, start, end).
+    placed: [Cell<Option<(u32, u32, u32)>>; 2],
+}
+
+impl Message {
+    /// `line` must end in `\n`; `stream` is below [`STREAMS`].
+    pub fn new(line: Vec<u8>, stream: u8) -> Message {
+        debug_assert_eq!(line.last(), Some(&b'\n'));
+        debug_assert!((stream as usize) < STREAMS);
+        Message { line, stream, placed: [Cell::new(None), Cell::new(None)] }
+    }
+
+    /// Which tick buffer it goes to for a client on `transport`.
+    #[inline]
+    pub fn slot(&self, transport: Transport) -> usize {
+        self.stream as usize * 2 + usize::from(transport == Transport::WebSocket)
+    }
+
+    /// Its range in the tick buffer for `transport`, if placed in generation `gen`.
+    #[inline]
+    pub fn placed(&self, transport: Transport, gen: u32) -> Option<(u32, u32)> {
+        match self.placed[usize::from(transport == Transport::WebSocket)].get() {
+            Some((g, start, end)) if g == gen => Some((start, end)),
+            _ => None,
+        }
+    }
+
+    /// Appends its wire bytes for `transport` to `buf` and remembers where.
+    pub fn place(&self, transport: Transport, gen: u32, buf: &mut Vec<u8>) -> (u32, u32) {
+        let start = buf.len() as u32;
+        match transport {
+            Transport::WebSocket => {
+                super::ws::write_frame(buf, super::ws::OP_TEXT, &self.line[..self.line.len() - 1])
+            }
+            Transport::Tcp | Transport::Http => buf.extend_from_slice(&self.line),
+        }
+        let end = buf.len() as u32;
+        self.placed[usize::from(transport == Transport::WebSocket)].set(Some((gen, start, end)));
+        (start, end)
+    }
+}
+
+/// How many slices one `writev` carries. With tick buffers a client
+/// usually needs one or two; Linux allows 1024.
+const MAX_IOV: usize = 64;
+
+/// A queued range of bytes.
+struct Entry {
+    /// The bytes, or `None` while the range is in a tick buffer still being built.
+    data: Option<Chunk>,
+    /// For a pending range: which tick buffer.
+    slot: u8,
+    start: u32,
+    end: u32,
+}
+
+/// An output queue that keeps no memory while it is empty, so that ten
+/// thousand idle clients cost nothing here.
+#[derive(Default)]
+pub struct OutQueue {
+    /// Ranges not yet fully written, oldest first (the front's `start`
+    /// advances as it is written).
+    entries: VecDeque<Entry>,
+    /// The newest pending range, kept inline: extending it, the common case
+    /// in a busy room, touches no other memory.
+    tail: Option<(u8, u32, u32)>,
+    /// Unsent bytes in total: what the output limit is checked against.
+    queued: usize,
+    /// Pending ranges in `entries` still waiting for their tick buffer.
+    pending: usize,
+}
+
+/// What a flush achieved.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flushed {
+    /// Everything went out.
+    Drained,
+    /// The socket is full; wait for writability.
+    Blocked,
+}
+
+impl OutQueue {
+    /// Queues a whole chunk.
+    pub fn push(&mut self, chunk: Chunk) {
+        self.retire_tail();
+        let end = chunk.len() as u32;
+        self.queued += chunk.len();
+        self.entries.push_back(Entry { data: Some(chunk), slot: 0, start: 0, end });
+    }
+
+    /// Queues a range of the tick buffer `slot`, merging it with the
+    /// previous range when they touch (the usual case in a busy room).
+    #[inline]
+    pub fn push_pending(&mut self, slot: usize, start: u32, end: u32) {
+        self.queued += (end - start) as usize;
+        match &mut self.tail {
+            Some((s, _, e)) if *s as usize == slot && *e == start => *e = end,
+            _ => {
+                self.retire_tail();
+                self.tail = Some((slot as u8, start, end));
+            }
+        }
+    }
+
+    /// Moves the inline pending range into the queue proper.
+    fn retire_tail(&mut self) {
+        if let Some((slot, start, end)) = self.tail.take() {
+            self.pending += 1;
+            self.entries.push_back(Entry { data: None, slot, start, end });
+        }
+    }
+
+    /// The tick buffers were frozen into `frozen`: pending ranges (the
+    /// newest entries) now point at them, or at a copy when they are a small
+    /// part of a buffer. Memory kept alive is then at most four times the
+    /// bytes queued.
+    pub fn resolve(&mut self, frozen: &[Option<Chunk>]) {
+        self.retire_tail();
+        for entry in self.entries.iter_mut().rev() {
+            if self.pending == 0 {
+                break;
+            }
+            if entry.data.is_none() {
+                let Some(buf) = &frozen[entry.slot as usize] else {
+                    debug_assert!(false, "a pending range without its buffer");
+                    continue;
+                };
+                let len = (entry.end - entry.start) as usize;
+                if len * 4 < buf.len() {
+                    // A small part of a big buffer: keep a copy, not the
+                    // buffer, so a client that never reads cannot pin far
+                    // more memory than its output limit counts.
+                    entry.data = Some(Rc::new(buf[entry.start as usize..entry.end as usize].to_vec()));
+                    entry.start = 0;
+                    entry.end = len as u32;
+                } else {
+                    entry.data = Some(buf.clone());
+                }
+                self.pending -= 1;
+            }
+        }
+    }
+
+    pub fn queued(&self) -> usize {
+        self.queued
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queued == 0
+    }
+
+    /// Drops everything unsent (the connection is going away).
+    pub fn clear(&mut self) {
+        *self = OutQueue::default();
+    }
+
+    /// Writes as much as the socket takes, with vectored writes.
+    /// Returns the bytes written alongside the outcome.
+    pub fn flush(&mut self, w: &mut impl Write) -> io::Result<(Flushed, usize)> {
+        let mut written_total = 0;
+        while self.queued > 0 {
+            let mut slices: [IoSlice<'_>; MAX_IOV] = [IoSlice::new(&[]); MAX_IOV];
+            let mut n = 0;
+            for entry in self.entries.iter().take(MAX_IOV) {
+                let Some(data) = &entry.data else { break };
+                slices[n] = IoSlice::new(&data[entry.start as usize..entry.end as usize]);
+                n += 1;
+            }
+            if n == 0 {
+                break; // only ranges of a buffer still being built
+            }
+            match w.write_vectored(&slices[..n]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => {
+                    written_total += written;
+                    self.consume(written);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok((Flushed::Blocked, written_total))
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // Give the ring's memory back: an idle client should cost nothing here.
+        if self.entries.is_empty() && self.entries.capacity() > 4 {
+            self.entries = VecDeque::new();
+        }
+        Ok((Flushed::Drained, written_total))
+    }
+
+    fn consume(&mut self, mut written: usize) {
+        self.queued -= written;
+        while written > 0 {
+            let front = &mut self.entries[0];
+            let left = (front.end - front.start) as usize;
+            if written >= left {
+                written -= left;
+                self.entries.pop_front();
+            } else {
+                front.start += written as u32;
+                written = 0;
+            }
+        }
+    }
+}
+
+/// How a connection frames its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// The chat and IRC ports: newline-terminated lines both ways.
+    Tcp,
+    /// The web port after a WebSocket upgrade: one line per text frame.
+    WebSocket,
+    /// The web port before (or without) an upgrade: raw HTTP.
+    Http,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{self, Write};
+
+    /// Accepts `room` bytes per call until `budget` is spent, then `WouldBlock`.
+    struct Trickle {
+        got: Vec<u8>,
+        budget: usize,
+        room: usize,
+    }
+    impl Write for Trickle {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if self.budget == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = b.len().min(self.room).min(self.budget);
+            self.got.extend_from_slice(&b[..n]);
+            self.budget -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn out_queue_resumes_partial_writes_in_order() {
+        let mut q = OutQueue::default();
+        let a: Chunk = Rc::new(b"hello\n".to_vec());
+        let b: Chunk = Rc::new(b"world\n".to_vec());
+        q.push(a.clone());
+        q.push(b);
+        q.push(a);
+        let mut w = Trickle { got: Vec::new(), budget: 7, room: 4 };
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Blocked, 7));
+        assert_eq!(q.queued(), 11);
+        w.budget = 100;
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 11));
+        assert_eq!(w.got, b"hello\nworld\nhello\n");
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn touching_ranges_of_a_tick_buffer_merge_and_resolve_when_frozen() {
+        let mut q = OutQueue::default();
+        q.push(Rc::new(b"first\n".to_vec()));
+        q.push_pending(1, 0, 3);
+        q.push_pending(1, 3, 7);
+        q.push_pending(0, 0, 2);
+        q.push(Rc::new(b"!".to_vec()));
+        q.push_pending(1, 9, 10);
+        assert_eq!(q.entries.len() + usize::from(q.tail.is_some()), 5, "two touching ranges became one");
+        let mut w = Trickle { got: Vec::new(), budget: 100, room: 100 };
+        // Nothing pending is written before its buffer is frozen.
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 6));
+        assert_eq!(q.queued(), 11);
+        q.resolve(&[Some(Rc::new(b"ab".to_vec())), Some(Rc::new(b"0123456789".to_vec()))]);
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 11));
+        assert_eq!(w.got, b"first\n0123456ab!9");
+    }
+
+    #[test]
+    fn a_small_range_of_a_big_buffer_is_copied_not_pinned() {
+        let big: Chunk = Rc::new((0..200u8).collect());
+        let mut q = OutQueue::default();
+        q.push_pending(0, 10, 20);
+        q.resolve(&[Some(big.clone())]);
+        assert_eq!(Rc::strong_count(&big), 1, "the big buffer is not kept alive");
+        let mut whole = OutQueue::default();
+        whole.push_pending(0, 0, 150);
+        whole.resolve(&[Some(big.clone())]);
+        assert_eq!(Rc::strong_count(&big), 2, "most of a buffer is shared, not copied");
+        let mut w = Trickle { got: Vec::new(), budget: 1000, room: 1000 };
+        q.flush(&mut w).unwrap();
+        assert_eq!(w.got, (10..20u8).collect::<Vec<u8>>());
+    }
+}
