@@ -153,12 +153,12 @@ fn server(opts: &Options) -> Result<Server, String> {
     if let Some(url) = &opts.redis {
         let node_id = opts.node_id.clone().unwrap_or_else(cluster::default_node_id);
         info!("cluster: node {node_id}, Redis at {url}");
-        server.hub.set_cluster(cluster::Cluster::new(cluster::ClusterConfig {
+        server.hub.set_cluster(cluster::ClusterConfig {
             url: url.clone(),
             node_id,
             presence_ttl: opts.presence_ttl,
             max_outbuf: opts.redis_max_outbuf,
-        }));
+        });
     }
     Ok(server)
 }

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use linechat::cluster::resp::{Decoder, Frame};
+use linechat::cluster::redis::resp::{Decoder, Frame};
 
 const MAX: usize = 512;
 

@@ -1,7 +1,8 @@
-//! The Hub's side of the cluster (`--redis`): what this node tells the
-//! others, nickname claims in Redis, presence (heartbeats, claim refresh,
-//! silent nodes), and the link's comings and goings. What other nodes tell
-//! us is applied in `remote.rs`; the Redis connections are `crate::cluster`.
+//! The chat core's side of the cluster (`--redis`): the one place that sees
+//! both the chat and `crate::cluster`. It publishes what happens here,
+//! claims nicknames before they are given, acts on what presence says is
+//! due, and answers the link's comings and goings. What other nodes tell us
+//! is applied in `remote.rs`.
 //!
 //! A nickname is claimed in Redis (`SET NX PX`) before the join is
 //! announced: the connection is not read meanwhile, and lines already read
@@ -10,19 +11,21 @@
 //! (the older claim keeps the nick; the later one is renamed).
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use log::{info, warn};
 
 use super::rooms::RoomId;
 use super::session::{fold_nick, Phase, MAX_NICK_CHARS};
 use super::Hub;
-use crate::cluster::link::Tag;
-use crate::cluster::note::{BurstUser, Note, Stamp, TopicState};
-use crate::cluster::resp::Frame;
-use crate::cluster::{Cluster, Incoming};
-use crate::net::LineFault;
-use crate::net::{ConnId, Outbox};
+use crate::clock::unix_ms;
+use crate::cluster::claims::{self, Answer, Claims};
+use crate::cluster::note::{BurstUser, Note, TopicState};
+use crate::cluster::presence::{Heard, Presence};
+use crate::cluster::redis::conn::Tag;
+use crate::cluster::redis::resp::Frame;
+use crate::cluster::{ClusterConfig, Incoming, Redis, RedisConfig};
+use crate::net::{ConnId, LineFault, Outbox};
 
 /// What a pending nickname claim completes when Redis grants it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +51,6 @@ pub struct Settled {
     pub granted: bool,
 }
 
-enum Pending {
-    Claim { id: ConnId, nick: String, ms: u64, purpose: Purpose },
-    Refresh { folded: String, ms: u64 },
-}
-
 /// A user on another node, as this node mirrors it.
 #[derive(Debug, Clone)]
 pub struct RemoteUser {
@@ -62,103 +60,55 @@ pub struct RemoteUser {
     pub rooms: Vec<RoomId>,
 }
 
-/// Another node, known from its notes.
-pub struct Peer {
-    pub epoch: u64,
-    pub seq: u64,
-    pub last_seen: Instant,
-    /// Its users, by folded nickname.
-    pub users: HashMap<String, RemoteUser>,
-}
-
 /// Lines a client may send while its nickname claim is in flight before
 /// it is disconnected (the connection is not read meanwhile, so only what
 /// one read or one WebSocket message carried can pile up here).
 pub const MAX_HELD_LINES: usize = 1024;
 
+/// The cluster as the chat core holds it.
 pub struct ClusterHub {
-    pub link: Cluster,
-    stamp: Stamp,
-    pub peers: HashMap<String, Peer>,
-    pending: HashMap<Tag, Pending>,
-    next_tag: Tag,
-    /// This node's nicknames (folded) and when each was claimed (Unix ms).
-    owned: HashMap<String, u64>,
-    next_beat: Instant,
-    next_refresh: Instant,
-    /// When our own heartbeat last came back through the subscriber.
-    heard_self: Instant,
-    /// A burst of our state is owed to the others (a node said hello, or asked).
-    burst_due: bool,
-    last_sync_request: Option<Instant>,
-    /// Gaps seen in other nodes' sequences.
-    pub gaps: u64,
+    pub redis: Redis,
+    pub presence: Presence,
+    claims: Claims<Purpose>,
+    /// The users of every other node known alive, by node, then folded nick.
+    pub mirror: HashMap<String, HashMap<String, RemoteUser>>,
     /// Nicknames renamed to settle a collision.
     pub collisions: u64,
 }
 
 impl ClusterHub {
-    fn beat_every(&self) -> Duration {
-        (self.link.cfg.presence_ttl / 5).max(Duration::from_millis(100))
-    }
-
-    fn owner(&self, ms: u64) -> String {
-        format!("{ms}|{}", self.stamp.node)
-    }
-
-    fn tag(&mut self, pending: Pending) -> Tag {
-        self.next_tag += 1;
-        self.pending.insert(self.next_tag, pending);
-        self.next_tag
-    }
-
-    /// Refreshes (or, after a split, re-takes or gives up) every claim this
-    /// node holds; the next refresh is due a third of the TTL later.
-    fn refresh_claims(&mut self, now: Instant) {
-        let owned: Vec<(String, u64)> = self.owned.iter().map(|(f, &ms)| (f.clone(), ms)).collect();
-        for (folded, ms) in owned {
-            let (key, owner) = (self.link.nick_key(&folded), self.owner(ms));
-            let tag = self.tag(Pending::Refresh { folded, ms });
-            self.link.refresh(&key, &owner, tag);
-        }
-        self.next_refresh = now + self.link.cfg.presence_ttl / 3;
+    /// Users on other nodes.
+    pub fn remote_users(&self) -> usize {
+        self.mirror.values().map(HashMap::len).sum()
     }
 
     /// When this node claimed `folded`, if it holds it.
-    pub fn owned_ms(&self, folded: &str) -> Option<u64> {
-        self.owned.get(folded).copied()
+    pub fn claims_owned_ms(&self, folded: &str) -> Option<u64> {
+        self.claims.owned_ms(folded)
     }
 
-    pub fn node_id(&self) -> &str {
-        &self.stamp.node
-    }
-
-    /// Users on other nodes.
-    pub fn remote_users(&self) -> usize {
-        self.peers.values().map(|p| p.users.len()).sum()
+    /// Sends a command built by the claims (nothing while the link is down).
+    fn send(&mut self, (words, tag): claims::Request) -> bool {
+        let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+        self.redis.command(&words, tag)
     }
 }
 
-use crate::clock::unix_ms;
-
 impl Hub {
-    /// Joins the cluster through `link` (dialled once the loop starts).
-    pub fn set_cluster(&mut self, link: Cluster) {
+    /// Joins the cluster (Redis is dialled once the loop starts).
+    pub fn set_cluster(&mut self, cfg: ClusterConfig) {
         let now = Instant::now();
-        let node = link.cfg.node_id.clone();
+        let redis = Redis::new(RedisConfig {
+            url: cfg.url,
+            node_id: cfg.node_id.clone(),
+            max_outbuf: cfg.max_outbuf,
+            scripts: claims::SCRIPTS,
+        });
         self.cluster = Some(Box::new(ClusterHub {
-            link,
-            stamp: Stamp { node, epoch: unix_ms(), seq: 0 },
-            peers: HashMap::new(),
-            pending: HashMap::new(),
-            next_tag: 0,
-            owned: HashMap::new(),
-            next_beat: now,
-            next_refresh: now,
-            heard_self: now,
-            burst_due: false,
-            last_sync_request: None,
-            gaps: 0,
+            redis,
+            presence: Presence::new(&cfg.node_id, unix_ms(), cfg.presence_ttl, now),
+            claims: Claims::new(&cfg.node_id, cfg.presence_ttl, now),
+            mirror: HashMap::new(),
             collisions: 0,
         }));
     }
@@ -166,14 +116,14 @@ impl Hub {
     /// Dials Redis once the loop starts.
     pub fn cluster_start(&mut self, registry: &mio::Registry) {
         if let Some(c) = self.cluster.as_mut() {
-            c.link.start(registry);
+            c.redis.start(registry);
         }
     }
 
     /// One of the link's sockets is ready.
     pub fn cluster_ready(&mut self, token: mio::Token, out: &mut Outbox) {
         if let Some(c) = self.cluster.as_mut() {
-            c.link.ready(token, out.now());
+            c.redis.ready(token, out.now());
             self.cluster_incoming(out);
         }
     }
@@ -185,9 +135,8 @@ impl Hub {
         }
         let note = note(self);
         let Some(c) = self.cluster.as_mut() else { return };
-        c.stamp.seq += 1;
-        let bytes = note.encode(&c.stamp);
-        c.link.publish(&bytes);
+        let bytes = note.encode(c.presence.next_stamp());
+        c.redis.publish(&bytes);
     }
 
     /// Is `nick` used by someone other than `id`, here or on another node?
@@ -202,30 +151,29 @@ impl Hub {
     pub fn remote_nick(&self, nick: &str) -> Option<&str> {
         let folded = fold_nick(nick);
         let c = self.cluster.as_ref()?;
-        c.peers.values().find_map(|p| p.users.get(&folded)).map(|u| u.nick.as_str())
+        c.mirror.values().find_map(|users| users.get(&folded)).map(|u| u.nick.as_str())
     }
 
     /// Claims `nick` in Redis before `id` gets it. Returns true when the
-    /// claim is in flight (the caller stops: [`Hub::claim_granted`] finishes
-    /// the job); false when there is no cluster link up to ask, and the
-    /// caller goes on at once.
+    /// claim is in flight (the caller stops; the answer finishes the job);
+    /// false when there is no cluster link up to ask, and the caller goes
+    /// on at once.
     pub fn claim_first(&mut self, id: ConnId, nick: &str, purpose: Purpose, out: &mut Outbox) -> bool {
         let Some(c) = self.cluster.as_mut() else { return false };
-        if !c.link.is_up() {
+        if !c.redis.is_up() {
             return false;
         }
-        let ms = unix_ms();
-        let (key, owner) = (c.link.nick_key(&fold_nick(nick)), c.owner(ms));
-        let tag = c.tag(Pending::Claim { id, nick: nick.to_string(), ms, purpose });
-        if !c.link.claim(&key, &owner, tag) {
-            c.pending.remove(&tag);
+        let request = c.claims.claim(id, nick, &fold_nick(nick), unix_ms(), purpose);
+        let tag = request.1;
+        if !c.send(request) {
+            c.claims.withdraw(tag);
             return false;
         }
         if let Some(s) = self.session_mut(id) {
             s.claiming = true;
         }
         // Not read until Redis answers (or the link fails, which answers too).
-        out.pause_reading(id, out.now() + Duration::from_secs(30));
+        out.pause_reading(id, out.now() + std::time::Duration::from_secs(30));
         true
     }
 
@@ -243,24 +191,16 @@ impl Hub {
 
     /// Records that this node now holds `nick` (claimed at `ms`, or now).
     pub(crate) fn note_owned(&mut self, nick: &str, ms: Option<u64>) {
-        let Some(c) = self.cluster.as_mut() else { return };
-        match ms {
-            Some(ms) => {
-                c.owned.insert(fold_nick(nick), ms);
-            }
-            None => {
-                c.owned.entry(fold_nick(nick)).or_insert_with(unix_ms);
-            }
+        if let Some(c) = self.cluster.as_mut() {
+            c.claims.own(&fold_nick(nick), ms, unix_ms());
         }
     }
 
     /// This node no longer holds `nick`: free its claim in Redis.
     pub(crate) fn forget_owned(&mut self, nick: &str) {
         let Some(c) = self.cluster.as_mut() else { return };
-        let folded = fold_nick(nick);
-        if let Some(ms) = c.owned.remove(&folded) {
-            let (key, owner) = (c.link.nick_key(&folded), c.owner(ms));
-            c.link.release(&key, &owner);
+        if let Some(release) = c.claims.release(&fold_nick(nick)) {
+            c.send(release);
         }
     }
 
@@ -286,48 +226,45 @@ impl Hub {
         self.session_mut(id).filter(|s| !s.claiming)?.waiting.pop_front()
     }
 
-    /// The claim is settled: read `id` again; its face hears of it.
-    fn settled(&mut self, id: ConnId, nick: &str, purpose: Purpose, granted: bool, out: &mut Outbox) {
-        let Some(s) = self.session_mut(id) else { return };
+    /// `id`'s claim is over: read it again.
+    fn end_claim(&mut self, id: ConnId, out: &mut Outbox) -> bool {
+        let Some(s) = self.session_mut(id) else { return false };
         s.claiming = false;
         out.resume_reading(id);
-        let first = purpose == Purpose::FirstNick;
-        self.settled.push(Settled { id, nick: nick.to_string(), first, granted });
+        true
     }
 
+    /// The claim is settled: read `id` again; its face hears of it.
+    fn settled(&mut self, id: ConnId, nick: &str, purpose: Purpose, granted: bool, out: &mut Outbox) {
+        if self.end_claim(id, out) {
+            let first = purpose == Purpose::FirstNick;
+            self.settled.push(Settled { id, nick: nick.to_string(), first, granted });
+        }
+    }
+
+    /// Redis answered `tag` (`None`: the link failed first).
     fn claim_answered(&mut self, tag: Tag, frame: Option<Frame>, out: &mut Outbox) {
+        let sessions = &self.sessions;
+        let alive = |id: ConnId| sessions.get(id).and_then(Option::as_ref).is_some_and(|s| s.claiming);
         let Some(c) = self.cluster.as_mut() else { return };
-        let Some(pending) = c.pending.remove(&tag) else { return };
-        match pending {
-            Pending::Refresh { folded, ms } => {
-                // 0: another node's older claim holds it (settled after a split).
-                if frame == Some(Frame::Integer(0)) && c.owned.get(&folded) == Some(&ms) {
-                    c.owned.remove(&folded);
-                    if let Some(id) = self.find_nick(&folded) {
-                        self.settle(id, 0, out);
-                    }
+        let (answer, release) = c.claims.answered(tag, frame.as_ref(), alive);
+        if let Some(release) = release {
+            c.send(release);
+        }
+        match answer {
+            Answer::Nothing => {}
+            Answer::Lost { folded } => {
+                if let Some(id) = self.find_nick(&folded) {
+                    self.settle(id, 0, out);
                 }
             }
-            Pending::Claim { id, nick, ms, purpose } => {
-                // No answer (the link failed): the node is alone now, and goes on.
-                let granted = !matches!(frame, Some(Frame::Bulk(None)) | Some(Frame::Error(_)));
-                let alive = self.session(id).is_some_and(|s| s.claiming);
-                if !alive {
-                    if granted && frame.is_some() {
-                        let c = self.cluster.as_mut().expect("checked above");
-                        let (key, owner) = (c.link.nick_key(&fold_nick(&nick)), c.owner(ms));
-                        c.link.release(&key, &owner);
-                    }
-                    return;
-                }
-                if granted {
-                    self.claim_granted(id, &nick, ms, purpose, out);
-                } else if let Purpose::Settle { attempt } = purpose {
-                    self.retry_settle(id, attempt, out);
-                } else {
-                    self.settled(id, &nick, purpose, false, out);
-                }
+            Answer::Claim { who, nick, ms, purpose, granted: true } => {
+                self.claim_granted(who, &nick, ms, purpose, out)
             }
+            Answer::Claim { who, purpose: Purpose::Settle { attempt }, .. } => {
+                self.retry_settle(who, attempt, out)
+            }
+            Answer::Claim { who, nick, purpose, .. } => self.settled(who, &nick, purpose, false, out),
         }
     }
 
@@ -347,9 +284,7 @@ impl Hub {
                 if let Some(c) = self.cluster.as_mut() {
                     c.collisions += 1;
                 }
-                let Some(s) = self.session_mut(id) else { return };
-                s.claiming = false;
-                out.resume_reading(id);
+                self.end_claim(id, out);
                 return self.rename(id, nick, out);
             }
         }
@@ -359,21 +294,20 @@ impl Hub {
     /// A settling rename's claim was refused: read `id` again and try the
     /// next variant.
     fn retry_settle(&mut self, id: ConnId, attempt: u32, out: &mut Outbox) {
-        let Some(s) = self.session_mut(id) else { return };
-        s.claiming = false;
-        out.resume_reading(id);
-        self.settle(id, attempt + 1, out);
+        if self.end_claim(id, out) {
+            self.settle(id, attempt + 1, out);
+        }
     }
 
     /// Renames local `id`, whose nick another node's older claim holds, to a
     /// free variant (`nick-1`, `nick-2`, ...), claimed like any other.
     pub(crate) fn settle(&mut self, id: ConnId, attempt: u32, out: &mut Outbox) {
         let Some(nick) = self.nick_of(id).map(str::to_string) else { return };
-        if self.session(id).is_some_and(|s| s.claiming) {
+        if self.is_claiming(id) {
             return; // already being settled (or renamed)
         }
         if let Some(c) = self.cluster.as_mut() {
-            c.owned.remove(&fold_nick(&nick));
+            c.claims.drop_owned(&fold_nick(&nick));
         }
         let mut n = attempt + 1;
         let candidate = loop {
@@ -412,7 +346,7 @@ impl Hub {
             let rooms = self.rooms_of(id).map(|r| self.rooms.get(r).name.clone()).collect();
             // A nick no longer owned is being given up (settled): it loses
             // every comparison, so the other holder never yields it too.
-            let claimed_ms = c.owned.get(folded).copied().unwrap_or(u64::MAX);
+            let claimed_ms = c.claims.owned_ms(folded).unwrap_or(u64::MAX);
             users.push(BurstUser { nick: nick.clone(), claimed_ms, rooms });
         }
         let topics = self
@@ -435,7 +369,7 @@ impl Hub {
     pub(crate) fn cluster_incoming(&mut self, out: &mut Outbox) {
         loop {
             let Some(c) = self.cluster.as_mut() else { return };
-            let batch = c.link.take_incoming();
+            let batch = c.redis.take_incoming();
             if batch.is_empty() {
                 return;
             }
@@ -453,12 +387,12 @@ impl Hub {
     fn cluster_up(&mut self, out: &mut Outbox) {
         let now = out.now();
         let Some(c) = self.cluster.as_mut() else { return };
-        c.heard_self = now;
-        c.next_beat = now;
-        c.burst_due = false;
+        c.presence.link_up(now);
         // Re-take every local claim (settling any made by two nodes during
         // a split), then say hello: every node answers with its state.
-        c.refresh_claims(now);
+        for request in c.claims.refresh_all(now) {
+            c.send(request);
+        }
         self.publish(|_| Note::Hello);
         let burst = self.burst();
         self.publish(|_| burst);
@@ -467,8 +401,7 @@ impl Hub {
     fn cluster_down(&mut self, out: &mut Outbox) {
         // Claims in flight get no answer now: the node is alone, so it grants them.
         let Some(c) = self.cluster.as_mut() else { return };
-        let tags: Vec<Tag> = c.pending.keys().copied().collect();
-        for tag in tags {
+        for tag in c.claims.awaited_tags() {
             self.claim_answered(tag, None, out);
         }
     }
@@ -478,57 +411,40 @@ impl Hub {
     pub(crate) fn cluster_turn(&mut self, out: &mut Outbox) {
         let now = out.now();
         let Some(c) = self.cluster.as_mut() else { return };
-        let ttl = c.link.cfg.presence_ttl;
-        if c.link.is_up() {
-            if now >= c.next_beat {
-                c.next_beat = now + c.beat_every();
-                self.publish(|_| Note::Beat);
+        let up = c.redis.is_up();
+        let duties = c.presence.duties(now, up);
+        if duties.beat {
+            self.publish(|_| Note::Beat);
+        }
+        let Some(c) = self.cluster.as_mut() else { return };
+        if up && c.claims.refresh_due(now) {
+            for request in c.claims.refresh_all(now) {
+                c.send(request);
             }
-            let c = self.cluster.as_mut().expect("checked above");
-            if now >= c.next_refresh {
-                c.refresh_claims(now);
-            }
-            // Our own heartbeats stopped coming back: the subscriber is deaf.
-            let deaf_after = (c.beat_every() * 3).max(Duration::from_secs(3));
-            if now.saturating_duration_since(c.heard_self) > deaf_after {
-                warn!("cluster: our own heartbeats stopped coming back; reconnecting");
-                c.link.reconnect("subscriber deaf", now);
-            } else if std::mem::take(&mut c.burst_due) {
-                let burst = self.burst();
-                self.publish(|_| burst);
-            }
+        }
+        if duties.deaf {
+            warn!("cluster: our own heartbeats stopped coming back; reconnecting");
+            c.redis.reconnect("subscriber deaf", now);
+        } else if duties.burst {
+            let burst = self.burst();
+            self.publish(|_| burst);
         }
         // Nodes silent for the presence TTL are gone: their users leave.
-        let c = self.cluster.as_mut().expect("checked above");
-        let gone: Vec<String> = c
-            .peers
-            .iter()
-            .filter(|(_, p)| now.saturating_duration_since(p.last_seen) > ttl)
-            .map(|(n, _)| n.clone())
-            .collect();
-        for node in gone {
-            info!("cluster: node {node} silent for {} s; its users leave", ttl.as_secs_f64());
+        for node in duties.gone {
+            info!("cluster: node {node} silent past the presence TTL; its users leave");
             self.node_gone(&node, out);
         }
-        let c = self.cluster.as_mut().expect("checked above");
-        c.link.turn(now);
+        let Some(c) = self.cluster.as_mut() else { return };
+        c.redis.turn(now);
         self.cluster_incoming(out);
     }
 
     /// When the cluster next needs a turn.
     pub(crate) fn cluster_wake(&self) -> Option<Instant> {
         let c = self.cluster.as_ref()?;
-        let mut at = c.link.next_wake();
-        let mut consider = |t: Instant| at = Some(at.map_or(t, |a| a.min(t)));
-        if c.link.is_up() {
-            consider(c.next_beat);
-            consider(c.next_refresh);
-        }
-        let ttl = c.link.cfg.presence_ttl;
-        for p in c.peers.values() {
-            consider(p.last_seen + ttl + Duration::from_millis(1));
-        }
-        at
+        let up = c.redis.is_up();
+        let refresh = up.then(|| c.claims.next_refresh());
+        [c.redis.next_wake(), c.presence.next_wake(up), refresh].into_iter().flatten().min()
     }
 
     /// One note from the cluster channel.
@@ -536,44 +452,28 @@ impl Hub {
         let Some((stamp, note)) = Note::decode(bytes) else { return };
         let now = out.now();
         let Some(c) = self.cluster.as_mut() else { return };
-        if stamp.node == c.stamp.node {
-            if stamp.epoch == c.stamp.epoch {
-                c.heard_self = now;
+        match c.presence.heard(&stamp, matches!(note, Note::Burst { .. }), now) {
+            Heard::Own => return,
+            Heard::InOrder => {}
+            Heard::Restarted => {
+                // Its old users are gone; its burst brings the new ones.
+                let old: Vec<String> =
+                    c.mirror.get(&stamp.node).map(|u| u.keys().cloned().collect()).unwrap_or_default();
+                for folded in old {
+                    self.remote_quit(&stamp.node, &folded, "node restarted", out);
+                }
             }
-            return;
-        }
-        let peer = c.peers.entry(stamp.node.clone()).or_insert_with(|| Peer {
-            epoch: stamp.epoch,
-            seq: stamp.seq.saturating_sub(1),
-            last_seen: now,
-            users: HashMap::new(),
-        });
-        peer.last_seen = now;
-        if peer.epoch != stamp.epoch {
-            // Restarted: its old users are gone; its burst brings the new ones.
-            let old: Vec<String> = peer.users.keys().cloned().collect();
-            peer.epoch = stamp.epoch;
-            peer.seq = stamp.seq;
-            for folded in old {
-                self.remote_quit(&stamp.node, &folded, "node restarted", out);
-            }
-        } else {
-            let expected = peer.seq + 1;
-            peer.seq = stamp.seq;
-            if stamp.seq != expected && !matches!(note, Note::Burst { .. }) {
+            Heard::Gap { ask_sync } => {
                 // Publications were lost: ask everyone for their state.
-                c.gaps += 1;
-                if c.last_sync_request
-                    .is_none_or(|t| now.saturating_duration_since(t) > Duration::from_secs(1))
-                {
-                    c.last_sync_request = Some(now);
+                if ask_sync {
                     self.publish(|_| Note::Sync);
                 }
             }
         }
-        let c = self.cluster.as_mut().expect("checked above");
+        let Some(c) = self.cluster.as_mut() else { return };
+        c.mirror.entry(stamp.node.clone()).or_default();
         match note {
-            Note::Hello | Note::Sync => c.burst_due = true,
+            Note::Hello | Note::Sync => c.presence.owe_burst(),
             Note::Beat => {}
             note => self.apply_note(&stamp.node, note, out),
         }
@@ -582,7 +482,7 @@ impl Hub {
     /// `/metrics` lines of the cluster.
     pub(crate) fn cluster_metrics(&self, m: &mut String) {
         let Some(c) = self.cluster.as_ref() else { return };
-        let s = &c.link.stats;
+        let s = &c.redis.stats;
         let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
             crate::faces::metrics::write(m, name, kind, help, samples)
         };
@@ -590,13 +490,13 @@ impl Hub {
             "cluster_up",
             "gauge",
             "1 while the Redis link is up, 0 while degraded.",
-            &[("", f64::from(u8::from(c.link.is_up())))],
+            &[("", f64::from(u8::from(c.redis.is_up())))],
         );
         metric(
             "cluster_nodes",
             "gauge",
             "Nodes known alive, this one included.",
-            &[("", (c.peers.len() + 1) as f64)],
+            &[("", c.presence.nodes() as f64)],
         );
         metric("cluster_remote_users", "gauge", "Users on other nodes.", &[("", c.remote_users() as f64)]);
         metric(
@@ -636,7 +536,7 @@ impl Hub {
             "cluster_gaps_total",
             "counter",
             "Gaps seen in other nodes' note sequences.",
-            &[("", c.gaps as f64)],
+            &[("", c.presence.gaps as f64)],
         );
         metric(
             "cluster_nick_collisions_total",
@@ -647,9 +547,9 @@ impl Hub {
     }
 
     /// Why `/healthz` says degraded, if it does.
-    pub(crate) fn cluster_degraded(&self) -> Option<String> {
+    pub fn cluster_degraded(&self) -> Option<String> {
         let c = self.cluster.as_ref()?;
-        (!c.link.is_up())
-            .then(|| format!("redis unreachable at {}; serving local clients only", c.link.cfg.url))
+        (!c.redis.is_up())
+            .then(|| format!("redis unreachable at {}; serving local clients only", c.redis.cfg.url))
     }
 }

@@ -6,7 +6,9 @@
 
 use serde_json::Value;
 
-use super::cluster::{Peer, RemoteUser};
+use std::collections::HashMap;
+
+use super::cluster::RemoteUser;
 use super::deliver::{send_to_members, Once};
 use super::event::{Event, RoomRef, Said};
 use super::rooms::{parse_room, RoomId};
@@ -27,12 +29,13 @@ fn said(s: note::Said) -> Said {
 const NODE_LOST: &str = "node lost";
 
 impl Hub {
-    fn peer(&mut self, node: &str) -> Option<&mut Peer> {
-        self.cluster.as_mut()?.peers.get_mut(node)
+    /// The users of `node`, as mirrored here.
+    fn peer(&mut self, node: &str) -> Option<&mut HashMap<String, RemoteUser>> {
+        self.cluster.as_mut()?.mirror.get_mut(node)
     }
 
     fn remote_user(&self, node: &str, nick: &str) -> Option<&RemoteUser> {
-        self.cluster.as_ref()?.peers.get(node)?.users.get(&fold_nick(nick))
+        self.cluster.as_ref()?.mirror.get(node)?.get(&fold_nick(nick))
     }
 
     /// The room named `name`, created if this node did not have it.
@@ -76,10 +79,10 @@ impl Hub {
             Note::Rename { old, new } => {
                 let folded = fold_nick(&old);
                 let Some(peer) = self.peer(node) else { return };
-                let Some(mut user) = peer.users.remove(&folded) else { return };
+                let Some(mut user) = peer.remove(&folded) else { return };
                 user.nick = new.clone();
                 let rooms = user.rooms.clone();
-                peer.users.insert(fold_nick(&new), user);
+                peer.insert(fold_nick(&new), user);
                 for &room in &rooms {
                     let remote = &mut self.rooms.get_mut(room).remote;
                     if let Some(n) = remote.iter_mut().find(|n| fold_nick(n) == folded) {
@@ -112,7 +115,7 @@ impl Hub {
         let Some(room) = self.room_for(room, crate::clock::unix_now()) else { return };
         let folded = fold_nick(nick);
         let Some(peer) = self.peer(node) else { return };
-        let user = peer.users.entry(folded).or_insert_with(|| RemoteUser {
+        let user = peer.entry(folded).or_insert_with(|| RemoteUser {
             nick: nick.to_string(),
             claimed_ms,
             rooms: Vec::new(),
@@ -146,7 +149,7 @@ impl Hub {
         out: &mut Outbox,
     ) {
         let Some(peer) = self.peer(node) else { return };
-        let Some(user) = peer.users.get_mut(folded) else { return };
+        let Some(user) = peer.get_mut(folded) else { return };
         let Some(pos) = user.rooms.iter().position(|&r| r == room) else { return };
         user.rooms.remove(pos);
         let nick = user.nick.clone();
@@ -172,25 +175,25 @@ impl Hub {
             self.remote_exit(node, folded, room, Some(reason), true, out);
         }
         if let Some(peer) = self.peer(node) {
-            peer.users.remove(folded);
+            peer.remove(folded);
         }
     }
 
     fn remote_user_rooms(&self, node: &str, folded: &str) -> Option<&Vec<RoomId>> {
-        Some(&self.cluster.as_ref()?.peers.get(node)?.users.get(folded)?.rooms)
+        Some(&self.cluster.as_ref()?.mirror.get(node)?.get(folded)?.rooms)
     }
 
     /// `node` went silent past the presence TTL: its users leave.
     pub(crate) fn node_gone(&mut self, node: &str, out: &mut Outbox) {
         let users: Vec<String> = match self.peer(node) {
-            Some(p) => p.users.keys().cloned().collect(),
+            Some(p) => p.keys().cloned().collect(),
             None => return,
         };
         for folded in users {
             self.remote_quit(node, &folded, NODE_LOST, out);
         }
         if let Some(c) = self.cluster.as_mut() {
-            c.peers.remove(node);
+            c.mirror.remove(node);
         }
     }
 
@@ -201,7 +204,7 @@ impl Hub {
         let wanted: std::collections::HashMap<String, &BurstUser> =
             users.iter().map(|u| (fold_nick(&u.nick), u)).collect();
         let known: Vec<String> = match self.peer(node) {
-            Some(p) => p.users.keys().cloned().collect(),
+            Some(p) => p.keys().cloned().collect(),
             None => return,
         };
         for folded in &known {
@@ -225,7 +228,7 @@ impl Hub {
                 self.remote_join(node, &u.nick, room, u.claimed_ms, out);
             }
             if let Some(peer) = self.peer(node) {
-                if let Some(r) = peer.users.get_mut(&fold_nick(&u.nick)) {
+                if let Some(r) = peer.get_mut(&fold_nick(&u.nick)) {
                     r.claimed_ms = u.claimed_ms;
                 }
             }
@@ -247,7 +250,7 @@ impl Hub {
     fn later_local_claim(&self, node: &str, u: &BurstUser) -> Option<crate::net::ConnId> {
         let local = self.find_nick(&u.nick)?;
         let c = self.cluster.as_ref()?;
-        let mine = c.owned_ms(&fold_nick(&u.nick)).unwrap_or(u64::MAX);
-        ((u.claimed_ms, node) < (mine, c.node_id())).then_some(local)
+        let mine = c.claims_owned_ms(&fold_nick(&u.nick)).unwrap_or(u64::MAX);
+        ((u.claimed_ms, node) < (mine, c.presence.node())).then_some(local)
     }
 }

@@ -51,7 +51,7 @@ pub enum ReadOutcome {
     Closed,
 }
 
-pub struct Link {
+pub struct RespConn {
     sock: TcpStream,
     /// Set once the connect completed.
     pub connected: bool,
@@ -68,17 +68,17 @@ pub struct Link {
     pub subscriber: bool,
 }
 
-impl Link {
+impl RespConn {
     /// Starts connecting to `addr`; the socket is registered under `token`.
     pub fn connect(
         addr: SocketAddr,
         registry: &Registry,
         token: Token,
         subscriber: bool,
-    ) -> io::Result<Link> {
+    ) -> io::Result<RespConn> {
         let mut sock = TcpStream::connect(addr)?;
         registry.register(&mut sock, token, Interest::READABLE | Interest::WRITABLE)?;
-        Ok(Link {
+        Ok(RespConn {
             sock,
             connected: false,
             queue: VecDeque::new(),
