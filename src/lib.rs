@@ -23,5 +23,7 @@ pub mod client;
 pub mod clock;
 pub mod cluster;
 pub mod faces;
+pub mod metrics;
 pub mod net;
 pub mod script;
+pub mod units;

@@ -25,6 +25,7 @@ use crate::cluster::presence::{Heard, Presence};
 use crate::cluster::redis::conn::Tag;
 use crate::cluster::redis::resp::Frame;
 use crate::cluster::{ClusterConfig, Incoming, Redis, RedisConfig};
+use crate::metrics::Page;
 use crate::net::{ConnId, LineFault, Outbox};
 
 /// What a pending nickname claim completes when Redis grants it.
@@ -480,38 +481,19 @@ impl Hub {
     }
 
     /// `/metrics` lines of the cluster.
-    pub(crate) fn cluster_metrics(&self, m: &mut String) {
+    pub fn cluster_metrics(&self, m: &mut Page) {
         let Some(c) = self.cluster.as_ref() else { return };
         let s = &c.redis.stats;
-        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
-            crate::faces::metrics::write(m, name, kind, help, samples)
-        };
-        metric(
+        m.gauge(
             "cluster_up",
-            "gauge",
             "1 while the Redis link is up, 0 while degraded.",
-            &[("", f64::from(u8::from(c.redis.is_up())))],
+            f64::from(u8::from(c.redis.is_up())),
         );
-        metric(
-            "cluster_nodes",
-            "gauge",
-            "Nodes known alive, this one included.",
-            &[("", c.presence.nodes() as f64)],
-        );
-        metric("cluster_remote_users", "gauge", "Users on other nodes.", &[("", c.remote_users() as f64)]);
-        metric(
-            "cluster_published_total",
-            "counter",
-            "Notes published to the cluster.",
-            &[("", s.published as f64)],
-        );
-        metric(
-            "cluster_received_total",
-            "counter",
-            "Notes received from the cluster.",
-            &[("", s.received as f64)],
-        );
-        metric(
+        m.gauge("cluster_nodes", "Nodes known alive, this one included.", c.presence.nodes() as f64);
+        m.gauge("cluster_remote_users", "Users on other nodes.", c.remote_users() as f64);
+        m.counter("cluster_published_total", "Notes published to the cluster.", s.published as f64);
+        m.counter("cluster_received_total", "Notes received from the cluster.", s.received as f64);
+        m.labelled(
             "cluster_publications_dropped_total",
             "counter",
             "Notes not published: backlog (past --redis-max-outbuf, oldest first) or down (link away).",
@@ -520,29 +502,13 @@ impl Hub {
                 ("{reason=\"down\"}", s.dropped_down as f64),
             ],
         );
-        metric(
-            "cluster_queued_bytes",
-            "gauge",
-            "Bytes queued for Redis, not yet written.",
-            &[("", s.queued_bytes as f64)],
-        );
-        metric(
-            "cluster_outages_total",
-            "counter",
-            "Times the Redis link was lost.",
-            &[("", s.outages as f64)],
-        );
-        metric(
-            "cluster_gaps_total",
-            "counter",
-            "Gaps seen in other nodes' note sequences.",
-            &[("", c.presence.gaps as f64)],
-        );
-        metric(
+        m.gauge("cluster_queued_bytes", "Bytes queued for Redis, not yet written.", s.queued_bytes as f64);
+        m.counter("cluster_outages_total", "Times the Redis link was lost.", s.outages as f64);
+        m.counter("cluster_gaps_total", "Gaps seen in other nodes' note sequences.", c.presence.gaps as f64);
+        m.counter(
             "cluster_nick_collisions_total",
-            "counter",
             "Local users renamed because an older claim held their nick after a split.",
-            &[("", c.collisions as f64)],
+            c.collisions as f64,
         );
     }
 

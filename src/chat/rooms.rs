@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use slab::Slab;
 
 use super::render::Format;
-use super::session::fold_nick;
+use super::session::{check_name, fold_nick, NickError};
 use crate::net::ConnId;
 
 /// A room's key in the table; stable while the room exists.
@@ -52,15 +52,11 @@ pub fn parse_room(raw: &str) -> Result<&str, RoomNameError> {
     let Some(rest) = name.strip_prefix('#') else {
         return Err(RoomNameError::NoHash);
     };
-    if rest.is_empty() {
-        return Err(RoomNameError::Empty);
-    }
-    if let Some(bad) = rest.chars().find(|&c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
-        return Err(RoomNameError::BadChar(bad));
-    }
-    if rest.chars().count() > MAX_ROOM_CHARS {
-        return Err(RoomNameError::TooLong);
-    }
+    check_name(rest, MAX_ROOM_CHARS).map_err(|e| match e {
+        NickError::Empty => RoomNameError::Empty,
+        NickError::TooLong => RoomNameError::TooLong,
+        NickError::BadChar(c) => RoomNameError::BadChar(c),
+    })?;
     Ok(name)
 }
 

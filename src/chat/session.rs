@@ -122,16 +122,23 @@ impl std::fmt::Display for NickError {
 /// Letters and digits of any script are allowed, plus `_`, `-` and `.`.
 pub fn parse_nick(raw: &str) -> Result<&str, NickError> {
     let nick = raw.trim();
-    if nick.is_empty() {
+    check_name(nick, MAX_NICK_CHARS)?;
+    Ok(nick)
+}
+
+/// The rule nicknames and room names (after their `#`) share: 1 to `max`
+/// letters and digits of any script, `_`, `-` and `.`.
+pub fn check_name(name: &str, max: usize) -> Result<(), NickError> {
+    if name.is_empty() {
         return Err(NickError::Empty);
     }
-    if let Some(bad) = nick.chars().find(|&c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
+    if let Some(bad) = name.chars().find(|&c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
         return Err(NickError::BadChar(bad));
     }
-    if nick.chars().count() > MAX_NICK_CHARS {
+    if name.chars().count() > max {
         return Err(NickError::TooLong);
     }
-    Ok(nick)
+    Ok(())
 }
 
 /// The key under which nicknames are unique: case folded, in any script.

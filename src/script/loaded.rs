@@ -172,34 +172,25 @@ impl Scripts {
         }
     }
 
-    /// Calls and errors per handler, for `/metrics`.
-    pub fn metrics(&self, out: &mut String) {
-        use std::fmt::Write;
+    /// Calls, errors and memory per handler, for `/metrics`.
+    pub fn metrics(&self, m: &mut crate::metrics::Page) {
         if self.loaded.is_empty() {
             return;
         }
-        let _ = writeln!(out, "# HELP linechat_handler_calls_total Calls of each script handler.");
-        let _ = writeln!(out, "# TYPE linechat_handler_calls_total counter");
-        for s in &self.loaded {
-            let _ = writeln!(out, "linechat_handler_calls_total{{handler=\"{}\"}} {}", s.name, s.calls.get());
-        }
-        let _ = writeln!(out, "# HELP linechat_handler_errors_total Script handler calls that failed.");
-        let _ = writeln!(out, "# TYPE linechat_handler_errors_total counter");
-        for s in &self.loaded {
-            let _ =
-                writeln!(out, "linechat_handler_errors_total{{handler=\"{}\"}} {}", s.name, s.errors.get());
-        }
-        let _ =
-            writeln!(out, "# HELP linechat_handler_memory_bytes Memory held by each handler's Lua state.");
-        let _ = writeln!(out, "# TYPE linechat_handler_memory_bytes gauge");
-        for s in &self.loaded {
-            let _ = writeln!(
-                out,
-                "linechat_handler_memory_bytes{{handler=\"{}\"}} {}",
-                s.name,
-                s.lua.used_memory()
-            );
-        }
+        let labels: Vec<String> = self.loaded.iter().map(|s| format!("{{handler=\"{}\"}}", s.name)).collect();
+        let samples = |value: &dyn Fn(&Script) -> f64| -> Vec<(&str, f64)> {
+            self.loaded.iter().zip(&labels).map(|(s, l)| (l.as_str(), value(s))).collect()
+        };
+        m.labelled(
+            "handler_calls_total",
+            "counter",
+            "Calls of each script handler.",
+            &samples(&|s| s.calls.get() as f64),
+        );
+        let errors = samples(&|s| s.errors.get() as f64);
+        m.labelled("handler_errors_total", "counter", "Script handler calls that failed.", &errors);
+        let memory = samples(&|s| s.lua.used_memory() as f64);
+        m.labelled("handler_memory_bytes", "gauge", "Memory held by each handler's Lua state.", &memory);
     }
 }
 

@@ -89,7 +89,7 @@ impl Scripts {
         std::iter::empty()
     }
     pub fn reload(&mut self) {}
-    pub fn metrics(&self, _out: &mut String) {}
+    pub fn metrics(&self, _out: &mut crate::metrics::Page) {}
 }
 
 /// A payload as a handler receives it: text commands pass their arguments.

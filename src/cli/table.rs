@@ -1,0 +1,360 @@
+//! The option table: every option linechat takes, with its value, default,
+//! meaning and parser. `cli::usage`, `cli::markdown_table` and
+//! `Options::default` are made from it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Default, Opt};
+use crate::chat::rooms::parse_room;
+use crate::cluster::{valid_node_id, RedisUrl};
+use crate::units::{addr, bytes, count, duration, optional, rate};
+
+use super::MAX_LINE_CEILING;
+
+/// Every option, in the order `--help` lists them.
+pub static OPTIONS: &[Opt] = &[
+    Opt {
+        name: "listen",
+        value: "ADDR",
+        default: Default::Value("127.0.0.1:7000"),
+        help: "chat port (text and JSON lines); port 0 picks a free port, logged as 'listening on ADDR'",
+        set: |o, v| {
+            o.listen = addr(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "http-listen",
+        value: "ADDR",
+        default: Default::Value("127.0.0.1:7080"),
+        help: "web port: chat page at /, /metrics, /healthz, WebSocket at /ws; 'off' disables it",
+        set: |o, v| {
+            o.http_listen = optional(v, addr)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "irc-listen",
+        value: "ADDR",
+        default: Default::Value("off"),
+        help: "IRC port for IRC clients (irssi, WeeChat, HexChat); port 0 picks a free port",
+        set: |o, v| {
+            o.irc_listen = optional(v, addr)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "tls-listen",
+        value: "ADDR",
+        default: Default::Value("off"),
+        help: "the chat port's protocol over TLS",
+        set: |o, v| {
+            o.tls_listen = optional(v, addr)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "https-listen",
+        value: "ADDR",
+        default: Default::Value("off"),
+        help: "the web port over TLS: https:// page, /metrics, wss://",
+        set: |o, v| {
+            o.https_listen = optional(v, addr)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "ircs-listen",
+        value: "ADDR",
+        default: Default::Value("off"),
+        help: "the IRC port over TLS",
+        set: |o, v| {
+            o.ircs_listen = optional(v, addr)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "tls-cert",
+        value: "FILE",
+        default: Default::Unset,
+        help: "PEM certificate chain for the TLS listeners (e.g. Let's Encrypt's fullchain.pem); SIGHUP reloads it and the key",
+        set: |o, v| {
+            o.tls_cert = Some(v.into());
+            Ok(())
+        },
+    },
+    Opt {
+        name: "tls-key",
+        value: "FILE",
+        default: Default::Unset,
+        help: "PEM private key (PKCS#8, RSA or EC; e.g. privkey.pem)",
+        set: |o, v| {
+            o.tls_key = Some(v.into());
+            Ok(())
+        },
+    },
+    Opt {
+        name: "server-name",
+        value: "NAME",
+        default: Default::Value("linechat"),
+        help: "the server's name in IRC replies and user masks (nick!nick@NAME)",
+        set: |o, v| {
+            if v.is_empty() || v.len() > 63 || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c)) {
+                return Err(format!("'{v}': use 1 to 63 ASCII letters, digits, '-' and '.'"));
+            }
+            o.server_name = v.to_string();
+            Ok(())
+        },
+    },
+    Opt {
+        name: "ws-origin",
+        value: "ORIGIN",
+        default: Default::Described("any"),
+        help: "accept WebSocket upgrades only from this Origin (e.g. https://chat.example.org)",
+        set: |o, v| {
+            o.ws_origin = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Opt {
+        name: "max-clients",
+        value: "N",
+        default: Default::Value("10000"),
+        help: "connections at once; the next one gets '! server-full'",
+        set: |o, v| {
+            o.max_clients = count(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "max-per-ip",
+        value: "N",
+        default: Default::Value("0"),
+        help: "connections at once from one address; the next gets '! too-many-connections' (HTTP 503 on the web port); 0: no limit",
+        set: |o, v| {
+            o.max_per_ip = v.parse().map_err(|_| format!("'{v}' is not a whole number (0: no limit)"))?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "rate",
+        value: "LINES/S",
+        default: Default::Value("off"),
+        help: "lines per second each connection may send (e.g. 5 or 5/s); a client over it is not read until its rate allows (TCP back-pressure: nothing is lost, nobody else slows down)",
+        set: |o, v| {
+            o.rate = rate(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "burst",
+        value: "N",
+        default: Default::Value("10"),
+        help: "lines a connection may send at once before --rate applies",
+        set: |o, v| {
+            o.burst = count(v)? as f64;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "join-rate",
+        value: "N/S",
+        default: Default::Value("off"),
+        help: "nickname attempts and room joins per second per connection; past it the connection is not read until its rate allows",
+        set: |o, v| {
+            o.join_rate = rate(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "join-burst",
+        value: "N",
+        default: Default::Value("5"),
+        help: "nickname attempts and joins at once before --join-rate applies",
+        set: |o, v| {
+            o.join_burst = count(v)? as f64;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "max-line",
+        value: "BYTES",
+        default: Default::Value("4096"),
+        help: "longest input line (at most 16MiB); longer gets '! line-too-long'",
+        set: |o, v| {
+            o.max_line = bytes(v)?;
+            if o.max_line > MAX_LINE_CEILING {
+                return Err("at most 16MiB".into());
+            }
+            Ok(())
+        },
+    },
+    Opt {
+        name: "max-outbuf",
+        value: "BYTES",
+        default: Default::Value("1MiB"),
+        help: "unsent output a client may hold before it is dropped as a slow consumer",
+        set: |o, v| {
+            o.max_outbuf = bytes(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "default-room",
+        value: "NAME",
+        default: Default::Value("#lobby"),
+        help: "the room clients are in once they choose a nickname; it always exists",
+        set: |o, v| {
+            o.default_room = parse_room(v).map_err(|e| format!("'{v}': {e}"))?.to_string();
+            Ok(())
+        },
+    },
+    Opt {
+        name: "max-rooms",
+        value: "N",
+        default: Default::Value("10000"),
+        help: "rooms at once, the default one not counted; creating one more gets '! too-many-rooms'",
+        set: |o, v| {
+            o.max_rooms = count(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "max-rooms-per-client",
+        value: "N",
+        default: Default::Value("20"),
+        help: "rooms a JSON client may hold besides the default one",
+        set: |o, v| {
+            o.max_rooms_per_client = count(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "nick-timeout",
+        value: "TIME",
+        default: Default::Value("60s"),
+        help: "time to choose a nickname (and to finish a TLS handshake) before being disconnected",
+        set: |o, v| {
+            o.nick_timeout = duration(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "idle-timeout",
+        value: "TIME",
+        default: Default::Value("off"),
+        help: "disconnect joined clients silent this long (IRC clients are pinged first); 'off' to keep them",
+        set: |o, v| {
+            o.idle_timeout = if v == "0" { None } else { optional(v, duration)? };
+            Ok(())
+        },
+    },
+    Opt {
+        name: "handlers",
+        value: "DIR",
+        default: Default::Value("off"),
+        help: "every DIR/NAME.lua handles packet type NAME and the text command /NAME (docs/HANDLERS.md); SIGHUP reloads the folder",
+        set: |o, v| {
+            o.handlers = optional(v, |v| Ok(PathBuf::from(v)))?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "handler-budget",
+        value: "N",
+        default: Default::Value("1000000"),
+        help: "Lua instructions one handler call (or the loading of one file) may run",
+        set: |o, v| {
+            o.handler_budget = count(v)? as u64;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "handler-memory",
+        value: "BYTES",
+        default: Default::Value("16MiB"),
+        help: "memory each handler file's Lua state may hold",
+        set: |o, v| {
+            o.handler_memory = bytes(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "handler-max-output",
+        value: "BYTES",
+        default: Default::Value("1MiB"),
+        help: "bytes of events one handler call may send",
+        set: |o, v| {
+            o.handler_max_output = bytes(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "redis",
+        value: "URL",
+        default: Default::Value("off"),
+        help: "share rooms with other linechat nodes through Redis: redis://[user:password@]host:port[/db] (README, 'Running several nodes'); unreachable Redis never stops local service",
+        set: |o, v| {
+            o.redis = optional(v, RedisUrl::parse)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "node-id",
+        value: "NAME",
+        default: Default::Described("host name and pid"),
+        help: "this node's name in the cluster (1 to 64 of A-Z a-z 0-9 . _ -)",
+        set: |o, v| {
+            if !valid_node_id(v) {
+                return Err(format!("'{v}': use 1 to 64 ASCII letters, digits, '.', '_' and '-'"));
+            }
+            o.node_id = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Opt {
+        name: "reuse-port",
+        value: "",
+        default: Default::Described("off"),
+        help: "let several linechat processes on one machine listen on the same ports (SO_REUSEPORT; the kernel spreads new clients among them)",
+        set: |o, _| {
+            o.reuse_port = true;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "presence-ttl",
+        value: "TIME",
+        default: Default::Value("15s"),
+        help: "how long a node's nickname claims live without refresh; a node silent this long is gone and its users leave",
+        set: |o, v| {
+            let ttl = duration(v)?;
+            if ttl < Duration::from_secs(1) {
+                return Err("at least 1s".into());
+            }
+            o.presence_ttl = ttl;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "redis-max-outbuf",
+        value: "BYTES",
+        default: Default::Value("16MiB"),
+        help: "publications queued for a slow Redis; past it the oldest are dropped (counted in /metrics)",
+        set: |o, v| {
+            o.redis_max_outbuf = bytes(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "log-level",
+        value: "LEVEL",
+        default: Default::Value("info"),
+        help: "off, error, warn, info, debug or trace (logs go to stderr)",
+        set: |o, v| {
+            o.log_level = v.parse().map_err(|_| "use off, error, warn, info, debug or trace".to_string())?;
+            Ok(())
+        },
+    },
+];
