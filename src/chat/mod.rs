@@ -6,7 +6,7 @@
 //! formats (`render.rs`). It never touches a socket: output is queued
 //! through the loop's [`Outbox`].
 //!
-//! - `session.rs`: a session and the nickname rules; `rooms.rs`: rooms.
+//! - `session.rs`: a session; `names.rs`: the nickname rules; `rooms.rs`: rooms.
 //! - `command.rs`: the commands every face shares, and their outcomes.
 //! - `membership.rs`: nicknames, joins, leaves, renames; `speech.rs`: what
 //!   is said in rooms and privately, topics.
@@ -22,6 +22,7 @@ pub mod event;
 pub mod fault;
 mod invariants;
 pub mod membership;
+pub mod names;
 mod remote;
 pub mod render;
 pub mod rooms;

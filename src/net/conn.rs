@@ -7,9 +7,9 @@ use std::io::{self, Read};
 use mio::net::TcpStream;
 
 use super::framing::Framing;
+use super::kinds::{CloseReason, Face};
 use super::outq::{Flushed, OutQueue, Transport};
 use super::rate::Bucket;
-use super::service::{CloseReason, Face};
 use super::tls::Tls;
 
 /// How far along the end of a connection is.

@@ -1,7 +1,12 @@
 //! Line framing: a byte stream cut into lines ending in `\n`, each at most
 //! the listener's longest line, without copying complete lines.
 
-use super::service::LineFault;
+/// A fault in the input that the service should hear about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFault {
+    /// A line grew past `max_line` before its newline; the rest of it is discarded.
+    TooLong,
+}
 
 /// Receives each line (or fault); returns false to stop (the connection is closing).
 pub type LineSink<'a> = dyn FnMut(Result<&[u8], LineFault>) -> bool + 'a;

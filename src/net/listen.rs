@@ -16,9 +16,10 @@ use mio::{Interest, Registry, Token};
 
 use super::conn::Conn;
 use super::framing::{Framing, Start};
+use super::kinds::{Face, Refusal};
 use super::outbox::{ConnId, Outbox};
 use super::outq::Transport;
-use super::service::{Face, Refusal, Service};
+use super::service::Service;
 use super::tls::{self, CertFiles, ServerConfig, Tls};
 
 /// One row of the listener table, as the command line sets it.

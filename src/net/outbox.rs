@@ -14,8 +14,8 @@ use slab::Slab;
 
 use super::conn::{Closing, Conn};
 use super::framing::{Framing, Start};
+use super::kinds::{CloseReason, Face, MAX_FACES};
 use super::outq::{Chunk, Flushed, Message, Transport, STREAMS};
-use super::service::{CloseReason, Face, MAX_FACES};
 use super::ws;
 
 /// A connection's key in the table; stable for the connection's life.

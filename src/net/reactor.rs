@@ -16,13 +16,15 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 
 use super::conn::{Closing, Conn};
-use super::framing::{self, Framing};
+use super::feed;
+use super::framing::Framing;
+use super::kinds::{CloseReason, Face, LINK_TOKENS};
 use super::listen::{Bound, DoorLimits, Listeners};
 use super::memory::Trimmer;
 use super::outbox::{ConnId, Due, Outbox};
 use super::outq::{Flushed, Transport};
 use super::rate::Rate;
-use super::service::{CloseReason, Face, Service, LINK_TOKENS};
+use super::service::Service;
 
 /// Limits the loop enforces itself.
 #[derive(Debug, Clone)]
@@ -272,8 +274,8 @@ impl<S: Service> Reactor<S> {
             let (face, max_line) = (conn.face, self.listeners.max_line(conn.listener));
             let mut framing = std::mem::replace(&mut conn.framing, Framing::Closed);
             let data = &self.read_buf[..n];
-            let from = framing::Source { id, face, max_line };
-            let fed = framing::feed(&mut framing, data, from, budget, &mut self.service, &mut self.out);
+            let from = feed::Source { id, face, max_line };
+            let fed = feed::feed(&mut framing, data, from, budget, &mut self.service, &mut self.out);
             if let (Some(rate), Some(conn)) = (self.rate, self.out.conns.get_mut(id)) {
                 rate.spend(&mut conn.rate, fed.lines);
             }

@@ -1,30 +1,13 @@
-//! What the loop and the service say to each other: the [`Service`] trait
-//! the loop calls, and its vocabulary. The loop knows sockets, framing,
-//! deadlines and signals; what a line means is the service's.
+//! The [`Service`] trait: what the loop calls, and what a request head on
+//! an HTTP listener gets. The loop knows sockets, framing, deadlines and
+//! signals; what a line means is the service's.
 
-use std::io;
 use std::time::Instant;
 
 use super::http::Request;
+use super::kinds::{CloseReason, Face, Refusal};
+use super::lines::LineFault;
 use super::outbox::{ConnId, IoStats, Outbox};
-
-/// Which face of the service a listener's connections speak: an index
-/// the service gave the listener in its table, handed back on every open.
-/// The loop never looks inside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Face(pub u8);
-
-/// How many faces the loop keeps counters for.
-pub const MAX_FACES: usize = 4;
-
-/// Why a connection is refused at the door.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// `--max-clients` reached, or no file descriptors left.
-    Full,
-    /// `--max-per-ip` reached for the client's address.
-    PerAddress,
-}
 
 /// What a request head on an HTTP listener gets.
 pub enum HttpAnswer {
@@ -60,7 +43,7 @@ pub trait Service {
     fn on_reload(&mut self) {}
     /// Once, before the loop starts: outbound connections the service dials
     /// itself (the cluster's link) register here, with tokens from
-    /// [`LINK_TOKENS`] up.
+    /// [`super::kinds::LINK_TOKENS`] up.
     fn on_start(&mut self, _registry: &mio::Registry) {}
     /// One of the service's own outbound connections is ready.
     fn on_link(&mut self, _token: mio::Token, _out: &mut Outbox) {}
@@ -70,43 +53,5 @@ pub trait Service {
     /// When the service next needs [`Service::on_turn`] even if nothing happens.
     fn next_wake(&self) -> Option<Instant> {
         None
-    }
-}
-
-/// The service's outbound connections take tokens from this one up
-/// (connections take slab keys, far below; listeners and signals the top).
-pub const LINK_TOKENS: usize = usize::MAX / 2;
-
-/// A fault in the input that the service should hear about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineFault {
-    /// A line grew past `max_line` before its newline; the rest of it is discarded.
-    TooLong,
-}
-
-/// Why a connection ended; shown in logs and given to the service.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CloseReason {
-    /// The peer closed its side.
-    PeerClosed,
-    /// A socket error.
-    Io(io::ErrorKind),
-    /// The client did not take its output fast enough (`--max-outbuf`).
-    OutputLimit,
-    /// The service asked for it (a bye, a timeout, a protocol error).
-    Requested,
-    /// The server is shutting down.
-    Shutdown,
-}
-
-impl std::fmt::Display for CloseReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CloseReason::PeerClosed => f.write_str("peer closed"),
-            CloseReason::Io(kind) => write!(f, "i/o error: {kind}"),
-            CloseReason::OutputLimit => f.write_str("output limit exceeded (slow consumer)"),
-            CloseReason::Requested => f.write_str("closed by server"),
-            CloseReason::Shutdown => f.write_str("server shutdown"),
-        }
     }
 }

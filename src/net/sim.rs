@@ -6,10 +6,12 @@
 
 use std::time::{Duration, Instant};
 
+use super::kinds::{CloseReason, Face};
+use super::lines::LineFault;
 use super::outbox::{ConnId, Due, Outbox};
 use super::outq::Transport;
 use super::reactor::settle_closes;
-use super::service::{CloseReason, Face, LineFault, Service};
+use super::service::Service;
 
 /// A service driven by hand.
 pub struct Sim<S: Service> {

@@ -72,11 +72,11 @@ fn ircs_registers_irc_clients_over_tls() {
     let mut plain = s.join("plain");
     let mut irc = TlsClient::connect(s.secure.ircs.unwrap(), certs.client_config(&[])).unwrap();
     irc.send("NICK bob\r\nUSER bob 0 * :Bob\r\nJOIN #lobby");
-    irc.expect(":linechat 001 bob :Welcome to linechat, bob!bob@linechat");
-    irc.skip_until(":bob!bob@linechat JOIN #lobby");
+    assert_eq!(irc.irc_line(), ":linechat 001 bob :Welcome to linechat, bob!bob@linechat");
+    irc.irc_skip_until(":bob!bob@linechat JOIN #lobby");
     plain.expect("* bob joined (2 online)");
     plain.send("hi bob");
-    irc.skip_until(":plain!plain@linechat PRIVMSG #lobby :hi bob");
+    irc.irc_skip_until(":plain!plain@linechat PRIVMSG #lobby :hi bob");
     assert!(s.log_lines().iter().any(|l| l.contains("ircs listening on ")));
 }
 

@@ -6,7 +6,7 @@
 
 use super::parse::Line;
 use super::render::{action, strip_formatting};
-use super::{joined, names, numeric, IrcFace};
+use super::{existing_room, joined, names, numeric, IrcFace};
 use crate::chat::command::{Command as Chat, Outcome};
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
@@ -77,15 +77,6 @@ pub fn run(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mut
         hub.charge_join(id, out);
     }
     (command.handle)(face, hub, id, &line.params, out);
-}
-
-/// The existing room named `name`, or 403.
-pub(super) fn existing_room(hub: &Hub, id: ConnId, name: &str, out: &mut Outbox) -> Option<RoomId> {
-    let room = hub.rooms.lookup(name);
-    if room.is_none() {
-        numeric(hub, id, out, "403", &[name], Some("No such channel"));
-    }
-    room
 }
 
 fn join(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {

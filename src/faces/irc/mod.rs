@@ -224,6 +224,15 @@ pub fn quit_words(reason: &CloseReason) -> String {
     }
 }
 
+/// The existing room named `name`, or 403.
+pub(super) fn existing_room(hub: &Hub, id: ConnId, name: &str, out: &mut Outbox) -> Option<RoomId> {
+    let room = hub.rooms.lookup(name);
+    if room.is_none() {
+        numeric(hub, id, out, "403", &[name], Some("No such channel"));
+    }
+    room
+}
+
 /// After an IRC user's JOIN: the topic (332/333, nothing when unset) and
 /// the names (353/366), as IRC clients expect.
 pub fn joined(hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {

@@ -1,8 +1,7 @@
 //! Questions about users and rooms: WHO, WHOIS, MODE, AWAY, USERHOST, ISON.
 
-use super::commands::existing_room;
 use super::render::strip_formatting;
-use super::{numeric, IrcFace};
+use super::{existing_room, numeric, IrcFace};
 use crate::chat::rooms::MAX_TOPIC_CHARS;
 use crate::chat::session::fold_nick;
 use crate::chat::{sanitize, Hub};

@@ -293,6 +293,125 @@ impl Drop for Server {
     }
 }
 
+/// What every test client does with lines, over a plain or a TLS stream.
+pub trait Lines {
+    /// Reads up to and including the next `\n` into `buf` (0: closed).
+    fn read_until_newline(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize>;
+
+    /// Writes all of `bytes` (flushed).
+    fn write_bytes(&mut self, bytes: &[u8]);
+
+    fn send(&mut self, line: &str) {
+        self.send_raw(format!("{line}\n").as_bytes());
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        self.write_bytes(bytes);
+    }
+
+    fn send_json(&mut self, v: &Value) {
+        self.send(&v.to_string());
+    }
+
+    /// The next line, without its `\n`. Panics on timeout or EOF.
+    fn line(&mut self) -> String {
+        let mut buf = Vec::new();
+        match self.read_until_newline(&mut buf) {
+            Ok(0) => panic!("connection closed while a line was expected"),
+            Ok(_) => {}
+            Err(e) => panic!("no line within {READ_TIMEOUT:?}: {e}"),
+        }
+        assert_eq!(buf.pop(), Some(b'\n'), "line not terminated: {:?}", String::from_utf8_lossy(&buf));
+        String::from_utf8(buf).expect("server sent invalid UTF-8")
+    }
+
+    fn expect(&mut self, expected: &str) {
+        assert_eq!(self.line(), expected);
+    }
+
+    /// Reads lines until one starts with `prefix`; returns it.
+    fn skip_until(&mut self, prefix: &str) -> String {
+        loop {
+            let l = self.line();
+            if l.starts_with(prefix) {
+                return l;
+            }
+        }
+    }
+
+    /// The next IRC line (which must end in CRLF), without the CRLF.
+    fn irc_line(&mut self) -> String {
+        let l = self.line();
+        l.strip_suffix('\r').unwrap_or_else(|| panic!("IRC line without CRLF: {l:?}")).to_string()
+    }
+
+    /// Reads IRC lines until one contains `needle`; returns it.
+    fn irc_skip_until(&mut self, needle: &str) -> String {
+        loop {
+            let l = self.irc_line();
+            if l.contains(needle) {
+                return l;
+            }
+        }
+    }
+
+    /// Sends `PING token` and returns every IRC line before the PONG: a
+    /// barrier proving everything sent earlier has been handled.
+    fn irc_sync(&mut self) -> Vec<String> {
+        self.send("PING irc-sync-barrier");
+        let mut before = Vec::new();
+        loop {
+            let l = self.irc_line();
+            if l.ends_with(" :irc-sync-barrier") && l.contains(" PONG ") {
+                return before;
+            }
+            before.push(l);
+        }
+    }
+
+    fn json(&mut self) -> Value {
+        let l = self.line();
+        serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))
+    }
+
+    /// Sends `/ping TOKEN` and returns every line received before the pong:
+    /// a barrier proving that everything sent earlier has been handled.
+    fn sync(&mut self) -> Vec<String> {
+        self.send("/ping sync-barrier");
+        let mut before = Vec::new();
+        loop {
+            let l = self.line();
+            if l == "* pong sync-barrier" {
+                return before;
+            }
+            before.push(l);
+        }
+    }
+
+    /// Like [`sync`] for a JSON client.
+    fn sync_json(&mut self) -> Vec<Value> {
+        self.send_json(&serde_json::json!({"type": "ping", "payload": "sync-barrier"}));
+        let mut before = Vec::new();
+        loop {
+            let v = self.json();
+            if v["type"] == "pong" && v["payload"] == "sync-barrier" {
+                return before;
+            }
+            before.push(v);
+        }
+    }
+}
+
+impl Lines for Client {
+    fn read_until_newline(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+        self.reader.read_until(b'\n', buf)
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("send");
+    }
+}
+
 pub struct Client {
     pub stream: TcpStream,
     reader: BufReader<TcpStream>,
@@ -307,106 +426,6 @@ impl Client {
         stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
         let reader = BufReader::new(stream.try_clone().unwrap());
         Client { stream, reader }
-    }
-
-    pub fn send(&mut self, line: &str) {
-        self.send_raw(format!("{line}\n").as_bytes());
-    }
-
-    pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("send");
-    }
-
-    pub fn send_json(&mut self, v: &Value) {
-        self.send(&v.to_string());
-    }
-
-    /// The next line, without its `\n`. Panics on timeout or EOF.
-    pub fn line(&mut self) -> String {
-        let mut buf = Vec::new();
-        match self.reader.read_until(b'\n', &mut buf) {
-            Ok(0) => panic!("connection closed while a line was expected"),
-            Ok(_) => {}
-            Err(e) => panic!("no line within {READ_TIMEOUT:?}: {e}"),
-        }
-        assert_eq!(buf.pop(), Some(b'\n'), "line not terminated: {:?}", String::from_utf8_lossy(&buf));
-        String::from_utf8(buf).expect("server sent invalid UTF-8")
-    }
-
-    pub fn expect(&mut self, expected: &str) {
-        assert_eq!(self.line(), expected);
-    }
-
-    /// Reads lines until one starts with `prefix`; returns it.
-    pub fn skip_until(&mut self, prefix: &str) -> String {
-        loop {
-            let l = self.line();
-            if l.starts_with(prefix) {
-                return l;
-            }
-        }
-    }
-
-    /// The next IRC line (which must end in CRLF), without the CRLF.
-    pub fn irc_line(&mut self) -> String {
-        let l = self.line();
-        l.strip_suffix('\r').unwrap_or_else(|| panic!("IRC line without CRLF: {l:?}")).to_string()
-    }
-
-    /// Reads IRC lines until one contains `needle`; returns it.
-    pub fn irc_skip_until(&mut self, needle: &str) -> String {
-        loop {
-            let l = self.irc_line();
-            if l.contains(needle) {
-                return l;
-            }
-        }
-    }
-
-    /// Sends `PING token` and returns every IRC line before the PONG: a
-    /// barrier proving everything sent earlier has been handled.
-    pub fn irc_sync(&mut self) -> Vec<String> {
-        self.send("PING irc-sync-barrier");
-        let mut before = Vec::new();
-        loop {
-            let l = self.irc_line();
-            if l.ends_with(" :irc-sync-barrier") && l.contains(" PONG ") {
-                return before;
-            }
-            before.push(l);
-        }
-    }
-
-    pub fn json(&mut self) -> Value {
-        let l = self.line();
-        serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))
-    }
-
-    /// Sends `/ping TOKEN` and returns every line received before the pong:
-    /// a barrier proving that everything sent earlier has been handled.
-    pub fn sync(&mut self) -> Vec<String> {
-        self.send("/ping sync-barrier");
-        let mut before = Vec::new();
-        loop {
-            let l = self.line();
-            if l == "* pong sync-barrier" {
-                return before;
-            }
-            before.push(l);
-        }
-    }
-
-    /// Like [`sync`] for a JSON client.
-    pub fn sync_json(&mut self) -> Vec<Value> {
-        self.send_json(&serde_json::json!({"type": "ping", "payload": "sync-barrier"}));
-        let mut before = Vec::new();
-        loop {
-            let v = self.json();
-            if v["type"] == "pong" && v["payload"] == "sync-barrier" {
-                return before;
-            }
-            before.push(v);
-        }
     }
 
     /// Expects the server to close the connection, with no further lines.

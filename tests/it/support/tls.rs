@@ -144,47 +144,23 @@ impl TlsClient {
         self.reader.get_ref().conn.alpn_protocol().map(<[u8]>::to_vec)
     }
 
-    pub fn send(&mut self, line: &str) {
-        let stream = self.reader.get_mut();
-        stream.write_all(format!("{line}\n").as_bytes()).expect("tls send");
-        stream.flush().unwrap();
-    }
-
-    pub fn send_raw(&mut self, bytes: &[u8]) {
-        let stream = self.reader.get_mut();
-        stream.write_all(bytes).expect("tls send");
-        stream.flush().unwrap();
-    }
-
-    /// The next line without its `\n` (and `\r`).
-    pub fn line(&mut self) -> String {
-        let mut buf = String::new();
-        match self.reader.read_line(&mut buf) {
-            Ok(0) => panic!("TLS connection closed while a line was expected"),
-            Ok(_) => {}
-            Err(e) => panic!("no TLS line within {READ_TIMEOUT:?}: {e}"),
-        }
-        buf.trim_end_matches('\n').trim_end_matches('\r').to_string()
-    }
-
-    pub fn expect(&mut self, expected: &str) {
-        assert_eq!(self.line(), expected);
-    }
-
-    pub fn skip_until(&mut self, prefix: &str) -> String {
-        loop {
-            let l = self.line();
-            if l.starts_with(prefix) {
-                return l;
-            }
-        }
-    }
-
     /// Reads to the end: Ok(rest) after a close_notify, Err after an
     /// unclean end.
     pub fn read_to_end(&mut self) -> std::io::Result<String> {
         let mut rest = String::new();
         self.reader.read_to_string(&mut rest).map(|_| rest)
+    }
+}
+
+impl super::Lines for TlsClient {
+    fn read_until_newline(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+        self.reader.read_until(b'\n', buf)
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) {
+        let stream = self.reader.get_mut();
+        stream.write_all(bytes).expect("tls send");
+        stream.flush().unwrap();
     }
 }
 
