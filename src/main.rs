@@ -175,7 +175,15 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Ok(Command::Version) => {
-            println!("linechat {}", env!("CARGO_PKG_VERSION"));
+            let features: Vec<&str> = [
+                ("client", cfg!(feature = "client")),
+                ("lua", cfg!(feature = "lua")),
+                ("tls", cfg!(feature = "tls")),
+            ]
+            .into_iter()
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect();
+            println!("linechat {} (features: {})", env!("CARGO_PKG_VERSION"), features.join(", "));
             return ExitCode::SUCCESS;
         }
         Err(e) => {

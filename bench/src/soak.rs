@@ -47,8 +47,6 @@ const SERVER_ARGS: &[&str] = &[
     "127.0.0.1:0",
     "--irc-listen",
     "127.0.0.1:0",
-    "--tls-listen",
-    "127.0.0.1:0",
     "--max-line",
     "1024",
     "--max-outbuf",
@@ -544,10 +542,19 @@ fn fd_count(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
 }
 
-fn start_server(path: &str, cert: &str, key: &str) -> (Child, Addrs, Arc<Mutex<Vec<String>>>) {
+/// Was this linechat built with TLS? (`--version` lists its features; a
+/// build without them, `--no-default-features`, is soaked without TLS.)
+fn has_tls(path: &str) -> bool {
+    let out = Command::new(path).arg("--version").output().expect("linechat --version");
+    String::from_utf8_lossy(&out.stdout).split(|c: char| !c.is_alphanumeric()).any(|w| w == "tls")
+}
+
+fn start_server(path: &str, cert: &str, key: &str, tls: bool) -> (Child, Addrs, Arc<Mutex<Vec<String>>>) {
+    let tls_args: &[&str] =
+        if tls { &["--tls-listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key] } else { &[] };
     let mut child = Command::new(path)
         .args(SERVER_ARGS)
-        .args(["--tls-cert", cert, "--tls-key", key])
+        .args(tls_args)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -576,12 +583,14 @@ fn start_server(path: &str, cert: &str, key: &str) -> (Child, Addrs, Arc<Mutex<V
         }
     });
     let mut found = [None; 4];
-    while found.iter().any(Option::is_none) {
+    while found.iter().enumerate().any(|(k, f)| f.is_none() && (k != 2 || tls)) {
         let (k, addr) = rx.recv_timeout(Duration::from_secs(10)).expect("linechat did not start");
         found[k] = Some(addr);
     }
-    let [chat, irc, tls, web] = found.map(Option::unwrap);
-    (child, Addrs { chat, web, irc, tls }, log)
+    let [chat, irc, tls_addr, web] = found;
+    let (chat, irc, web) = (chat.unwrap(), irc.unwrap(), web.unwrap());
+    // Without TLS, what would go to the TLS port goes to the chat port.
+    (child, Addrs { chat, web, irc, tls: tls_addr.unwrap_or(chat) }, log)
 }
 
 fn main() {
@@ -608,13 +617,15 @@ fn main() {
         eprint!("{USAGE}");
         std::process::exit(2);
     };
-    let (mut child, a, warnings) = start_server(&server, &cert, &key);
+    let tls = has_tls(&server);
+    let (mut child, a, warnings) = start_server(&server, &cert, &key, tls);
     let pid = child.id();
     thread::sleep(Duration::from_millis(300));
     let fd_baseline = fd_count(pid);
     let rss_start = proc_status(pid, "VmRSS:").unwrap_or(0);
 
-    let nicks: Vec<(String, Kind)> = KINDS
+    let kinds: Vec<Kind> = KINDS.into_iter().filter(|&k| tls || k != Kind::Tls).collect();
+    let nicks: Vec<(String, Kind)> = kinds
         .iter()
         .flat_map(|&k| (0..per_kind).map(move |i| (format!("{k:?}{i}").to_lowercase(), k)))
         .collect();
@@ -696,7 +707,23 @@ fn main() {
     let unexpected: Vec<&String> =
         warnings.iter().filter(|w| !EXPECTED_WARNINGS.iter().any(|e| w.contains(e))).collect();
     let mut pass = true;
-    println!("soak: {seconds} s, {n} well-behaved clients ({per_kind} each of text, JSON, WebSocket, TLS, IRC) at {rate} msg/s");
+    let names: Vec<&str> = kinds
+        .iter()
+        .map(|k| match k {
+            Kind::Text => "text",
+            Kind::Json => "JSON",
+            Kind::Ws => "WebSocket",
+            Kind::Tls => "TLS",
+            Kind::Irc => "IRC",
+        })
+        .collect();
+    println!(
+        "soak: {seconds} s, {n} well-behaved clients ({per_kind} each of {}) at {rate} msg/s",
+        names.join(", ")
+    );
+    if !tls {
+        println!("  (this linechat has no TLS: no TLS clients, and the TLS port's misbehaving ones go to the chat port)");
+    }
     println!("  messages sent {sent}, deliveries checked {}", sh.delivered.load(SeqCst));
     let mut r: Vec<_> = rounds.lock().unwrap().iter().map(|(k, v)| format!("{k} {v}")).collect();
     r.sort();

@@ -212,7 +212,7 @@ pub fn usage() -> String {
         u.push('\n');
     }
     u.push_str(
-        "  -h, --help             print this help\n  -V, --version          print the version\n\n\
+        "  -h, --help             print this help\n  -V, --version          print the version and the features built in\n\n\
          BYTES take a suffix K, KiB, M or MiB (1K = 1KiB = 1024); TIME takes ms, s, m or h\n\
          (a bare number is seconds). Logs go to stderr. SIGINT or SIGTERM stops the server:\n\
          clients get '* server shutting down' and up to 2 s to receive their last lines.\n",
