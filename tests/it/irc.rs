@@ -455,7 +455,9 @@ fn pings_both_ways_and_silent_clients_are_closed() {
                 pings += 1;
                 alice.send("PONG :linechat");
             } else if l.starts_with(":bob!bob@linechat QUIT ") {
-                return (pings, l);
+                // alice is handed back, still connected: dropping her here
+                // would close her before the log is checked.
+                return (pings, l, alice);
             }
         }
     });
@@ -467,10 +469,12 @@ fn pings_both_ways_and_silent_clients_are_closed() {
     let error = bob.irc_line();
     assert!(error.starts_with("ERROR :Closing Link: ping timeout ("), "{error}");
     bob.expect_closed();
-    let (pings, quit) = watcher.join().unwrap();
+    let (pings, quit, mut alice) = watcher.join().unwrap();
     assert!(quit.starts_with(":bob!bob@linechat QUIT :Ping timeout: "), "{quit}");
     assert!(pings >= 1, "alice was pinged and kept her place");
     assert!(s.log_lines().iter().all(|l| !l.contains("alice left")), "alice stayed: {:?}", s.log_lines());
+    let before = alice.irc_sync();
+    assert!(before.iter().all(|l| !l.starts_with("ERROR")), "alice was never closed: {before:?}");
 }
 
 #[test]

@@ -83,7 +83,10 @@ fn text_disconnect_tells_the_room_the_client_was_in() {
     a.send("/bye");
     a.expect("* bye");
     b.expect("* alice left #rust (1 online)");
-    drop(b);
+    // bob leaves with /bye: its leave is done when its "* bye" is out (a
+    // dropped socket would be noticed at some later moment).
+    b.send("/bye");
+    b.expect("* bye");
     c.expect("* alice left (2 online)");
     c.expect("* bob left (1 online)");
     assert_eq!(c.sync(), Vec::<String>::new(), "#lobby hears nothing of #rust's leaves");
