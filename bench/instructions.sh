@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Instructions two linechat builds spend on the same fixed one-room load,
-# counted by callgrind: repeatable to a fraction of a percent whatever else
-# the machine is doing, where throughput figures swing by tens of percent.
+# counted by callgrind: unlike throughput, a count does not depend on what
+# else the machine runs, except through how many lines each loop turn
+# batches (a busy machine batches more, and spends fewer instructions per
+# delivery), so run it on a quiet machine, more than once.
 #
 #   bash bench/instructions.sh OLD_LINECHAT [NEW_LINECHAT]
 #
