@@ -263,11 +263,6 @@ impl Hub {
         self.reply(id, &Event::Error { code: fault.code(), message: &message }, out);
     }
 
-    /// Counts a refusal at the door (no session to tell).
-    pub fn count_fault(&mut self, fault: &Fault) {
-        self.stats.errors[fault.index()] += 1;
-    }
-
     /// Counts a nickname attempt or a room join against `--join-rate`:
     /// past it, the connection is not read until its rate allows (the
     /// line in hand is still handled).

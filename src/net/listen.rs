@@ -100,7 +100,6 @@ pub struct Listeners {
     pub paused_until: Option<Instant>,
     /// Stopping: accept no more.
     pub closed: bool,
-    next_serial: u64,
     /// Open connections per client address, when `--max-per-ip` is set.
     per_address: HashMap<IpAddr, u32>,
 }
@@ -133,7 +132,6 @@ impl Listeners {
             reserve_fd: std::fs::File::open("/dev/null").ok(),
             paused_until: None,
             closed: false,
-            next_serial: 0,
             per_address: HashMap::new(),
         })
     }
@@ -298,6 +296,7 @@ impl Listeners {
             }
         }
         let _ = sock.set_nodelay(true);
+        let serial = out.next_serial();
         let entry = out.conns.vacant_entry();
         let id: ConnId = entry.key();
         if let Err(e) = registry.register(&mut sock, Token(id), Interest::READABLE | Interest::WRITABLE) {
@@ -321,11 +320,9 @@ impl Listeners {
         if counted {
             *self.per_address.entry(ip).or_insert(0) += 1;
         }
-        self.next_serial += 1;
         out.stats.accepted += 1;
         let transport = if l.start == Start::Http { Transport::Http } else { Transport::Tcp };
-        let conn =
-            entry.insert(Conn::new(Some(sock), transport, face, Framing::new(l.start), self.next_serial));
+        let conn = entry.insert(Conn::new(Some(sock), transport, face, Framing::new(l.start), serial));
         (conn.tls, conn.ip, conn.listener) = (tls, counted.then_some(ip), i as u8);
         debug!("conn={id} peer={peer} open ({})", l.name);
         if l.start == Start::Http {
@@ -333,10 +330,12 @@ impl Listeners {
             // Over TLS the handshake must end within its timeout, as on the
             // other TLS listeners; then (at once on a plain listener) the
             // request head has its own.
-            let head = self.limits.close_grace.max(HTTP_HEAD_TIMEOUT);
             conn.awaiting_handshake = conn.tls.is_some();
-            let wait = if conn.awaiting_handshake { self.limits.tls_handshake_timeout } else { head };
-            out.set_close_deadline(id, out.now() + wait);
+            let deadline = match conn.awaiting_handshake {
+                true => out.now() + self.limits.tls_handshake_timeout,
+                false => self.head_deadline(out.now()),
+            };
+            out.set_close_deadline(id, deadline);
             return;
         }
         out.stats.open_lines[face.0 as usize] += 1;

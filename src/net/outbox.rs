@@ -84,6 +84,8 @@ pub struct Outbox {
     pub(crate) close_grace: Duration,
     pub(crate) now: Instant,
     pub(crate) stats: IoStats,
+    /// Serials given so far (see [`Outbox::next_serial`]).
+    serials: u64,
 }
 
 /// A tick buffer per stream and transport (chat port, WebSocket).
@@ -110,6 +112,7 @@ impl Outbox {
             close_grace,
             now: Instant::now(),
             stats: IoStats::default(),
+            serials: 0,
         }
     }
 
@@ -119,10 +122,17 @@ impl Outbox {
     /// eyes (the caller calls `on_open`).
     #[doc(hidden)]
     pub fn attach(&mut self, face: Face, transport: Transport) -> ConnId {
-        let serial = self.conns.len() as u64 + 1 + self.tick_gen as u64;
+        let serial = self.next_serial();
         let id = self.conns.insert(Conn::new(None, transport, face, Framing::new(Start::Lines), serial));
         self.conns[id].in_service = true;
         id
+    }
+
+    /// A new connection's serial, never given before: it tells its timers
+    /// from those of an earlier connection in the same slot.
+    pub(crate) fn next_serial(&mut self) -> u64 {
+        self.serials += 1;
+        self.serials
     }
 
     /// The timers due at `now`, one at a time, with what each means; stale

@@ -25,7 +25,7 @@ fn client_in_tmux(name: &str, args: &str, after: &str) -> Tmux {
 fn typed_text_survives_incoming_messages_and_history_works() {
     let s = Server::start(&[]);
     let mut nc = s.join("ncuser");
-    let t = client_in_tmux("typing", &format!("{} --nick alice", s.addr), "sleep 30");
+    let t = client_in_tmux("typing", &format!("{} --nick alice", s.addr), "exec cat");
     nc.expect("* alice joined (2 online)");
     t.wait_for_last_line(">");
     t.type_text("hello wor");
@@ -69,7 +69,7 @@ fn typed_text_survives_incoming_messages_and_history_works() {
 fn hangul_input_wide_characters_and_resize() {
     let s = Server::start(&[]);
     let mut nc = s.join("ncuser");
-    let t = client_in_tmux("hangul", &format!("{} --nick 민수", s.addr), "sleep 30");
+    let t = client_in_tmux("hangul", &format!("{} --nick 민수", s.addr), "exec cat");
     nc.expect("* 민수 joined (2 online)");
     t.wait_for_last_line(">");
     t.type_text("한글");
@@ -106,7 +106,7 @@ fn reconnects_after_a_server_restart_with_the_same_nick_and_room() {
     let wait_up = || eventually("the server to listen", || std::net::TcpStream::connect(&addr).is_ok());
     let mut first = start();
     wait_up();
-    let t = client_in_tmux("reconnect", &format!("{addr} --nick alice"), "sleep 30");
+    let t = client_in_tmux("reconnect", &format!("{addr} --nick alice"), "exec cat");
     t.wait_for("* alice joined (1 online)");
     t.type_line("/join #rust");
     t.wait_for("* alice joined #rust (1 online)");
@@ -142,7 +142,7 @@ fn ctrl_c_says_bye_and_gives_the_terminal_back() {
         "ctrlc",
         &format!("{} --nick alice", s.addr),
         // Written aside and renamed, so the file appears whole or not at all.
-        &format!("stty -a > {0}.tmp && mv {0}.tmp {0}; sleep 30", stty.display()),
+        &format!("stty -a > {0}.tmp && mv {0}.tmp {0}; exec cat", stty.display()),
     );
     nc.expect("* alice joined (2 online)");
     t.wait_for_last_line(">");

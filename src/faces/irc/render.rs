@@ -88,11 +88,7 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
 /// boundary so the line stays within [`MAX_LINE`] (a topic of 300 wide
 /// characters, or a reason from a face with longer lines, would not), and CRLF.
 fn trailing(b: &mut Vec<u8>, start: usize, text: &str) {
-    let mut end = MAX_LINE.saturating_sub(b.len() - start).min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    b.extend_from_slice(&text.as_bytes()[..end]);
+    b.extend_from_slice(cut_within(text, MAX_LINE.saturating_sub(b.len() - start)).as_bytes());
     b.extend_from_slice(b"\r\n");
 }
 
@@ -136,27 +132,16 @@ fn say(b: &mut Vec<u8>, how: Relay, text: &str) {
 /// The longest prefix of `s` of at most `max` bytes that ends on a
 /// character boundary (possibly empty).
 fn cut_within(s: &str, max: usize) -> &str {
-    let mut end = max.min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    &s[..s.floor_char_boundary(max)]
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character
 /// boundary (at least one character, so splitting always progresses).
 pub fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
+    match cut_within(s, max) {
+        "" => &s[..s.chars().next().map_or(0, char::len_utf8)],
+        piece => piece,
     }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    if end == 0 {
-        end = s.chars().next().map_or(0, char::len_utf8);
-    }
-    &s[..end]
 }
 
 /// Removes IRC formatting (bold, colours with their numbers, italics, ...),
