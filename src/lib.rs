@@ -26,4 +26,5 @@ pub mod faces;
 pub mod metrics;
 pub mod net;
 pub mod script;
+pub mod store;
 pub mod units;

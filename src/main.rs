@@ -8,6 +8,8 @@ use linechat::client;
 use linechat::faces::{self, irc, lines, web, FacesConfig, Server};
 use linechat::net::tls::CertFiles;
 use linechat::net::{self, Bound, Face, Rate, Reactor, ReactorLimits, Start};
+use linechat::store::history::HistoryConfig;
+use linechat::store::{Store, StoreConfig};
 use linechat::{cluster, script};
 
 use std::net::SocketAddr;
@@ -140,6 +142,21 @@ fn server(opts: &Options) -> Result<Server, String> {
         web: web::WebConfig { ws_origin: opts.ws_origin.clone() },
     };
     let mut server = Server::new(chat, faces);
+    if opts.db.is_some() && opts.redis.is_some() {
+        return Err("--db and --redis: a cluster keeps history in Redis; give one of them".into());
+    }
+    let store = StoreConfig {
+        history: HistoryConfig {
+            max_lines: opts.history,
+            max_age_ms: opts.history_age.as_millis() as u64,
+            max_bytes: opts.history_memory,
+            page: opts.history_page,
+            join_replay: opts.join_replay,
+        },
+        db: opts.db.clone(),
+        sync: opts.db_sync,
+    };
+    server.hub.store = Store::open(&store, linechat::clock::unix_ms())?;
     if let Some(dir) = &opts.handlers {
         let cfg = script::ScriptConfig {
             dir: dir.clone(),
@@ -177,6 +194,7 @@ fn main() -> ExitCode {
         Ok(Command::Version) => {
             let features: Vec<&str> = [
                 ("client", cfg!(feature = "client")),
+                ("db", cfg!(feature = "db")),
                 ("lua", cfg!(feature = "lua")),
                 ("tls", cfg!(feature = "tls")),
             ]

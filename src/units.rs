@@ -51,7 +51,7 @@ pub fn bytes(v: &str) -> Result<usize, String> {
     }
 }
 
-/// `60`, `60s`, `1500ms`, `2m`, `1h`.
+/// `60`, `60s`, `1500ms`, `2m`, `1h`, `7d`.
 pub fn duration(v: &str) -> Result<Duration, String> {
     let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
     let (num, unit) = v.split_at(digits);
@@ -61,7 +61,8 @@ pub fn duration(v: &str) -> Result<Duration, String> {
         "" | "s" => Duration::from_secs(n),
         "m" => Duration::from_secs(n * 60),
         "h" => Duration::from_secs(n * 3600),
-        _ => return Err(format!("'{v}': unknown unit '{unit}' (use ms, s, m or h)")),
+        "d" => Duration::from_secs(n * 86_400),
+        _ => return Err(format!("'{v}': unknown unit '{unit}' (use ms, s, m, h or d)")),
     };
     if d.is_zero() {
         return Err(format!("'{v}' must be above 0"));

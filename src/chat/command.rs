@@ -14,6 +14,7 @@ use super::session::parse_nick;
 use super::Hub;
 use crate::cluster::note::Note;
 use crate::net::{CloseReason, ConnId, Outbox};
+use crate::store::history::Query;
 
 /// What a client asks of the chat.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +42,9 @@ pub enum Command<'a> {
     Ping(Option<&'a Value>),
     /// The payload to every `echo` listener, the sender included.
     Echo(Option<&'a Value>),
+    /// A page of a room's history (`None`: the current room), at most
+    /// `limit` lines (cut to `--history-page`).
+    History { room: Option<&'a str>, query: Query, limit: usize },
     /// Leave: `bye`, then the connection closes once its last lines are out.
     Bye,
 }
@@ -56,6 +60,7 @@ impl Command<'_> {
                 | Command::Msg { .. }
                 | Command::SetTopic { .. }
                 | Command::Topic(_)
+                | Command::History { .. }
         )
     }
 }
@@ -142,6 +147,9 @@ impl Hub {
                 self.broadcast_echo(&Event::Echo { payload }, out);
                 self.publish(|_| Note::Echo { json: payload.map(Value::to_string).unwrap_or_default() });
                 Ok(Outcome::Done)
+            }
+            Command::History { room, query, limit } => {
+                self.tell_history(id, room, query, limit, out).map(|()| Outcome::Done)
             }
             Command::Bye => {
                 self.reply(id, &Event::Bye, out);

@@ -4,6 +4,21 @@
 
 use serde_json::Value;
 
+use crate::store::history::{Entry, MsgId};
+
+/// A stored line's id and time (Unix ms), as the events of that line carry them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub id: MsgId,
+    pub time_ms: u64,
+}
+
+impl Stamp {
+    pub fn of(entry: &Entry) -> Stamp {
+        Stamp { id: entry.id, time_ms: entry.time_ms }
+    }
+}
+
 /// A room as events name it: text lines leave the default room unnamed,
 /// as they were before there were rooms.
 #[derive(Debug, Clone, Copy)]
@@ -107,6 +122,23 @@ pub enum Event<'a> {
         kind: &'a str,
         payload: Option<&'a Value>,
         text: Option<&'a str>,
+    },
+    /// A room line (`Chat`, `Me` or a set `Topic`) with its id and time:
+    /// formats that show them do; the others render `event` as it is.
+    Stamped {
+        stamp: Stamp,
+        event: &'a Event<'a>,
+    },
+    /// A page of a room's history, oldest first; `complete: false` when
+    /// lines between the reference and the page were dropped.
+    History {
+        room: &'a str,
+        items: &'a [&'a Entry],
+        complete: bool,
+    },
+    /// What a client's `caps` request was granted.
+    Caps {
+        caps: &'a [&'a str],
     },
     Bye,
     Shutdown,

@@ -44,6 +44,8 @@ pub enum Fault {
     TooManyConnections,
     /// A script handler failed (its name and why).
     HandlerError(String, String),
+    /// History was asked for with `--history 0`.
+    HistoryOff,
 }
 
 /// Every error code the server sends, in the order `/metrics` lists them.
@@ -67,6 +69,7 @@ pub const CODES: &[&str] = &[
     "server-full",
     "too-many-connections",
     "handler-error",
+    "history-off",
 ];
 
 impl Fault {
@@ -97,6 +100,7 @@ impl Fault {
             Fault::ServerFull => 16,
             Fault::TooManyConnections => 17,
             Fault::HandlerError(..) => 18,
+            Fault::HistoryOff => 19,
         }
     }
 
@@ -129,6 +133,7 @@ impl Fault {
             Fault::ServerFull => "too many clients are connected; try again later".into(),
             Fault::TooManyConnections => "too many connections from your address; try again later".into(),
             Fault::HandlerError(name, why) => format!("{name}: {why}"),
+            Fault::HistoryOff => "this server keeps no history (--history 0)".into(),
         }
     }
 
@@ -162,6 +167,7 @@ mod tests {
             Fault::ServerFull,
             Fault::TooManyConnections,
             Fault::HandlerError("h".into(), "why".into()),
+            Fault::HistoryOff,
         ];
         for f in &faults {
             assert_eq!(CODES.iter().filter(|c| **c == f.code()).count(), 1, "{f:?}");

@@ -155,9 +155,25 @@ impl Hub {
                 self.exit(id, current, Exit::Switch, out);
             }
         }
-        let room = self.rooms.find(name).unwrap_or_else(|| self.rooms.create(name, crate::clock::unix_now()));
+        let room = match self.rooms.find(name) {
+            Some(room) => room,
+            None => self.create_room(name),
+        };
         self.enter(id, room, out);
         Ok(Outcome::Joined(room))
+    }
+
+    /// Creates the room `name`, with the topic it had when it was last
+    /// used, if the store kept it.
+    pub(crate) fn create_room(&mut self, name: &str) -> RoomId {
+        let room = self.rooms.create(name, crate::clock::unix_now());
+        let r = self.rooms.get_mut(room);
+        if let Some(saved) = self.store.history.topic(&r.key) {
+            r.topic = saved.text.clone();
+            r.topic_by = saved.by.clone();
+            r.topic_at = saved.at;
+        }
+        room
     }
 
     /// `Part`: a single-room client goes back to the default room; others

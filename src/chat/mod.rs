@@ -10,6 +10,7 @@
 //! - `command.rs`: the commands every face shares, and their outcomes.
 //! - `membership.rs`: nicknames, joins, leaves, renames; `speech.rs`: what
 //!   is said in rooms and privately, topics.
+//! - `history.rs`: recording room lines in the store, and reading them back.
 //! - `deliver.rs`: sending an event to one, a room, or everyone sharing a
 //!   room with someone (each once).
 //! - `cluster.rs` and `remote.rs`: the glue to other nodes (`crate::cluster`).
@@ -17,6 +18,7 @@
 
 pub mod cluster;
 pub mod command;
+mod history;
 mod deliver;
 pub mod event;
 pub mod fault;
@@ -33,6 +35,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use crate::net::{ConnId, Outbox, Rate};
+use crate::store::history::HistoryConfig;
+use crate::store::Store;
 use event::{Event, RoomRef};
 use fault::Fault;
 use render::{Rendered, Renderers};
@@ -87,6 +91,8 @@ pub struct Hub {
     pub cluster: Option<Box<cluster::ClusterHub>>,
     /// Nickname claims the cluster settled since the faces last looked.
     settled: Vec<cluster::Settled>,
+    /// What rooms remember: history and topics (memory, or a file with `--db`).
+    pub store: Store,
 }
 
 impl Hub {
@@ -104,6 +110,7 @@ impl Hub {
             renderers,
             cluster: None,
             settled: Vec::new(),
+            store: Store::memory(HistoryConfig::default(), crate::clock::unix_ms()),
         }
     }
 

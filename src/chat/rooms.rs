@@ -71,6 +71,8 @@ pub struct Member {
 pub struct Room {
     /// As its creator spelled it.
     pub name: String,
+    /// Folded (how rooms are told apart, and how the store names it).
+    pub key: String,
     /// Empty when unset.
     pub topic: String,
     /// Who set the topic; empty when unset.
@@ -147,6 +149,7 @@ impl Rooms {
     pub fn create(&mut self, name: &str, now: u64) -> RoomId {
         let id = self.slab.insert(Room {
             name: name.to_string(),
+            key: fold_nick(name),
             topic: String::new(),
             topic_by: String::new(),
             topic_at: 0,
@@ -154,7 +157,8 @@ impl Rooms {
             members: Vec::new(),
             remote: Vec::new(),
         });
-        self.by_name.insert(fold_nick(name), id);
+        let key = self.slab[id].key.clone();
+        self.by_name.insert(key, id);
         id
     }
 

@@ -4,12 +4,13 @@
 
 use log::info;
 
-use super::event::{Event, Said};
+use super::event::{Event, Said, Stamp};
 use super::rooms::{RoomId, MAX_TOPIC_CHARS};
 use super::session::{Phase, Session};
 use super::Hub;
 use crate::cluster::note::{self, Note};
 use crate::net::{ConnId, Outbox};
+use crate::store::history::{Kind, NewLine};
 
 fn note_said(s: Said) -> note::Said {
     match s {
@@ -29,11 +30,30 @@ impl Hub {
         let skip = if profile.echo_own { usize::MAX } else { id };
         let whole = profile.whole_lines;
         let r = self.rooms.get(room);
+        let kind = match said {
+            Said::Action => Kind::Me,
+            Said::Notice => Kind::Notice,
+            Said::Plain => Kind::Chat,
+        };
+        let stamp = if self.store.history.enabled() {
+            let line = NewLine { kind, whole, from: nick, text };
+            self.store.record(&r.key, &r.name, line, crate::clock::unix_ms()).map(Stamp::of)
+        } else {
+            None
+        };
         let event = match said {
             Said::Action => Event::Me { from: nick, text, room: &r.name, whole },
             _ => Event::Chat { from: nick, text, room: &r.name, notice: said == Said::Notice, whole },
         };
-        let rendered = self.renderers.event(&event);
+        let stamped;
+        let event = match stamp {
+            Some(stamp) => {
+                stamped = Event::Stamped { stamp, event: &event };
+                &stamped
+            }
+            None => &event,
+        };
+        let rendered = self.renderers.event(event);
         for m in &r.members {
             if m.id != skip {
                 out.send(m.id, rendered.get(m.format));
@@ -99,7 +119,11 @@ impl Hub {
         r.topic_at = now;
         let (name, topic) = (r.name.clone(), r.topic.clone());
         info!("{who} set the topic for {name}: {topic}");
-        self.broadcast(room, &Event::Topic { room: &name, topic: &topic, by: &who, set: true }, out);
+        let event = Event::Topic { room: &name, topic: &topic, by: &who, set: true };
+        match self.record(room, Kind::Topic, false, &who, &topic) {
+            Some(stamp) => self.broadcast(room, &Event::Stamped { stamp, event: &event }, out),
+            None => self.broadcast(room, &event, out),
+        }
         self.publish(|_| Note::Topic { nick: who, room: name, topic, at: now });
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::{Default, Opt};
 use crate::chat::rooms::parse_room;
 use crate::cluster::{valid_node_id, RedisUrl};
+use crate::store::DbSync;
 use crate::units::{addr, bytes, count, duration, optional, rate};
 
 use super::MAX_LINE_CEILING;
@@ -287,6 +288,80 @@ pub static OPTIONS: &[Opt] = &[
         help: "bytes of events one handler call may send",
         set: |o, v| {
             o.handler_max_output = bytes(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "history",
+        value: "N",
+        default: Default::Value("1000"),
+        help: "lines each room remembers (/history, JSON history, IRC CHATHISTORY); 0 turns history, ids and times off",
+        set: |o, v| {
+            o.history = v.parse().map_err(|_| format!("'{v}' is not a whole number (0: off)"))?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "history-age",
+        value: "TIME",
+        default: Default::Value("7d"),
+        help: "lines older than this are forgotten",
+        set: |o, v| {
+            o.history_age = duration(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "history-memory",
+        value: "BYTES",
+        default: Default::Value("32MiB"),
+        help: "memory for all rooms' history together; past it the oldest lines of the largest rooms go first",
+        set: |o, v| {
+            o.history_memory = bytes(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "history-page",
+        value: "N",
+        default: Default::Value("100"),
+        help: "most lines one history request returns (IRC ISUPPORT CHATHISTORY)",
+        set: |o, v| {
+            o.history_page = count(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "join-replay",
+        value: "N",
+        default: Default::Value("0"),
+        help: "lines of a room's history a client gets on joining it (IRC: only clients without draft/chathistory); 0: none",
+        set: |o, v| {
+            o.join_replay = v.parse().map_err(|_| format!("'{v}' is not a whole number (0: none)"))?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "db",
+        value: "FILE",
+        default: Default::Unset,
+        help: "keep history and topics in this SQLite file (created if missing), so they survive restarts; a line reaches its readers once it is in the file",
+        set: |o, v| {
+            o.db = Some(v.into());
+            Ok(())
+        },
+    },
+    Opt {
+        name: "db-sync",
+        value: "MODE",
+        default: Default::Value("normal"),
+        help: "normal: a commit survives the process dying; full: also power loss (slower; SQLite's synchronous=FULL)",
+        set: |o, v| {
+            o.db_sync = match v {
+                "normal" => DbSync::Normal,
+                "full" => DbSync::Full,
+                _ => return Err(format!("'{v}': use normal or full")),
+            };
             Ok(())
         },
     },

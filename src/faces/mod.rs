@@ -39,6 +39,12 @@ pub const IRC: Face = Face(2);
 pub const TEXT_FORMAT: Format = Format(0);
 pub const JSON_FORMAT: Format = Format(1);
 pub const IRC_FORMAT: Format = Format(2);
+/// JSON with `id` and `time` in room lines (the `ids` capability).
+pub const JSON_IDS_FORMAT: Format = Format(3);
+/// IRC with `@time=` (server-time), `@msgid=` (message-tags), or both.
+pub const IRC_TIME_FORMAT: Format = Format(4);
+pub const IRC_MSGID_FORMAT: Format = Format(5);
+pub const IRC_TAGS_FORMAT: Format = Format(6);
 
 /// Everything the faces are set with.
 pub struct FacesConfig {
@@ -65,9 +71,16 @@ impl Server {
         let json = renderers.register(lines::render::render_json);
         let irc = renderers.register(irc::render::render);
         debug_assert_eq!((text, json, irc), (TEXT_FORMAT, JSON_FORMAT, IRC_FORMAT));
+        let tagged = [
+            renderers.register(lines::render::render_json_ids),
+            renderers.register(irc::render::render_time),
+            renderers.register(irc::render::render_msgid),
+            renderers.register(irc::render::render_time_msgid),
+        ];
+        debug_assert_eq!(tagged, [JSON_IDS_FORMAT, IRC_TIME_FORMAT, IRC_MSGID_FORMAT, IRC_TAGS_FORMAT]);
         Server {
             hub: Hub::new(chat, renderers),
-            lines: lines::LinesFace::new(cfg.lines, text, json),
+            lines: lines::LinesFace::new(cfg.lines, [text, json, JSON_IDS_FORMAT]),
             irc: irc::IrcFace::new(cfg.irc, irc),
             web: web::WebFace::new(cfg.web),
             faces: Vec::new(),
@@ -174,9 +187,15 @@ impl Service for Server {
 
     fn on_start(&mut self, registry: &mio::Registry) {
         self.hub.cluster_start(registry);
+        if let Err(e) = self.hub.store.start(registry) {
+            log::error!("--db: cannot start the storage thread: {e}");
+        }
     }
 
     fn on_link(&mut self, token: mio::Token, out: &mut Outbox) {
+        if token == crate::store::STORE_TOKEN {
+            return self.hub.store_ready(out);
+        }
         self.hub.cluster_ready(token, out);
         self.finish_claims(out);
     }
@@ -184,6 +203,7 @@ impl Service for Server {
     fn on_turn(&mut self, out: &mut Outbox) {
         self.hub.cluster_turn(out);
         self.finish_claims(out);
+        self.hub.store_turn(out);
     }
 
     fn next_wake(&self) -> Option<Instant> {

@@ -86,6 +86,10 @@ pub struct Outbox {
     pub(crate) stats: IoStats,
     /// Serials given so far (see [`Outbox::next_serial`]).
     serials: u64,
+    /// Set by the service while what it queued must not reach anyone yet
+    /// (a batch of lines is being made durable): the loop then neither
+    /// flushes nor reads until it is cleared.
+    pub hold: bool,
 }
 
 /// A tick buffer per stream and transport (chat port, WebSocket).
@@ -113,6 +117,7 @@ impl Outbox {
             now: Instant::now(),
             stats: IoStats::default(),
             serials: 0,
+            hold: false,
         }
     }
 

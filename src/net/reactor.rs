@@ -68,6 +68,11 @@ pub struct Reactor<S: Service> {
     /// Connections with input left over after their turn (edge-triggered:
     /// nothing would tell us again).
     read_again: Vec<ConnId>,
+    /// Connections that became readable while output was held
+    /// ([`Outbox::hold`]): read once the held output is flushed.
+    held_reads: Vec<ConnId>,
+    /// This tick began with output held: nothing is read until the next.
+    reads_held: bool,
     /// Set once a stop signal arrived: when to give up flushing.
     stopping_until: Option<Instant>,
     trimmer: Trimmer,
@@ -98,6 +103,8 @@ impl<S: Service> Reactor<S> {
             close_grace: limits.close_grace,
             read_buf: vec![0u8; READ_BUF].into_boxed_slice(),
             read_again: Vec::new(),
+            held_reads: Vec::new(),
+            reads_held: false,
             stopping_until: None,
             trimmer: Trimmer::new(Instant::now()),
         })
@@ -126,6 +133,9 @@ impl<S: Service> Reactor<S> {
                 }
             }
             self.out.set_now(Instant::now());
+            // Output held for durability: this tick reads nothing, so that
+            // once the hold ends the output is flushed before new lines come.
+            self.reads_held = self.out.hold;
             for event in events.iter() {
                 if let Some(i) = self.listeners.index(event.token()) {
                     self.listeners.accept_ready(i, self.poll.registry(), &mut self.out, &mut self.service);
@@ -168,6 +178,9 @@ impl<S: Service> Reactor<S> {
             self.settle_closes();
             self.flush_pending();
             self.remove_doomed();
+            if !self.out.hold && !self.held_reads.is_empty() {
+                self.read_again.append(&mut self.held_reads);
+            }
             if let Some(until) = self.stopping_until {
                 if self.out.conns.is_empty() || Instant::now() >= until {
                     info!("stopped ({} connections cut at the deadline)", self.out.conns.len());
@@ -180,7 +193,8 @@ impl<S: Service> Reactor<S> {
     fn poll_timeout(&mut self) -> Option<Duration> {
         // Input left over, or output queued after this tick's flush (a leave
         // notice for a connection that failed during the flush): do not sleep.
-        if !self.read_again.is_empty() || !self.out.dirty.is_empty() {
+        // While output is held, only the service's wake-up (or a timer) matters.
+        if !self.out.hold && (!self.read_again.is_empty() || !self.out.dirty.is_empty()) {
             return Some(Duration::ZERO);
         }
         let wakes = [
@@ -200,6 +214,10 @@ impl<S: Service> Reactor<S> {
     /// worth and hand them to its framing. A short read means the socket is
     /// drained (a new edge comes with new data) unless `to_end` is set.
     fn read_ready(&mut self, id: ConnId, to_end: bool) {
+        if self.reads_held || self.out.hold {
+            // Read once the held output is out (edge-triggered: remember it).
+            return self.held_reads.push(id);
+        }
         for _ in 0..READS_PER_TURN {
             let now = self.out.now();
             let Some(conn) = self.out.conns.get_mut(id) else {
@@ -330,6 +348,9 @@ impl<S: Service> Reactor<S> {
     /// Called once per tick: writes every connection that got output, once.
     fn flush_pending(&mut self) {
         self.out.freeze_tick();
+        if self.out.hold {
+            return; // Not yet: the dirty connections wait for the hold to end.
+        }
         let mut i = 0;
         while i < self.out.dirty.len() {
             let id = self.out.dirty[i];

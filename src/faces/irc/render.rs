@@ -20,6 +20,49 @@ pub fn render(e: &Event, env: &RenderEnv) -> Vec<u8> {
     event(e, &env.server_name)
 }
 
+/// For clients that negotiated `server-time`: room lines carry `@time=`.
+pub fn render_time(e: &Event, env: &RenderEnv) -> Vec<u8> {
+    tagged(e, &env.server_name, true, false)
+}
+
+/// For clients that negotiated `message-tags`: room lines carry `@msgid=`.
+pub fn render_msgid(e: &Event, env: &RenderEnv) -> Vec<u8> {
+    tagged(e, &env.server_name, false, true)
+}
+
+/// For clients that negotiated both.
+pub fn render_time_msgid(e: &Event, env: &RenderEnv) -> Vec<u8> {
+    tagged(e, &env.server_name, true, true)
+}
+
+/// `event` with the tags of its stamp, if it has one: `time` on every line
+/// it takes, `msgid` on the first (a line from a face with longer lines
+/// can take several, and a msgid names one message).
+fn tagged(e: &Event, server: &str, time: bool, msgid: bool) -> Vec<u8> {
+    let Event::Stamped { stamp, event: inner } = e else {
+        return event(e, server);
+    };
+    let body = event(inner, server);
+    let when = crate::clock::iso_ms(stamp.time_ms);
+    let mut b = Vec::with_capacity(body.len() + 64);
+    for (i, line) in body.split_inclusive(|&c| c == b'\n').enumerate() {
+        b.push(b'@');
+        if time {
+            let _ = write!(b, "time={when}");
+        }
+        if msgid && i == 0 {
+            let _ = write!(b, "{}msgid={}", if time { ";" } else { "" }, stamp.id);
+        }
+        if b.last() == Some(&b'@') {
+            b.pop();
+        } else {
+            b.push(b' ');
+        }
+        b.extend_from_slice(line);
+    }
+    b
+}
+
 /// The IRC line(s) for `event`, each ending in CRLF. Events with no IRC
 /// form of their own (replies meant for other faces) become server notices.
 pub fn event(event: &Event, server: &str) -> Vec<u8> {
@@ -68,6 +111,7 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
             let _ = write!(b, " TOPIC {room} :");
             trailing(&mut b, 0, topic);
         }
+        Event::Stamped { event: inner, .. } => return self::event(inner, server),
         Event::Shutdown => b.extend_from_slice(b"ERROR :Closing Link: the server is shutting down\r\n"),
         Event::Bye => b.extend_from_slice(b"ERROR :Closing Link: bye\r\n"),
         other => {

@@ -26,6 +26,9 @@
 //!        S: {"type":"topic","payload":{"room":"#rust","topic":"Rust","by":"alice"}}
 //! ping   C: {"type":"ping","payload":42}     S: {"type":"pong","payload":42}           /ping 42
 //! echo   C: {"type":"echo","payload":{...}}  S (every JSON client): the same packet
+//! history C: {"type":"history","payload":{"room":"#rust","limit":50}}  (+ "before" or "after": ID)  /history
+//!        S: {"type":"history","payload":{"room":"#rust","items":[{"id","time","type","from","text"}],"complete":true}}
+//! caps   C: {"type":"caps","payload":["ids"]}   S: {"type":"caps","payload":["ids"]}  (room lines then carry id and time)
 //! help   C: {"type":"help"}                  S: {"type":"help","payload":{"types":[...]}}  /help
 //! bye    C: {"type":"bye"}                   S: {"type":"bye"}, then the server closes  /bye, /quit
 //! ```
@@ -35,15 +38,21 @@ use serde_json::{Map, Value};
 use crate::chat::command::Command;
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
+use crate::store::history::{MsgId, Query, Ref};
 
 use super::Request;
 
 /// Every built-in packet type, in the order `help` lists them.
-pub const BUILTIN_TYPES: &[&str] =
-    &["nick", "chat", "me", "msg", "who", "join", "part", "rooms", "topic", "ping", "echo", "help", "bye"];
+pub const BUILTIN_TYPES: &[&str] = &[
+    "nick", "chat", "me", "msg", "who", "join", "part", "rooms", "topic", "history", "ping", "echo", "caps", "help",
+    "bye",
+];
 
 /// The built-in types refused with `not-joined` before a nickname.
-const NEED_NICK: &[&str] = &["chat", "me", "msg", "join", "part", "topic"];
+const NEED_NICK: &[&str] = &["chat", "me", "msg", "join", "part", "topic", "history"];
+
+/// Lines a `history` packet gets when it says no `limit`.
+pub const HISTORY_LIMIT: usize = 50;
 
 /// A packet, taken apart: its type and payload (`null` when absent).
 pub fn packet(line: &str) -> Result<(String, Value), Fault> {
@@ -82,6 +91,12 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         "part" => Command::Part { room: optional_string(payload, "\"#ROOM\"")?, reason: None },
         "rooms" => Command::Rooms,
         "topic" => topic(payload)?,
+        "history" => history(payload)?,
+        "caps" => {
+            let shape = || Fault::usage("expected payload [\"CAP\", ...]");
+            let list = payload.as_array().ok_or_else(shape)?;
+            return Ok(Request::Caps(list.iter().map(|c| c.as_str().ok_or_else(shape)).collect::<Result<_, _>>()?));
+        }
         "ping" => Command::Ping(present),
         "echo" => Command::Echo(present),
         "help" => return Ok(Request::Help),
@@ -141,6 +156,44 @@ fn topic(payload: &Value) -> Result<Command<'_>, Fault> {
     })
 }
 
+/// `history`: `{"room"?, "limit"?, "before"? | "after"?}` (or `null`:
+/// the current room's latest lines).
+fn history(payload: &Value) -> Result<Command<'_>, Fault> {
+    let shape = || {
+        Fault::usage("expected payload {\"room\": \"#ROOM\", \"limit\": N, \"before\" or \"after\": ID}")
+    };
+    let fields = match payload {
+        Value::Null => return Ok(Command::History { room: None, query: Query::Latest(None), limit: HISTORY_LIMIT }),
+        Value::Object(fields) => fields,
+        _ => return Err(shape()),
+    };
+    let room = match fields.get("room") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(room)) => Some(room.as_str()),
+        Some(_) => return Err(shape()),
+    };
+    let limit = match fields.get("limit") {
+        None | Some(Value::Null) => HISTORY_LIMIT,
+        Some(n) => n.as_u64().filter(|&n| n > 0).ok_or_else(shape)?.try_into().unwrap_or(usize::MAX),
+    };
+    let id = |key: &str| -> Result<Option<Ref>, Fault> {
+        match fields.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => {
+                MsgId::parse(s).map(|id| Some(Ref::Id(id))).ok_or_else(|| Fault::usage(format!("'{s}' is not a line id")))
+            }
+            Some(_) => Err(shape()),
+        }
+    };
+    let query = match (id("before")?, id("after")?) {
+        (None, None) => Query::Latest(None),
+        (Some(r), None) => Query::Before(r),
+        (None, Some(r)) => Query::After(r),
+        (Some(_), Some(_)) => return Err(Fault::usage("give \"before\" or \"after\", not both")),
+    };
+    Ok(Command::History { room, query, limit })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +228,15 @@ mod tests {
         assert_eq!(packet(r#"{"type":"who"}"#).unwrap(), ("who".to_string(), Value::Null));
         assert_eq!(needs_nick("chat"), Some(true));
         assert_eq!(needs_nick("frob"), None);
+        assert_eq!(decoded("history", Value::Null), "History { room: None, query: Latest(None), limit: 50 }");
+        assert_eq!(
+            decoded("history", json!({"room":"#r","limit":5,"after":"a-1-0"})),
+            r##"History { room: Some("#r"), query: After(Id(MsgId { seq: 1, uniq: 10, room: 0 })), limit: 5 }"##
+        );
+        assert_eq!(decoded("history", json!({"before":"x"})), "! bad-args: 'x' is not a line id");
+        assert!(decoded("history", json!({"limit":0})).starts_with("! bad-args: expected payload"));
+        assert!(decoded("history", json!({"before":"a-1-0","after":"a-1-0"})).contains("not both"));
+        assert_eq!(decoded("caps", json!(["ids", "x"])), r#"Caps(["ids", "x"])"#);
+        assert!(decoded("caps", json!("ids")).starts_with("! bad-args"));
     }
 }

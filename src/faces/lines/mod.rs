@@ -39,7 +39,12 @@ pub enum Request<'a> {
     Ping(Option<&'a str>),
     /// What can be sent (text: the commands; JSON: the packet types).
     Help,
+    /// JSON `caps`: the capabilities a client asks for.
+    Caps(Vec<&'a str>),
 }
+
+/// The capabilities a JSON client may ask for with `caps`.
+pub const CAPS: &[&str] = &["ids"];
 
 /// What a connection speaks, decided by its first non-empty line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +52,8 @@ enum Mode {
     Undecided,
     Text,
     Json,
+    /// JSON with the `ids` capability: room lines carry their id and time.
+    JsonIds,
 }
 
 /// The face's settings.
@@ -63,6 +70,7 @@ pub struct LinesFace {
     pub cfg: LinesConfig,
     text: Format,
     json: Format,
+    json_ids: Format,
     modes: Vec<Mode>,
     /// Script handlers (`--handlers`), looked up before the built-in types.
     pub scripts: Scripts,
@@ -71,17 +79,24 @@ pub struct LinesFace {
 }
 
 impl LinesFace {
-    pub fn new(cfg: LinesConfig, text: Format, json: Format) -> LinesFace {
+    /// `formats`: text, JSON, and JSON with ids.
+    pub fn new(cfg: LinesConfig, formats: [Format; 3]) -> LinesFace {
         let scripts = Scripts::default();
-        LinesFace { cfg, text, json, modes: Vec::new(), help_lines: scripts::help_lines(&scripts), scripts }
+        let [text, json, json_ids] = formats;
+        let help_lines = scripts::help_lines(&scripts);
+        LinesFace { cfg, text, json, json_ids, modes: Vec::new(), help_lines, scripts }
     }
 
     /// Text sessions: one room at a time, the default room on a nickname,
     /// their own lines back. JSON sessions hold several rooms.
     fn profile(&self, mode: Mode) -> Profile {
-        let json = mode == Mode::Json;
+        let json = mode != Mode::Text && mode != Mode::Undecided;
         Profile {
-            format: if json { self.json } else { self.text },
+            format: match mode {
+                Mode::Json => self.json,
+                Mode::JsonIds => self.json_ids,
+                Mode::Text | Mode::Undecided => self.text,
+            },
             single_room: !json,
             enters_default_room: true,
             echo_own: true,
@@ -132,8 +147,8 @@ impl LinesFace {
             mode => mode,
         };
         let result = match mode {
-            Mode::Json => self.json_line(hub, id, line, out),
-            _ => self.text_line(hub, id, line, out),
+            Mode::Text | Mode::Undecided => self.text_line(hub, id, line, out),
+            Mode::Json | Mode::JsonIds => self.json_line(hub, id, line, out),
         };
         if let Err(fault) = result {
             hub.fail(id, &fault, out);
@@ -183,6 +198,15 @@ impl LinesFace {
                 hub.reply(id, &Event::Help { lines: &self.help_lines, types: &types }, out);
                 return Ok(());
             }
+            Request::Caps(asked) => {
+                let granted: Vec<&str> = CAPS.iter().copied().filter(|c| asked.contains(c)).collect();
+                if granted.contains(&"ids") && self.modes[id] == Mode::Json {
+                    self.modes[id] = Mode::JsonIds;
+                    hub.set_profile(id, self.profile(Mode::JsonIds));
+                }
+                hub.reply(id, &Event::Caps { caps: &granted }, out);
+                return Ok(());
+            }
         };
         if command.needs_nick() && hub.nick_of(id).is_none() {
             return Err(Fault::NotJoined);
@@ -192,7 +216,10 @@ impl LinesFace {
         }
         match hub.run(id, command, out)? {
             Outcome::Registered => self.registered(hub, id, out),
-            Outcome::Joined(room) => self.tell_topic(hub, id, room, out),
+            Outcome::Joined(room) => {
+                self.tell_topic(hub, id, room, out);
+                replay(hub, id, room, out);
+            }
             Outcome::Done | Outcome::Claiming => {}
         }
         Ok(())
@@ -206,6 +233,7 @@ impl LinesFace {
         }
         if let Some(room) = hub.current_room(id) {
             self.tell_topic(hub, id, room, out);
+            replay(hub, id, room, out);
         }
     }
 
@@ -278,5 +306,23 @@ impl LinesFace {
             }
         }
         types
+    }
+}
+
+/// `--join-replay N`: a client entering `room` gets its last N lines, as
+/// its format shows history.
+fn replay(hub: &mut Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+    let n = hub.store.history.cfg.join_replay;
+    if n == 0 || !hub.store.history.enabled() {
+        return;
+    }
+    let r = hub.rooms.get(room);
+    if hub.store.history.is_empty(&r.key) {
+        return; // Nothing was said there: no empty block on every join.
+    }
+    let name = r.name.clone();
+    let query = crate::store::history::Query::Latest(None);
+    if let Err(fault) = hub.run(id, Command::History { room: Some(&name), query, limit: n }, out) {
+        hub.fail(id, &fault, out);
     }
 }

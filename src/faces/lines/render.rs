@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::chat::event::{Event, Said};
 use crate::chat::render::RenderEnv;
 use crate::chat::sanitize;
+use crate::store::history::{Entry, Kind};
 
 /// The text renderer, for the chat core's table.
 pub fn render_text(event: &Event, _env: &RenderEnv) -> Vec<u8> {
@@ -18,6 +19,32 @@ pub fn render_text(event: &Event, _env: &RenderEnv) -> Vec<u8> {
 /// The JSON renderer, for the chat core's table.
 pub fn render_json(event: &Event, _env: &RenderEnv) -> Vec<u8> {
     json(event)
+}
+
+/// The JSON renderer for clients that asked for the `ids` capability: room
+/// lines carry `"id"` and `"time"` in their payload.
+pub fn render_json_ids(event: &Event, _env: &RenderEnv) -> Vec<u8> {
+    match event {
+        Event::Stamped { stamp, event } => {
+            let mut b = json(event);
+            // `...}}\n`: the payload's fields go before its closing brace.
+            b.truncate(b.len() - 3);
+            let _ = write!(b, r#","id":"{}","time":"{}"}}}}"#, stamp.id, crate::clock::iso_ms(stamp.time_ms));
+            b.push(b'\n');
+            b
+        }
+        _ => json(event),
+    }
+}
+
+/// A stored line as a member of its room saw it live (text), without its newline.
+fn text_item(b: &mut Vec<u8>, room: &str, e: &Entry) {
+    let _ = match e.kind {
+        Kind::Chat | Kind::Notice => write!(b, "[{}] {}", e.from, e.text),
+        Kind::Me => write!(b, "* {} {}", e.from, e.text),
+        Kind::Topic if e.text.is_empty() => write!(b, "* {} cleared the topic for {room}", e.from),
+        Kind::Topic => write!(b, "* {} set the topic for {room}: {}", e.from, e.text),
+    };
 }
 
 /// The line every client gets on connect, whatever it speaks later.
@@ -100,6 +127,17 @@ pub fn text(event: &Event) -> Vec<u8> {
         Event::Script { kind, payload, text: None } => {
             write!(b, "* {}: {}", sanitize(kind), payload.unwrap_or(&Value::Null))
         }
+        Event::Stamped { event, .. } => return text(event),
+        Event::History { room, items, .. } => {
+            let n = items.len();
+            let _ = write!(b, "* history for {room} ({n} line{}):", if n == 1 { "" } else { "s" });
+            for e in items.iter() {
+                let _ = write!(b, "\n* {} ", crate::clock::text_time(e.time_ms));
+                text_item(&mut b, room, e);
+            }
+            write!(b, "\n* end of history for {room}")
+        }
+        Event::Caps { caps } => write!(b, "* caps: {}", caps.join(" ")),
         Event::Bye => write!(b, "* bye"),
         Event::Shutdown => write!(b, "* server shutting down"),
         Event::Error { code, message } => write!(b, "! {code}: {message}"),
@@ -145,6 +183,18 @@ fn json_string_list(b: &mut Vec<u8>, kind: &str, key: &str, items: &[&str], fiel
         json_str(b, value);
     }
     b.extend_from_slice(b"}}");
+}
+
+/// Appends `{"type":KIND,"payload":["ITEM",...]}`.
+fn json_string_list_bare(b: &mut Vec<u8>, kind: &str, items: &[&str]) {
+    let _ = write!(b, r#"{{"type":"{kind}","payload":["#);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            b.push(b',');
+        }
+        json_str(b, item);
+    }
+    b.extend_from_slice(b"]}");
 }
 
 /// An event as one JSON line `{"type":...,"payload":...}`.
@@ -209,6 +259,25 @@ pub fn json(event: &Event) -> Vec<u8> {
             b.push(b'}');
         }
         Event::Help { types, .. } => json_string_list(&mut b, "help", "types", types, &[]),
+        Event::Stamped { event, .. } => return json(event),
+        Event::History { room, items, complete } => {
+            b.extend_from_slice(br#"{"type":"history","payload":{"room":"#);
+            json_str(&mut b, room);
+            b.extend_from_slice(br#","items":["#);
+            for (i, e) in items.iter().enumerate() {
+                if i > 0 {
+                    b.push(b',');
+                }
+                let kind = if e.kind == Kind::Notice { "chat" } else { e.kind.name() };
+                let _ = write!(b, r#"{{"id":"{}","time":"{}","type":"{kind}","from":"#, e.id, crate::clock::iso_ms(e.time_ms));
+                json_str(&mut b, &e.from);
+                b.extend_from_slice(br#","text":"#);
+                json_str(&mut b, &e.text);
+                b.push(b'}');
+            }
+            let _ = write!(b, r#"],"complete":{complete}}}}}"#);
+        }
+        Event::Caps { caps } => json_string_list_bare(&mut b, "caps", caps),
         Event::Bye => b.extend_from_slice(br#"{"type":"bye"}"#),
         Event::Shutdown => b.extend_from_slice(br#"{"type":"shutdown"}"#),
         Event::Error { code, message } => {

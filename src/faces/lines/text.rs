@@ -6,6 +6,7 @@ use crate::chat::command::Command;
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
 use crate::chat::session::fold_nick;
+use crate::store::history::Query;
 
 use super::Request;
 
@@ -19,6 +20,7 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("me", " TEXT", "act: '* you TEXT'", "me"),
     ("msg", " NICK TEXT", "send TEXT to NICK only", "msg"),
     ("nick", " NAME", "change your nickname", "nick"),
+    ("history", " [#ROOM] [N]", "show the last N lines (default 20) of your room or #ROOM", "history"),
     ("ping", " [TEXT]", "get '* pong [TEXT]' back", "ping"),
     ("help", "", "show this list", "help"),
     ("bye", "", "leave (also /quit)", "bye"),
@@ -73,10 +75,29 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
         "who" => Command::Who(arg),
         "part" => Command::Part { room: arg, reason: None },
         "rooms" => Command::Rooms,
+        "history" => history(args)?,
         "help" => return Ok(Request::Help),
         _ => Command::Bye,
     };
     Ok(Request::Chat(command))
+}
+
+/// Lines `/history` shows when not told how many.
+pub const HISTORY_LINES: usize = 20;
+
+/// `/history [#ROOM] [N]`.
+fn history(args: &str) -> Result<Command<'_>, Fault> {
+    let usage = || Fault::usage("usage: /history [#ROOM] [N]");
+    let mut words = args.split_whitespace().peekable();
+    let room = words.next_if(|w| w.starts_with('#'));
+    let limit = match words.next() {
+        None => HISTORY_LINES,
+        Some(n) => n.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(usage)?,
+    };
+    if words.next().is_some() {
+        return Err(usage());
+    }
+    Ok(Command::History { room, query: Query::Latest(None), limit })
 }
 
 #[cfg(test)]
@@ -108,6 +129,9 @@ mod tests {
         assert_eq!(chat("/rooms", false), "Rooms");
         assert_eq!(chat("/help", false), "Help");
         assert_eq!(chat("/me waves", true), r#"Say { room: None, text: "waves", said: Action }"#);
+        assert_eq!(chat("/history", true), "History { room: None, query: Latest(None), limit: 20 }");
+        assert_eq!(chat("/history #r 5", true), r##"History { room: Some("#r"), query: Latest(None), limit: 5 }"##);
+        assert_eq!(chat("/history 7", true), "History { room: None, query: Latest(None), limit: 7 }");
     }
 
     #[test]
@@ -117,6 +141,9 @@ mod tests {
         assert_eq!(err("/msg bob").code(), "bad-args");
         assert_eq!(err("/nick").code(), "bad-args");
         assert_eq!(err("/join").message(), "usage: /join #ROOM");
+        for bad in ["/history 0", "/history x", "/history #r 5 6", "/history -1"] {
+            assert_eq!(err(bad).message(), "usage: /history [#ROOM] [N]", "{bad}");
+        }
         assert_eq!(split_command("/주사위 2d6"), Some(("주사위".to_string(), "2d6")));
     }
 }

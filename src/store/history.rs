@@ -1,0 +1,640 @@
+//! Room history in memory: every line said in a room (chat, notices,
+//! actions, topic changes) with its id and time, the last `--history` per
+//! room, none older than `--history-age`, all of them inside
+//! `--history-memory` (the oldest lines of the largest rooms go first).
+//! Queries page by id or by time, as IRCv3 CHATHISTORY does. Every read
+//! is answered from here, whichever backend keeps the lines across
+//! restarts. No I/O, no wire format.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+
+/// Retention settings. `max_lines == 0`: history is off.
+#[derive(Debug, Clone)]
+pub struct HistoryConfig {
+    /// Lines kept per room.
+    pub max_lines: usize,
+    /// Lines older than this many milliseconds are dropped.
+    pub max_age_ms: u64,
+    /// All rooms' lines together, in bytes (as estimated by [`Entry::cost`]).
+    pub max_bytes: usize,
+    /// Lines one query may return (`--history-page`).
+    pub page: usize,
+    /// Lines a client gets on joining a room (`--join-replay`; 0: none).
+    pub join_replay: usize,
+}
+
+impl Default for HistoryConfig {
+    /// The defaults of `--history`, `--history-age`, `--history-memory`,
+    /// `--history-page` and `--join-replay`.
+    fn default() -> Self {
+        HistoryConfig { max_lines: 1000, max_age_ms: 7 * 86_400_000, max_bytes: 32 << 20, page: 100, join_replay: 0 }
+    }
+}
+
+impl HistoryConfig {
+    pub fn enabled(&self) -> bool {
+        self.max_lines > 0
+    }
+}
+
+/// A line's id: its place in its room (`seq`, from 1), a number unique
+/// across the server and its restarts (`uniq`), and a check of the room it
+/// belongs to. Shown as `uniq-seq-room` in hexadecimal; clients treat it
+/// as opaque.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MsgId {
+    pub seq: u64,
+    pub uniq: u64,
+    pub room: u32,
+}
+
+impl fmt::Display for MsgId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:x}-{:x}-{:08x}", self.uniq, self.seq, self.room)
+    }
+}
+
+impl MsgId {
+    /// Reads an id as [`fmt::Display`] writes it.
+    pub fn parse(s: &str) -> Option<MsgId> {
+        let mut parts = s.split('-');
+        let hex = |p: Option<&str>| {
+            let p = p?;
+            if p.is_empty() || p.len() > 16 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            u64::from_str_radix(p, 16).ok()
+        };
+        let (uniq, seq, room) = (hex(parts.next())?, hex(parts.next())?, hex(parts.next())?);
+        if parts.next().is_some() || seq == 0 || room > u64::from(u32::MAX) {
+            return None;
+        }
+        Some(MsgId { seq, uniq, room: room as u32 })
+    }
+}
+
+/// The check of a room in its lines' ids: FNV-1a of its folded name.
+pub fn room_check(key: &str) -> u32 {
+    key.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
+/// What kind of line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Chat,
+    /// An IRC NOTICE (other faces show it as chat).
+    Notice,
+    /// An action (`/me`).
+    Me,
+    /// A topic change; `text` is the new topic (empty: cleared).
+    Topic,
+}
+
+impl Kind {
+    /// As the store and the JSON `history` items name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Chat => "chat",
+            Kind::Notice => "notice",
+            Kind::Me => "me",
+            Kind::Topic => "topic",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Kind> {
+        Some(match s {
+            "chat" => Kind::Chat,
+            "notice" => Kind::Notice,
+            "me" => Kind::Me,
+            "topic" => Kind::Topic,
+            _ => return None,
+        })
+    }
+}
+
+/// One stored line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: MsgId,
+    /// Unix milliseconds.
+    pub time_ms: u64,
+    pub kind: Kind,
+    /// Said as one line of a face with short lines (see `Event::Chat`).
+    pub whole: bool,
+    pub from: Box<str>,
+    pub text: Box<str>,
+}
+
+impl Entry {
+    /// What it costs in memory, roughly: the entry, its strings, its slot.
+    pub fn cost(&self) -> usize {
+        std::mem::size_of::<Entry>() + self.from.len() + self.text.len()
+    }
+}
+
+/// The topic a room had when its last member left, kept with its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedTopic {
+    pub text: String,
+    pub by: String,
+    /// Unix seconds.
+    pub at: u64,
+}
+
+/// One room's lines.
+#[derive(Debug)]
+struct Ring {
+    /// The room's name as last spelled.
+    name: Box<str>,
+    check: u32,
+    entries: VecDeque<Entry>,
+    /// The next line's `seq`.
+    next_seq: u64,
+    /// The newest `seq` retention dropped (0: none), and its time.
+    dropped_seq: u64,
+    dropped_time: u64,
+    bytes: usize,
+    topic: Option<SavedTopic>,
+}
+
+impl Ring {
+    fn new(key: &str, name: &str) -> Ring {
+        Ring {
+            name: name.into(),
+            check: room_check(key),
+            entries: VecDeque::new(),
+            next_seq: 1,
+            dropped_seq: 0,
+            dropped_time: 0,
+            bytes: 0,
+            topic: None,
+        }
+    }
+
+    fn drop_oldest(&mut self) -> usize {
+        let Some(e) = self.entries.pop_front() else { return 0 };
+        self.dropped_seq = e.id.seq;
+        self.dropped_time = e.time_ms;
+        let cost = e.cost();
+        self.bytes -= cost;
+        cost
+    }
+
+    /// Drops lines older than `cutoff` (Unix ms); returns the bytes freed.
+    fn expire(&mut self, cutoff: u64) -> usize {
+        let mut freed = 0;
+        while self.entries.front().is_some_and(|e| e.time_ms < cutoff) {
+            freed += self.drop_oldest();
+        }
+        freed
+    }
+
+    /// The first position whose key is at or past `r` (`after`: past it).
+    fn position(&self, r: Ref, after: bool) -> usize {
+        match r {
+            Ref::Id(id) => self.entries.partition_point(|e| e.id.seq < id.seq || (after && e.id.seq == id.seq)),
+            Ref::Time(t) => self.entries.partition_point(|e| e.time_ms < t || (after && e.time_ms == t)),
+        }
+    }
+
+    /// Were lines after `r` dropped by retention?
+    fn dropped_after(&self, r: Ref) -> bool {
+        match r {
+            Ref::Id(id) => id.seq < self.dropped_seq,
+            Ref::Time(t) => self.dropped_seq > 0 && t < self.dropped_time,
+        }
+    }
+
+    /// Were the lines just before `r` dropped by retention?
+    fn dropped_before(&self, r: Ref) -> bool {
+        match r {
+            Ref::Id(id) => self.dropped_seq > 0 && id.seq <= self.dropped_seq + 1,
+            Ref::Time(t) => self.dropped_seq > 0 && self.entries.front().is_none_or(|e| e.time_ms >= t),
+        }
+    }
+}
+
+/// Where a query starts: a line's id, or a time (Unix ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ref {
+    Id(MsgId),
+    Time(u64),
+}
+
+/// Which lines a query wants (all bounds exclusive), as CHATHISTORY names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Query {
+    /// The newest lines (after the reference, when there is one).
+    Latest(Option<Ref>),
+    Before(Ref),
+    After(Ref),
+    /// About half before the reference, half from it on.
+    Around(Ref),
+    /// Between two references, from the first towards the second.
+    Between(Ref, Ref),
+}
+
+/// A query's answer: lines oldest first.
+#[derive(Debug)]
+pub struct Page<'a> {
+    /// The room's name as its lines were said (empty: never used).
+    pub room: &'a str,
+    pub items: Vec<&'a Entry>,
+    /// False when lines between the reference and the answer were dropped.
+    pub complete: bool,
+}
+
+/// Why a query was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryError {
+    /// An id never issued in that room.
+    UnknownId,
+}
+
+/// Every room's lines.
+#[derive(Debug)]
+pub struct History {
+    pub cfg: HistoryConfig,
+    /// By folded room name.
+    rings: HashMap<String, Ring>,
+    bytes: usize,
+    next_uniq: u64,
+}
+
+impl History {
+    /// Empty; ids are unique across restarts as they start from the
+    /// clock (`now_ms`) unless a store says where it left off.
+    pub fn new(cfg: HistoryConfig, now_ms: u64) -> History {
+        History { cfg, rings: HashMap::new(), bytes: 0, next_uniq: now_ms << 10 }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.cfg.enabled()
+    }
+
+    /// Lines held, and their estimated bytes.
+    pub fn size(&self) -> (usize, usize) {
+        (self.rings.values().map(|r| r.entries.len()).sum(), self.bytes)
+    }
+
+    /// Rooms with history.
+    pub fn rooms(&self) -> usize {
+        self.rings.len()
+    }
+
+    /// The next unique number is at least `uniq` (a store read its last one).
+    pub fn continue_after(&mut self, uniq: u64) {
+        self.next_uniq = self.next_uniq.max(uniq + 1);
+    }
+
+    /// Records a line said in the room `key` (folded) named `name`, at
+    /// `now_ms`; returns it with its id. With history off, nothing is kept
+    /// and `None` comes back.
+    pub fn append(&mut self, key: &str, name: &str, line: NewLine, now_ms: u64) -> Option<&Entry> {
+        if !self.cfg.enabled() {
+            return None;
+        }
+        let uniq = self.next_uniq;
+        self.next_uniq += 1;
+        let ring = self.ring(key, name);
+        let entry = Entry {
+            id: MsgId { seq: ring.next_seq, uniq, room: ring.check },
+            time_ms: now_ms,
+            kind: line.kind,
+            whole: line.whole,
+            from: line.from.into(),
+            text: line.text.into(),
+        };
+        ring.next_seq += 1;
+        if line.kind == Kind::Topic {
+            let by = if line.text.is_empty() { String::new() } else { line.from.to_string() };
+            ring.topic = Some(SavedTopic { text: line.text.to_string(), by, at: now_ms / 1000 });
+        }
+        self.put(key, entry, now_ms);
+        self.rings.get(key).and_then(|r| r.entries.back())
+    }
+
+    /// Adds a line with its id already given (loaded from a store).
+    pub fn restore(&mut self, key: &str, name: &str, entry: Entry, now_ms: u64) {
+        if !self.cfg.enabled() {
+            return;
+        }
+        self.continue_after(entry.id.uniq);
+        let ring = self.ring(key, name);
+        if ring.entries.back().is_some_and(|e| e.id.seq >= entry.id.seq) {
+            return;
+        }
+        ring.next_seq = entry.id.seq + 1;
+        if ring.entries.is_empty() && ring.dropped_seq == 0 && entry.id.seq > 1 {
+            // Older lines were dropped before the restart.
+            ring.dropped_seq = entry.id.seq - 1;
+            ring.dropped_time = entry.time_ms;
+        }
+        self.put(key, entry, now_ms);
+    }
+
+    /// Restores a room's saved topic (loaded from a store).
+    pub fn restore_topic(&mut self, key: &str, name: &str, topic: SavedTopic) {
+        if self.cfg.enabled() {
+            self.ring(key, name).topic = Some(topic);
+        }
+    }
+
+    fn ring(&mut self, key: &str, name: &str) -> &mut Ring {
+        if !self.rings.contains_key(key) {
+            self.rings.insert(key.to_string(), Ring::new(key, name));
+        }
+        let ring = self.rings.get_mut(key).expect("just inserted");
+        if *ring.name != *name {
+            ring.name = name.into();
+        }
+        ring
+    }
+
+    fn put(&mut self, key: &str, entry: Entry, now_ms: u64) {
+        let cutoff = now_ms.saturating_sub(self.cfg.max_age_ms);
+        let max_lines = self.cfg.max_lines;
+        let Some(ring) = self.rings.get_mut(key) else { return };
+        let cost = entry.cost();
+        ring.entries.push_back(entry);
+        ring.bytes += cost;
+        self.bytes += cost;
+        let mut freed = ring.expire(cutoff);
+        while ring.entries.len() > max_lines {
+            freed += ring.drop_oldest();
+        }
+        self.bytes -= freed;
+        if self.bytes > self.cfg.max_bytes {
+            self.shrink();
+        }
+    }
+
+    /// Over the memory budget: drops the oldest lines of the largest room
+    /// until it is a sixteenth below the next largest, and again, until a
+    /// sixteenth of the budget is free (so rooms are scanned once per many
+    /// lines, not once per line).
+    fn shrink(&mut self) {
+        let target = self.cfg.max_bytes - self.cfg.max_bytes / 16;
+        while self.bytes > target {
+            let mut largest: Option<(&String, usize)> = None;
+            let mut second = 0;
+            for (key, ring) in &self.rings {
+                match largest {
+                    Some((_, bytes)) if ring.bytes <= bytes => second = second.max(ring.bytes),
+                    _ => {
+                        second = second.max(largest.map_or(0, |(_, b)| b));
+                        largest = Some((key, ring.bytes));
+                    }
+                }
+            }
+            let Some((key, _)) = largest else { return };
+            let key = key.clone();
+            let ring = self.rings.get_mut(&key).expect("found above");
+            loop {
+                self.bytes -= ring.drop_oldest();
+                if ring.entries.is_empty() || self.bytes <= target || ring.bytes < second - second / 16 {
+                    break;
+                }
+            }
+            if ring.entries.is_empty() {
+                self.rings.remove(&key);
+            }
+        }
+    }
+
+    /// Drops what passed `--history-age` in every room (rooms nobody
+    /// speaks in are swept here, not on their next line).
+    pub fn expire(&mut self, now_ms: u64) {
+        let cutoff = now_ms.saturating_sub(self.cfg.max_age_ms);
+        let mut freed = 0;
+        self.rings.retain(|_, ring| {
+            freed += ring.expire(cutoff);
+            !ring.entries.is_empty()
+        });
+        self.bytes -= freed;
+    }
+
+    /// Has nothing been kept for the room `key`?
+    pub fn is_empty(&self, key: &str) -> bool {
+        self.rings.get(key).is_none_or(|r| r.entries.is_empty())
+    }
+
+    /// The topic kept for the room `key`, if any.
+    pub fn topic(&self, key: &str) -> Option<&SavedTopic> {
+        self.rings.get(key)?.topic.as_ref()
+    }
+
+    /// Lines of the room `key` as `query` asks, at most `limit`, oldest first.
+    pub fn query(&mut self, key: &str, query: Query, limit: usize, now_ms: u64) -> Result<Page<'_>, QueryError> {
+        if let Some(ring) = self.rings.get_mut(key) {
+            let freed = ring.expire(now_ms.saturating_sub(self.cfg.max_age_ms));
+            self.bytes -= freed;
+        }
+        let check = room_check(key);
+        let refs = match query {
+            Query::Latest(r) => [r, None],
+            Query::Before(r) | Query::After(r) | Query::Around(r) => [Some(r), None],
+            Query::Between(a, b) => [Some(a), Some(b)],
+        };
+        let ring = self.rings.get(key);
+        for r in refs.into_iter().flatten() {
+            if let Ref::Id(id) = r {
+                let issued = match ring {
+                    Some(ring) => {
+                        id.room == ring.check
+                            && id.seq < ring.next_seq
+                            && ring.entries.iter().find(|e| e.id.seq == id.seq).is_none_or(|e| e.id.uniq == id.uniq)
+                    }
+                    None => id.room == check,
+                };
+                if !issued {
+                    return Err(QueryError::UnknownId);
+                }
+            }
+        }
+        let Some(ring) = ring else {
+            let complete = refs.iter().flatten().all(|r| !matches!(r, Ref::Id(id) if id.seq > 0));
+            return Ok(Page { room: "", items: Vec::new(), complete });
+        };
+        let len = ring.entries.len();
+        let (lo, hi, complete) = match query {
+            Query::Latest(None) => (len.saturating_sub(limit), len, true),
+            Query::Latest(Some(r)) => {
+                let lo = ring.position(r, true);
+                (lo.max(len.saturating_sub(limit)), len, !ring.dropped_after(r))
+            }
+            Query::Before(r) => {
+                let hi = ring.position(r, false);
+                (hi.saturating_sub(limit), hi, !ring.dropped_before(r))
+            }
+            Query::After(r) => {
+                let lo = ring.position(r, true);
+                (lo, (lo + limit).min(len), !ring.dropped_after(r))
+            }
+            Query::Around(r) => {
+                let p = ring.position(r, false);
+                let lo = p.saturating_sub(limit / 2);
+                let hi = (lo + limit).min(len);
+                (hi.saturating_sub(limit).min(lo), hi, true)
+            }
+            Query::Between(a, b) => {
+                let (pa, pb) = (ring.position(a, false), ring.position(b, false));
+                let forward = match (a, b) {
+                    (Ref::Id(x), Ref::Id(y)) => x.seq <= y.seq,
+                    (Ref::Time(x), Ref::Time(y)) => x <= y,
+                    _ => pa <= pb,
+                };
+                if forward {
+                    let lo = ring.position(a, true);
+                    let hi = pb.max(lo);
+                    (lo, hi.min(lo + limit), !ring.dropped_after(a))
+                } else {
+                    let lo = ring.position(b, true);
+                    let hi = pa.max(lo);
+                    (hi.saturating_sub(limit).max(lo), hi, !ring.dropped_before(a))
+                }
+            }
+        };
+        let items = ring.entries.range(lo..hi.max(lo)).collect();
+        Ok(Page { room: &ring.name, items, complete })
+    }
+}
+
+/// A line to record.
+#[derive(Debug, Clone, Copy)]
+pub struct NewLine<'a> {
+    pub kind: Kind,
+    pub whole: bool,
+    pub from: &'a str,
+    pub text: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: u64 = 86_400_000;
+
+    fn history(max_lines: usize, max_bytes: usize) -> History {
+        History::new(HistoryConfig { max_lines, max_age_ms: 7 * DAY, max_bytes, ..Default::default() }, 1_000)
+    }
+
+    fn say(h: &mut History, room: &str, text: &str, now: u64) -> MsgId {
+        let line = NewLine { kind: Kind::Chat, whole: false, from: "alice", text };
+        h.append(&room.to_lowercase(), room, line, now).unwrap().id
+    }
+
+    fn texts(page: &Page) -> Vec<String> {
+        page.items.iter().map(|e| e.text.to_string()).collect()
+    }
+
+    #[test]
+    fn ids_read_back_and_order_within_a_room() {
+        let mut h = history(10, 1 << 20);
+        let a = say(&mut h, "#Rust", "one", 5);
+        let b = say(&mut h, "#go", "two", 5);
+        let c = say(&mut h, "#rust", "three", 6);
+        assert_eq!(MsgId::parse(&a.to_string()), Some(a));
+        assert!(a.uniq < b.uniq && b.uniq < c.uniq, "unique across rooms");
+        assert_eq!((a.seq, c.seq, b.seq), (1, 2, 1), "seq counts lines of its room");
+        assert_ne!(a.to_string(), b.to_string());
+        for bad in ["", "x", "1-2", "1-0-3", "1-2-3-4", "zz-1-1", "1-1-100000000"] {
+            assert_eq!(MsgId::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_by_id_and_time() {
+        let mut h = history(100, 1 << 20);
+        let ids: Vec<MsgId> = (0..10).map(|i| say(&mut h, "#r", &i.to_string(), 100 + i)).collect();
+        let q = |h: &mut History, q, n| texts(&h.query("#r", q, n, 200).unwrap());
+        assert_eq!(q(&mut h, Query::Latest(None), 3), ["7", "8", "9"]);
+        assert_eq!(q(&mut h, Query::Before(Ref::Id(ids[5])), 2), ["3", "4"]);
+        assert_eq!(q(&mut h, Query::After(Ref::Id(ids[5])), 2), ["6", "7"]);
+        assert_eq!(q(&mut h, Query::After(Ref::Id(ids[9])), 2), Vec::<String>::new());
+        assert_eq!(q(&mut h, Query::Around(Ref::Id(ids[5])), 4), ["3", "4", "5", "6"]);
+        assert_eq!(q(&mut h, Query::Latest(Some(Ref::Id(ids[7]))), 5), ["8", "9"]);
+        assert_eq!(q(&mut h, Query::Between(Ref::Id(ids[1]), Ref::Id(ids[6])), 3), ["2", "3", "4"]);
+        assert_eq!(q(&mut h, Query::Between(Ref::Id(ids[6]), Ref::Id(ids[1])), 3), ["3", "4", "5"]);
+        assert_eq!(q(&mut h, Query::Before(Ref::Time(103)), 10), ["0", "1", "2"]);
+        assert_eq!(q(&mut h, Query::After(Ref::Time(107)), 10), ["8", "9"]);
+        assert_eq!(q(&mut h, Query::Between(Ref::Time(101), Ref::Time(104)), 10), ["2", "3"]);
+        let page = h.query("#r", Query::Latest(None), 3, 200).unwrap();
+        assert_eq!(page.room, "#r");
+        assert!(page.complete);
+    }
+
+    #[test]
+    fn unknown_ids_are_refused_and_dropped_ones_are_gaps() {
+        let mut h = history(3, 1 << 20);
+        let ids: Vec<MsgId> = (0..6).map(|i| say(&mut h, "#r", &i.to_string(), 100 + i)).collect();
+        let other = say(&mut h, "#other", "x", 100);
+        assert_eq!(h.query("#r", Query::After(Ref::Id(other)), 5, 200).unwrap_err(), QueryError::UnknownId);
+        let future = MsgId { seq: 99, ..ids[0] };
+        assert_eq!(h.query("#r", Query::After(Ref::Id(future)), 5, 200).unwrap_err(), QueryError::UnknownId);
+        let forged = MsgId { uniq: 7, ..ids[4] };
+        assert_eq!(h.query("#r", Query::After(Ref::Id(forged)), 5, 200).unwrap_err(), QueryError::UnknownId);
+        // ids[0] was dropped (3 lines kept): still valid, the answer starts
+        // at the oldest kept line and says it is not complete.
+        let page = h.query("#r", Query::After(Ref::Id(ids[0])), 5, 200).unwrap();
+        assert_eq!((texts(&page), page.complete), (vec!["3".into(), "4".into(), "5".into()], false));
+        let page = h.query("#r", Query::After(Ref::Id(ids[2])), 5, 200).unwrap();
+        assert!(page.complete, "nothing after 2 was dropped");
+        let page = h.query("#r", Query::Before(Ref::Id(ids[3])), 5, 200).unwrap();
+        assert!(page.items.is_empty() && !page.complete);
+        let page = h.query("#r", Query::Before(Ref::Id(ids[5])), 5, 200).unwrap();
+        assert!(page.complete);
+    }
+
+    #[test]
+    fn age_and_memory_bounds() {
+        let mut h = history(100, 1 << 20);
+        say(&mut h, "#old", "a", 1_000);
+        say(&mut h, "#r", "b", 1_000 + 6 * DAY);
+        say(&mut h, "#r", "c", 1_000 + 8 * DAY);
+        assert_eq!(texts(&h.query("#r", Query::Latest(None), 10, 1_000 + 8 * DAY).unwrap()), ["b", "c"]);
+        assert_eq!(texts(&h.query("#r", Query::Latest(None), 10, 1_000 + 14 * DAY).unwrap()), ["c"]);
+        assert_eq!(h.rooms(), 2, "#old is swept later");
+        h.expire(1_000 + 8 * DAY);
+        assert_eq!(h.rooms(), 1);
+
+        let text = "x".repeat(100);
+        let one = Entry {
+            id: MsgId { seq: 1, uniq: 1, room: 1 },
+            time_ms: 0,
+            kind: Kind::Chat,
+            whole: false,
+            from: "alice".into(),
+            text: text.clone().into(),
+        }
+        .cost();
+        let mut h = history(1000, one * 50);
+        for i in 0..40 {
+            say(&mut h, "#big", &text, 10 + i);
+        }
+        for i in 0..10 {
+            say(&mut h, "#small", &text, 60 + i);
+        }
+        say(&mut h, "#small", &text, 100);
+        let (lines, bytes) = h.size();
+        assert!(bytes <= one * 50, "within the budget");
+        assert_eq!(h.query("#small", Query::Latest(None), 100, 200).unwrap().items.len(), 11, "the largest room pays");
+        assert!(lines < 51);
+        let page = h.query("#big", Query::Latest(None), 100, 200).unwrap();
+        assert!(page.items.len() < 40);
+        assert!(page.items.first().unwrap().id.seq > 1, "its oldest went first");
+    }
+
+    #[test]
+    fn topics_are_kept_and_history_off_keeps_nothing() {
+        let mut h = history(10, 1 << 20);
+        let line = NewLine { kind: Kind::Topic, whole: false, from: "bob", text: "Rust and more" };
+        h.append("#rust", "#Rust", line, 5_000).unwrap();
+        assert_eq!(h.topic("#rust").unwrap().text, "Rust and more");
+        assert_eq!(h.topic("#rust").unwrap().by, "bob");
+        let mut off = history(0, 1 << 20);
+        assert!(off.append("#rust", "#rust", line, 5).is_none());
+        assert_eq!(off.rooms(), 0);
+    }
+}

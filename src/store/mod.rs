@@ -1,0 +1,204 @@
+//! The store: what linechat remembers. Room history and topics live in
+//! memory (`history.rs`), where every read is answered; with `--db` they
+//! are also written to one SQLite file (`sqlite.rs`) by a storage thread
+//! and read back at start-up. Nothing here knows a wire format, and the
+//! loop never waits on a disk.
+//!
+//! Durability with `--db`: each turn's lines go to the storage thread as
+//! one batch (group commit), and while a batch is being committed the
+//! loop holds everyone's output and reads nothing new ([`Store::holding`],
+//! `Outbox::hold`): a line reaches its readers only once it is in the file,
+//! so after `kill -9` every line anyone received comes back.
+
+pub mod history;
+#[cfg(feature = "db")]
+pub mod sqlite;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use history::{Entry, History, HistoryConfig, NewLine};
+
+/// The waker token of the storage thread (beside the cluster's link tokens).
+pub const STORE_TOKEN: mio::Token = mio::Token(crate::net::LINK_TOKENS + 8);
+
+/// `--db-sync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbSync {
+    /// SQLite WAL `synchronous=NORMAL`: survives the process dying.
+    Normal,
+    /// `synchronous=FULL`: survives power loss too.
+    Full,
+}
+
+/// The store's settings.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub history: HistoryConfig,
+    /// `--db`.
+    pub db: Option<PathBuf>,
+    pub sync: DbSync,
+}
+
+/// A line on its way to the file.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The room's folded name.
+    pub key: String,
+    /// As spelled.
+    pub name: String,
+    pub entry: Entry,
+}
+
+/// Counters for metrics.
+#[derive(Debug, Default, Clone)]
+pub struct StoreStats {
+    /// Lines committed to the file.
+    pub committed: u64,
+    /// Batches committed.
+    pub batches: u64,
+    /// Lines the file refused (kept in memory only).
+    pub failed: u64,
+}
+
+/// Lines waiting for the storage thread, and the one batch in flight.
+#[cfg(feature = "db")]
+struct Disk {
+    db: Option<sqlite::Db>,
+    thread: Option<sqlite::DiskThread>,
+    pending: Vec<Row>,
+    in_flight: bool,
+}
+
+/// History and topics, in memory and (with `--db`) in a file.
+pub struct Store {
+    pub history: History,
+    #[cfg(feature = "db")]
+    disk: Option<Disk>,
+    pub stats: StoreStats,
+    /// When rooms nobody speaks in were last swept for old lines (Unix ms).
+    last_sweep: u64,
+}
+
+impl Store {
+    /// History in memory only.
+    pub fn memory(cfg: HistoryConfig, now_ms: u64) -> Store {
+        Store {
+            history: History::new(cfg, now_ms),
+            #[cfg(feature = "db")]
+            disk: None,
+            stats: StoreStats::default(),
+            last_sweep: now_ms,
+        }
+    }
+
+    /// As `cfg` says: with `--db`, opens the file and reads it back.
+    pub fn open(cfg: &StoreConfig, now_ms: u64) -> Result<Store, String> {
+        let mut store = Store::memory(cfg.history.clone(), now_ms);
+        let Some(path) = &cfg.db else { return Ok(store) };
+        #[cfg(feature = "db")]
+        {
+            let db = sqlite::Db::open(path, cfg.sync)?;
+            let started = std::time::Instant::now();
+            let (rooms, lines) = db.load(&mut store.history, now_ms)?;
+            log::info!(
+                "--db {}: {lines} lines of {rooms} rooms read back in {} ms",
+                path.display(),
+                started.elapsed().as_millis()
+            );
+            store.disk = Some(Disk { db: Some(db), thread: None, pending: Vec::new(), in_flight: false });
+            Ok(store)
+        }
+        #[cfg(not(feature = "db"))]
+        Err(format!("--db {}: this linechat was built without SQLite (the 'db' feature)", path.display()))
+    }
+
+    /// Starts the storage thread, waking the loop through `registry`.
+    pub fn start(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
+        #[cfg(feature = "db")]
+        if let Some(disk) = &mut self.disk {
+            if let Some(db) = disk.db.take() {
+                let waker = Arc::new(mio::Waker::new(registry, STORE_TOKEN)?);
+                let cfg = &self.history.cfg;
+                let retention =
+                    sqlite::RetentionForDisk { max_lines: cfg.max_lines as u64, max_age_ms: cfg.max_age_ms };
+                disk.thread = Some(db.spawn(waker, retention).map_err(std::io::Error::other)?);
+            }
+        }
+        let _ = (registry, Arc::<()>::new(()));
+        Ok(())
+    }
+
+    /// Records a line said in the room `key` named `name`; returns it with
+    /// its id and time (`None`: history is off).
+    pub fn record(&mut self, key: &str, name: &str, line: NewLine, now_ms: u64) -> Option<&Entry> {
+        let entry = self.history.append(key, name, line, now_ms)?;
+        #[cfg(feature = "db")]
+        if let Some(disk) = &mut self.disk {
+            disk.pending.push(Row { key: key.to_string(), name: name.to_string(), entry: entry.clone() });
+        }
+        Some(entry)
+    }
+
+    /// The end of a loop turn: hands the lines of the turn to the storage
+    /// thread if it is free, and sweeps old lines once a minute. Returns
+    /// whether output must be held (a batch is being committed).
+    pub fn turn(&mut self, now_ms: u64) -> bool {
+        if now_ms.saturating_sub(self.last_sweep) >= 60_000 {
+            self.last_sweep = now_ms;
+            self.history.expire(now_ms);
+        }
+        #[cfg(feature = "db")]
+        if let Some(disk) = &mut self.disk {
+            if !disk.in_flight && !disk.pending.is_empty() {
+                let batch = std::mem::take(&mut disk.pending);
+                let n = batch.len() as u64;
+                match &disk.thread {
+                    Some(thread) if thread.send(batch) => disk.in_flight = true,
+                    _ => self.stats.failed += n,
+                }
+            }
+            return disk.in_flight;
+        }
+        false
+    }
+
+    /// The storage thread woke the loop: takes its answers. Returns
+    /// whether output must still be held.
+    pub fn ready(&mut self, now_ms: u64) -> bool {
+        #[cfg(feature = "db")]
+        if let Some(disk) = &mut self.disk {
+            if let Some(thread) = &disk.thread {
+                while let Ok(done) = thread.done.try_recv() {
+                    disk.in_flight = false;
+                    match done {
+                        Ok(n) => {
+                            self.stats.committed += n as u64;
+                            self.stats.batches += 1;
+                        }
+                        Err(_) => self.stats.failed += 1,
+                    }
+                }
+            }
+        }
+        self.turn(now_ms)
+    }
+
+    /// Is a batch being committed (output held)?
+    pub fn holding(&self) -> bool {
+        #[cfg(feature = "db")]
+        if let Some(disk) = &self.disk {
+            return disk.in_flight;
+        }
+        false
+    }
+
+    /// Does a file keep history across restarts?
+    pub fn persistent(&self) -> bool {
+        #[cfg(feature = "db")]
+        if self.disk.is_some() {
+            return true;
+        }
+        false
+    }
+}

@@ -1,0 +1,309 @@
+//! `--db FILE`: history and topics in one SQLite file, owned by one
+//! storage thread. The loop hands it each turn's lines as one batch and
+//! goes on serving; the thread commits the batch in one transaction and
+//! wakes the loop through its `mio::Waker`, as Redis's background threads
+//! do. At start-up (before the loop runs) the file is read back into the
+//! memory history. The schema is in docs/PROTOCOL.md.
+
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use log::{error, info};
+use rusqlite::{params, Connection};
+
+use super::history::{Entry, History, Kind, MsgId, SavedTopic};
+use super::{DbSync, Row};
+
+/// How often (in committed batches at least a second apart) lines past
+/// `--history-age` are deleted from the file.
+const AGE_SWEEP_MS: u64 = 60_000;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS lines (
+    room TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    uniq INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    whole INTEGER NOT NULL,
+    nick TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rooms (
+    room TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    topic TEXT NOT NULL DEFAULT '',
+    topic_by TEXT NOT NULL DEFAULT '',
+    topic_at INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+";
+
+/// An open database file, before its thread starts.
+pub struct Db {
+    conn: Connection,
+}
+
+fn sql(e: rusqlite::Error) -> String {
+    e.to_string()
+}
+
+impl Db {
+    /// Opens (creating if missing) the file at `path`.
+    pub fn open(path: &Path, sync: DbSync) -> Result<Db, String> {
+        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        let sync = match sync {
+            DbSync::Normal => "NORMAL",
+            DbSync::Full => "FULL",
+        };
+        conn.pragma_update(None, "synchronous", sync).map_err(sql)?;
+        // The WAL file is cut back to this after each checkpoint.
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).map_err(sql)?;
+        conn.execute_batch(SCHEMA).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Db { conn })
+    }
+
+    /// Reads the file back into `history`: each room's newest lines within
+    /// its bounds, and its topic. Returns (rooms, lines) read.
+    pub fn load(&self, history: &mut History, now_ms: u64) -> Result<(usize, usize), String> {
+        let cutoff = now_ms.saturating_sub(history.cfg.max_age_ms) as i64;
+        let limit = history.cfg.max_lines as i64;
+        if let Some(uniq) =
+            self.conn.query_row("SELECT max(uniq) FROM lines", [], |r| r.get::<_, Option<i64>>(0)).map_err(sql)?
+        {
+            history.continue_after(uniq as u64);
+        }
+        let mut rooms = self.conn.prepare("SELECT room, name, topic, topic_by, topic_at FROM rooms").map_err(sql)?;
+        let rooms: Vec<(String, String, String, String, i64)> = rooms
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .map_err(sql)?
+            .collect::<Result<_, _>>()
+            .map_err(sql)?;
+        let mut lines = self
+            .conn
+            .prepare(
+                "SELECT seq, uniq, time, kind, whole, nick, text FROM
+                   (SELECT * FROM lines WHERE room = ?1 AND time >= ?2 ORDER BY seq DESC LIMIT ?3)
+                 ORDER BY seq",
+            )
+            .map_err(sql)?;
+        let mut count = 0;
+        for (key, name, topic, by, at) in &rooms {
+            let check = super::history::room_check(key);
+            let rows = lines
+                .query_map(params![key, cutoff, limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, bool>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                })
+                .map_err(sql)?;
+            for row in rows {
+                let (seq, uniq, time, kind, whole, nick, text) = row.map_err(sql)?;
+                let entry = Entry {
+                    id: MsgId { seq: seq as u64, uniq: uniq as u64, room: check },
+                    time_ms: time as u64,
+                    kind: Kind::from_name(&kind).unwrap_or(Kind::Chat),
+                    whole,
+                    from: nick.into(),
+                    text: text.into(),
+                };
+                history.restore(key, name, entry, now_ms);
+                count += 1;
+            }
+            if !topic.is_empty() {
+                let saved = SavedTopic { text: topic.clone(), by: by.clone(), at: *at as u64 };
+                history.restore_topic(key, name, saved);
+            }
+        }
+        Ok((rooms.len(), count))
+    }
+
+    /// Starts the storage thread; it wakes `waker` after each batch.
+    pub fn spawn(self, waker: Arc<mio::Waker>, cfg: RetentionForDisk) -> Result<DiskThread, String> {
+        let (batches, rx) = mpsc::channel::<Vec<Row>>();
+        let (tx, done) = mpsc::channel();
+        let conn = self.conn;
+        let handle = std::thread::Builder::new()
+            .name("linechat-db".into())
+            .spawn(move || writer(conn, rx, tx, waker, cfg))
+            .map_err(|e| e.to_string())?;
+        Ok(DiskThread { batches: Some(batches), done, handle: Some(handle) })
+    }
+}
+
+/// What the storage thread deletes.
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionForDisk {
+    pub max_lines: u64,
+    pub max_age_ms: u64,
+}
+
+/// The storage thread, seen from the loop.
+pub struct DiskThread {
+    batches: Option<Sender<Vec<Row>>>,
+    /// One answer per batch: how many lines it committed, or why not.
+    pub done: Receiver<Result<usize, String>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl DiskThread {
+    /// Hands over a batch; false if the thread is gone.
+    pub fn send(&self, batch: Vec<Row>) -> bool {
+        self.batches.as_ref().is_some_and(|b| b.send(batch).is_ok())
+    }
+}
+
+impl Drop for DiskThread {
+    /// Lets the thread finish what it holds, and waits for it.
+    fn drop(&mut self) {
+        self.batches.take();
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn writer(
+    mut conn: Connection,
+    batches: Receiver<Vec<Row>>,
+    done: Sender<Result<usize, String>>,
+    waker: Arc<mio::Waker>,
+    cfg: RetentionForDisk,
+) {
+    let mut last_sweep = 0u64;
+    let mut failing = false;
+    while let Ok(batch) = batches.recv() {
+        let result = commit(&mut conn, &batch, cfg).map_err(sql);
+        match &result {
+            Err(e) if !failing => {
+                error!("--db: could not store {} lines: {e} (they stay in memory only)", batch.len());
+                failing = true;
+            }
+            Ok(_) if failing => {
+                info!("--db: storing again");
+                failing = false;
+            }
+            _ => {}
+        }
+        let now = crate::clock::unix_ms();
+        if now.saturating_sub(last_sweep) >= AGE_SWEEP_MS {
+            last_sweep = now;
+            let cutoff = now.saturating_sub(cfg.max_age_ms) as i64;
+            if let Err(e) = conn.execute("DELETE FROM lines WHERE time < ?1", [cutoff]) {
+                error!("--db: could not delete old lines: {e}");
+            }
+        }
+        if done.send(result).is_err() {
+            return;
+        }
+        let _ = waker.wake();
+    }
+}
+
+/// One batch, one transaction: the lines, the rooms' names and topics,
+/// and each touched room cut back to its newest `max_lines`.
+fn commit(conn: &mut Connection, batch: &[Row], cfg: RetentionForDisk) -> rusqlite::Result<usize> {
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO lines (room, seq, uniq, time, kind, whole, nick, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut room = tx.prepare_cached(
+            "INSERT INTO rooms (room, name) VALUES (?1, ?2)
+             ON CONFLICT (room) DO UPDATE SET name = excluded.name WHERE name != excluded.name",
+        )?;
+        let mut topic =
+            tx.prepare_cached("UPDATE rooms SET topic = ?2, topic_by = ?3, topic_at = ?4 WHERE room = ?1")?;
+        let mut trim = tx.prepare_cached("DELETE FROM lines WHERE room = ?1 AND seq <= ?2")?;
+        let mut last: Option<(&str, u64)> = None;
+        for (i, row) in batch.iter().enumerate() {
+            let e = &row.entry;
+            if last.is_none_or(|(k, _)| k != row.key) {
+                room.execute(params![row.key, row.name])?;
+            }
+            insert.execute(params![
+                row.key,
+                e.id.seq as i64,
+                e.id.uniq as i64,
+                e.time_ms as i64,
+                e.kind.name(),
+                e.whole,
+                &*e.from,
+                &*e.text
+            ])?;
+            if e.kind == Kind::Topic {
+                let by = if e.text.is_empty() { "" } else { &*e.from };
+                topic.execute(params![row.key, &*e.text, by, (e.time_ms / 1000) as i64])?;
+            }
+            last = Some((&row.key, e.id.seq));
+            let room_ends = batch.get(i + 1).is_none_or(|next| next.key != row.key);
+            if room_ends && e.id.seq > cfg.max_lines {
+                trim.execute(params![row.key, (e.id.seq - cfg.max_lines) as i64])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(batch.len())
+}
+
+/// Reads one room's topic (for tests and tools).
+#[cfg(test)]
+fn topic_of(conn: &Connection, key: &str) -> Option<String> {
+    conn.query_row("SELECT topic FROM rooms WHERE room = ?1", [key], |r| r.get(0)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::history::{HistoryConfig, NewLine, Query};
+
+    fn cfg() -> HistoryConfig {
+        HistoryConfig { max_lines: 3, ..Default::default() }
+    }
+
+    #[test]
+    fn lines_and_topics_come_back_and_rooms_are_cut_to_their_bound() {
+        let dir = std::env::temp_dir().join(format!("linechat-db-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let mut db = Db::open(&dir, DbSync::Normal).unwrap();
+        let mut h = History::new(cfg(), 1_000);
+        let mut rows = Vec::new();
+        for (i, text) in ["a", "b", "c", "d"].iter().enumerate() {
+            let kind = if i == 3 { Kind::Topic } else { Kind::Chat };
+            let line = NewLine { kind, whole: false, from: "bob", text };
+            let entry = h.append("#rust", "#Rust", line, 2_000 + i as u64).unwrap().clone();
+            rows.push(Row { key: "#rust".into(), name: "#Rust".into(), entry });
+        }
+        let retention = RetentionForDisk { max_lines: 3, max_age_ms: 86_400_000 };
+        assert_eq!(commit(&mut db.conn, &rows, retention).unwrap(), 4);
+        assert_eq!(topic_of(&db.conn, "#rust").as_deref(), Some("d"));
+        let n: i64 = db.conn.query_row("SELECT count(*) FROM lines", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 3, "cut to --history");
+
+        let mut again = History::new(cfg(), 0);
+        assert_eq!(db.load(&mut again, 3_000).unwrap(), (1, 3));
+        let page = again.query("#rust", Query::Latest(None), 10, 3_000).unwrap();
+        let texts: Vec<&str> = page.items.iter().map(|e| &*e.text).collect();
+        assert_eq!(texts, ["b", "c", "d"]);
+        assert_eq!(page.items[0].id, rows[1].entry.id, "ids survive");
+        assert_eq!(page.room, "#Rust");
+        assert_eq!(again.topic("#rust").unwrap().by, "bob");
+        let next = again.append("#rust", "#Rust", NewLine { kind: Kind::Chat, whole: false, from: "x", text: "e" }, 4_000);
+        let next = next.unwrap().id;
+        assert_eq!(next.seq, 5);
+        assert!(next.uniq > rows[3].entry.id.uniq);
+        db.conn.execute("DELETE FROM lines", []).unwrap();
+        drop(db);
+        let _ = std::fs::remove_file(&dir);
+    }
+}
