@@ -81,7 +81,7 @@ impl Server {
         Server {
             hub: Hub::new(chat, renderers),
             lines: lines::LinesFace::new(cfg.lines, [text, json, JSON_IDS_FORMAT]),
-            irc: irc::IrcFace::new(cfg.irc, irc),
+            irc: irc::IrcFace::new(cfg.irc, [irc, IRC_TIME_FORMAT, IRC_MSGID_FORMAT, IRC_TAGS_FORMAT]),
             web: web::WebFace::new(cfg.web),
             faces: Vec::new(),
         }

@@ -90,6 +90,9 @@ pub struct Outbox {
     /// (a batch of lines is being made durable): the loop then neither
     /// flushes nor reads until it is cleared.
     pub hold: bool,
+    /// While set, what is sent to this connection is kept here instead of
+    /// queued ([`Outbox::capture`]), for the service to wrap and send.
+    capture: Option<(ConnId, Vec<u8>)>,
 }
 
 /// A tick buffer per stream and transport (chat port, WebSocket).
@@ -118,7 +121,20 @@ impl Outbox {
             stats: IoStats::default(),
             serials: 0,
             hold: false,
+            capture: None,
         }
+    }
+
+    /// From now until [`Outbox::captured`], output to `id` is collected
+    /// rather than queued (so a reply can be wrapped as a whole: IRC's
+    /// labeled-response).
+    pub fn capture(&mut self, id: ConnId) {
+        self.capture = Some((id, Vec::new()));
+    }
+
+    /// Ends a capture: what was sent to the connection meanwhile.
+    pub fn captured(&mut self) -> Vec<u8> {
+        self.capture.take().map(|(_, bytes)| bytes).unwrap_or_default()
     }
 
     /// For tests and fuzz targets driving a service without a loop: adds a
@@ -212,6 +228,11 @@ impl Outbox {
         let Some(conn) = self.conns.get_mut(id) else { return };
         if conn.closing != Closing::No {
             return;
+        }
+        if let Some((to, bytes)) = &mut self.capture {
+            if *to == id {
+                return bytes.extend_from_slice(msg.bytes());
+            }
         }
         let slot = msg.slot(conn.transport);
         let (start, end) = match msg.placed(conn.transport, self.tick_gen) {

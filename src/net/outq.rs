@@ -39,6 +39,11 @@ impl Message {
         Message { line, stream, placed: [Cell::new(None), Cell::new(None)] }
     }
 
+    /// The line, ending in `\n`.
+    pub fn bytes(&self) -> &[u8] {
+        &self.line
+    }
+
     /// Which tick buffer it goes to for a client on `transport`.
     #[inline]
     pub fn slot(&self, transport: Transport) -> usize {

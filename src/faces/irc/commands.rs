@@ -57,10 +57,22 @@ static COMMANDS: &[Command] = &[
     cmd("ISON", ison, false, 1),
     cmd("LUSERS", |_, hub, id, _, out| lusers(hub, id, out), false, 0),
     cmd("MOTD", |_, hub, id, _, out| motd(hub, id, out), false, 0),
+    cmd("CHATHISTORY", super::history::chathistory, false, 1),
 ];
 
-/// Runs one parsed line.
+/// Runs one parsed line; with labeled-response, its replies carry its label.
 pub fn run(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
+    let labeled = face.get(id).is_some_and(|s| s.caps.labeled_response) && line.command != "QUIT";
+    let Some(label) = line.tag("label").filter(|l| labeled && !l.is_empty()) else {
+        return run_verb(face, hub, id, line, out);
+    };
+    out.capture(id);
+    run_verb(face, hub, id, line, out);
+    let reply = out.captured();
+    super::history::send_labeled(face, hub, id, &label, &reply, out);
+}
+
+fn run_verb(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
     let Some(command) = COMMANDS.iter().find(|c| c.verb == line.command) else {
         if hub.nick_of(id).is_none() {
             return numeric(hub, id, out, "451", &[], Some("You have not registered"));
@@ -79,7 +91,7 @@ pub fn run(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mut
     (command.handle)(face, hub, id, &line.params, out);
 }
 
-fn join(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+fn join(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     if params[0] == "0" {
         // JOIN 0: leave every room.
         let held: Vec<RoomId> = hub.rooms_of(id).collect();
@@ -90,7 +102,10 @@ fn join(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut O
     }
     for name in params[0].split(',').filter(|n| !n.is_empty()) {
         match hub.run(id, Chat::Join(name), out) {
-            Ok(Outcome::Joined(room)) => joined(hub, id, room, out),
+            Ok(Outcome::Joined(room)) => {
+                joined(hub, id, room, out);
+                super::history::replay(face, hub, id, room, out);
+            }
             Ok(_) => {}
             Err(Fault::TooManyRoomsHeld(_) | Fault::TooManyRooms(_)) => {
                 numeric(hub, id, out, "405", &[name], Some("You have joined too many channels"))

@@ -9,6 +9,7 @@
 //! format.
 
 pub mod commands;
+pub mod history;
 pub mod parse;
 pub mod queries;
 pub mod register;
@@ -41,14 +42,59 @@ pub struct IrcState {
     pub user_given: bool,
     /// `CAP LS`/`REQ` suspended registration until `CAP END`.
     pub cap_negotiating: bool,
-    /// The client asked to get its own messages back.
-    pub echo_message: bool,
+    /// The capabilities it negotiated.
+    pub caps: Caps,
     /// The away message, when away.
     pub away: Option<String>,
     /// When the server pinged a silent client.
     pub pinged_at: Option<Instant>,
     /// What the others are told when this client leaves.
     pub quit_reason: Option<String>,
+}
+
+/// The IRCv3 capabilities a client negotiated.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// Gets its own messages back.
+    pub echo_message: bool,
+    /// `@time=` on room lines.
+    pub server_time: bool,
+    /// `@msgid=` on room lines (and client tags, accepted).
+    pub message_tags: bool,
+    pub batch: bool,
+    /// Replies to a `@label=` line carry the label.
+    pub labeled_response: bool,
+    /// Asks for history itself: no replay on JOIN.
+    pub chathistory: bool,
+}
+
+/// Every capability offered, by name (those about history only with history on).
+pub const CAPS: &[&str] =
+    &["batch", "draft/chathistory", "echo-message", "labeled-response", "message-tags", "server-time"];
+
+impl Caps {
+    fn flag(&mut self, name: &str) -> Option<&mut bool> {
+        Some(match name {
+            "batch" => &mut self.batch,
+            "draft/chathistory" => &mut self.chathistory,
+            "echo-message" => &mut self.echo_message,
+            "labeled-response" => &mut self.labeled_response,
+            "message-tags" => &mut self.message_tags,
+            "server-time" => &mut self.server_time,
+            _ => return None,
+        })
+    }
+
+    /// Sets (`on`) or clears the capability `name`; false if it is not offered.
+    pub fn set(&mut self, name: &str, on: bool) -> bool {
+        self.flag(name).map(|flag| *flag = on).is_some()
+    }
+
+    /// The names of those set, space-separated.
+    pub fn names(&self) -> String {
+        let mut me = *self;
+        CAPS.iter().copied().filter(|c| me.flag(c).is_some_and(|on| *on)).collect::<Vec<_>>().join(" ")
+    }
 }
 
 /// The face's settings.
@@ -63,26 +109,36 @@ pub struct IrcConfig {
 /// The IRC face: its settings, its format and every connection's IRC state.
 pub struct IrcFace {
     pub cfg: IrcConfig,
-    pub format: Format,
+    /// Plain, with `@time=`, with `@msgid=`, with both.
+    formats: [Format; 4],
     states: Vec<Option<IrcState>>,
+    /// Batches opened so far (each gets the next number as its reference).
+    batches: u64,
 }
 
 impl IrcFace {
-    pub fn new(cfg: IrcConfig, format: Format) -> IrcFace {
-        IrcFace { cfg, format, states: Vec::new() }
+    /// `formats`: plain IRC, then with server-time, message-tags, both.
+    pub fn new(cfg: IrcConfig, formats: [Format; 4]) -> IrcFace {
+        IrcFace { cfg, formats, states: Vec::new(), batches: 0 }
     }
 
     /// The sessions of this face: one room list per client, never moved,
-    /// told of a quit once, lines kept whole.
-    pub fn profile(&self, echo_message: bool) -> Profile {
+    /// told of a quit once, lines kept whole; the tags they negotiated.
+    pub fn profile(&self, caps: Caps) -> Profile {
         Profile {
-            format: self.format,
+            format: self.formats[usize::from(caps.server_time) + 2 * usize::from(caps.message_tags)],
             single_room: false,
             enters_default_room: false,
-            echo_own: echo_message,
+            echo_own: caps.echo_message,
             quit_once: true,
             whole_lines: true,
         }
+    }
+
+    /// A fresh batch reference.
+    pub(crate) fn next_batch(&mut self) -> String {
+        self.batches += 1;
+        format!("b{:x}", self.batches)
     }
 
     /// `id`'s IRC state.
@@ -106,7 +162,7 @@ impl IrcFace {
             self.states.resize_with(id + 1, || None);
         }
         self.states[id] = Some(IrcState::default());
-        hub.open(id, self.profile(false), out.now());
+        hub.open(id, self.profile(Caps::default()), out.now());
         out.set_timer(id, out.now() + self.cfg.nick_timeout);
     }
 

@@ -1,5 +1,6 @@
 //! IRC client lines: `[@tags ][:prefix ]COMMAND [params] [:trailing]`.
-//! Tags and prefixes from clients are accepted and ignored.
+//! Prefixes from clients are ignored; of their tags, only `label` is read
+//! (labeled-response).
 
 /// Most parameters a line may carry (RFC 2812).
 const MAX_PARAMS: usize = 15;
@@ -10,6 +11,36 @@ pub struct Line<'a> {
     /// Upper-cased command or numeric.
     pub command: String,
     pub params: Vec<&'a str>,
+    /// The tags, as sent (without the `@`; empty when there are none).
+    pub tags: &'a str,
+}
+
+impl Line<'_> {
+    /// The value of the client's tag `key`, unescaped (IRCv3 message-tags).
+    pub fn tag(&self, key: &str) -> Option<String> {
+        let raw = self.tags.split(';').find_map(|t| match t.split_once('=') {
+            Some((k, v)) if k == key => Some(v),
+            None if t == key => Some(""),
+            _ => None,
+        })?;
+        let mut value = String::with_capacity(raw.len());
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                value.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some(':') => value.push(';'),
+                Some('s') => value.push(' '),
+                Some('r') => value.push('\r'),
+                Some('n') => value.push('\n'),
+                Some(other) => value.push(other),
+                None => {}
+            }
+        }
+        Some(value)
+    }
 }
 
 /// Why a line could not be taken.
@@ -24,8 +55,9 @@ pub enum LineError {
 /// Parses one line (without its CRLF).
 pub fn parse(line: &str) -> Result<Line<'_>, LineError> {
     let mut rest = line;
+    let mut tags = "";
     if let Some(tagged) = rest.strip_prefix('@') {
-        rest = tagged.split_once(' ').map_or("", |(_, r)| r);
+        (tags, rest) = tagged.split_once(' ').unwrap_or((tagged, ""));
     }
     if rest.len() > super::render::MAX_LINE {
         return Err(LineError::TooLong);
@@ -57,7 +89,7 @@ pub fn parse(line: &str) -> Result<Line<'_>, LineError> {
         params.push(param);
         rest = more;
     }
-    Ok(Line { command: command.to_ascii_uppercase(), params })
+    Ok(Line { command: command.to_ascii_uppercase(), params, tags })
 }
 
 #[cfg(test)]
@@ -93,5 +125,14 @@ mod tests {
         assert_eq!(parse(&long), Err(LineError::TooLong));
         let tagged = format!("@{} PRIVMSG #r :hi", "t".repeat(3000));
         assert_eq!(p(&tagged).0, "PRIVMSG", "tags have their own budget");
+    }
+
+    #[test]
+    fn tags_are_read_and_unescaped() {
+        let line = parse(r"@label=a\sb\:c;+typing;x=1 PING :t").unwrap();
+        assert_eq!(line.tag("label").as_deref(), Some("a b;c"));
+        assert_eq!(line.tag("+typing").as_deref(), Some(""));
+        assert_eq!(line.tag("y"), None);
+        assert_eq!(parse("PING x").unwrap().tag("label"), None);
     }
 }

@@ -17,30 +17,29 @@ pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
     let server = hub.server_name().to_string();
     let sub = params[0].to_ascii_uppercase();
     let Some(state) = face.state(id) else { return };
+    let history = hub.store.history.enabled();
+    let offered = |c: &&str| history || *c != "draft/chathistory";
     let reply = match sub.as_str() {
         "LS" => {
             state.cap_negotiating |= !registered;
-            format!("CAP {me} LS :echo-message")
+            let caps: Vec<&str> = super::CAPS.iter().copied().filter(offered).collect();
+            format!("CAP {me} LS :{}", caps.join(" "))
         }
-        "LIST" => format!("CAP {me} LIST :{}", if state.echo_message { "echo-message" } else { "" }),
+        "LIST" => format!("CAP {me} LIST :{}", state.caps.names()),
         "REQ" => {
             state.cap_negotiating |= !registered;
             let asked = params.get(1).copied().unwrap_or("");
-            let mut echo = state.echo_message;
-            let known = asked.split_whitespace().all(|c| match c {
-                "echo-message" => {
-                    echo = true;
-                    true
-                }
-                "-echo-message" => {
-                    echo = false;
-                    true
-                }
-                _ => false,
+            let mut caps = state.caps;
+            let known = asked.split_whitespace().all(|c| {
+                let (name, on) = match c.strip_prefix('-') {
+                    Some(name) => (name, false),
+                    None => (c, true),
+                };
+                offered(&name) && caps.set(name, on)
             });
-            if known {
-                state.echo_message = echo;
-                let profile = face.profile(echo);
+            if known && !asked.trim().is_empty() {
+                state.caps = caps;
+                let profile = face.profile(caps);
                 hub.set_profile(id, profile);
                 format!("CAP {me} ACK :{asked}")
             } else {
@@ -138,7 +137,7 @@ fn welcome(hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {
     numeric(hub, id, out, "002", &[], Some(&format!("Your host is {server}, running version {version}")));
     numeric(hub, id, out, "003", &[], Some(&format!("This server was created {started}")));
     numeric(hub, id, out, "004", &[server, version, "i", "n"], None);
-    let tokens = [
+    let mut tokens = vec![
         "CASEMAPPING=ascii".to_string(),
         "CHANTYPES=#".to_string(),
         format!("CHANNELLEN={}", MAX_ROOM_CHARS + 1),
@@ -151,6 +150,10 @@ fn welcome(hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {
         format!("NETWORK={server}"),
         "UTF8ONLY".to_string(),
     ];
+    if hub.store.history.enabled() {
+        tokens.push(format!("CHATHISTORY={}", hub.store.history.cfg.page));
+        tokens.push("MSGREFTYPES=msgid,timestamp".to_string());
+    }
     let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
     numeric(hub, id, out, "005", &tokens, Some("are supported by this server"));
     lusers(hub, id, out);

@@ -1,0 +1,229 @@
+//! IRCv3 history and replies: `CHATHISTORY` answered in a `chathistory`
+//! batch, history replayed on JOIN to clients that do not ask for it
+//! themselves (`--join-replay`), and labeled-response (every reply to a
+//! `@label=` line carries the label: one line tagged, several in a batch,
+//! none as `ACK`). Live room lines get their tags from the renderers
+//! (`render.rs`).
+
+use std::io::Write;
+
+use super::{send, IrcFace};
+use crate::chat::event::Event;
+use crate::chat::fault::Fault;
+use crate::chat::rooms::RoomId;
+use crate::chat::Hub;
+use crate::clock::{iso_ms, parse_iso_ms};
+use crate::net::{ConnId, Outbox};
+use crate::store::history::{Entry, Kind, MsgId, Query, Ref};
+
+/// `FAIL CHATHISTORY CODE ... :text` to `id`.
+fn fail(out: &mut Outbox, id: ConnId, code: &str, context: &[&str], text: &str) {
+    let mut line = format!("FAIL CHATHISTORY {code}");
+    for c in context {
+        line.push(' ');
+        line.push_str(c);
+    }
+    line.push_str(&format!(" :{text}\r\n"));
+    send(out, id, line.into_bytes());
+}
+
+/// A message reference: `msgid=ID` or `timestamp=YYYY-MM-DDThh:mm:ss.sssZ`.
+fn reference(raw: &str) -> Option<Ref> {
+    match raw.split_once('=')? {
+        ("msgid", id) => MsgId::parse(id).map(Ref::Id),
+        ("timestamp", t) => parse_iso_ms(t).map(Ref::Time),
+        _ => None,
+    }
+}
+
+/// `CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN <target> <ref> [<ref>] <limit>`
+/// for a room the client is in.
+pub(super) fn chathistory(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let sub = params[0].to_ascii_uppercase();
+    let needed = match sub.as_str() {
+        "LATEST" | "BEFORE" | "AFTER" | "AROUND" => 4,
+        "BETWEEN" => 5,
+        "TARGETS" => return fail(out, id, "INVALID_PARAMS", &[&sub], "TARGETS is not supported"),
+        _ => return fail(out, id, "UNKNOWN_COMMAND", &[params[0]], "Unknown subcommand"),
+    };
+    if params.len() < needed {
+        return fail(out, id, "NEED_MORE_PARAMS", &[&sub], "Missing parameters");
+    }
+    let target = params[1];
+    if !hub.store.history.enabled() {
+        return fail(out, id, "MESSAGE_ERROR", &[&sub, target], "This server keeps no history");
+    }
+    let Some(room) = hub.rooms.lookup(target).filter(|&room| hub.holds(id, room)) else {
+        return fail(out, id, "INVALID_TARGET", &[&sub, target], "Messages could not be retrieved");
+    };
+    let Some(limit) = params[needed - 1].parse::<usize>().ok().filter(|&n| n > 0) else {
+        return fail(out, id, "INVALID_PARAMS", &[&sub, params[needed - 1]], "Invalid limit");
+    };
+    let refs: Vec<Option<Ref>> = params[2..needed - 1].iter().map(|r| reference(r)).collect();
+    let query = match (sub.as_str(), refs.as_slice()) {
+        ("LATEST", _) if params[2] == "*" => Query::Latest(None),
+        ("LATEST", [Some(r)]) => Query::Latest(Some(*r)),
+        ("BEFORE", [Some(r)]) => Query::Before(*r),
+        ("AFTER", [Some(r)]) => Query::After(*r),
+        ("AROUND", [Some(r)]) => Query::Around(*r),
+        ("BETWEEN", [Some(a), Some(b)]) => Query::Between(*a, *b),
+        _ => return fail(out, id, "INVALID_PARAMS", &[&sub, params[2]], "Invalid message reference"),
+    };
+    let name = hub.rooms.get(room).name.clone();
+    send_page(face, hub, id, &name, query, limit, out);
+}
+
+/// The lines `query` finds in the room `name`, in a `chathistory` batch
+/// when the client negotiated batches.
+fn send_page(face: &mut IrcFace, hub: &mut Hub, id: ConnId, name: &str, query: Query, limit: usize, out: &mut Outbox) {
+    let caps = face.get(id).map(|s| s.caps).unwrap_or_default();
+    let batch = caps.batch.then(|| face.next_batch());
+    let server = hub.server_name().to_string();
+    let page = match hub.history(name, query, limit) {
+        Ok(page) => page,
+        Err(Fault::BadArgs(_)) => {
+            return fail(out, id, "INVALID_PARAMS", &["CHATHISTORY", name], "Unknown message reference")
+        }
+        Err(_) => return fail(out, id, "MESSAGE_ERROR", &[name], "Messages could not be retrieved"),
+    };
+    let mut b = Vec::with_capacity(128 * (page.items.len() + 2));
+    if let Some(batch) = &batch {
+        let _ = write!(b, ":{server} BATCH +{batch} chathistory {}\r\n", page.room);
+    }
+    for e in page.items.iter().filter(|e| e.kind != Kind::Topic) {
+        item(&mut b, &server, page.room, e, batch.as_deref(), caps.server_time, caps.message_tags);
+    }
+    if let Some(batch) = &batch {
+        let _ = write!(b, ":{server} BATCH -{batch}\r\n");
+    }
+    if !b.is_empty() {
+        send(out, id, b);
+    }
+}
+
+/// A stored line as the PRIVMSG (NOTICE, CTCP ACTION) its room saw, with
+/// the tags the client takes.
+fn item(b: &mut Vec<u8>, server: &str, room: &str, e: &Entry, batch: Option<&str>, time: bool, msgid: bool) {
+    let (from, text, whole) = (&*e.from, &*e.text, e.whole);
+    let event = match e.kind {
+        Kind::Me => Event::Me { from, text, room, whole },
+        _ => Event::Chat { from, text, room, notice: e.kind == Kind::Notice, whole },
+    };
+    let body = super::render::event(&event, server);
+    for (i, line) in body.split_inclusive(|&c| c == b'\n').enumerate() {
+        let mut tags = Vec::new();
+        if let Some(batch) = batch {
+            tags.push(format!("batch={batch}"));
+        }
+        if time {
+            tags.push(format!("time={}", iso_ms(e.time_ms)));
+        }
+        if msgid && i == 0 {
+            tags.push(format!("msgid={}", e.id));
+        }
+        if !tags.is_empty() {
+            let _ = write!(b, "@{} ", tags.join(";"));
+        }
+        b.extend_from_slice(line);
+    }
+}
+
+/// `--join-replay N`: after a JOIN, a client that does not fetch history
+/// itself (no `draft/chathistory`) gets the room's last N lines.
+pub fn replay(face: &mut IrcFace, hub: &mut Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+    let n = hub.store.history.cfg.join_replay;
+    if n == 0 || face.get(id).is_none_or(|s| s.caps.chathistory) {
+        return;
+    }
+    let r = hub.rooms.get(room);
+    if hub.store.history.is_empty(&r.key) {
+        return;
+    }
+    let name = r.name.clone();
+    send_page(face, hub, id, &name, Query::Latest(None), n, out);
+}
+
+/// Adds `tag` to an IRC line (after its other tags, if it has some).
+fn add_tag(b: &mut Vec<u8>, line: &[u8], tag: &str) {
+    match line.strip_prefix(b"@") {
+        Some(rest) => {
+            let _ = write!(b, "@{tag};");
+            b.extend_from_slice(rest);
+        }
+        None => {
+            let _ = write!(b, "@{tag} ");
+            b.extend_from_slice(line);
+        }
+    }
+}
+
+/// Sends `reply` (what a line labeled `label` was answered with) as
+/// labeled-response asks: `ACK` for nothing, one line tagged, several in a
+/// `labeled-response` batch (lines already in a batch of their own keep it).
+pub fn send_labeled(face: &mut IrcFace, hub: &Hub, id: ConnId, label: &str, reply: &[u8], out: &mut Outbox) {
+    let label = escape_tag(label);
+    let server = hub.server_name();
+    let lines: Vec<&[u8]> = reply.split_inclusive(|&c| c == b'\n').collect();
+    let batches = face.get(id).is_some_and(|s| s.caps.batch);
+    let mut b = Vec::with_capacity(reply.len() + 64);
+    match lines.as_slice() {
+        [] => {
+            let _ = write!(b, "@label={label} :{server} ACK\r\n");
+        }
+        [one] => add_tag(&mut b, one, &format!("label={label}")),
+        many if batches => {
+            let batch = face.next_batch();
+            let _ = write!(b, "@label={label} :{server} BATCH +{batch} labeled-response\r\n");
+            for line in many {
+                if line.starts_with(b"@batch=") {
+                    b.extend_from_slice(line); // inside a batch of its own
+                } else {
+                    add_tag(&mut b, line, &format!("batch={batch}"));
+                }
+            }
+            let _ = write!(b, ":{server} BATCH -{batch}\r\n");
+        }
+        [first, rest @ ..] => {
+            add_tag(&mut b, first, &format!("label={label}"));
+            rest.iter().for_each(|line| b.extend_from_slice(line));
+        }
+    }
+    send(out, id, b);
+}
+
+/// A tag value escaped as message-tags says.
+fn escape_tag(v: &str) -> String {
+    let mut s = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            ';' => s.push_str("\\:"),
+            ' ' => s.push_str("\\s"),
+            '\\' => s.push_str("\\\\"),
+            '\r' => s.push_str("\\r"),
+            '\n' => s.push_str("\\n"),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_and_tags() {
+        assert_eq!(reference("timestamp=2026-12-06T10:03:00.123Z"), Some(Ref::Time(1_796_551_380_123)));
+        let id = MsgId { seq: 2, uniq: 9, room: 1 };
+        assert_eq!(reference(&format!("msgid={id}")), Some(Ref::Id(id)));
+        assert_eq!(reference("msgid=nope"), None);
+        assert_eq!(reference("id=1"), None);
+        let mut b = Vec::new();
+        add_tag(&mut b, b"@time=x :a PRIVMSG #r :hi\r\n", "label=l");
+        assert_eq!(b, b"@label=l;time=x :a PRIVMSG #r :hi\r\n");
+        let mut b = Vec::new();
+        add_tag(&mut b, b":a PONG a :x\r\n", "label=l");
+        assert_eq!(b, b"@label=l :a PONG a :x\r\n");
+        assert_eq!(escape_tag("a b;c\\"), "a\\sb\\:c\\\\");
+    }
+}
