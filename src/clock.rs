@@ -82,7 +82,10 @@ mod tests {
         assert_eq!(text_time(ms), "2026-12-06 10:03:00");
         assert_eq!(parse_iso_ms("2026-12-06T10:03:00.123Z"), Some(ms));
         assert_eq!(parse_iso_ms("2026-12-06T10:03:00Z"), Some(ms - 123));
-        assert_eq!(parse_iso_ms("2024-02-29T23:59:59.5Z").map(iso_ms).as_deref(), Some("2024-02-29T23:59:59.500Z"));
+        assert_eq!(
+            parse_iso_ms("2024-02-29T23:59:59.5Z").map(iso_ms).as_deref(),
+            Some("2024-02-29T23:59:59.500Z")
+        );
         for bad in ["", "2026-12-06", "2026-13-01T00:00:00Z", "x-1-1T0:0:0Z", "2026-12-06T10:03:00.Z"] {
             assert_eq!(parse_iso_ms(bad), None, "{bad}");
         }

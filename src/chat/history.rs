@@ -12,7 +12,14 @@ use crate::store::Store;
 
 impl Hub {
     /// Records a line said in `room`; its id and time, if history is on.
-    pub(crate) fn record(&mut self, room: RoomId, kind: Kind, whole: bool, from: &str, text: &str) -> Option<Stamp> {
+    pub(crate) fn record(
+        &mut self,
+        room: RoomId,
+        kind: Kind,
+        whole: bool,
+        from: &str,
+        text: &str,
+    ) -> Option<Stamp> {
         if !self.store.history.enabled() {
             return None;
         }

@@ -18,10 +18,10 @@
 
 pub mod cluster;
 pub mod command;
-mod history;
 mod deliver;
 pub mod event;
 pub mod fault;
+mod history;
 mod invariants;
 pub mod membership;
 pub mod names;

@@ -28,7 +28,13 @@ impl Default for HistoryConfig {
     /// The defaults of `--history`, `--history-age`, `--history-memory`,
     /// `--history-page` and `--join-replay`.
     fn default() -> Self {
-        HistoryConfig { max_lines: 1000, max_age_ms: 7 * 86_400_000, max_bytes: 32 << 20, page: 100, join_replay: 0 }
+        HistoryConfig {
+            max_lines: 1000,
+            max_age_ms: 7 * 86_400_000,
+            max_bytes: 32 << 20,
+            page: 100,
+            join_replay: 0,
+        }
     }
 }
 
@@ -193,7 +199,9 @@ impl Ring {
     /// The first position whose key is at or past `r` (`after`: past it).
     fn position(&self, r: Ref, after: bool) -> usize {
         match r {
-            Ref::Id(id) => self.entries.partition_point(|e| e.id.seq < id.seq || (after && e.id.seq == id.seq)),
+            Ref::Id(id) => {
+                self.entries.partition_point(|e| e.id.seq < id.seq || (after && e.id.seq == id.seq))
+            }
             Ref::Time(t) => self.entries.partition_point(|e| e.time_ms < t || (after && e.time_ms == t)),
         }
     }
@@ -426,7 +434,13 @@ impl History {
     }
 
     /// Lines of the room `key` as `query` asks, at most `limit`, oldest first.
-    pub fn query(&mut self, key: &str, query: Query, limit: usize, now_ms: u64) -> Result<Page<'_>, QueryError> {
+    pub fn query(
+        &mut self,
+        key: &str,
+        query: Query,
+        limit: usize,
+        now_ms: u64,
+    ) -> Result<Page<'_>, QueryError> {
         if let Some(ring) = self.rings.get_mut(key) {
             let freed = ring.expire(now_ms.saturating_sub(self.cfg.max_age_ms));
             self.bytes -= freed;
@@ -444,7 +458,11 @@ impl History {
                     Some(ring) => {
                         id.room == ring.check
                             && id.seq < ring.next_seq
-                            && ring.entries.iter().find(|e| e.id.seq == id.seq).is_none_or(|e| e.id.uniq == id.uniq)
+                            && ring
+                                .entries
+                                .iter()
+                                .find(|e| e.id.seq == id.seq)
+                                .is_none_or(|e| e.id.uniq == id.uniq)
                     }
                     None => id.room == check,
                 };
@@ -619,7 +637,11 @@ mod tests {
         say(&mut h, "#small", &text, 100);
         let (lines, bytes) = h.size();
         assert!(bytes <= one * 50, "within the budget");
-        assert_eq!(h.query("#small", Query::Latest(None), 100, 200).unwrap().items.len(), 11, "the largest room pays");
+        assert_eq!(
+            h.query("#small", Query::Latest(None), 100, 200).unwrap().items.len(),
+            11,
+            "the largest room pays"
+        );
         assert!(lines < 51);
         let page = h.query("#big", Query::Latest(None), 100, 200).unwrap();
         assert!(page.items.len() < 40);

@@ -15,7 +15,6 @@ pub mod history;
 pub mod sqlite;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use history::{Entry, History, HistoryConfig, NewLine};
 
@@ -94,22 +93,29 @@ impl Store {
 
     /// As `cfg` says: with `--db`, opens the file and reads it back.
     pub fn open(cfg: &StoreConfig, now_ms: u64) -> Result<Store, String> {
-        let mut store = Store::memory(cfg.history.clone(), now_ms);
-        let Some(path) = &cfg.db else { return Ok(store) };
-        #[cfg(feature = "db")]
-        {
-            let db = sqlite::Db::open(path, cfg.sync)?;
-            let started = std::time::Instant::now();
-            let (rooms, lines) = db.load(&mut store.history, now_ms)?;
-            log::info!(
-                "--db {}: {lines} lines of {rooms} rooms read back in {} ms",
-                path.display(),
-                started.elapsed().as_millis()
-            );
-            store.disk = Some(Disk { db: Some(db), thread: None, pending: Vec::new(), in_flight: false });
-            Ok(store)
+        let store = Store::memory(cfg.history.clone(), now_ms);
+        match &cfg.db {
+            None => Ok(store),
+            Some(path) => store.with_db(path, cfg.sync, now_ms),
         }
-        #[cfg(not(feature = "db"))]
+    }
+
+    #[cfg(feature = "db")]
+    fn with_db(mut self, path: &std::path::Path, sync: DbSync, now_ms: u64) -> Result<Store, String> {
+        let db = sqlite::Db::open(path, sync)?;
+        let started = std::time::Instant::now();
+        let (rooms, lines) = db.load(&mut self.history, now_ms)?;
+        log::info!(
+            "--db {}: {lines} lines of {rooms} rooms read back in {} ms",
+            path.display(),
+            started.elapsed().as_millis()
+        );
+        self.disk = Some(Disk { db: Some(db), thread: None, pending: Vec::new(), in_flight: false });
+        Ok(self)
+    }
+
+    #[cfg(not(feature = "db"))]
+    fn with_db(self, path: &std::path::Path, _: DbSync, _: u64) -> Result<Store, String> {
         Err(format!("--db {}: this linechat was built without SQLite (the 'db' feature)", path.display()))
     }
 
@@ -118,14 +124,15 @@ impl Store {
         #[cfg(feature = "db")]
         if let Some(disk) = &mut self.disk {
             if let Some(db) = disk.db.take() {
-                let waker = Arc::new(mio::Waker::new(registry, STORE_TOKEN)?);
+                let waker = std::sync::Arc::new(mio::Waker::new(registry, STORE_TOKEN)?);
                 let cfg = &self.history.cfg;
                 let retention =
                     sqlite::RetentionForDisk { max_lines: cfg.max_lines as u64, max_age_ms: cfg.max_age_ms };
                 disk.thread = Some(db.spawn(waker, retention).map_err(std::io::Error::other)?);
             }
         }
-        let _ = (registry, Arc::<()>::new(()));
+        #[cfg(not(feature = "db"))]
+        let _ = registry;
         Ok(())
     }
 

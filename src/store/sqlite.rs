@@ -71,12 +71,15 @@ impl Db {
     pub fn load(&self, history: &mut History, now_ms: u64) -> Result<(usize, usize), String> {
         let cutoff = now_ms.saturating_sub(history.cfg.max_age_ms) as i64;
         let limit = history.cfg.max_lines as i64;
-        if let Some(uniq) =
-            self.conn.query_row("SELECT max(uniq) FROM lines", [], |r| r.get::<_, Option<i64>>(0)).map_err(sql)?
+        if let Some(uniq) = self
+            .conn
+            .query_row("SELECT max(uniq) FROM lines", [], |r| r.get::<_, Option<i64>>(0))
+            .map_err(sql)?
         {
             history.continue_after(uniq as u64);
         }
-        let mut rooms = self.conn.prepare("SELECT room, name, topic, topic_by, topic_at FROM rooms").map_err(sql)?;
+        let mut rooms =
+            self.conn.prepare("SELECT room, name, topic, topic_by, topic_at FROM rooms").map_err(sql)?;
         let rooms: Vec<(String, String, String, String, i64)> = rooms
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
             .map_err(sql)?
@@ -298,7 +301,12 @@ mod tests {
         assert_eq!(page.items[0].id, rows[1].entry.id, "ids survive");
         assert_eq!(page.room, "#Rust");
         assert_eq!(again.topic("#rust").unwrap().by, "bob");
-        let next = again.append("#rust", "#Rust", NewLine { kind: Kind::Chat, whole: false, from: "x", text: "e" }, 4_000);
+        let next = again.append(
+            "#rust",
+            "#Rust",
+            NewLine { kind: Kind::Chat, whole: false, from: "x", text: "e" },
+            4_000,
+        );
         let next = next.unwrap().id;
         assert_eq!(next.seq, 5);
         assert!(next.uniq > rows[3].entry.id.uniq);

@@ -63,7 +63,10 @@ fn cap_negotiation_suspends_registration_until_cap_end() {
     c.send("CAP LS 302");
     c.send("NICK bob");
     c.send("USER bob 0 * :Bob");
-    assert_eq!(c.irc_line(), ":linechat CAP * LS :echo-message");
+    assert_eq!(
+        c.irc_line(),
+        ":linechat CAP * LS :batch draft/chathistory echo-message labeled-response message-tags server-time"
+    );
     c.send("CAP REQ :echo-message away-notify");
     assert_eq!(c.irc_line(), ":linechat CAP * NAK :echo-message away-notify");
     c.send("CAP REQ :echo-message");

@@ -10,6 +10,7 @@ mod cluster;
 mod external_clients;
 mod garbage;
 mod handlers;
+mod history;
 mod irc;
 mod irssi;
 mod json;

@@ -75,7 +75,15 @@ pub(super) fn chathistory(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params:
 
 /// The lines `query` finds in the room `name`, in a `chathistory` batch
 /// when the client negotiated batches.
-fn send_page(face: &mut IrcFace, hub: &mut Hub, id: ConnId, name: &str, query: Query, limit: usize, out: &mut Outbox) {
+fn send_page(
+    face: &mut IrcFace,
+    hub: &mut Hub,
+    id: ConnId,
+    name: &str,
+    query: Query,
+    limit: usize,
+    out: &mut Outbox,
+) {
     let caps = face.get(id).map(|s| s.caps).unwrap_or_default();
     let batch = caps.batch.then(|| face.next_batch());
     let server = hub.server_name().to_string();

@@ -44,8 +44,8 @@ use super::Request;
 
 /// Every built-in packet type, in the order `help` lists them.
 pub const BUILTIN_TYPES: &[&str] = &[
-    "nick", "chat", "me", "msg", "who", "join", "part", "rooms", "topic", "history", "ping", "echo", "caps", "help",
-    "bye",
+    "nick", "chat", "me", "msg", "who", "join", "part", "rooms", "topic", "history", "ping", "echo", "caps",
+    "help", "bye",
 ];
 
 /// The built-in types refused with `not-joined` before a nickname.
@@ -95,7 +95,9 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         "caps" => {
             let shape = || Fault::usage("expected payload [\"CAP\", ...]");
             let list = payload.as_array().ok_or_else(shape)?;
-            return Ok(Request::Caps(list.iter().map(|c| c.as_str().ok_or_else(shape)).collect::<Result<_, _>>()?));
+            return Ok(Request::Caps(
+                list.iter().map(|c| c.as_str().ok_or_else(shape)).collect::<Result<_, _>>()?,
+            ));
         }
         "ping" => Command::Ping(present),
         "echo" => Command::Echo(present),
@@ -159,11 +161,12 @@ fn topic(payload: &Value) -> Result<Command<'_>, Fault> {
 /// `history`: `{"room"?, "limit"?, "before"? | "after"?}` (or `null`:
 /// the current room's latest lines).
 fn history(payload: &Value) -> Result<Command<'_>, Fault> {
-    let shape = || {
-        Fault::usage("expected payload {\"room\": \"#ROOM\", \"limit\": N, \"before\" or \"after\": ID}")
-    };
+    let shape =
+        || Fault::usage("expected payload {\"room\": \"#ROOM\", \"limit\": N, \"before\" or \"after\": ID}");
     let fields = match payload {
-        Value::Null => return Ok(Command::History { room: None, query: Query::Latest(None), limit: HISTORY_LIMIT }),
+        Value::Null => {
+            return Ok(Command::History { room: None, query: Query::Latest(None), limit: HISTORY_LIMIT })
+        }
         Value::Object(fields) => fields,
         _ => return Err(shape()),
     };
@@ -179,9 +182,9 @@ fn history(payload: &Value) -> Result<Command<'_>, Fault> {
     let id = |key: &str| -> Result<Option<Ref>, Fault> {
         match fields.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => {
-                MsgId::parse(s).map(|id| Some(Ref::Id(id))).ok_or_else(|| Fault::usage(format!("'{s}' is not a line id")))
-            }
+            Some(Value::String(s)) => MsgId::parse(s)
+                .map(|id| Some(Ref::Id(id)))
+                .ok_or_else(|| Fault::usage(format!("'{s}' is not a line id"))),
             Some(_) => Err(shape()),
         }
     };

@@ -269,7 +269,12 @@ pub fn json(event: &Event) -> Vec<u8> {
                     b.push(b',');
                 }
                 let kind = if e.kind == Kind::Notice { "chat" } else { e.kind.name() };
-                let _ = write!(b, r#"{{"id":"{}","time":"{}","type":"{kind}","from":"#, e.id, crate::clock::iso_ms(e.time_ms));
+                let _ = write!(
+                    b,
+                    r#"{{"id":"{}","time":"{}","type":"{kind}","from":"#,
+                    e.id,
+                    crate::clock::iso_ms(e.time_ms)
+                );
                 json_str(&mut b, &e.from);
                 b.extend_from_slice(br#","text":"#);
                 json_str(&mut b, &e.text);

@@ -130,7 +130,10 @@ mod tests {
         assert_eq!(chat("/help", false), "Help");
         assert_eq!(chat("/me waves", true), r#"Say { room: None, text: "waves", said: Action }"#);
         assert_eq!(chat("/history", true), "History { room: None, query: Latest(None), limit: 20 }");
-        assert_eq!(chat("/history #r 5", true), r##"History { room: Some("#r"), query: Latest(None), limit: 5 }"##);
+        assert_eq!(
+            chat("/history #r 5", true),
+            r##"History { room: Some("#r"), query: Latest(None), limit: 5 }"##
+        );
         assert_eq!(chat("/history 7", true), "History { room: None, query: Latest(None), limit: 7 }");
     }
 
