@@ -74,7 +74,7 @@ fuzz_target!(|input: &[u8]| {
             let format = sim.service.hub.profile(id).map(|p| p.format);
             let bytes = sim.out.take_output(id);
             for line in bytes.split_inclusive(|&b| b == b'\n') {
-                if format == Some(faces::JSON_FORMAT) && line.starts_with(b"{") {
+                if (format == Some(faces::JSON_FORMAT) || format == Some(faces::JSON_IDS_FORMAT)) && line.starts_with(b"{") {
                     if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
                         panic!("conn {slot} got a JSON line that is not JSON ({e}): {:?}", String::from_utf8_lossy(line));
                     }

@@ -14,6 +14,9 @@ fuzz_target!(|input: &[u8]| {
     assert!(!parsed.command.is_empty());
     assert!(!parsed.command.contains(' '));
     assert!(parsed.params.len() <= 15);
+    if let Some(label) = parsed.tag("label") {
+        assert!(label.len() <= parsed.tags.len());
+    }
     // A "command" that starts like a prefix or tags is garbage the server
     // answers with 421; it cannot be written back as the same line.
     if parsed.command.starts_with([':', '@']) {

@@ -52,6 +52,7 @@ impl Hub {
                 }
             }
         }
+        self.store.history.check()?;
         for (i, &id) in self.echo_listeners.iter().enumerate() {
             if self.session(id).and_then(|s| s.echo_idx) != Some(i) {
                 return Err(format!("echo listener {i} is conn {id}, which disagrees"));

@@ -423,6 +423,32 @@ impl History {
         self.bytes -= freed;
     }
 
+    /// The accounting agrees with what is held, within every bound, each
+    /// room in order (the fuzz targets check this after every step).
+    pub fn check(&self) -> Result<(), String> {
+        let mut total = 0;
+        for (key, ring) in &self.rings {
+            let bytes: usize = ring.entries.iter().map(Entry::cost).sum();
+            if bytes != ring.bytes {
+                return Err(format!("{key}: {} bytes counted, {bytes} held", ring.bytes));
+            }
+            total += bytes;
+            if ring.entries.len() > self.cfg.max_lines {
+                return Err(format!("{key}: {} lines over --history", ring.entries.len()));
+            }
+            if ring.entries.iter().zip(ring.entries.iter().skip(1)).any(|(a, b)| a.id.seq >= b.id.seq) {
+                return Err(format!("{key}: lines out of order"));
+            }
+            if ring.entries.back().is_some_and(|e| e.id.seq >= ring.next_seq) {
+                return Err(format!("{key}: a line at or past the next seq"));
+            }
+        }
+        if total != self.bytes || total > self.cfg.max_bytes {
+            return Err(format!("{} bytes counted, {total} held, budget {}", self.bytes, self.cfg.max_bytes));
+        }
+        Ok(())
+    }
+
     /// Has nothing been kept for the room `key`?
     pub fn is_empty(&self, key: &str) -> bool {
         self.rings.get(key).is_none_or(|r| r.entries.is_empty())
