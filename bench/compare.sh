@@ -8,6 +8,8 @@
 # (peerbench --find-max, N=100 all sending, and N=1000 with 100 senders), so
 # slow drifts of a noisy machine hit all three alike. It prints every round
 # and the medians. Servers run on core 0, the generator on core 1.
+# NEW_ARGS adds options to the current build only (NEW_ARGS="--db /tmp/b.db"
+# measures history kept in SQLite against the older build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -45,7 +47,10 @@ measure() { # name args...
   case $name in
     limit) start 7402 "$OUT/limit" 7402; findmax limit 7402 "$@" ;;
     old) start 7400 "$OLD" --listen 127.0.0.1:7400 --http-listen off --log-level warn; findmax linechat 7400 "$@" ;;
-    new) start 7400 "$NEW" --listen 127.0.0.1:7400 --http-listen off --log-level warn; findmax linechat 7400 "$@" ;;
+    new)
+      # shellcheck disable=SC2086
+      start 7400 "$NEW" --listen 127.0.0.1:7400 --http-listen off --log-level warn ${NEW_ARGS:-}
+      findmax linechat 7400 "$@" ;;
   esac
   stop
 }

@@ -535,3 +535,58 @@ fn db_survives_kill_9_with_every_received_line() {
     );
     assert!(received.len() >= 300);
 }
+
+/// The chat page in Chromium: times, scrollback, and no hole after a
+/// dropped connection or a server restart with `--db` (the script asks for
+/// the restart; the lines said while the server was back but the page not
+/// yet must come back to it).
+#[cfg(feature = "db")]
+#[test]
+fn the_page_shows_times_scrolls_back_and_catches_up_after_a_restart() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists()
+            && std::path::Path::new(dir).join("node_modules/playwright-core").exists(),
+        "Chromium and playwright-core are needed: apt-get install chromium; npm ci --prefix tests/browser \
+         (or run .ci/run)"
+    );
+    let db = db_path("page");
+    let s = Server::start_web(&["--db", &db]);
+    let (chat, web) = (s.addr, s.web_addr());
+    let mut node = Command::new("node")
+        .current_dir(dir)
+        .args(["history_page.mjs", &web.port().to_string(), &chat.port().to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node");
+    let mut said = BufReader::new(node.stdout.take().unwrap());
+    let mut server = Some(s);
+    let mut output = String::new();
+    loop {
+        let mut line = String::new();
+        if said.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        output.push_str(&line);
+        if line.trim() == "RESTART" {
+            let old = server.take().unwrap();
+            old.signal(libc::SIGKILL);
+            drop(old);
+            let (chat, web) = (chat.to_string(), web.to_string());
+            let s = Server::start(&["--listen", &chat, "--http-listen", &web, "--db", &db]);
+            let mut away = s.join("away");
+            for i in 1..=3 {
+                away.send(&format!("while away {i}"));
+            }
+            away.sync();
+            server = Some(s);
+            writeln!(node.stdin.as_mut().unwrap(), "restarted").unwrap();
+        }
+    }
+    let status = node.wait().unwrap();
+    assert!(status.success(), "history_page.mjs failed:\n{output}");
+    assert!(output.contains("ok: "), "{output}");
+}
