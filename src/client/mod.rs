@@ -7,6 +7,7 @@
 //! goes away and rejoins with the same nickname and room. When stdin is not
 //! a terminal it behaves like nc: lines in, lines out.
 
+mod catchup;
 mod editor;
 mod link;
 mod screen;
@@ -134,11 +135,23 @@ struct Session {
     room: Option<String>,
     /// The user asked to leave: do not reconnect.
     leaving: bool,
+    /// Connected again after being in: catch up once back in the room.
+    reconnected: bool,
+    catch_up: catchup::CatchUp,
 }
 
 impl Session {
     fn new(opts: Options, addr: SocketAddr) -> Session {
-        Session { nick: opts.nick.clone(), opts, addr, joined: false, room: None, leaving: false }
+        Session {
+            nick: opts.nick.clone(),
+            opts,
+            addr,
+            joined: false,
+            room: None,
+            leaving: false,
+            reconnected: false,
+            catch_up: catchup::CatchUp::default(),
+        }
     }
 
     fn connect(&self, poll: &Poll) -> io::Result<Link> {
@@ -161,6 +174,7 @@ impl Session {
     /// the join).
     fn observe(&mut self, line: &str) -> Option<String> {
         if line.starts_with("* welcome to linechat") {
+            self.reconnected = self.joined || self.reconnected;
             self.joined = false;
             return self.nick.clone().map(|n| self.nick_line(&n));
         }
@@ -172,15 +186,32 @@ impl Session {
                 // Back in the default room: rejoin our own after a reconnect.
                 let room = if first { self.room.clone() } else { None };
                 if room.is_none() {
+                    if self.room.is_some() {
+                        self.catch_up.moved();
+                    }
                     self.room = None;
+                    return self.caught_up();
                 }
                 return room.map(|r| format!("/join {r}"));
             }
-            self.room = rest.split_whitespace().next().map(str::to_string);
+            let room = rest.split_whitespace().next().map(str::to_string);
+            if room != self.room {
+                self.catch_up.moved();
+            }
+            self.room = room;
+            return self.caught_up();
         } else if let Some(new) = line.strip_prefix(&format!("* {nick} is now known as ")) {
             self.nick = Some(new.to_string());
         }
         None
+    }
+
+    /// Back in our room after a reconnect: ask what we missed (text mode).
+    fn caught_up(&mut self) -> Option<String> {
+        if !std::mem::take(&mut self.reconnected) || self.opts.json {
+            return None;
+        }
+        self.catch_up.ask()
     }
 
     /// A line the user typed: before joining, a plain line is the nickname.
@@ -331,9 +362,16 @@ impl Session {
                             if line.starts_with("* welcome") {
                                 backoff = BACKOFF_FIRST;
                             }
+                            if let Some(shown) = self.catch_up.filter(&line) {
+                                for missed in shown {
+                                    screen.message(&missed, self.nick.as_deref(), self.opts.json)?;
+                                }
+                                continue;
+                            }
                             if let Some(reply) = self.observe(&line) {
                                 let _ = l.send_line(&reply);
                             }
+                            self.catch_up.seen(&line);
                             screen.message(&line, self.nick.as_deref(), self.opts.json)?;
                         }
                         lost |= over;
@@ -401,6 +439,7 @@ impl Session {
                 if self.leaving {
                     return Ok(());
                 }
+                self.reconnected |= self.joined;
                 self.joined = false;
                 screen.status(&format!("connection lost; reconnecting in {} s", backoff.as_secs_f32()))?;
                 retry_at = Some(Instant::now() + backoff);
@@ -476,7 +515,12 @@ mod tests {
         // The server restarts.
         assert_eq!(s.observe("* welcome to linechat - enter a nickname").as_deref(), Some("ally"));
         assert_eq!(s.observe("* ally joined (1 online)").as_deref(), Some("/join #rust"));
-        assert_eq!(s.observe("* ally joined #rust (1 online)"), None);
+        assert_eq!(s.observe("* ally joined #rust (1 online)"), None, "nothing seen to catch up from");
+        s.catch_up.seen("[bob] hi");
+        // Again: once back in #rust, it asks what it missed.
+        s.observe("* welcome to linechat - enter a nickname");
+        s.observe("* ally joined (1 online)");
+        assert_eq!(s.observe("* ally joined #rust (1 online)").as_deref(), Some("/history 100"));
         // Back to the lobby by choice.
         assert_eq!(s.observe("* ally joined (2 online)"), None);
         assert_eq!(s.room, None);

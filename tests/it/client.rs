@@ -133,6 +133,55 @@ fn reconnects_after_a_server_restart_with_the_same_nick_and_room() {
     second.wait().unwrap();
 }
 
+/// After a restart with `--db`, the client shows what was said while it was
+/// away (from `/history`), once, and nothing it had already shown.
+#[cfg(feature = "db")]
+#[test]
+fn catches_up_after_a_restart_with_what_it_missed() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let db = std::env::temp_dir().join(format!("linechat-client-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&db);
+    let db = db.display().to_string();
+    let start = || Server::start(&["--listen", &addr, "--db", &db]);
+    let first = start();
+    let t = client_in_tmux("catchup", &format!("{addr} --nick alice"), "exec cat");
+    t.wait_for("* alice joined (1 online)");
+    t.type_line("/join #rust");
+    t.wait_for_last_line("#rust>");
+    let mut nc = first.join("ncuser");
+    nc.send("/join #rust");
+    nc.send("seen before the restart");
+    t.wait_for("[ncuser] seen before the restart");
+    first.signal(libc::SIGKILL);
+    drop(first);
+    t.wait_for("-- connection lost; reconnecting");
+    // Said on the same database while alice cannot reach it (another port).
+    let elsewhere = Server::start(&["--db", &db]);
+    let mut nc = elsewhere.join("ncuser");
+    nc.send("/join #rust");
+    nc.send("said while alice was away");
+    nc.sync();
+    drop(nc);
+    drop(elsewhere);
+    let second = start();
+    t.wait_for("-- 1 lines said while disconnected:");
+    t.wait_for("[ncuser] said while alice was away");
+    t.wait_for_last_line("#rust>");
+    let mut nc = second.join("ncuser");
+    nc.send("/join #rust");
+    nc.send("after she is back");
+    t.wait_for("[ncuser] after she is back");
+    let lines = t.lines();
+    let count = |text: &str| lines.iter().filter(|l| l.as_str() == text).count();
+    assert_eq!(count("[ncuser] seen before the restart"), 1, "{lines:?}");
+    assert_eq!(count("[ncuser] said while alice was away"), 1, "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("* history for")),
+        "the block itself is not shown: {lines:?}"
+    );
+}
+
 #[test]
 fn ctrl_c_says_bye_and_gives_the_terminal_back() {
     let s = Server::start(&[]);
