@@ -66,6 +66,14 @@ pub struct RemoteUser {
 /// one read or one WebSocket message carried can pile up here).
 pub const MAX_HELD_LINES: usize = 1024;
 
+/// Every script the link loads on connect: the claims', shared history's.
+static SCRIPTS: &[&str] = &[
+    claims::REFRESH_SCRIPT,
+    claims::RELEASE_SCRIPT,
+    crate::cluster::history::SAY_SCRIPT,
+    crate::cluster::history::READ_SCRIPT,
+];
+
 /// The cluster as the chat core holds it.
 pub struct ClusterHub {
     pub redis: Redis,
@@ -75,6 +83,8 @@ pub struct ClusterHub {
     pub mirror: HashMap<String, HashMap<String, RemoteUser>>,
     /// Nicknames renamed to settle a collision.
     pub collisions: u64,
+    /// Shared history's requests in flight.
+    pub(crate) shared: super::shared_history::SharedHistory,
 }
 
 impl ClusterHub {
@@ -103,7 +113,7 @@ impl Hub {
             url: cfg.url,
             node_id: cfg.node_id.clone(),
             max_outbuf: cfg.max_outbuf,
-            scripts: claims::SCRIPTS,
+            scripts: SCRIPTS,
         });
         self.cluster = Some(Box::new(ClusterHub {
             redis,
@@ -111,7 +121,9 @@ impl Hub {
             claims: Claims::new(&cfg.node_id, cfg.presence_ttl, now),
             mirror: HashMap::new(),
             collisions: 0,
+            shared: Default::default(),
         }));
+        self.store.history.time_ordered = true;
     }
 
     /// Dials Redis once the loop starts.
@@ -216,22 +228,25 @@ impl Hub {
         true
     }
 
-    /// Is a claim of `id`'s in flight (its lines wait)?
-    pub fn is_claiming(&self, id: ConnId) -> bool {
-        self.session(id).is_some_and(|s| s.claiming)
+    /// Is a claim of `id`'s, or a shared-history answer, in flight (its lines wait)?
+    pub fn is_waiting(&self, id: ConnId) -> bool {
+        self.session(id).is_some_and(|s| s.claiming || s.awaiting > 0)
     }
 
-    /// The next line `id` sent while its claim was in flight, once the claim
-    /// is settled (none while another claim is in flight).
+    /// The next line `id` sent while the cluster was asked, once every
+    /// answer came (none while another is in flight).
     pub fn take_waiting(&mut self, id: ConnId) -> Option<Result<Vec<u8>, LineFault>> {
-        self.session_mut(id).filter(|s| !s.claiming)?.waiting.pop_front()
+        self.session_mut(id).filter(|s| !s.claiming && s.awaiting == 0)?.waiting.pop_front()
     }
 
-    /// `id`'s claim is over: read it again.
+    /// `id`'s claim is over: read it again (unless a shared-history answer
+    /// is still awaited).
     fn end_claim(&mut self, id: ConnId, out: &mut Outbox) -> bool {
         let Some(s) = self.session_mut(id) else { return false };
         s.claiming = false;
-        out.resume_reading(id);
+        if s.awaiting == 0 {
+            out.resume_reading(id);
+        }
         true
     }
 
@@ -304,7 +319,7 @@ impl Hub {
     /// free variant (`nick-1`, `nick-2`, ...), claimed like any other.
     pub(crate) fn settle(&mut self, id: ConnId, attempt: u32, out: &mut Outbox) {
         let Some(nick) = self.nick_of(id).map(str::to_string) else { return };
-        if self.is_claiming(id) {
+        if self.session(id).is_some_and(|s| s.claiming) {
             return; // already being settled (or renamed)
         }
         if let Some(c) = self.cluster.as_mut() {
@@ -378,6 +393,9 @@ impl Hub {
                 match incoming {
                     Incoming::Up => self.cluster_up(out),
                     Incoming::Down => self.cluster_down(out),
+                    Incoming::Reply(tag, frame) if super::shared_history::is_ours(tag) => {
+                        self.shared_answered(tag, Some(frame), out)
+                    }
                     Incoming::Reply(tag, frame) => self.claim_answered(tag, Some(frame), out),
                     Incoming::Message(bytes) => self.on_note(&bytes, out),
                 }
@@ -405,6 +423,7 @@ impl Hub {
         for tag in c.claims.awaited_tags() {
             self.claim_answered(tag, None, out);
         }
+        self.shared_down(out);
     }
 
     /// Heartbeats, claim refresh, silent nodes, a deaf subscriber, owed
@@ -435,6 +454,7 @@ impl Hub {
             info!("cluster: node {node} silent past the presence TTL; its users leave");
             self.node_gone(&node, out);
         }
+        self.shared_turn(now, out);
         let Some(c) = self.cluster.as_mut() else { return };
         c.redis.turn(now);
         self.cluster_incoming(out);
@@ -445,11 +465,13 @@ impl Hub {
         let c = self.cluster.as_ref()?;
         let up = c.redis.is_up();
         let refresh = up.then(|| c.claims.next_refresh());
-        [c.redis.next_wake(), c.presence.next_wake(up), refresh].into_iter().flatten().min()
+        let shared = c.shared.next_deadline();
+        [c.redis.next_wake(), c.presence.next_wake(up), refresh, shared].into_iter().flatten().min()
     }
 
     /// One note from the cluster channel.
     fn on_note(&mut self, bytes: &[u8], out: &mut Outbox) {
+        let (bytes, stream_id) = crate::cluster::history::split_note(bytes);
         let Some((stamp, note)) = Note::decode(bytes) else { return };
         let now = out.now();
         let Some(c) = self.cluster.as_mut() else { return };
@@ -476,7 +498,7 @@ impl Hub {
         match note {
             Note::Hello | Note::Sync => c.presence.owe_burst(),
             Note::Beat => {}
-            note => self.apply_note(&stamp.node, note, out),
+            note => self.apply_note(&stamp.node, note, stream_id, out),
         }
     }
 

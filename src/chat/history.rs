@@ -7,7 +7,7 @@ use super::fault::Fault;
 use super::rooms::{parse_room, RoomId};
 use super::Hub;
 use crate::net::{ConnId, Outbox};
-use crate::store::history::{Kind, NewLine, Page, Query, QueryError};
+use crate::store::history::{Entry, Kind, NewLine, Page, Query, QueryError};
 use crate::store::Store;
 
 impl Hub {
@@ -52,9 +52,12 @@ impl Hub {
             None => self.rooms.get(self.current_room(id).ok_or(Fault::InNoRoom)?).name.clone(),
         };
         let Some(format) = self.session(id).map(|s| s.profile.format) else { return Ok(()) };
-        let page = query_page(&mut self.store, &name, query, limit)?;
-        let event = Event::History { room: page.room, items: &page.items, complete: page.complete };
-        out.send(id, self.renderers.event(&event).get(format));
+        let purpose = super::shared_history::Purpose::Reply;
+        if let Some((room, items, complete)) = self.history_request(id, &name, query, limit, purpose, out)? {
+            let refs: Vec<&Entry> = items.iter().collect();
+            let event = Event::History { room: &room, items: &refs, complete };
+            out.send(id, self.renderers.event(&event).get(format));
+        }
         Ok(())
     }
 

@@ -13,7 +13,9 @@
 //! - `history.rs`: recording room lines in the store, and reading them back.
 //! - `deliver.rs`: sending an event to one, a room, or everyone sharing a
 //!   room with someone (each once).
-//! - `cluster.rs` and `remote.rs`: the glue to other nodes (`crate::cluster`).
+//! - `cluster.rs` and `remote.rs`: the glue to other nodes (`crate::cluster`);
+//!   `shared_history.rs` and `shared_pages.rs`: history kept in the cluster's
+//!   Redis streams, written and read.
 //! - `invariants.rs`: the consistency check the fuzz targets run.
 
 pub mod cluster;
@@ -29,6 +31,8 @@ mod remote;
 pub mod render;
 pub mod rooms;
 pub mod session;
+pub mod shared_history;
+mod shared_pages;
 mod speech;
 
 use std::collections::HashMap;
@@ -93,6 +97,12 @@ pub struct Hub {
     settled: Vec<cluster::Settled>,
     /// What rooms remember: history and topics (memory, or a file with `--db`).
     pub store: Store,
+    /// The last session serial given (see `Session::serial`).
+    serial: u64,
+    /// Sessions whose awaited cluster answers all came: their waiting lines go on.
+    resumed: Vec<ConnId>,
+    /// Pages of shared history that came from the cluster for a face.
+    answers: Vec<shared_history::HistoryAnswer>,
 }
 
 impl Hub {
@@ -111,6 +121,9 @@ impl Hub {
             cluster: None,
             settled: Vec::new(),
             store: Store::memory(HistoryConfig::default(), crate::clock::unix_ms()),
+            serial: 0,
+            resumed: Vec::new(),
+            answers: Vec::new(),
         }
     }
 
@@ -119,7 +132,10 @@ impl Hub {
         if self.sessions.len() <= id {
             self.sessions.resize_with(id + 1, || None);
         }
-        self.sessions[id] = Some(Session::new(profile, now));
+        let mut session = Session::new(profile, now);
+        self.serial += 1;
+        session.serial = self.serial;
+        self.sessions[id] = Some(session);
     }
 
     /// `id` is gone: it leaves every room (those sharing one see `reason`),

@@ -16,6 +16,7 @@ use super::session::fold_nick;
 use super::Hub;
 use crate::cluster::note::{self, BurstUser, Note, TopicState};
 use crate::net::Outbox;
+use crate::store::history::{Kind, NewLine};
 
 fn said(s: note::Said) -> Said {
     match s {
@@ -45,7 +46,14 @@ impl Hub {
     }
 
     /// Applies one note from `node`.
-    pub(crate) fn apply_note(&mut self, node: &str, note: Note, out: &mut Outbox) {
+    /// `stream_id`: the id the cluster's history stream gave a room line.
+    pub(crate) fn apply_note(
+        &mut self,
+        node: &str,
+        note: Note,
+        stream_id: Option<crate::cluster::history::StreamId>,
+        out: &mut Outbox,
+    ) {
         match note {
             Note::Join { nick, room } => self.remote_join(node, &nick, &room, 0, out),
             Note::Leave { nick, room, reason, part } => {
@@ -57,13 +65,33 @@ impl Hub {
             Note::Quit { nick, reason } => self.remote_quit(node, &fold_nick(&nick), &reason, out),
             Note::Say { nick, room, text, said: how, whole } => {
                 let Some(room) = self.rooms.lookup(&room) else { return };
+                // Kept in this node's history too (with an id of this node's).
+                let kind = match said(how) {
+                    Said::Action => Kind::Me,
+                    Said::Notice => Kind::Notice,
+                    Said::Plain => Kind::Chat,
+                };
+                let stamp = match stream_id {
+                    Some(sid) => {
+                        self.record_streamed(room, &NewLine { kind, whole, from: &nick, text: &text }, sid)
+                    }
+                    None => self.record(room, kind, whole, &nick, &text),
+                };
                 let r = self.rooms.get(room);
                 let (from, text, room) = (nick.as_str(), text.as_str(), r.name.as_str());
                 let event = match said(how) {
                     Said::Action => Event::Me { from, text, room, whole },
                     how => Event::Chat { from, text, room, notice: how == Said::Notice, whole },
                 };
-                let rendered = self.renderers.event(&event);
+                let stamped;
+                let event = match stamp {
+                    Some(stamp) => {
+                        stamped = Event::Stamped { stamp, event: &event };
+                        &stamped
+                    }
+                    None => &event,
+                };
+                let rendered = self.renderers.event(event);
                 for m in &r.members {
                     out.send(m.id, rendered.get(m.format));
                 }
@@ -98,7 +126,16 @@ impl Hub {
                 r.topic = topic;
                 r.topic_at = at;
                 let (name, topic) = (r.name.clone(), r.topic.clone());
-                self.broadcast(room, &Event::Topic { room: &name, topic: &topic, by: &nick, set: true }, out);
+                let event = Event::Topic { room: &name, topic: &topic, by: &nick, set: true };
+                let line = NewLine { kind: Kind::Topic, whole: false, from: &nick, text: &topic };
+                let stamp = match stream_id {
+                    Some(sid) => self.record_streamed(room, &line, sid),
+                    None => self.record(room, Kind::Topic, false, &nick, &topic),
+                };
+                match stamp {
+                    Some(stamp) => self.broadcast(room, &Event::Stamped { stamp, event: &event }, out),
+                    None => self.broadcast(room, &event, out),
+                }
             }
             Note::Echo { json } => {
                 let payload: Option<Value> =

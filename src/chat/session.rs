@@ -59,7 +59,12 @@ pub struct Session {
     pub(crate) join_tokens: Bucket,
     /// A nickname claim is in flight in the cluster: lines wait in `waiting`.
     pub(crate) claiming: bool,
+    /// Answers awaited from the cluster's shared history (a line being
+    /// stored, a page being read): lines wait in `waiting` too.
+    pub(crate) awaiting: u32,
     pub(crate) waiting: WaitingLines,
+    /// Which session this is (ids of closed connections are reused).
+    pub(crate) serial: u64,
 }
 
 impl Session {
@@ -74,7 +79,9 @@ impl Session {
             mark: 0,
             join_tokens: Bucket::default(),
             claiming: false,
+            awaiting: 0,
             waiting: WaitingLines::new(),
+            serial: 0,
         }
     }
 

@@ -7,7 +7,7 @@ use log::info;
 use super::event::{Event, Said, Stamp};
 use super::rooms::{RoomId, MAX_TOPIC_CHARS};
 use super::session::{Phase, Session};
-use super::Hub;
+use super::{shared_history, Hub};
 use crate::cluster::note::{self, Note};
 use crate::net::{ConnId, Outbox};
 use crate::store::history::{Kind, NewLine};
@@ -35,6 +35,14 @@ impl Hub {
             Said::Notice => Kind::Notice,
             Said::Plain => Kind::Chat,
         };
+        if self.cluster.is_some() && self.shared_history_up() {
+            // Stored and published in one step; delivered here with its id.
+            let (nick, name) = (nick.clone(), r.name.clone());
+            let line = NewLine { kind, whole, from: &nick, text };
+            let note = shared_history::note_of(&line, &name);
+            self.stats.messages += 1;
+            return self.shared_say(id, room, line, skip != usize::MAX, note, out);
+        }
         let stamp = if self.store.history.enabled() {
             let line = NewLine { kind, whole, from: nick, text };
             self.store.record(&r.key, &r.name, line, crate::clock::unix_ms()).map(Stamp::of)
@@ -119,6 +127,11 @@ impl Hub {
         r.topic_at = now;
         let (name, topic) = (r.name.clone(), r.topic.clone());
         info!("{who} set the topic for {name}: {topic}");
+        if self.shared_history_up() {
+            let line = NewLine { kind: Kind::Topic, whole: false, from: &who, text: &topic };
+            let note = Note::Topic { nick: who.clone(), room: name.clone(), topic: topic.clone(), at: now };
+            return self.shared_say(id, room, line, false, note, out);
+        }
         let event = Event::Topic { room: &name, topic: &topic, by: &who, set: true };
         match self.record(room, Kind::Topic, false, &who, &topic) {
             Some(stamp) => self.broadcast(room, &Event::Stamped { stamp, event: &event }, out),

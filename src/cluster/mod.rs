@@ -10,6 +10,7 @@
 //! code that sees both the chat and these.
 
 pub mod claims;
+pub mod history;
 pub mod note;
 pub mod presence;
 pub mod redis;

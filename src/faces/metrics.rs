@@ -86,6 +86,15 @@ pub fn render(hub: &Hub, scripts: &Scripts, io: &IoStats) -> String {
         .collect();
     m.labelled("protocol_errors_total", "counter", "Errors sent to clients, by code.", &errors);
     m.gauge("uptime_seconds", "Seconds since start.", (hub.started.elapsed().as_millis() as f64) / 1000.0);
+    m.counter("loop_turns_total", "Turns of the event loop.", io.turns.count as f64);
+    m.labelled(
+        "loop_turns_over_total",
+        "counter",
+        "Turns of the event loop that took longer than 1 ms and 5 ms.",
+        &[("{over=\"1ms\"}", io.turns.over_1ms as f64), ("{over=\"5ms\"}", io.turns.over_5ms as f64)],
+    );
+    m.gauge("loop_turn_max_seconds", "The longest turn of the event loop.", io.turns.max.as_secs_f64());
+    hub.store.metrics(&mut m);
     scripts.metrics(&mut m);
     hub.cluster_metrics(&mut m);
     m.into_string()

@@ -91,22 +91,36 @@ impl Server {
         self.faces.get(id).copied().flatten()
     }
 
-    /// The cluster settled nickname claims: each face finishes its clients',
-    /// then they get the lines they sent meanwhile.
-    fn finish_claims(&mut self, out: &mut Outbox) {
+    /// The cluster answered: nickname claims settled (each face finishes
+    /// its clients'), pages of shared history for a face, and sessions
+    /// whose answers all came; then those clients get the lines they sent
+    /// meanwhile.
+    fn finish_cluster(&mut self, out: &mut Outbox) {
         loop {
             let settled = self.hub.take_settled();
-            if settled.is_empty() {
+            let answers = self.hub.take_answers();
+            let resumed = self.hub.take_resumed();
+            if settled.is_empty() && answers.is_empty() && resumed.is_empty() {
                 return;
             }
+            for answer in answers {
+                if self.face(answer.id) == Some(IRC) {
+                    self.irc.page_answered(&mut self.hub, answer, out);
+                }
+            }
+            let mut ids = Vec::with_capacity(settled.len() + resumed.len());
             for s in settled {
                 match self.face(s.id) {
                     Some(IRC) => self.irc.settled(&mut self.hub, &s, out),
                     Some(_) => self.lines.settled(&mut self.hub, &s, out),
                     None => continue,
                 }
-                while let Some(line) = self.hub.take_waiting(s.id) {
-                    self.on_line(s.id, line.as_deref().map_err(|e| *e), out);
+                ids.push(s.id);
+            }
+            ids.extend(resumed);
+            for id in ids {
+                while let Some(line) = self.hub.take_waiting(id) {
+                    self.on_line(id, line.as_deref().map_err(|e| *e), out);
                 }
             }
         }
@@ -126,7 +140,7 @@ impl Service for Server {
     }
 
     fn on_line(&mut self, id: ConnId, line: Result<&[u8], LineFault>, out: &mut Outbox) {
-        if self.hub.is_claiming(id) {
+        if self.hub.is_waiting(id) {
             // Its nickname is being claimed: the line waits its turn.
             self.hub.heard(id, out.now());
             if !self.hub.hold_line(id, line) {
@@ -197,12 +211,12 @@ impl Service for Server {
             return self.hub.store_ready(out);
         }
         self.hub.cluster_ready(token, out);
-        self.finish_claims(out);
+        self.finish_cluster(out);
     }
 
     fn on_turn(&mut self, out: &mut Outbox) {
         self.hub.cluster_turn(out);
-        self.finish_claims(out);
+        self.finish_cluster(out);
         self.hub.store_turn(out);
     }
 

@@ -57,6 +57,27 @@ pub struct IoStats {
     /// Web connections not (yet) upgraded.
     pub open_http: usize,
     pub http_requests: u64,
+    /// How long the loop's turns took (from poll's return to the next poll).
+    pub turns: TurnStats,
+}
+
+/// The loop's turns: how many, the longest, and how many passed 1 ms and
+/// 5 ms (the loop never waits on a disk: a long turn is work in hand).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TurnStats {
+    pub count: u64,
+    pub max: std::time::Duration,
+    pub over_1ms: u64,
+    pub over_5ms: u64,
+}
+
+impl TurnStats {
+    pub fn record(&mut self, took: std::time::Duration) {
+        self.count += 1;
+        self.max = self.max.max(took);
+        self.over_1ms += u64::from(took > std::time::Duration::from_millis(1));
+        self.over_5ms += u64::from(took > std::time::Duration::from_millis(5));
+    }
 }
 
 /// The connection table as the service sees it: it can queue output, close,

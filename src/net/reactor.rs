@@ -132,7 +132,8 @@ impl<S: Service> Reactor<S> {
                     return Err(e);
                 }
             }
-            self.out.set_now(Instant::now());
+            let turn_began = Instant::now();
+            self.out.set_now(turn_began);
             // Output held for durability: this tick reads nothing, so that
             // once the hold ends the output is flushed before new lines come.
             self.reads_held = self.out.hold;
@@ -181,6 +182,7 @@ impl<S: Service> Reactor<S> {
             if !self.out.hold && !self.held_reads.is_empty() {
                 self.read_again.append(&mut self.held_reads);
             }
+            self.out.stats.turns.record(turn_began.elapsed());
             if let Some(until) = self.stopping_until {
                 if self.out.conns.is_empty() || Instant::now() >= until {
                     info!("stopped ({} connections cut at the deadline)", self.out.conns.len());

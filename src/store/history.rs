@@ -7,7 +7,6 @@
 //! restarts. No I/O, no wire format.
 
 use std::collections::{HashMap, VecDeque};
-use std::fmt;
 
 /// Retention settings. `max_lines == 0`: history is off.
 #[derive(Debug, Clone)]
@@ -44,46 +43,7 @@ impl HistoryConfig {
     }
 }
 
-/// A line's id: its place in its room (`seq`, from 1), a number unique
-/// across the server and its restarts (`uniq`), and a check of the room it
-/// belongs to. Shown as `uniq-seq-room` in hexadecimal; clients treat it
-/// as opaque.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MsgId {
-    pub seq: u64,
-    pub uniq: u64,
-    pub room: u32,
-}
-
-impl fmt::Display for MsgId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:x}-{:x}-{:08x}", self.uniq, self.seq, self.room)
-    }
-}
-
-impl MsgId {
-    /// Reads an id as [`fmt::Display`] writes it.
-    pub fn parse(s: &str) -> Option<MsgId> {
-        let mut parts = s.split('-');
-        let hex = |p: Option<&str>| {
-            let p = p?;
-            if p.is_empty() || p.len() > 16 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return None;
-            }
-            u64::from_str_radix(p, 16).ok()
-        };
-        let (uniq, seq, room) = (hex(parts.next())?, hex(parts.next())?, hex(parts.next())?);
-        if parts.next().is_some() || seq == 0 || room > u64::from(u32::MAX) {
-            return None;
-        }
-        Some(MsgId { seq, uniq, room: room as u32 })
-    }
-}
-
-/// The check of a room in its lines' ids: FNV-1a of its folded name.
-pub fn room_check(key: &str) -> u32 {
-    key.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
-}
+pub use super::ids::{room_check, MsgId, STREAM_SEQ_BITS};
 
 /// What kind of line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,6 +224,10 @@ pub enum QueryError {
 #[derive(Debug)]
 pub struct History {
     pub cfg: HistoryConfig,
+    /// Lines get time-ordered places (`seq` from the clock, in units of
+    /// 2^-20 ms), so they interleave with lines whose ids a cluster's
+    /// Redis stream gave (see [`MsgId::from_stream`]).
+    pub time_ordered: bool,
     /// By folded room name.
     rings: HashMap<String, Ring>,
     bytes: usize,
@@ -274,7 +238,7 @@ impl History {
     /// Empty; ids are unique across restarts as they start from the
     /// clock (`now_ms`) unless a store says where it left off.
     pub fn new(cfg: HistoryConfig, now_ms: u64) -> History {
-        History { cfg, rings: HashMap::new(), bytes: 0, next_uniq: now_ms << 10 }
+        History { cfg, time_ordered: false, rings: HashMap::new(), bytes: 0, next_uniq: now_ms << 10 }
     }
 
     pub fn enabled(&self) -> bool {
@@ -305,7 +269,11 @@ impl History {
         }
         let uniq = self.next_uniq;
         self.next_uniq += 1;
+        let time_ordered = self.time_ordered;
         let ring = self.ring(key, name);
+        if time_ordered {
+            ring.next_seq = ring.next_seq.max(now_ms << STREAM_SEQ_BITS);
+        }
         let entry = Entry {
             id: MsgId { seq: ring.next_seq, uniq, room: ring.check },
             time_ms: now_ms,
@@ -321,6 +289,27 @@ impl History {
         }
         self.put(key, entry, now_ms);
         self.rings.get(key).and_then(|r| r.entries.back())
+    }
+
+    /// Adds a line whose id a cluster's stream gave, in its place among the
+    /// others (it may come after lines this node numbered itself); a line
+    /// already held is skipped. Returns it, if added.
+    pub fn insert(&mut self, key: &str, name: &str, entry: Entry, now_ms: u64) -> Option<&Entry> {
+        if !self.cfg.enabled() {
+            return None;
+        }
+        let ring = self.ring(key, name);
+        if ring.entries.iter().rev().take(64).any(|e| e.id.seq == entry.id.seq) {
+            return None;
+        }
+        ring.next_seq = ring.next_seq.max(entry.id.seq + 1);
+        if entry.kind == Kind::Topic {
+            let by = if entry.text.is_empty() { String::new() } else { entry.from.to_string() };
+            ring.topic = Some(SavedTopic { text: entry.text.to_string(), by, at: entry.time_ms / 1000 });
+        }
+        let seq = entry.id.seq;
+        self.put(key, entry, now_ms);
+        self.rings.get(key)?.entries.iter().rev().find(|e| e.id.seq == seq)
     }
 
     /// Adds a line with its id already given (loaded from a store).
@@ -365,7 +354,12 @@ impl History {
         let max_lines = self.cfg.max_lines;
         let Some(ring) = self.rings.get_mut(key) else { return };
         let cost = entry.cost();
-        ring.entries.push_back(entry);
+        if ring.entries.back().is_none_or(|last| last.id.seq < entry.id.seq) {
+            ring.entries.push_back(entry);
+        } else {
+            let at = ring.entries.partition_point(|e| e.id.seq < entry.id.seq);
+            ring.entries.insert(at, entry);
+        }
         ring.bytes += cost;
         self.bytes += cost;
         let mut freed = ring.expire(cutoff);
@@ -555,134 +549,5 @@ pub struct NewLine<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DAY: u64 = 86_400_000;
-
-    fn history(max_lines: usize, max_bytes: usize) -> History {
-        History::new(HistoryConfig { max_lines, max_age_ms: 7 * DAY, max_bytes, ..Default::default() }, 1_000)
-    }
-
-    fn say(h: &mut History, room: &str, text: &str, now: u64) -> MsgId {
-        let line = NewLine { kind: Kind::Chat, whole: false, from: "alice", text };
-        h.append(&room.to_lowercase(), room, line, now).unwrap().id
-    }
-
-    fn texts(page: &Page) -> Vec<String> {
-        page.items.iter().map(|e| e.text.to_string()).collect()
-    }
-
-    #[test]
-    fn ids_read_back_and_order_within_a_room() {
-        let mut h = history(10, 1 << 20);
-        let a = say(&mut h, "#Rust", "one", 5);
-        let b = say(&mut h, "#go", "two", 5);
-        let c = say(&mut h, "#rust", "three", 6);
-        assert_eq!(MsgId::parse(&a.to_string()), Some(a));
-        assert!(a.uniq < b.uniq && b.uniq < c.uniq, "unique across rooms");
-        assert_eq!((a.seq, c.seq, b.seq), (1, 2, 1), "seq counts lines of its room");
-        assert_ne!(a.to_string(), b.to_string());
-        for bad in ["", "x", "1-2", "1-0-3", "1-2-3-4", "zz-1-1", "1-1-100000000"] {
-            assert_eq!(MsgId::parse(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn pages_by_id_and_time() {
-        let mut h = history(100, 1 << 20);
-        let ids: Vec<MsgId> = (0..10).map(|i| say(&mut h, "#r", &i.to_string(), 100 + i)).collect();
-        let q = |h: &mut History, q, n| texts(&h.query("#r", q, n, 200).unwrap());
-        assert_eq!(q(&mut h, Query::Latest(None), 3), ["7", "8", "9"]);
-        assert_eq!(q(&mut h, Query::Before(Ref::Id(ids[5])), 2), ["3", "4"]);
-        assert_eq!(q(&mut h, Query::After(Ref::Id(ids[5])), 2), ["6", "7"]);
-        assert_eq!(q(&mut h, Query::After(Ref::Id(ids[9])), 2), Vec::<String>::new());
-        assert_eq!(q(&mut h, Query::Around(Ref::Id(ids[5])), 4), ["3", "4", "5", "6"]);
-        assert_eq!(q(&mut h, Query::Latest(Some(Ref::Id(ids[7]))), 5), ["8", "9"]);
-        assert_eq!(q(&mut h, Query::Between(Ref::Id(ids[1]), Ref::Id(ids[6])), 3), ["2", "3", "4"]);
-        assert_eq!(q(&mut h, Query::Between(Ref::Id(ids[6]), Ref::Id(ids[1])), 3), ["3", "4", "5"]);
-        assert_eq!(q(&mut h, Query::Before(Ref::Time(103)), 10), ["0", "1", "2"]);
-        assert_eq!(q(&mut h, Query::After(Ref::Time(107)), 10), ["8", "9"]);
-        assert_eq!(q(&mut h, Query::Between(Ref::Time(101), Ref::Time(104)), 10), ["2", "3"]);
-        let page = h.query("#r", Query::Latest(None), 3, 200).unwrap();
-        assert_eq!(page.room, "#r");
-        assert!(page.complete);
-    }
-
-    #[test]
-    fn unknown_ids_are_refused_and_dropped_ones_are_gaps() {
-        let mut h = history(3, 1 << 20);
-        let ids: Vec<MsgId> = (0..6).map(|i| say(&mut h, "#r", &i.to_string(), 100 + i)).collect();
-        let other = say(&mut h, "#other", "x", 100);
-        assert_eq!(h.query("#r", Query::After(Ref::Id(other)), 5, 200).unwrap_err(), QueryError::UnknownId);
-        let future = MsgId { seq: 99, ..ids[0] };
-        assert_eq!(h.query("#r", Query::After(Ref::Id(future)), 5, 200).unwrap_err(), QueryError::UnknownId);
-        let forged = MsgId { uniq: 7, ..ids[4] };
-        assert_eq!(h.query("#r", Query::After(Ref::Id(forged)), 5, 200).unwrap_err(), QueryError::UnknownId);
-        // ids[0] was dropped (3 lines kept): still valid, the answer starts
-        // at the oldest kept line and says it is not complete.
-        let page = h.query("#r", Query::After(Ref::Id(ids[0])), 5, 200).unwrap();
-        assert_eq!((texts(&page), page.complete), (vec!["3".into(), "4".into(), "5".into()], false));
-        let page = h.query("#r", Query::After(Ref::Id(ids[2])), 5, 200).unwrap();
-        assert!(page.complete, "nothing after 2 was dropped");
-        let page = h.query("#r", Query::Before(Ref::Id(ids[3])), 5, 200).unwrap();
-        assert!(page.items.is_empty() && !page.complete);
-        let page = h.query("#r", Query::Before(Ref::Id(ids[5])), 5, 200).unwrap();
-        assert!(page.complete);
-    }
-
-    #[test]
-    fn age_and_memory_bounds() {
-        let mut h = history(100, 1 << 20);
-        say(&mut h, "#old", "a", 1_000);
-        say(&mut h, "#r", "b", 1_000 + 6 * DAY);
-        say(&mut h, "#r", "c", 1_000 + 8 * DAY);
-        assert_eq!(texts(&h.query("#r", Query::Latest(None), 10, 1_000 + 8 * DAY).unwrap()), ["b", "c"]);
-        assert_eq!(texts(&h.query("#r", Query::Latest(None), 10, 1_000 + 14 * DAY).unwrap()), ["c"]);
-        assert_eq!(h.rooms(), 2, "#old is swept later");
-        h.expire(1_000 + 8 * DAY);
-        assert_eq!(h.rooms(), 1);
-
-        let text = "x".repeat(100);
-        let one = Entry {
-            id: MsgId { seq: 1, uniq: 1, room: 1 },
-            time_ms: 0,
-            kind: Kind::Chat,
-            whole: false,
-            from: "alice".into(),
-            text: text.clone().into(),
-        }
-        .cost();
-        let mut h = history(1000, one * 50);
-        for i in 0..40 {
-            say(&mut h, "#big", &text, 10 + i);
-        }
-        for i in 0..10 {
-            say(&mut h, "#small", &text, 60 + i);
-        }
-        say(&mut h, "#small", &text, 100);
-        let (lines, bytes) = h.size();
-        assert!(bytes <= one * 50, "within the budget");
-        assert_eq!(
-            h.query("#small", Query::Latest(None), 100, 200).unwrap().items.len(),
-            11,
-            "the largest room pays"
-        );
-        assert!(lines < 51);
-        let page = h.query("#big", Query::Latest(None), 100, 200).unwrap();
-        assert!(page.items.len() < 40);
-        assert!(page.items.first().unwrap().id.seq > 1, "its oldest went first");
-    }
-
-    #[test]
-    fn topics_are_kept_and_history_off_keeps_nothing() {
-        let mut h = history(10, 1 << 20);
-        let line = NewLine { kind: Kind::Topic, whole: false, from: "bob", text: "Rust and more" };
-        h.append("#rust", "#Rust", line, 5_000).unwrap();
-        assert_eq!(h.topic("#rust").unwrap().text, "Rust and more");
-        assert_eq!(h.topic("#rust").unwrap().by, "bob");
-        let mut off = history(0, 1 << 20);
-        assert!(off.append("#rust", "#rust", line, 5).is_none());
-        assert_eq!(off.rooms(), 0);
-    }
-}
+#[path = "history_tests.rs"]
+mod tests;

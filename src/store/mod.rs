@@ -11,6 +11,7 @@
 //! so after `kill -9` every line anyone received comes back.
 
 pub mod history;
+pub mod ids;
 #[cfg(feature = "db")]
 pub mod sqlite;
 
@@ -58,6 +59,9 @@ pub struct StoreStats {
     pub batches: u64,
     /// Lines the file refused (kept in memory only).
     pub failed: u64,
+    /// The longest commit, and all commits together.
+    pub commit_max: std::time::Duration,
+    pub commit_total: std::time::Duration,
 }
 
 /// Lines waiting for the storage thread, and the one batch in flight.
@@ -179,9 +183,11 @@ impl Store {
                 while let Ok(done) = thread.done.try_recv() {
                     disk.in_flight = false;
                     match done {
-                        Ok(n) => {
+                        Ok((n, took)) => {
                             self.stats.committed += n as u64;
                             self.stats.batches += 1;
+                            self.stats.commit_max = self.stats.commit_max.max(took);
+                            self.stats.commit_total += took;
                         }
                         Err(_) => self.stats.failed += 1,
                     }
@@ -198,6 +204,39 @@ impl Store {
             return disk.in_flight;
         }
         false
+    }
+
+    /// `/metrics` lines of the store.
+    pub fn metrics(&self, m: &mut crate::metrics::Page) {
+        let (lines, bytes) = self.history.size();
+        m.gauge("history_lines", "Room lines held in memory history.", lines as f64);
+        m.gauge(
+            "history_bytes",
+            "Memory history's estimated size (--history-memory bounds it).",
+            bytes as f64,
+        );
+        m.gauge("history_rooms", "Rooms with history in memory.", self.history.rooms() as f64);
+        if !self.persistent() {
+            return;
+        }
+        let s = &self.stats;
+        m.counter("db_lines_total", "Lines committed to the --db file.", s.committed as f64);
+        m.counter("db_commits_total", "Transactions committed to the --db file.", s.batches as f64);
+        m.counter(
+            "db_failures_total",
+            "Batches the --db file refused (kept in memory only).",
+            s.failed as f64,
+        );
+        m.counter(
+            "db_commit_seconds_total",
+            "Time spent committing, on the storage thread.",
+            s.commit_total.as_secs_f64(),
+        );
+        m.gauge(
+            "db_commit_max_seconds",
+            "The longest commit, on the storage thread.",
+            s.commit_max.as_secs_f64(),
+        );
     }
 
     /// Does a file keep history across restarts?

@@ -153,8 +153,9 @@ pub struct RetentionForDisk {
 /// The storage thread, seen from the loop.
 pub struct DiskThread {
     batches: Option<Sender<Vec<Row>>>,
-    /// One answer per batch: how many lines it committed, or why not.
-    pub done: Receiver<Result<usize, String>>,
+    /// One answer per batch: how many lines it committed and how long that
+    /// took, or why not.
+    pub done: Receiver<Result<(usize, std::time::Duration), String>>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -178,14 +179,15 @@ impl Drop for DiskThread {
 fn writer(
     mut conn: Connection,
     batches: Receiver<Vec<Row>>,
-    done: Sender<Result<usize, String>>,
+    done: Sender<Result<(usize, std::time::Duration), String>>,
     waker: Arc<mio::Waker>,
     cfg: RetentionForDisk,
 ) {
     let mut last_sweep = 0u64;
     let mut failing = false;
     while let Ok(batch) = batches.recv() {
-        let result = commit(&mut conn, &batch, cfg).map_err(sql);
+        let started = std::time::Instant::now();
+        let result = commit(&mut conn, &batch, cfg).map(|n| (n, started.elapsed())).map_err(sql);
         match &result {
             Err(e) if !failing => {
                 error!("--db: could not store {} lines: {e} (they stay in memory only)", batch.len());

@@ -418,3 +418,141 @@ fn reuse_port_lets_two_nodes_share_a_port() {
     let served_by_b = metric(&b, "linechat_users_joined");
     assert_eq!(served_by_b + metric(&a, "linechat_users_joined"), 8.0);
 }
+
+/// Each node also keeps its rooms' lines in its own memory, those said on
+/// other nodes included (with the ids Redis gave them): what it answers
+/// from while Redis is away.
+#[test]
+fn each_node_remembers_what_was_said_on_the_others() {
+    let redis = Redis::start();
+    let a = node(&redis, "n1", &[]);
+    let b = node(&redis, "n2", &[]);
+    connected(&a);
+    connected(&b);
+    let mut alice = a.join("alice");
+    await_remote(&b, 1);
+    let mut bob = b.join("bob");
+    alice.skip_until("* bob joined");
+    alice.send("said on n1");
+    alice.send("/me waves from n1");
+    alice.send("/topic set on n1");
+    bob.skip_until("* alice set the topic for #lobby: set on n1");
+    let mut redis = redis;
+    redis.kill();
+    eventually("n2 degraded", || healthz(&b).starts_with("degraded"));
+    bob.send("/history");
+    bob.skip_until("* history for #lobby (3 lines):");
+    let items: Vec<String> = (0..3).map(|_| bob.line()).collect();
+    assert!(items[0].ends_with(" [alice] said on n1"), "{items:?}");
+    assert!(items[1].ends_with(" * alice waves from n1"), "{items:?}");
+    assert!(items[2].ends_with(" * alice set the topic for #lobby: set on n1"), "{items:?}");
+    assert_eq!(bob.line(), "* end of history for #lobby");
+}
+
+/// Reads chat events of `c` until one says `text`.
+fn chat_saying(c: &mut Client, text: &str) -> Value {
+    loop {
+        let v = json_until(c, "chat");
+        if v["payload"]["text"] == text {
+            return v;
+        }
+    }
+}
+
+/// A JSON client with the `ids` capability.
+fn json_with_ids(s: &Server, nick: &str) -> Client {
+    let mut c = s.join_json(nick);
+    c.send_json(&json!({"type": "caps", "payload": ["ids"]}));
+    json_until(&mut c, "caps");
+    c
+}
+
+#[test]
+fn history_is_shared_by_every_node_with_one_id_per_line() {
+    let redis = Redis::start();
+    let (a, b, c) = three_nodes(&redis);
+    let mut ja = json_with_ids(&a, "ja");
+    let mut jb = json_with_ids(&b, "jb");
+    let mut talker = a.join("talker");
+    await_remote(&b, 2);
+    talker.send("hello cluster");
+    talker.send("/me waves");
+    // The talker gets its line back once Redis has stored it.
+    talker.skip_until("[talker] hello cluster");
+    let va = chat_saying(&mut ja, "hello cluster");
+    let vb = chat_saying(&mut jb, "hello cluster");
+    let id = va["payload"]["id"].as_str().unwrap().to_string();
+    assert_eq!(vb["payload"]["id"], id.as_str(), "one id on every node");
+    assert_eq!(vb["payload"]["time"], va["payload"]["time"]);
+
+    // A node that joins later answers from Redis.
+    let d = node(&redis, "n4", &[]);
+    connected(&d);
+    let mut jd = json_with_ids(&d, "jd");
+    jd.send_json(&json!({"type": "history", "payload": {"room": "#lobby", "limit": 10}}));
+    let page = json_until(&mut jd, "history");
+    let items = page["payload"]["items"].as_array().unwrap();
+    let texts: Vec<&str> = items.iter().map(|i| i["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["hello cluster", "waves"]);
+    assert_eq!(items[0]["id"], id.as_str());
+    assert_eq!(items[1]["type"], "me");
+    jd.send_json(&json!({"type": "history", "payload": {"room": "#lobby", "after": id}}));
+    let page = json_until(&mut jd, "history");
+    assert_eq!(page["payload"]["items"][0]["text"], "waves");
+    assert_eq!(page["payload"]["complete"], true);
+
+    // IRC on a third node: the same lines, with the same msgid.
+    let mut irc = Client::connect(c.irc_addr());
+    irc.send("CAP REQ :server-time message-tags batch draft/chathistory");
+    irc.send("NICK ircy");
+    irc.send("USER i 0 * :I");
+    irc.send("CAP END");
+    irc.irc_skip_until(" 376 ");
+    irc.send("JOIN #lobby");
+    irc.irc_skip_until(" 366 ");
+    irc.send("CHATHISTORY LATEST #lobby * 10");
+    let start = irc.irc_skip_until(" BATCH +");
+    assert!(start.ends_with(" chathistory #lobby"), "{start}");
+    let first = irc.irc_line();
+    assert!(
+        first.contains(&format!("msgid={id}")) && first.ends_with("PRIVMSG #lobby :hello cluster"),
+        "{first}"
+    );
+    assert!(irc.irc_line().ends_with("PRIVMSG #lobby :\u{1}ACTION waves\u{1}"));
+    assert!(irc.irc_line().contains(" BATCH -"));
+}
+
+#[test]
+fn history_outlives_a_redis_restart_with_persistence_and_nodes_serve_alone_meanwhile() {
+    let mut redis = Redis::start_persistent();
+    let a = node(&redis, "n1", &[]);
+    connected(&a);
+    let mut t = a.join("talker");
+    t.send("stored in redis");
+    t.skip_until("[talker] stored in redis");
+    redis.kill();
+    eventually("n1 degraded", || healthz(&a).starts_with("degraded"));
+    // Alone: delivered at once, kept in this node's memory, answered from it.
+    t.send("said while redis was away");
+    t.skip_until("[talker] said while redis was away");
+    t.send("/history");
+    let block: Vec<String> = (0..4).map(|_| t.line()).collect();
+    assert_eq!(block[0], "* history for #lobby (2 lines):", "{block:?}");
+    assert!(block[2].ends_with("[talker] said while redis was away"), "{block:?}");
+    redis.restart();
+    eventually("n1 linked again", || healthz(&a) == "ok\n");
+    // Redis kept what it stored (its append-only file); a new node reads it there.
+    let b = node(&redis, "n2", &[]);
+    connected(&b);
+    let mut j = b.join_json("j");
+    j.send_json(&json!({"type": "history", "payload": {"room": "#lobby"}}));
+    let page = json_until(&mut j, "history");
+    let texts: Vec<&str> =
+        page["payload"]["items"].as_array().unwrap().iter().map(|i| i["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["stored in redis"], "lines said while Redis was away stay on their node");
+    t.send("after redis came back");
+    t.skip_until("[talker] after redis came back");
+    j.send_json(&json!({"type": "history", "payload": {"room": "#lobby"}}));
+    let page = json_until(&mut j, "history");
+    assert_eq!(page["payload"]["items"].as_array().unwrap().len(), 2);
+}

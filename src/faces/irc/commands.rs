@@ -67,9 +67,19 @@ pub fn run(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mut
         return run_verb(face, hub, id, line, out);
     };
     out.capture(id);
+    face.deferred = None;
     run_verb(face, hub, id, line, out);
     let reply = out.captured();
-    super::history::send_labeled(face, hub, id, &label, &reply, out);
+    match face.deferred.take() {
+        // The answer comes from the cluster later, labeled then.
+        Some(key) => {
+            face.pages.insert(key, (id, Some(label)));
+            if !reply.is_empty() {
+                super::send(out, id, reply);
+            }
+        }
+        None => super::history::send_labeled(face, hub, id, &label, &reply, out),
+    }
 }
 
 fn run_verb(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {

@@ -11,6 +11,7 @@ use super::{send, IrcFace};
 use crate::chat::event::Event;
 use crate::chat::fault::Fault;
 use crate::chat::rooms::RoomId;
+use crate::chat::shared_history::{HistoryAnswer, Purpose};
 use crate::chat::Hub;
 use crate::clock::{iso_ms, parse_iso_ms};
 use crate::net::{ConnId, Outbox};
@@ -70,42 +71,75 @@ pub(super) fn chathistory(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params:
         _ => return fail(out, id, "INVALID_PARAMS", &[&sub, params[2]], "Invalid message reference"),
     };
     let name = hub.rooms.get(room).name.clone();
-    send_page(face, hub, id, &name, query, limit, out);
+    send_page(face, hub, id, Ask { room: &name, query, limit, labelable: true }, out);
+}
+
+/// A page asked for: of which room, which lines, how many; and whether it
+/// answers the line being handled (which a label then waits for).
+struct Ask<'a> {
+    room: &'a str,
+    query: Query,
+    limit: usize,
+    labelable: bool,
 }
 
 /// The lines `query` finds in the room `name`, in a `chathistory` batch
-/// when the client negotiated batches.
-fn send_page(
-    face: &mut IrcFace,
-    hub: &mut Hub,
-    id: ConnId,
-    name: &str,
-    query: Query,
-    limit: usize,
-    out: &mut Outbox,
-) {
+/// when the client negotiated batches: at once, or, when a cluster's
+/// Redis holds the history, once it answers ([`IrcFace::page_answered`]).
+fn send_page(face: &mut IrcFace, hub: &mut Hub, id: ConnId, ask: Ask, out: &mut Outbox) {
+    let Ask { room: name, query, limit, labelable } = ask;
+    face.pages_asked += 1;
+    let key = face.pages_asked;
+    match hub.history_request(id, name, query, limit, Purpose::Face(key), out) {
+        Ok(Some((room, items, _))) => {
+            let page = render_page(face, hub, id, &room, &items);
+            if !page.is_empty() {
+                send(out, id, page);
+            }
+        }
+        Ok(None) => {
+            face.pages.insert(key, (id, None));
+            if labelable {
+                face.deferred = Some(key);
+            }
+        }
+        Err(Fault::BadArgs(_)) => {
+            fail(out, id, "INVALID_PARAMS", &["CHATHISTORY", name], "Unknown message reference")
+        }
+        Err(_) => fail(out, id, "MESSAGE_ERROR", &[name], "Messages could not be retrieved"),
+    }
+}
+
+/// A page as its client takes it: PRIVMSGs with the tags it negotiated,
+/// in a `chathistory` batch if it takes batches (topic changes left out).
+fn render_page(face: &mut IrcFace, hub: &Hub, id: ConnId, room: &str, items: &[Entry]) -> Vec<u8> {
     let caps = face.get(id).map(|s| s.caps).unwrap_or_default();
     let batch = caps.batch.then(|| face.next_batch());
-    let server = hub.server_name().to_string();
-    let page = match hub.history(name, query, limit) {
-        Ok(page) => page,
-        Err(Fault::BadArgs(_)) => {
-            return fail(out, id, "INVALID_PARAMS", &["CHATHISTORY", name], "Unknown message reference")
-        }
-        Err(_) => return fail(out, id, "MESSAGE_ERROR", &[name], "Messages could not be retrieved"),
-    };
-    let mut b = Vec::with_capacity(128 * (page.items.len() + 2));
+    let server = hub.server_name();
+    let mut b = Vec::with_capacity(128 * (items.len() + 2));
     if let Some(batch) = &batch {
-        let _ = write!(b, ":{server} BATCH +{batch} chathistory {}\r\n", page.room);
+        let _ = write!(b, ":{server} BATCH +{batch} chathistory {room}\r\n");
     }
-    for e in page.items.iter().filter(|e| e.kind != Kind::Topic) {
-        item(&mut b, &server, page.room, e, batch.as_deref(), caps.server_time, caps.message_tags);
+    for e in items.iter().filter(|e| e.kind != Kind::Topic) {
+        item(&mut b, server, room, e, batch.as_deref(), caps.server_time, caps.message_tags);
     }
     if let Some(batch) = &batch {
         let _ = write!(b, ":{server} BATCH -{batch}\r\n");
     }
-    if !b.is_empty() {
-        send(out, id, b);
+    b
+}
+
+impl IrcFace {
+    /// A page the cluster's Redis answered: sent as it would have been at
+    /// once (labeled, if the request was).
+    pub fn page_answered(&mut self, hub: &mut Hub, answer: HistoryAnswer, out: &mut Outbox) {
+        let Some((_, label)) = self.pages.remove(&answer.key) else { return };
+        let page = render_page(self, hub, answer.id, &answer.room, &answer.items);
+        match label {
+            Some(label) => send_labeled(self, hub, answer.id, &label, &page, out),
+            None if !page.is_empty() => send(out, answer.id, page),
+            None => {}
+        }
     }
 }
 
@@ -148,7 +182,13 @@ pub fn replay(face: &mut IrcFace, hub: &mut Hub, id: ConnId, room: RoomId, out: 
         return;
     }
     let name = r.name.clone();
-    send_page(face, hub, id, &name, Query::Latest(None), n, out);
+    send_page(
+        face,
+        hub,
+        id,
+        Ask { room: &name, query: Query::Latest(None), limit: n, labelable: false },
+        out,
+    );
 }
 
 /// Adds `tag` to an IRC line (after its other tags, if it has some).

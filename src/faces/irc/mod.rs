@@ -114,12 +114,25 @@ pub struct IrcFace {
     states: Vec<Option<IrcState>>,
     /// Batches opened so far (each gets the next number as its reference).
     batches: u64,
+    /// History pages asked of the cluster, by key: the label to answer with.
+    pub(crate) pages: std::collections::HashMap<u64, (ConnId, Option<String>)>,
+    pub(crate) pages_asked: u64,
+    /// The page the line being handled asked for and must wait for.
+    pub(crate) deferred: Option<u64>,
 }
 
 impl IrcFace {
     /// `formats`: plain IRC, then with server-time, message-tags, both.
     pub fn new(cfg: IrcConfig, formats: [Format; 4]) -> IrcFace {
-        IrcFace { cfg, formats, states: Vec::new(), batches: 0 }
+        IrcFace {
+            cfg,
+            formats,
+            states: Vec::new(),
+            batches: 0,
+            pages: Default::default(),
+            pages_asked: 0,
+            deferred: None,
+        }
     }
 
     /// The sessions of this face: one room list per client, never moved,
@@ -246,6 +259,7 @@ impl IrcFace {
     /// The client is gone: its state goes; what the others see as its
     /// reason, if it gave one (QUIT, a ping timeout).
     pub fn close(&mut self, id: ConnId) -> Option<String> {
+        self.pages.retain(|_, (who, _)| *who != id);
         self.states.get_mut(id).and_then(Option::take).and_then(|s| s.quit_reason)
     }
 

@@ -95,7 +95,7 @@ pub(super) fn user(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
 
 /// Completes registration once NICK and USER are in and CAP is settled.
 fn try_register(face: &mut IrcFace, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
-    if hub.nick_of(id).is_some() || hub.is_claiming(id) {
+    if hub.nick_of(id).is_some() || hub.is_waiting(id) {
         return;
     }
     let Some(state) = face.state(id) else { return };

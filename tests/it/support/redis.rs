@@ -9,6 +9,8 @@ use std::time::Duration;
 pub struct Redis {
     pub port: u16,
     child: Option<Child>,
+    /// With persistence: the directory of its append-only file.
+    dir: Option<std::path::PathBuf>,
 }
 
 /// A port nothing listens on now.
@@ -19,34 +21,44 @@ pub fn free_port() -> u16 {
 impl Redis {
     /// Starts redis-server on a free port and waits until it answers PING.
     pub fn start() -> Redis {
-        let mut r = Redis { port: free_port(), child: None };
+        let mut r = Redis { port: free_port(), child: None, dir: None };
+        r.restart();
+        r
+    }
+
+    /// Starts redis-server with an append-only file synced on every write
+    /// (`appendfsync always`), so a restart finds what it held.
+    pub fn start_persistent() -> Redis {
+        let dir = std::env::temp_dir().join(format!("linechat-redis-{}-{}", std::process::id(), free_port()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut r = Redis { port: free_port(), child: None, dir: Some(dir) };
         r.restart();
         r
     }
 
     /// A server for `port`, not started yet (for nodes started before Redis).
     pub fn not_started() -> Redis {
-        Redis { port: free_port(), child: None }
+        Redis { port: free_port(), child: None, dir: None }
     }
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    /// (Re)starts the server on its port; a restarted Redis holds nothing.
+    /// (Re)starts the server on its port; a restarted Redis holds nothing
+    /// (unless started with [`Redis::start_persistent`]).
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "redis-server is already running");
+        let port = self.port.to_string();
+        let mut args = vec!["--port", &port, "--bind", "127.0.0.1", "--save", ""];
+        let dir = self.dir.as_ref().map(|d| d.display().to_string());
+        match &dir {
+            Some(dir) => args.extend(["--appendonly", "yes", "--appendfsync", "always", "--dir", dir]),
+            None => args.extend(["--appendonly", "no"]),
+        }
         let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -95,5 +107,8 @@ impl Drop for Redis {
     fn drop(&mut self) {
         self.pause(false);
         self.kill();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
