@@ -8,8 +8,9 @@
 # (peerbench --find-max, N=100 all sending, and N=1000 with 100 senders), so
 # slow drifts of a noisy machine hit all three alike. It prints every round
 # and the medians. Servers run on core 0, the generator on core 1.
-# NEW_ARGS adds options to the current build only (NEW_ARGS="--db /tmp/b.db"
-# measures history kept in SQLite against the older build).
+# NEW_ARGS adds options to the current build only; ALSO_ARGS measures the
+# current build a second time with those options, in the same rounds
+# (ALSO_ARGS="--db /tmp/b.db": history kept in SQLite, against both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -51,32 +52,49 @@ measure() { # name args...
       # shellcheck disable=SC2086
       start 7400 "$NEW" --listen 127.0.0.1:7400 --http-listen off --log-level warn ${NEW_ARGS:-}
       findmax linechat 7400 "$@" ;;
+    also)
+      # shellcheck disable=SC2086
+      start 7400 "$NEW" --listen 127.0.0.1:7400 --http-listen off --log-level warn ${ALSO_ARGS}
+      findmax linechat 7400 "$@" ;;
   esac
   stop
 }
 
+WHO="limit old new"
+[ -n "${ALSO_ARGS:-}" ] && WHO="$WHO also"
 declare -A R
 for shape in "100 100" "1000 100"; do
   set -- $shape; n=$1; s=$2
   for round in $(seq 1 "$ROUNDS"); do
-    for who in limit old new; do
+    for who in $WHO; do
       R[$n,$who,$round]=$(measure "$who" -n "$n" -s "$s")
     done
-    echo "N=$n round $round: limit.c ${R[$n,limit,$round]}  old ${R[$n,old,$round]}  new ${R[$n,new,$round]}" >&2
+    echo "N=$n round $round: limit.c ${R[$n,limit,$round]}  old ${R[$n,old,$round]}  new ${R[$n,new,$round]}  also ${R[$n,also,$round]:-}" >&2
   done
 done
 
-python3 - "$ROUNDS" <<PY
+python3 - "$ROUNDS" "${ALSO_ARGS:-}" <<PY
 import statistics, sys
-rounds = int(sys.argv[1])
+rounds, also = int(sys.argv[1]), sys.argv[2]
 r = {$(for k in "${!R[@]}"; do printf '"%s": %s, ' "$k" "${R[$k]}"; done)}
-print("| N | round | limit.c | older build | current build | older / limit.c | current / limit.c | current / older |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
+head = "| N | round | limit.c | older build | current build | older / limit.c | current / limit.c | current / older |"
+if also:
+    head += f" current {also} | that / older |"
+print(head)
+print("|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if also else ""))
 for n in (100, 1000):
-    ro, rn, rc = [], [], []
+    ro, rn, rc, ra = [], [], [], []
     for i in range(1, rounds + 1):
         l, o, c = r[f"{n},limit,{i}"], r[f"{n},old,{i}"], r[f"{n},new,{i}"]
         ro.append(o / l if l else 0); rn.append(c / l if l else 0); rc.append(c / o if o else 0)
-        print(f"| {n} | {i} | {l} | {o} | {c} | {ro[-1]:.2f}x | {rn[-1]:.2f}x | {rc[-1]:.2f}x |")
-    print(f"| {n} | median | | | | {statistics.median(ro):.2f}x | {statistics.median(rn):.2f}x | {statistics.median(rc):.2f}x |")
+        row = f"| {n} | {i} | {l} | {o} | {c} | {ro[-1]:.2f}x | {rn[-1]:.2f}x | {rc[-1]:.2f}x |"
+        if also:
+            a = r[f"{n},also,{i}"]
+            ra.append(a / o if o else 0)
+            row += f" {a} | {ra[-1]:.2f}x |"
+        print(row)
+    row = f"| {n} | median | | | | {statistics.median(ro):.2f}x | {statistics.median(rn):.2f}x | {statistics.median(rc):.2f}x |"
+    if also:
+        row += f" | {statistics.median(ra):.2f}x |"
+    print(row)
 PY

@@ -2,11 +2,12 @@
 # What history costs, measured in one run (bench/README.md, "History"):
 #
 #   bash bench/history.sh [SECONDS]     # SECONDS of the sustained --db run (default 60)
+#   ONLY=35 bash bench/history.sh       # sections 3 and 5 only
 #
-# 1. --db under load: peerbench at 20 000 lines/s across 100 rooms of 10 for 20 s, then
-#    the loop's longest turn and how many turns passed 1 ms and 5 ms (/metrics), and the
-#    storage thread's longest commit; then 50 000 lines/s for SECONDS: delivered share,
-#    latency, lines committed against lines sent.
+# 1. --db under load: peerbench at 20 000 lines/s across 100 rooms of 2 for 20 s, memory
+#    history and then --db, each followed by the loop's longest turn and how many turns
+#    passed 1 ms and 5 ms (/metrics), and the storage thread's longest commit; then --db at
+#    50 000 lines/s for SECONDS: delivered share, latency, lines committed against sent.
 # 2. --db-sync normal against full: deliveries/s (peerbench --find-max, one room of 100).
 # 3. Memory per stored line: RSS before and after 200 000 lines in 100 rooms.
 # 4. A 100-line history query: 2 000 JSON history requests against 2 000 pings.
@@ -17,6 +18,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 SHARED=${SHARED:-$ROOT/../shared}
 SUSTAIN=${1:-60}
+ONLY=${ONLY:-123456}
+section() { [[ $ONLY == *$1* ]]; }
 OUT=$ROOT/target/bench/history
 mkdir -p "$OUT"
 cargo build --release -q -p linechat
@@ -39,24 +42,30 @@ metric() { # web-port name
 }
 fresh_db() { rm -f "$OUT/$1" "$OUT/$1-wal" "$OUT/$1-shm"; echo "$OUT/$1"; }
 
+if section 1; then
 echo "## 1. --db under load"
-DB=$(fresh_db load.db)
-start 7410 7411 --db "$DB" --max-rooms-per-client 200
-taskset -c 1 "$PEERBENCH" --proto linechat --addr 127.0.0.1:7410 --pid "$PID" -n 1000 -s 1000 --rooms 100 \
-  -r 20000 --duration 20 2>/dev/null | tail -1 > "$OUT/20k.json"
-python3 - "$OUT/20k.json" <<'PY'
+for where in memory db; do
+  args=()
+  if [ "$where" = db ]; then args=(--db "$(fresh_db load.db)"); fi
+  start 7410 7411 "${args[@]}"
+  taskset -c 1 "$PEERBENCH" --proto linechat --addr 127.0.0.1:7410 --pid "$PID" -n 200 -s 200 --rooms 100 \
+    -r 20000 --duration 20 2>/dev/null | tail -1 > "$OUT/20k.json"
+  python3 - "$OUT/20k.json" "$where" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"20 000 lines/s, 100 rooms of 10: {r.get('measured_msgs')} lines, lost {r.get('loss_pct')}%, "
+print(f"{sys.argv[2]}: 20 000 lines/s, 100 rooms of 2: {r.get('measured_msgs')} lines, lost {r.get('loss_pct')}%, "
       f"latency p50 {r.get('p50_us', 0) / 1000:.2f} ms, p99 {r.get('p99_us', 0) / 1000:.2f} ms, server CPU {r.get('server_cpu_pct')}%")
 PY
-echo "loop turns: $(metric 7411 loop_turns_total), over 1 ms: $(metric 7411 'loop_turns_over_total{over="1ms"}'), over 5 ms: $(metric 7411 'loop_turns_over_total{over="5ms"}'), longest: $(metric 7411 loop_turn_max_seconds) s"
-echo "commits: $(metric 7411 db_commits_total), lines: $(metric 7411 db_lines_total), longest commit: $(metric 7411 db_commit_max_seconds) s"
-stop
+  echo "  loop turns: $(metric 7411 loop_turns_total), over 1 ms: $(metric 7411 'loop_turns_over_total{over="1ms"}'), over 5 ms: $(metric 7411 'loop_turns_over_total{over="5ms"}'), longest: $(metric 7411 loop_turn_max_seconds) s"
+  if [ "$where" = db ]; then
+    echo "  commits: $(metric 7411 db_commits_total), lines: $(metric 7411 db_lines_total), longest commit: $(metric 7411 db_commit_max_seconds) s"
+  fi
+  stop
+done
 
 DB=$(fresh_db sustain.db)
-start 7410 7411 --db "$DB" --max-rooms-per-client 200
-taskset -c 1 "$PEERBENCH" --proto linechat --addr 127.0.0.1:7410 --pid "$PID" -n 1000 -s 1000 --rooms 100 \
+start 7410 7411 --db "$DB"
+taskset -c 1 "$PEERBENCH" --proto linechat --addr 127.0.0.1:7410 --pid "$PID" -n 200 -s 200 --rooms 100 \
   -r 50000 --duration "$SUSTAIN" 2>/dev/null | tail -1 > "$OUT/50k.json"
 python3 - "$OUT/50k.json" "$SUSTAIN" <<'PY'
 import json, sys
@@ -67,6 +76,9 @@ PY
 echo "lines committed: $(metric 7411 db_lines_total), failures: $(metric 7411 db_failures_total), longest turn: $(metric 7411 loop_turn_max_seconds) s, turns over 5 ms: $(metric 7411 'loop_turns_over_total{over="5ms"}')"
 stop
 
+fi
+
+if section 2; then
 echo "## 2. --db-sync normal and full (one room of 100, deliveries/s)"
 for sync in memory normal full; do
   args=()
@@ -78,8 +90,11 @@ for sync in memory normal full; do
   stop
 done
 
+fi
+
+if section 3; then
 echo "## 3. memory per stored line, 4. a 100-line query"
-start 7410 7411 --history 2000 --history-memory 1000M
+start 7410 7411 --history 2000 --history-memory 1000M --max-rooms-per-client 200
 python3 - "$PID" <<'PY'
 import json, socket, sys, time
 pid = int(sys.argv[1])
@@ -114,6 +129,9 @@ for i in range(200_000):
         while json.loads(f.readline())["type"] != "pong":
             pass
 after = rss()
+s.sendall(b'{"type":"history","payload":{"room":"#r99","limit":1}}\n')
+last = until(f, "history")["payload"]["items"][0]["text"]
+assert last.startswith("199999 "), last
 print(f"200 000 lines of 40 bytes in 100 rooms: {(after - before) / 200_000:.0f} bytes of RSS per line")
 q, qf = client("querier")
 until(qf, "join")
@@ -127,8 +145,11 @@ ping = timed(b'{"type":"ping"}\n')
 hist = timed(b'{"type":"history","payload":{"room":"#r7","limit":100}}\n')
 print(f"a 100-line history query: {hist * 1e6:.0f} us against {ping * 1e6:.1f} us for a ping (pipelined, JSON rendering included)")
 PY
+echo "held: $(metric 7411 history_lines) lines, estimated $(metric 7411 history_bytes) bytes"
 stop
+fi
 
+if section 5; then
 echo "## 5. restart with 1 000 000 stored lines"
 DB=$(fresh_db million.db)
 python3 - "$DB" <<'PY'
@@ -149,9 +170,60 @@ for r in range(1000):
 db.commit()
 PY
 t0=$(date +%s%N)
-taskset -c 0 "$BIN" --listen 127.0.0.1:7410 --http-listen off --db "$DB" --history-memory 1000M >"$OUT/server.log" 2>&1 &
+taskset -c 0 "$BIN" --listen 127.0.0.1:7410 --http-listen off --db "$DB" --history-memory 1000M >"$OUT/restart.log" 2>&1 &
 PID=$!
-for _ in $(seq 1 600); do (exec 3<>/dev/tcp/127.0.0.1/7410) 2>/dev/null && break; sleep 0.02; done
+# Serving: the greeting comes back (the port accepts before the file is read).
+python3 - <<'PY'
+import socket, time
+deadline = time.time() + 60
+while time.time() < deadline:
+    try:
+        s = socket.create_connection(("127.0.0.1", 7410), timeout=60)
+        s.settimeout(60)
+        if s.makefile("rb").readline().startswith(b"* welcome"):
+            break
+    except OSError:
+        time.sleep(0.02)
+PY
 t1=$(date +%s%N)
-echo "1 000 000 lines: listening after $(( (t1 - t0) / 1000000 )) ms; $(grep -o 'read back in [0-9]* ms' "$OUT/server.log"); RSS $(awk '/VmRSS/ {print $2 / 1024 " MiB"}' /proc/$PID/status)"
+echo "1 000 000 lines in 1 000 rooms: serving after $(( (t1 - t0) / 1000000 )) ms; $(grep -o '[0-9]* lines of [0-9]* rooms read back in [0-9]* ms' "$OUT/restart.log"); RSS $(awk '/VmRSS/ {print $2 / 1024 " MiB"}' /proc/$PID/status)"
 stop
+fi
+
+if section 6; then
+echo "## 6. a history query in a cluster (from the Redis stream) against one from memory"
+redis-server --port 7420 --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 &
+RPID=$!
+for _ in $(seq 1 100); do redis-cli -p 7420 ping >/dev/null 2>&1 && break; sleep 0.05; done
+for where in memory redis; do
+  args=()
+  if [ "$where" = redis ]; then args=(--redis redis://127.0.0.1:7420 --node-id bench); fi
+  start 7410 7411 "${args[@]}"
+  sleep 0.5
+  python3 - "$where" <<'PY'
+import json, socket, sys, time
+s = socket.create_connection(("127.0.0.1", 7410))
+f = s.makefile("rb")
+f.readline()
+s.sendall(b'{"type":"nick","payload":"q"}\n')
+while json.loads(f.readline())["type"] != "join":
+    pass
+for i in range(100):
+    s.sendall(json.dumps({"type": "chat", "payload": f"line {i} " + "x" * 32}).encode() + b"\n")
+s.sendall(b'{"type":"ping","payload":"filled"}\n')
+while json.loads(f.readline()).get("payload") != "filled":
+    pass
+def timed(packet, n=1000):
+    t = time.perf_counter()
+    for _ in range(n):  # one at a time: each waits for its answer
+        s.sendall(packet)
+        f.readline()
+    return (time.perf_counter() - t) / n
+ping = timed(b'{"type":"ping"}\n')
+hist = timed(b'{"type":"history","payload":{"room":"#lobby","limit":100}}\n')
+print(f"{sys.argv[1]}: a 100-line history query {hist * 1e6:.0f} us round trip, a ping {ping * 1e6:.0f} us")
+PY
+  stop
+done
+kill "$RPID" 2>/dev/null || true
+fi

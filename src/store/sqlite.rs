@@ -5,6 +5,7 @@
 //! do. At start-up (before the loop runs) the file is read back into the
 //! memory history. The schema is in docs/PROTOCOL.md.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
@@ -185,9 +186,10 @@ fn writer(
 ) {
     let mut last_sweep = 0u64;
     let mut failing = false;
+    let mut rooms = HashMap::new();
     while let Ok(batch) = batches.recv() {
         let started = std::time::Instant::now();
-        let result = commit(&mut conn, &batch, cfg).map(|n| (n, started.elapsed())).map_err(sql);
+        let result = commit(&mut conn, &batch, cfg, &mut rooms).map(|n| (n, started.elapsed())).map_err(sql);
         match &result {
             Err(e) if !failing => {
                 error!("--db: could not store {} lines: {e} (they stay in memory only)", batch.len());
@@ -214,13 +216,28 @@ fn writer(
     }
 }
 
-/// One batch, one transaction: the lines, the rooms' names and topics,
-/// and each touched room cut back to its newest `max_lines`.
-fn commit(conn: &mut Connection, batch: &[Row], cfg: RetentionForDisk) -> rusqlite::Result<usize> {
+/// What the storage thread knows of a room: its name as stored, and up to
+/// which line the file was cut back.
+#[derive(Debug, Default)]
+struct RoomOnDisk {
+    name: String,
+    trimmed_through: u64,
+}
+
+/// One batch, one transaction: the lines, the rooms' names (when new or
+/// renamed) and topics, and each touched room cut back to its newest
+/// `max_lines` once an eighth of that has piled up past it (one range
+/// delete then, rather than one per batch).
+fn commit(
+    conn: &mut Connection,
+    batch: &[Row],
+    cfg: RetentionForDisk,
+    rooms: &mut HashMap<String, RoomOnDisk>,
+) -> rusqlite::Result<usize> {
     let tx = conn.transaction()?;
     {
         let mut insert = tx.prepare_cached(
-            "INSERT OR REPLACE INTO lines (room, seq, uniq, time, kind, whole, nick, text)
+            "INSERT OR IGNORE INTO lines (room, seq, uniq, time, kind, whole, nick, text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         let mut room = tx.prepare_cached(
@@ -230,11 +247,13 @@ fn commit(conn: &mut Connection, batch: &[Row], cfg: RetentionForDisk) -> rusqli
         let mut topic =
             tx.prepare_cached("UPDATE rooms SET topic = ?2, topic_by = ?3, topic_at = ?4 WHERE room = ?1")?;
         let mut trim = tx.prepare_cached("DELETE FROM lines WHERE room = ?1 AND seq <= ?2")?;
-        let mut last: Option<(&str, u64)> = None;
-        for (i, row) in batch.iter().enumerate() {
+        let mut newest: HashMap<&str, u64> = HashMap::new();
+        for row in batch {
             let e = &row.entry;
-            if last.is_none_or(|(k, _)| k != row.key) {
+            let known = rooms.entry(row.key.clone()).or_default();
+            if known.name != row.name {
                 room.execute(params![row.key, row.name])?;
+                known.name.clone_from(&row.name);
             }
             insert.execute(params![
                 row.key,
@@ -250,10 +269,16 @@ fn commit(conn: &mut Connection, batch: &[Row], cfg: RetentionForDisk) -> rusqli
                 let by = if e.text.is_empty() { "" } else { &*e.from };
                 topic.execute(params![row.key, &*e.text, by, (e.time_ms / 1000) as i64])?;
             }
-            last = Some((&row.key, e.id.seq));
-            let room_ends = batch.get(i + 1).is_none_or(|next| next.key != row.key);
-            if room_ends && e.id.seq > cfg.max_lines {
-                trim.execute(params![row.key, (e.id.seq - cfg.max_lines) as i64])?;
+            let seq = newest.entry(row.key.as_str()).or_default();
+            *seq = (*seq).max(e.id.seq);
+        }
+        let chunk = (cfg.max_lines / 8).max(1);
+        for (key, seq) in newest {
+            let Some(through) = seq.checked_sub(cfg.max_lines) else { continue };
+            let known = rooms.entry(key.to_string()).or_default();
+            if through >= known.trimmed_through + chunk {
+                trim.execute(params![key, through as i64])?;
+                known.trimmed_through = through;
             }
         }
     }
@@ -290,7 +315,7 @@ mod tests {
             rows.push(Row { key: "#rust".into(), name: "#Rust".into(), entry });
         }
         let retention = RetentionForDisk { max_lines: 3, max_age_ms: 86_400_000 };
-        assert_eq!(commit(&mut db.conn, &rows, retention).unwrap(), 4);
+        assert_eq!(commit(&mut db.conn, &rows, retention, &mut HashMap::new()).unwrap(), 4);
         assert_eq!(topic_of(&db.conn, "#rust").as_deref(), Some("d"));
         let n: i64 = db.conn.query_row("SELECT count(*) FROM lines", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 3, "cut to --history");
