@@ -81,10 +81,6 @@ impl SharedHistory {
     }
 }
 
-pub(super) fn sha(script: &str) -> Vec<u8> {
-    sha1_smol::Sha1::from(script).digest().to_string().into_bytes()
-}
-
 impl Hub {
     /// Is history kept in the cluster's streams right now (link up, Redis keeping up)?
     pub(crate) fn shared_history_up(&self) -> bool {
@@ -137,7 +133,7 @@ impl Hub {
         let tag = c.shared.tag();
         let words: Vec<Vec<u8>> = vec![
             b"EVALSHA".to_vec(),
-            sha(stream::SAY_SCRIPT),
+            stream::sha(stream::SAY_SCRIPT),
             b"1".to_vec(),
             key.into_bytes(),
             cfg.max_lines.to_string().into_bytes(),

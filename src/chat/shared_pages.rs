@@ -8,7 +8,6 @@ use std::time::Instant;
 use super::event::Event;
 use super::fault::Fault;
 use super::rooms::parse_room;
-use super::shared_history::sha;
 use super::Hub;
 use crate::cluster::history::{self as stream, At, StreamId, StreamLine};
 use crate::net::{ConnId, Outbox};
@@ -141,7 +140,7 @@ impl Hub {
         let Some(c) = self.cluster.as_mut() else { return Ok(None) };
         let key = stream::key(c.redis.cfg.url.db, &folded);
         let tag = c.shared.tag();
-        let read_sha = sha(stream::READ_SCRIPT);
+        let read_sha = stream::sha(stream::READ_SCRIPT);
         let reads = stream::reads(stream_query(query), limit);
         let mut words: Vec<Vec<u8>> = vec![b"EVALSHA".to_vec(), read_sha, b"1".to_vec(), key.into_bytes()];
         for (command, start, end, count) in reads {

@@ -36,6 +36,11 @@ return {deleted, r1, r2}"#;
 /// The scripts, for `SCRIPT LOAD` on every connect (EVALSHA names them).
 pub const SCRIPTS: &[&str] = &[SAY_SCRIPT, READ_SCRIPT];
 
+/// The SHA1 EVALSHA names `script` by.
+pub fn sha(script: &str) -> Vec<u8> {
+    sha1_smol::Sha1::from(script).digest().to_string().into_bytes()
+}
+
 /// What the note published by [`SAY_SCRIPT`] ends with, before the id.
 const SID_FIELD: &[u8] = b"\x1fsid:";
 
