@@ -37,7 +37,7 @@ fuzz_target!(|input: &[u8]| {
             0 | 1 => {
                 let text = "x".repeat(arg as usize);
                 let line = NewLine { kind: Kind::Chat, whole: false, from: "f", text: &text };
-                let id = h.append(room, room, line, now).expect("history is on").id;
+                let id = h.append(room, room, line, now).expect("history is on").0;
                 ids.push(id);
             }
             2 => h.expire(now),

@@ -13,12 +13,6 @@ pub struct Stamp {
     pub time_ms: u64,
 }
 
-impl Stamp {
-    pub fn of(entry: &Entry) -> Stamp {
-        Stamp { id: entry.id, time_ms: entry.time_ms }
-    }
-}
-
 /// A room as events name it: text lines leave the default room unnamed,
 /// as they were before there were rooms.
 #[derive(Debug, Clone, Copy)]

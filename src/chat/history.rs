@@ -25,7 +25,9 @@ impl Hub {
         }
         let r = self.rooms.get(room);
         let line = NewLine { kind, whole, from, text };
-        self.store.record(&r.key, &r.name, line, crate::clock::unix_ms()).map(Stamp::of)
+        self.store
+            .record(&r.key, &r.name, line, crate::clock::unix_ms())
+            .map(|(id, time_ms)| Stamp { id, time_ms })
     }
 
     /// Lines of the room named `raw` (any room: anyone may read a room's
@@ -64,12 +66,12 @@ impl Hub {
     /// The end of a loop turn: the store takes the turn's lines; output is
     /// held while a batch is being made durable.
     pub fn store_turn(&mut self, out: &mut Outbox) {
-        out.hold = self.store.turn(crate::clock::unix_ms());
+        out.hold = self.store.turn(out.now());
     }
 
     /// The storage thread woke the loop.
     pub fn store_ready(&mut self, out: &mut Outbox) {
-        out.hold = self.store.ready(crate::clock::unix_ms());
+        out.hold = self.store.ready(out.now());
     }
 }
 

@@ -45,7 +45,9 @@ impl Hub {
         }
         let stamp = if self.store.history.enabled() {
             let line = NewLine { kind, whole, from: nick, text };
-            self.store.record(&r.key, &r.name, line, crate::clock::unix_ms()).map(Stamp::of)
+            self.store
+                .record(&r.key, &r.name, line, crate::clock::unix_ms())
+                .map(|(id, time_ms)| Stamp { id, time_ms })
         } else {
             None
         };

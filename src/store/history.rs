@@ -147,6 +147,25 @@ impl Ring {
         cost
     }
 
+    /// Adds `entry` in its place (the end, but for a cluster's late
+    /// lines), then drops what passed `cutoff` (Unix ms) or `max_lines`;
+    /// returns the bytes added and freed.
+    fn push(&mut self, entry: Entry, cutoff: u64, max_lines: usize) -> (usize, usize) {
+        let cost = entry.cost();
+        if self.entries.back().is_none_or(|last| last.id.seq < entry.id.seq) {
+            self.entries.push_back(entry);
+        } else {
+            let at = self.entries.partition_point(|e| e.id.seq < entry.id.seq);
+            self.entries.insert(at, entry);
+        }
+        self.bytes += cost;
+        let mut freed = self.expire(cutoff);
+        while self.entries.len() > max_lines {
+            freed += self.drop_oldest();
+        }
+        (cost, freed)
+    }
+
     /// Drops lines older than `cutoff` (Unix ms); returns the bytes freed.
     fn expire(&mut self, cutoff: u64) -> usize {
         let mut freed = 0;
@@ -181,6 +200,19 @@ impl Ring {
             Ref::Time(t) => self.dropped_seq > 0 && self.entries.front().is_none_or(|e| e.time_ms >= t),
         }
     }
+}
+
+/// The ring of the room `key` (named `name`, as last spelled), made if it
+/// has none yet.
+fn ring_of<'a>(rings: &'a mut HashMap<String, Ring>, key: &str, name: &str) -> &'a mut Ring {
+    if !rings.contains_key(key) {
+        rings.insert(key.to_string(), Ring::new(key, name));
+    }
+    let ring = rings.get_mut(key).expect("just made");
+    if *ring.name != *name {
+        ring.name = name.into();
+    }
+    ring
 }
 
 /// Where a query starts: a line's id, or a time (Unix ms).
@@ -261,21 +293,22 @@ impl History {
     }
 
     /// Records a line said in the room `key` (folded) named `name`, at
-    /// `now_ms`; returns it with its id. With history off, nothing is kept
-    /// and `None` comes back.
-    pub fn append(&mut self, key: &str, name: &str, line: NewLine, now_ms: u64) -> Option<&Entry> {
+    /// `now_ms`; returns its id and time. With history off, nothing is
+    /// kept and `None` comes back. (One room lookup when the room has
+    /// history: this runs for every line said.)
+    pub fn append(&mut self, key: &str, name: &str, line: NewLine, now_ms: u64) -> Option<(MsgId, u64)> {
         if !self.cfg.enabled() {
             return None;
         }
         let uniq = self.next_uniq;
         self.next_uniq += 1;
-        let time_ordered = self.time_ordered;
-        let ring = self.ring(key, name);
-        if time_ordered {
+        let ring = ring_of(&mut self.rings, key, name);
+        if self.time_ordered {
             ring.next_seq = ring.next_seq.max(now_ms << STREAM_SEQ_BITS);
         }
+        let id = MsgId { seq: ring.next_seq, uniq, room: ring.check };
         let entry = Entry {
-            id: MsgId { seq: ring.next_seq, uniq, room: ring.check },
+            id,
             time_ms: now_ms,
             kind: line.kind,
             whole: line.whole,
@@ -287,8 +320,13 @@ impl History {
             let by = if line.text.is_empty() { String::new() } else { line.from.to_string() };
             ring.topic = Some(SavedTopic { text: line.text.to_string(), by, at: now_ms / 1000 });
         }
-        self.put(key, entry, now_ms);
-        self.rings.get(key).and_then(|r| r.entries.back())
+        let cutoff = now_ms.saturating_sub(self.cfg.max_age_ms);
+        let (added, freed) = ring.push(entry, cutoff, self.cfg.max_lines);
+        self.bytes = self.bytes + added - freed;
+        if self.bytes > self.cfg.max_bytes {
+            self.shrink();
+        }
+        Some((id, now_ms))
     }
 
     /// Adds a line whose id a cluster's stream gave, in its place among the
@@ -339,34 +377,14 @@ impl History {
     }
 
     fn ring(&mut self, key: &str, name: &str) -> &mut Ring {
-        if !self.rings.contains_key(key) {
-            self.rings.insert(key.to_string(), Ring::new(key, name));
-        }
-        let ring = self.rings.get_mut(key).expect("just inserted");
-        if *ring.name != *name {
-            ring.name = name.into();
-        }
-        ring
+        ring_of(&mut self.rings, key, name)
     }
 
     fn put(&mut self, key: &str, entry: Entry, now_ms: u64) {
         let cutoff = now_ms.saturating_sub(self.cfg.max_age_ms);
-        let max_lines = self.cfg.max_lines;
         let Some(ring) = self.rings.get_mut(key) else { return };
-        let cost = entry.cost();
-        if ring.entries.back().is_none_or(|last| last.id.seq < entry.id.seq) {
-            ring.entries.push_back(entry);
-        } else {
-            let at = ring.entries.partition_point(|e| e.id.seq < entry.id.seq);
-            ring.entries.insert(at, entry);
-        }
-        ring.bytes += cost;
-        self.bytes += cost;
-        let mut freed = ring.expire(cutoff);
-        while ring.entries.len() > max_lines {
-            freed += ring.drop_oldest();
-        }
-        self.bytes -= freed;
+        let (added, freed) = ring.push(entry, cutoff, self.cfg.max_lines);
+        self.bytes = self.bytes + added - freed;
         if self.bytes > self.cfg.max_bytes {
             self.shrink();
         }

@@ -10,7 +10,7 @@ fn history(max_lines: usize, max_bytes: usize) -> History {
 
 fn say(h: &mut History, room: &str, text: &str, now: u64) -> MsgId {
     let line = NewLine { kind: Kind::Chat, whole: false, from: "alice", text };
-    h.append(&room.to_lowercase(), room, line, now).unwrap().id
+    h.append(&room.to_lowercase(), room, line, now).unwrap().0
 }
 
 fn texts(page: &Page) -> Vec<String> {

@@ -17,7 +17,10 @@ pub mod sqlite;
 
 use std::path::PathBuf;
 
-use history::{Entry, History, HistoryConfig, NewLine};
+use history::{Entry, History, HistoryConfig, MsgId, NewLine};
+
+/// How often rooms nobody speaks in are swept for lines past `--history-age`.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The waker token of the storage thread (beside the cluster's link tokens).
 pub const STORE_TOKEN: mio::Token = mio::Token(crate::net::LINK_TOKENS + 8);
@@ -79,8 +82,9 @@ pub struct Store {
     #[cfg(feature = "db")]
     disk: Option<Disk>,
     pub stats: StoreStats,
-    /// When rooms nobody speaks in were last swept for old lines (Unix ms).
-    last_sweep: u64,
+    /// When rooms nobody speaks in are next swept for old lines (the
+    /// loop's clock, so a turn reads no wall clock).
+    next_sweep: Option<std::time::Instant>,
 }
 
 impl Store {
@@ -91,7 +95,7 @@ impl Store {
             #[cfg(feature = "db")]
             disk: None,
             stats: StoreStats::default(),
-            last_sweep: now_ms,
+            next_sweep: None,
         }
     }
 
@@ -140,24 +144,36 @@ impl Store {
         Ok(())
     }
 
-    /// Records a line said in the room `key` named `name`; returns it with
-    /// its id and time (`None`: history is off).
-    pub fn record(&mut self, key: &str, name: &str, line: NewLine, now_ms: u64) -> Option<&Entry> {
-        let entry = self.history.append(key, name, line, now_ms)?;
+    /// Records a line said in the room `key` named `name`; returns its id
+    /// and time (`None`: history is off).
+    pub fn record(&mut self, key: &str, name: &str, line: NewLine, now_ms: u64) -> Option<(MsgId, u64)> {
+        let (id, time_ms) = self.history.append(key, name, line, now_ms)?;
         #[cfg(feature = "db")]
         if let Some(disk) = &mut self.disk {
-            disk.pending.push(Row { key: key.to_string(), name: name.to_string(), entry: entry.clone() });
+            let entry = Entry {
+                id,
+                time_ms,
+                kind: line.kind,
+                whole: line.whole,
+                from: line.from.into(),
+                text: line.text.into(),
+            };
+            disk.pending.push(Row { key: key.to_string(), name: name.to_string(), entry });
         }
-        Some(entry)
+        Some((id, time_ms))
     }
 
     /// The end of a loop turn: hands the lines of the turn to the storage
     /// thread if it is free, and sweeps old lines once a minute. Returns
     /// whether output must be held (a batch is being committed).
-    pub fn turn(&mut self, now_ms: u64) -> bool {
-        if now_ms.saturating_sub(self.last_sweep) >= 60_000 {
-            self.last_sweep = now_ms;
-            self.history.expire(now_ms);
+    pub fn turn(&mut self, now: std::time::Instant) -> bool {
+        match self.next_sweep {
+            None => self.next_sweep = Some(now + SWEEP_EVERY),
+            Some(at) if now >= at => {
+                self.next_sweep = Some(now + SWEEP_EVERY);
+                self.history.expire(crate::clock::unix_ms());
+            }
+            Some(_) => {}
         }
         #[cfg(feature = "db")]
         if let Some(disk) = &mut self.disk {
@@ -176,7 +192,7 @@ impl Store {
 
     /// The storage thread woke the loop: takes its answers. Returns
     /// whether output must still be held.
-    pub fn ready(&mut self, now_ms: u64) -> bool {
+    pub fn ready(&mut self, now: std::time::Instant) -> bool {
         #[cfg(feature = "db")]
         if let Some(disk) = &mut self.disk {
             if let Some(thread) = &disk.thread {
@@ -194,7 +210,7 @@ impl Store {
                 }
             }
         }
-        self.turn(now_ms)
+        self.turn(now)
     }
 
     /// Is a batch being committed (output held)?

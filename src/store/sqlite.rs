@@ -311,7 +311,8 @@ mod tests {
         for (i, text) in ["a", "b", "c", "d"].iter().enumerate() {
             let kind = if i == 3 { Kind::Topic } else { Kind::Chat };
             let line = NewLine { kind, whole: false, from: "bob", text };
-            let entry = h.append("#rust", "#Rust", line, 2_000 + i as u64).unwrap().clone();
+            let (id, time_ms) = h.append("#rust", "#Rust", line, 2_000 + i as u64).unwrap();
+            let entry = Entry { id, time_ms, kind, whole: false, from: "bob".into(), text: (*text).into() };
             rows.push(Row { key: "#rust".into(), name: "#Rust".into(), entry });
         }
         let retention = RetentionForDisk { max_lines: 3, max_age_ms: 86_400_000 };
@@ -334,7 +335,7 @@ mod tests {
             NewLine { kind: Kind::Chat, whole: false, from: "x", text: "e" },
             4_000,
         );
-        let next = next.unwrap().id;
+        let next = next.unwrap().0;
         assert_eq!(next.seq, 5);
         assert!(next.uniq > rows[3].entry.id.uniq);
         db.conn.execute("DELETE FROM lines", []).unwrap();
