@@ -7,6 +7,8 @@ export const TIMEOUT = 15000;
 // A line client like nc: collects lines, waits for one.
 export function tcpClient(port) {
   const sock = net.connect(port, "127.0.0.1");
+  // A server killed on purpose resets its connections: not an error here.
+  sock.on("error", () => {});
   const lines = [];
   let buf = "";
   sock.setEncoding("utf8");

@@ -61,6 +61,7 @@ fn text_history_shows_each_line_as_it_was_seen() {
     // Another room, a count, and a room nobody spoke in.
     let mut carol = s.join("carol");
     carol.send("in the lobby");
+    carol.sync();
     alice.send("/history #lobby 1");
     let (head, items) = history_block(&mut alice, "#lobby");
     assert_eq!(
@@ -293,10 +294,13 @@ fn irc_chathistory_in_batches_with_the_ids_every_face_sees() {
     irc.irc_skip_until(" 366 ");
     let mut t = s.join("tom");
     t.send("/join #rust");
+    t.skip_until("* tom joined #rust");
     let mut j = s.join_json("jo");
     j.send_json(&json!({"type": "caps", "payload": ["ids"]}));
     j.json();
     j.send_json(&json!({"type": "join", "payload": "#rust"}));
+    // In #rust before anything is said there.
+    while j.json() != json!({"type": "join", "payload": {"nick": "jo", "online": 3, "room": "#rust"}}) {}
     t.send("one");
     t.send("/me two");
     t.send("/topic a topic");
