@@ -199,7 +199,8 @@ for where in memory redis; do
   args=()
   if [ "$where" = redis ]; then args=(--redis redis://127.0.0.1:7420 --node-id bench); fi
   start 7410 7411 "${args[@]}"
-  sleep 0.5
+  # Linked (clustered node) before measuring: /healthz says ok.
+  for _ in $(seq 1 200); do [ "$(curl -s http://127.0.0.1:7411/healthz)" = ok ] && break; sleep 0.05; done
   python3 - "$where" <<'PY'
 import json, socket, sys, time
 s = socket.create_connection(("127.0.0.1", 7410))

@@ -141,3 +141,14 @@ pub enum Event<'a> {
         message: &'a str,
     },
 }
+
+impl<'a> Event<'a> {
+    /// This event with `stamp` (as [`Event::Stamped`], made in `slot`), or
+    /// as it is when there is none.
+    pub fn stamped(&'a self, stamp: Option<Stamp>, slot: &'a mut Option<Event<'a>>) -> &'a Event<'a> {
+        match stamp {
+            Some(stamp) => slot.insert(Event::Stamped { stamp, event: self }),
+            None => self,
+        }
+    }
+}

@@ -2,13 +2,13 @@
 //! they are said (with the id and time every face shows), pages read back
 //! for any face, and the store's turn (durability holds output).
 
-use super::event::{Event, Stamp};
+use super::event::Stamp;
 use super::fault::Fault;
 use super::rooms::{parse_room, RoomId};
+use super::shared_history::Purpose;
 use super::Hub;
 use crate::net::{ConnId, Outbox};
-use crate::store::history::{Entry, Kind, NewLine, Page, Query, QueryError};
-use crate::store::Store;
+use crate::store::history::{Kind, NewLine, Page, Query, QueryError};
 
 impl Hub {
     /// Records a line said in `room`; its id and time, if history is on.
@@ -33,7 +33,22 @@ impl Hub {
     /// Lines of the room named `raw` (any room: anyone may read a room's
     /// history), as `query` asks, at most `limit` (cut to `--history-page`).
     pub fn history<'a>(&'a mut self, raw: &'a str, query: Query, limit: usize) -> Result<Page<'a>, Fault> {
-        query_page(&mut self.store, raw, query, limit)
+        let history = &mut self.store.history;
+        if !history.enabled() {
+            return Err(Fault::HistoryOff);
+        }
+        let name = parse_room(raw).map_err(Fault::RoomInvalid)?;
+        let key = super::names::fold_nick(name);
+        let limit = limit.min(history.cfg.page);
+        match history.query(&key, query, limit, crate::clock::unix_ms()) {
+            Ok(mut page) => {
+                if page.room.is_empty() {
+                    page.room = name;
+                }
+                Ok(page)
+            }
+            Err(QueryError::UnknownId) => Err(Fault::usage(format!("no such line in {name}"))),
+        }
     }
 
     /// `History`: a page of the room named `raw` (`None`: the asker's
@@ -53,12 +68,9 @@ impl Hub {
             Some(raw) => raw.to_string(),
             None => self.rooms.get(self.current_room(id).ok_or(Fault::InNoRoom)?).name.clone(),
         };
-        let Some(format) = self.session(id).map(|s| s.profile.format) else { return Ok(()) };
-        let purpose = super::shared_history::Purpose::Reply;
+        let purpose = Purpose::Reply;
         if let Some((room, items, complete)) = self.history_request(id, &name, query, limit, purpose, out)? {
-            let refs: Vec<&Entry> = items.iter().collect();
-            let event = Event::History { room: &room, items: &refs, complete };
-            out.send(id, self.renderers.event(&event).get(format));
+            self.hand_over(id, purpose, &room, items, complete, out);
         }
         Ok(())
     }
@@ -72,24 +84,5 @@ impl Hub {
     /// The storage thread woke the loop.
     pub fn store_ready(&mut self, out: &mut Outbox) {
         out.hold = self.store.ready(out.now());
-    }
-}
-
-/// A page of the room named `raw` from `store` (see [`Hub::history`]).
-fn query_page<'a>(store: &'a mut Store, raw: &'a str, query: Query, limit: usize) -> Result<Page<'a>, Fault> {
-    if !store.history.enabled() {
-        return Err(Fault::HistoryOff);
-    }
-    let name = parse_room(raw).map_err(Fault::RoomInvalid)?;
-    let key = super::names::fold_nick(name);
-    let limit = limit.min(store.history.cfg.page);
-    match store.history.query(&key, query, limit, crate::clock::unix_ms()) {
-        Ok(mut page) => {
-            if page.room.is_empty() {
-                page.room = name;
-            }
-            Ok(page)
-        }
-        Err(QueryError::UnknownId) => Err(Fault::usage(format!("no such line in {name}"))),
     }
 }

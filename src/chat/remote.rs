@@ -13,6 +13,7 @@ use super::deliver::{send_to_members, Once};
 use super::event::{Event, RoomRef, Said};
 use super::rooms::{parse_room, RoomId};
 use super::session::fold_nick;
+use super::speech::kind_of;
 use super::Hub;
 use crate::cluster::note::{self, BurstUser, Note, TopicState};
 use crate::net::Outbox;
@@ -65,37 +66,11 @@ impl Hub {
             Note::Quit { nick, reason } => self.remote_quit(node, &fold_nick(&nick), &reason, out),
             Note::Say { nick, room, text, said: how, whole } => {
                 let Some(room) = self.rooms.lookup(&room) else { return };
-                // Kept in this node's history too (with an id of this node's).
-                let kind = match said(how) {
-                    Said::Action => Kind::Me,
-                    Said::Notice => Kind::Notice,
-                    Said::Plain => Kind::Chat,
-                };
-                let stamp = match stream_id {
-                    Some(sid) => {
-                        self.record_streamed(room, &NewLine { kind, whole, from: &nick, text: &text }, sid)
-                    }
-                    None => self.record(room, kind, whole, &nick, &text),
-                };
-                let r = self.rooms.get(room);
-                let (from, text, room) = (nick.as_str(), text.as_str(), r.name.as_str());
-                let event = match said(how) {
-                    Said::Action => Event::Me { from, text, room, whole },
-                    how => Event::Chat { from, text, room, notice: how == Said::Notice, whole },
-                };
-                let stamped;
-                let event = match stamp {
-                    Some(stamp) => {
-                        stamped = Event::Stamped { stamp, event: &event };
-                        &stamped
-                    }
-                    None => &event,
-                };
-                let rendered = self.renderers.event(event);
-                for m in &r.members {
-                    out.send(m.id, rendered.get(m.format));
-                }
-                self.stats.deliveries += r.members.len() as u64;
+                // Kept in this node's history too: with the id the cluster's
+                // stream gave it, or one of this node's.
+                let line = NewLine { kind: kind_of(said(how)), whole, from: &nick, text: &text };
+                let stamp = stream_id.and_then(|sid| self.record_streamed(room, &line, sid));
+                self.deliver_line(room, &line, stamp, None, out);
             }
             Note::Msg { from, to, text, said: how, whole } => {
                 let Some(target) = self.find_nick(&to) else { return };
@@ -125,17 +100,10 @@ impl Hub {
                 r.topic_by = if topic.is_empty() { String::new() } else { nick.clone() };
                 r.topic = topic;
                 r.topic_at = at;
-                let (name, topic) = (r.name.clone(), r.topic.clone());
-                let event = Event::Topic { room: &name, topic: &topic, by: &nick, set: true };
+                let topic = r.topic.clone();
                 let line = NewLine { kind: Kind::Topic, whole: false, from: &nick, text: &topic };
-                let stamp = match stream_id {
-                    Some(sid) => self.record_streamed(room, &line, sid),
-                    None => self.record(room, Kind::Topic, false, &nick, &topic),
-                };
-                match stamp {
-                    Some(stamp) => self.broadcast(room, &Event::Stamped { stamp, event: &event }, out),
-                    None => self.broadcast(room, &event, out),
-                }
+                let stamp = stream_id.and_then(|sid| self.record_streamed(room, &line, sid));
+                self.deliver_line(room, &line, stamp, None, out);
             }
             Note::Echo { json } => {
                 let payload: Option<Value> =

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use log::warn;
 
-use super::event::{Event, Stamp};
+use super::event::Stamp;
 use super::rooms::RoomId;
 use super::shared_pages::PendingPage;
 pub use super::shared_pages::{HistoryAnswer, Purpose};
@@ -165,43 +165,6 @@ impl Hub {
             },
         );
         self.await_answer(id, out);
-    }
-
-    /// Sends a room line to `room`'s members here, with `stamp` (none:
-    /// recorded now with this node's id), all but `skip`.
-    pub(crate) fn deliver_line(
-        &mut self,
-        room: RoomId,
-        line: &NewLine,
-        stamp: Option<Stamp>,
-        skip: Option<ConnId>,
-        out: &mut Outbox,
-    ) {
-        let stamp = stamp.or_else(|| self.record(room, line.kind, line.whole, line.from, line.text));
-        let r = self.rooms.get(room);
-        let (from, text, name, whole) = (line.from, line.text, r.name.as_str(), line.whole);
-        let event = match line.kind {
-            Kind::Me => Event::Me { from, text, room: name, whole },
-            Kind::Topic => Event::Topic { room: name, topic: text, by: from, set: true },
-            kind => Event::Chat { from, text, room: name, notice: kind == Kind::Notice, whole },
-        };
-        let stamped;
-        let event = match stamp {
-            Some(stamp) => {
-                stamped = Event::Stamped { stamp, event: &event };
-                &stamped
-            }
-            None => &event,
-        };
-        let rendered = self.renderers.event(event);
-        let mut delivered = 0;
-        for m in &r.members {
-            if Some(m.id) != skip {
-                out.send(m.id, rendered.get(m.format));
-                delivered += 1;
-            }
-        }
-        self.stats.deliveries += delivered;
     }
 
     /// Records a line the stream numbered `id` in `room`'s memory history

@@ -76,7 +76,7 @@ impl Hub {
     }
 
     /// A page to the one who asked: rendered now for the lines face, queued for another face.
-    fn hand_over(
+    pub(super) fn hand_over(
         &mut self,
         id: ConnId,
         purpose: Purpose,

@@ -12,6 +12,15 @@ use crate::cluster::note::{self, Note};
 use crate::net::{ConnId, Outbox};
 use crate::store::history::{Kind, NewLine};
 
+/// What kind of stored line a room line said so is.
+pub(crate) fn kind_of(said: Said) -> Kind {
+    match said {
+        Said::Action => Kind::Me,
+        Said::Notice => Kind::Notice,
+        Said::Plain => Kind::Chat,
+    }
+}
+
 fn note_said(s: Said) -> note::Said {
     match s {
         Said::Plain => note::Said::Plain,
@@ -30,11 +39,7 @@ impl Hub {
         let skip = if profile.echo_own { usize::MAX } else { id };
         let whole = profile.whole_lines;
         let r = self.rooms.get(room);
-        let kind = match said {
-            Said::Action => Kind::Me,
-            Said::Notice => Kind::Notice,
-            Said::Plain => Kind::Chat,
-        };
+        let kind = kind_of(said);
         if self.cluster.is_some() && self.shared_history_up() {
             // Stored and published in one step; delivered here with its id.
             let (nick, name) = (nick.clone(), r.name.clone());
@@ -55,15 +60,8 @@ impl Hub {
             Said::Action => Event::Me { from: nick, text, room: &r.name, whole },
             _ => Event::Chat { from: nick, text, room: &r.name, notice: said == Said::Notice, whole },
         };
-        let stamped;
-        let event = match stamp {
-            Some(stamp) => {
-                stamped = Event::Stamped { stamp, event: &event };
-                &stamped
-            }
-            None => &event,
-        };
-        let rendered = self.renderers.event(event);
+        let mut slot = None;
+        let rendered = self.renderers.event(event.stamped(stamp, &mut slot));
         for m in &r.members {
             if m.id != skip {
                 out.send(m.id, rendered.get(m.format));
@@ -116,6 +114,36 @@ impl Hub {
         self.publish(|_| Note::Msg { from, to, text: text.to_string(), said, whole });
     }
 
+    /// Sends a room line to `room`'s members here, with `stamp` (none:
+    /// recorded now with this node's id), all but `skip`.
+    pub(crate) fn deliver_line(
+        &mut self,
+        room: RoomId,
+        line: &NewLine,
+        stamp: Option<Stamp>,
+        skip: Option<ConnId>,
+        out: &mut Outbox,
+    ) {
+        let stamp = stamp.or_else(|| self.record(room, line.kind, line.whole, line.from, line.text));
+        let r = self.rooms.get(room);
+        let (from, text, name, whole) = (line.from, line.text, r.name.as_str(), line.whole);
+        let event = match line.kind {
+            Kind::Me => Event::Me { from, text, room: name, whole },
+            Kind::Topic => Event::Topic { room: name, topic: text, by: from, set: true },
+            kind => Event::Chat { from, text, room: name, notice: kind == Kind::Notice, whole },
+        };
+        let mut slot = None;
+        let rendered = self.renderers.event(event.stamped(stamp, &mut slot));
+        let mut delivered = 0;
+        for m in &r.members {
+            if Some(m.id) != skip {
+                out.send(m.id, rendered.get(m.format));
+                delivered += 1;
+            }
+        }
+        self.stats.deliveries += delivered;
+    }
+
     /// Sets (or, with an empty text, clears) the topic of `room`, held by
     /// `id`, and tells everyone in it.
     pub fn set_topic(&mut self, id: ConnId, room: RoomId, text: &str, out: &mut Outbox) {
@@ -134,11 +162,8 @@ impl Hub {
             let note = Note::Topic { nick: who.clone(), room: name.clone(), topic: topic.clone(), at: now };
             return self.shared_say(id, room, line, false, note, out);
         }
-        let event = Event::Topic { room: &name, topic: &topic, by: &who, set: true };
-        match self.record(room, Kind::Topic, false, &who, &topic) {
-            Some(stamp) => self.broadcast(room, &Event::Stamped { stamp, event: &event }, out),
-            None => self.broadcast(room, &event, out),
-        }
+        let line = NewLine { kind: Kind::Topic, whole: false, from: &who, text: &topic };
+        self.deliver_line(room, &line, None, None, out);
         self.publish(|_| Note::Topic { nick: who, room: name, topic, at: now });
     }
 }

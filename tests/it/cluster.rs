@@ -36,6 +36,14 @@ fn three_nodes(redis: &Redis) -> (Server, Server, Server) {
     (a, b, c)
 }
 
+/// Two nodes on one Redis, each linked.
+fn two_nodes(redis: &Redis) -> (Server, Server) {
+    let (a, b) = (node(redis, "n1", &[]), node(redis, "n2", &[]));
+    connected(&a);
+    connected(&b);
+    (a, b)
+}
+
 /// Waits until `s` mirrors `n` users of other nodes (so the next join's
 /// count includes them: notes and claim replies travel on different
 /// Redis connections).
@@ -254,10 +262,7 @@ fn a_killed_node_s_users_leave_and_their_nicks_free_within_the_ttl() {
 #[test]
 fn redis_killed_and_restarted_nodes_serve_alone_then_resync_and_settle_collisions() {
     let mut redis = Redis::start();
-    let a = node(&redis, "n1", &[]);
-    let b = node(&redis, "n2", &[]);
-    connected(&a);
-    connected(&b);
+    let (a, b) = two_nodes(&redis);
     let mut alice = a.join("alice");
     await_remote(&b, 1);
     let mut bob = b.join("bob");
@@ -425,10 +430,7 @@ fn reuse_port_lets_two_nodes_share_a_port() {
 #[test]
 fn each_node_remembers_what_was_said_on_the_others() {
     let redis = Redis::start();
-    let a = node(&redis, "n1", &[]);
-    let b = node(&redis, "n2", &[]);
-    connected(&a);
-    connected(&b);
+    let (a, b) = two_nodes(&redis);
     let mut alice = a.join("alice");
     await_remote(&b, 1);
     let mut bob = b.join("bob");

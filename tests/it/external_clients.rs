@@ -9,14 +9,8 @@ use std::process::Command;
 
 #[test]
 fn python_websockets_echo_clients() {
-    let has_lib = Command::new("python3").args(["-c", "import websockets.sync.client"]).status();
-    assert!(
-        has_lib.is_ok_and(|s| s.success()),
-        "python3 with websockets is needed: pip install websockets (or run .ci/run)"
-    );
     let s = Server::start_web(&[]);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/echo_clients.py");
-    run_checked(Command::new("python3").arg(script).arg(s.web_addr().port().to_string()), "echo_clients.py");
+    run_python("websockets.sync.client", "websockets", "echo_clients.py", &[s.web_addr().port().to_string()]);
 }
 
 /// Runs a Playwright script from tests/browser against a fresh server.
@@ -55,20 +49,9 @@ fn browser_pages_in_rooms_with_an_nc_client() {
 
 #[test]
 fn python_irc_library_client() {
-    let has_lib = Command::new("python3").args(["-c", "import irc.client"]).status();
-    assert!(
-        has_lib.is_ok_and(|s| s.success()),
-        "python3 with the irc library is needed: pip install irc (or run .ci/run)"
-    );
     let s = Server::start_irc(&[]);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/irc_library_client.py");
-    run_checked(
-        Command::new("python3")
-            .arg(script)
-            .arg(s.irc_addr().port().to_string())
-            .arg(s.addr.port().to_string()),
-        "irc_library_client.py",
-    );
+    let ports = [s.irc_addr().port().to_string(), s.addr.port().to_string()];
+    run_python("irc.client", "irc", "irc_library_client.py", &ports);
 }
 
 /// Starts linechat with its TLS web port, certificates made for the test.

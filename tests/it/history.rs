@@ -599,18 +599,7 @@ fn the_page_shows_times_scrolls_back_and_catches_up_after_a_restart() {
 /// capabilities, pages with CHATHISTORY and reads the tags.
 #[test]
 fn python_irc_library_pages_history() {
-    let has_lib = std::process::Command::new("python3").args(["-c", "import irc.client"]).status();
-    assert!(
-        has_lib.is_ok_and(|s| s.success()),
-        "python3 with the irc library is needed: pip install irc (or run .ci/run)"
-    );
     let s = Server::start_irc(&[]);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/irc_history_client.py");
-    run_checked(
-        std::process::Command::new("python3")
-            .arg(script)
-            .arg(s.irc_addr().port().to_string())
-            .arg(s.addr.port().to_string()),
-        "irc_history_client.py",
-    );
+    let ports = [s.irc_addr().port().to_string(), s.addr.port().to_string()];
+    run_python("irc.client", "irc", "irc_history_client.py", &ports);
 }

@@ -152,22 +152,9 @@ fn item(b: &mut Vec<u8>, server: &str, room: &str, e: &Entry, batch: Option<&str
         _ => Event::Chat { from, text, room, notice: e.kind == Kind::Notice, whole },
     };
     let body = super::render::event(&event, server);
-    for (i, line) in body.split_inclusive(|&c| c == b'\n').enumerate() {
-        let mut tags = Vec::new();
-        if let Some(batch) = batch {
-            tags.push(format!("batch={batch}"));
-        }
-        if time {
-            tags.push(format!("time={}", iso_ms(e.time_ms)));
-        }
-        if msgid && i == 0 {
-            tags.push(format!("msgid={}", e.id));
-        }
-        if !tags.is_empty() {
-            let _ = write!(b, "@{} ", tags.join(";"));
-        }
-        b.extend_from_slice(line);
-    }
+    let when = time.then(|| iso_ms(e.time_ms));
+    let id = msgid.then(|| e.id.to_string());
+    super::render::tag_lines(b, &body, batch, when.as_deref(), id.as_deref());
 }
 
 /// `--join-replay N`: after a JOIN, a client that does not fetch history

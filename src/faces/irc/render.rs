@@ -43,24 +43,31 @@ fn tagged(e: &Event, server: &str, time: bool, msgid: bool) -> Vec<u8> {
         return event(e, server);
     };
     let body = event(inner, server);
-    let when = crate::clock::iso_ms(stamp.time_ms);
+    let when = time.then(|| crate::clock::iso_ms(stamp.time_ms));
+    let id = msgid.then(|| stamp.id.to_string());
     let mut b = Vec::with_capacity(body.len() + 64);
+    tag_lines(&mut b, &body, None, when.as_deref(), id.as_deref());
+    b
+}
+
+/// Appends `body`'s lines, each with the tags its client takes: `batch`
+/// and `time` on every line, `msgid` on the first (text split over several
+/// messages is one message, with one id).
+pub fn tag_lines(b: &mut Vec<u8>, body: &[u8], batch: Option<&str>, time: Option<&str>, msgid: Option<&str>) {
     for (i, line) in body.split_inclusive(|&c| c == b'\n').enumerate() {
-        b.push(b'@');
-        if time {
-            let _ = write!(b, "time={when}");
+        let mut sep = b'@';
+        for (key, value) in [("batch", batch), ("time", time), ("msgid", msgid.filter(|_| i == 0))] {
+            if let Some(value) = value {
+                b.push(sep);
+                let _ = write!(b, "{key}={value}");
+                sep = b';';
+            }
         }
-        if msgid && i == 0 {
-            let _ = write!(b, "{}msgid={}", if time { ";" } else { "" }, stamp.id);
-        }
-        if b.last() == Some(&b'@') {
-            b.pop();
-        } else {
+        if sep == b';' {
             b.push(b' ');
         }
         b.extend_from_slice(line);
     }
-    b
 }
 
 /// The IRC line(s) for `event`, each ending in CRLF. Events with no IRC

@@ -25,6 +25,18 @@ pub fn run_checked(cmd: &mut Command, what: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs `tests/py/SCRIPT ARGS...`, which needs the Python module `module`
+/// (installed by `.ci/run`, or `pip install PACKAGE`), and checks it succeeded.
+pub fn run_python(module: &str, package: &str, script: &str, args: &[String]) {
+    let has_lib = Command::new("python3").args(["-c", &format!("import {module}")]).status();
+    assert!(
+        has_lib.is_ok_and(|s| s.success()),
+        "python3 with {package} is needed: pip install {package} (or run .ci/run)"
+    );
+    let path = format!("{}/tests/py/{script}", env!("CARGO_MANIFEST_DIR"));
+    run_checked(Command::new("python3").arg(path).args(args), script);
+}
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
