@@ -20,13 +20,7 @@ fn run_browser_script(script: &str) {
 }
 
 fn run_browser_script_on(script: &str, web_port: u16, chat_port: u16) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists()
-            && std::path::Path::new(dir).join("node_modules/playwright-core").exists(),
-        "Chromium and playwright-core are needed: apt-get install chromium; npm ci --prefix tests/browser \
-         (or run .ci/run)"
-    );
+    let dir = browser_dir();
     run_checked(
         Command::new("node")
             .current_dir(dir)

@@ -549,13 +549,7 @@ fn db_survives_kill_9_with_every_received_line() {
 fn the_page_shows_times_scrolls_back_and_catches_up_after_a_restart() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists()
-            && std::path::Path::new(dir).join("node_modules/playwright-core").exists(),
-        "Chromium and playwright-core are needed: apt-get install chromium; npm ci --prefix tests/browser \
-         (or run .ci/run)"
-    );
+    let dir = browser_dir();
     let db = db_path("page");
     let s = Server::start_web(&["--db", &db]);
     let (chat, web) = (s.addr, s.web_addr());

@@ -26,6 +26,19 @@ pub fn run_checked(cmd: &mut Command, what: &str) {
     );
 }
 
+/// The browser tests' folder, once Chromium and playwright-core are there
+/// (installed by `.ci/run`).
+pub fn browser_dir() -> &'static str {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists()
+            && std::path::Path::new(dir).join("node_modules/playwright-core").exists(),
+        "Chromium and playwright-core are needed: apt-get install chromium; npm ci --prefix tests/browser \
+         (or run .ci/run)"
+    );
+    dir
+}
+
 /// Runs `tests/py/SCRIPT ARGS...`, which needs the Python module `module`
 /// (installed by `.ci/run`, or `pip install PACKAGE`), and checks it succeeded.
 pub fn run_python(module: &str, package: &str, script: &str, args: &[String]) {
