@@ -186,7 +186,7 @@ while time.time() < deadline:
         time.sleep(0.02)
 PY
 t1=$(date +%s%N)
-echo "1 000 000 lines in 1 000 rooms: serving after $(( (t1 - t0) / 1000000 )) ms; $(grep -o '[0-9]* lines of [0-9]* rooms read back in [0-9]* ms' "$OUT/restart.log"); RSS $(awk '/VmRSS/ {print $2 / 1024 " MiB"}' /proc/$PID/status)"
+echo "1 000 000 lines in 1 000 rooms: serving after $(( (t1 - t0) / 1000000 )) ms; $(grep -o '[0-9]* lines of [0-9]* rooms and [0-9]* accounts read back in [0-9]* ms' "$OUT/restart.log"); RSS $(awk '/VmRSS/ {print $2 / 1024 " MiB"}' /proc/$PID/status)"
 stop
 fi
 

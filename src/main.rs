@@ -1,6 +1,7 @@
 //! linechat's command line: reads the options (`cli.rs`), binds the
 //! listener table, builds the chat core with its faces, and runs the loop.
 
+use linechat::chat::accounts::AccountsConfig;
 use linechat::chat::ChatConfig;
 use linechat::cli::{self, Command, Options};
 #[cfg(feature = "client")]
@@ -9,6 +10,7 @@ use linechat::faces::{self, irc, lines, web, FacesConfig, Server};
 use linechat::net::tls::CertFiles;
 use linechat::net::{self, Bound, Face, Rate, Reactor, ReactorLimits, Start};
 use linechat::store::history::HistoryConfig;
+use linechat::store::passwords::HashCost;
 use linechat::store::{Store, StoreConfig};
 use linechat::{cluster, script};
 
@@ -138,7 +140,11 @@ fn server(opts: &Options) -> Result<Server, String> {
             nick_timeout: opts.nick_timeout,
             idle_timeout: opts.idle_timeout,
         },
-        irc: irc::IrcConfig { nick_timeout: opts.nick_timeout, idle_timeout: opts.idle_timeout },
+        irc: irc::IrcConfig {
+            nick_timeout: opts.nick_timeout,
+            idle_timeout: opts.idle_timeout,
+            allow_plain_auth: opts.allow_plain_auth,
+        },
         web: web::WebConfig { ws_origin: opts.ws_origin.clone() },
     };
     let mut server = Server::new(chat, faces);
@@ -155,8 +161,13 @@ fn server(opts: &Options) -> Result<Server, String> {
         },
         db: opts.db.clone(),
         sync: opts.db_sync,
+        hash_cost: HashCost::OWASP,
     };
     server.hub.store = Store::open(&store, linechat::clock::unix_ms())?;
+    server.hub.signins.cfg = AccountsConfig { min_password: opts.min_password, login_rate: opts.login_rate };
+    if !server.hub.store.persistent() && opts.redis.is_none() {
+        info!("accounts are kept in memory only and are lost when linechat stops (--db FILE keeps them)");
+    }
     if let Some(dir) = &opts.handlers {
         let cfg = script::ScriptConfig {
             dir: dir.clone(),

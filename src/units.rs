@@ -35,6 +35,23 @@ pub fn rate(v: &str) -> Result<Option<f64>, String> {
     }
 }
 
+/// `5/m`: so many per second, minute (`m`, `min`) or hour (`h`); returns
+/// (how many, per how many seconds).
+pub fn per_period(v: &str) -> Result<(f64, f64), String> {
+    let bad = || format!("'{v}' is not a rate like 5/m, 10/h or 1/s");
+    let (n, period) = v.split_once('/').ok_or_else(bad)?;
+    let secs = match period {
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(bad()),
+    };
+    match n.parse::<u32>() {
+        Ok(n) if n > 0 => Ok((f64::from(n), secs)),
+        _ => Err(bad()),
+    }
+}
+
 /// `4096`, `64K`, `64KiB`, `1M`, `1MiB` (binary multiples).
 pub fn bytes(v: &str) -> Result<usize, String> {
     let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
@@ -73,6 +90,16 @@ pub fn duration(v: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_are_counts_per_second_minute_or_hour() {
+        assert_eq!(per_period("5/m"), Ok((5.0, 60.0)));
+        assert_eq!(per_period("10/h"), Ok((10.0, 3600.0)));
+        assert_eq!(per_period("1/s"), Ok((1.0, 1.0)));
+        for bad in ["5", "0/m", "x/m", "5/d", "-1/s"] {
+            assert!(per_period(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn sizes_times_and_rates() {

@@ -29,7 +29,7 @@ fn server() -> Server {
         FacesConfig {
             server_name: "fuzz.test".into(),
             lines: lines::LinesConfig { max_line: 200, nick_timeout: timeout, idle_timeout: idle },
-            irc: irc::IrcConfig { nick_timeout: timeout, idle_timeout: idle },
+            irc: irc::IrcConfig { nick_timeout: timeout, idle_timeout: idle, allow_plain_auth: true },
             web: web::WebConfig::default(),
         },
     )

@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::accounts::{AccountCommand, Via};
 use super::event::{Event, RoomInfo, RoomRef, Said};
 use super::fault::Fault;
 use super::rooms::{parse_room, RoomId};
@@ -47,6 +48,9 @@ pub enum Command<'a> {
     History { room: Option<&'a str>, query: Query, limit: usize },
     /// Leave: `bye`, then the connection closes once its last lines are out.
     Bye,
+    /// Register, sign in or out, change the password, unregister; `via`
+    /// is the face's own tag, handed back with the answer.
+    Account { cmd: AccountCommand<'a>, via: Via },
 }
 
 impl Command<'_> {
@@ -61,6 +65,7 @@ impl Command<'_> {
                 | Command::SetTopic { .. }
                 | Command::Topic(_)
                 | Command::History { .. }
+                | Command::Account { cmd: AccountCommand::Register(_), .. }
         )
     }
 }
@@ -151,6 +156,7 @@ impl Hub {
             Command::History { room, query, limit } => {
                 self.tell_history(id, room, query, limit, out).map(|()| Outcome::Done)
             }
+            Command::Account { cmd, via } => self.account(id, cmd, via, out),
             Command::Bye => {
                 self.reply(id, &Event::Bye, out);
                 out.close_after_flush(id, CloseReason::Requested);
@@ -161,10 +167,13 @@ impl Hub {
 
     /// `Nick`: a first nickname (claimed in the cluster first, if there is
     /// one) or a change.
-    fn choose_nick(&mut self, id: ConnId, raw: &str, out: &mut Outbox) -> Result<Outcome, Fault> {
+    pub(super) fn choose_nick(&mut self, id: ConnId, raw: &str, out: &mut Outbox) -> Result<Outcome, Fault> {
         let nick = parse_nick(raw).map_err(Fault::NickInvalid)?;
-        if self.nick_taken(nick, id) {
+        if self.nick_taken(nick, id) || super::accounts::is_service(nick) {
             return Err(Fault::NickTaken(nick.to_string()));
+        }
+        if self.nick_registered_to_other(nick, id) {
+            return Err(Fault::NickRegistered(nick.to_string()));
         }
         match self.nick_of(id).map(str::to_string) {
             None if self.claim_first(id, nick, super::cluster::Purpose::FirstNick, out) => {

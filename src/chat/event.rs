@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::accounts::AccountAction;
 use crate::store::history::{Entry, MsgId};
 
 /// A stored line's id and time (Unix ms), as the events of that line carry them.
@@ -129,6 +130,13 @@ pub enum Event<'a> {
         room: &'a str,
         items: &'a [&'a Entry],
         complete: bool,
+    },
+    /// What happened to the client's account (to that client).
+    /// `persistent`: accounts survive a restart here (`--db`, a cluster).
+    Account {
+        action: AccountAction,
+        account: &'a str,
+        persistent: bool,
     },
     /// What a client's `caps` request was granted.
     Caps {

@@ -46,6 +46,15 @@ pub enum Fault {
     HandlerError(String, String),
     /// History was asked for with `--history 0`.
     HistoryOff,
+    /// A wrong password, an unknown account, a bad token, or too many
+    /// tries (why, in words that never tell which).
+    AuthFailed(&'static str),
+    /// The nickname belongs to an account the client is not signed in to.
+    NickRegistered(String),
+    /// Only a signed-in client may do that.
+    NeedsAccount,
+    /// Too many passwords are being hashed at once.
+    Busy,
 }
 
 /// Every error code the server sends, in the order `/metrics` lists them.
@@ -70,6 +79,10 @@ pub const CODES: &[&str] = &[
     "too-many-connections",
     "handler-error",
     "history-off",
+    "auth-failed",
+    "nick-registered",
+    "needs-account",
+    "server-busy",
 ];
 
 impl Fault {
@@ -101,6 +114,10 @@ impl Fault {
             Fault::TooManyConnections => 17,
             Fault::HandlerError(..) => 18,
             Fault::HistoryOff => 19,
+            Fault::AuthFailed(_) => 20,
+            Fault::NickRegistered(_) => 21,
+            Fault::NeedsAccount => 22,
+            Fault::Busy => 23,
         }
     }
 
@@ -134,6 +151,12 @@ impl Fault {
             Fault::TooManyConnections => "too many connections from your address; try again later".into(),
             Fault::HandlerError(name, why) => format!("{name}: {why}"),
             Fault::HistoryOff => "this server keeps no history (--history 0)".into(),
+            Fault::AuthFailed(why) => (*why).into(),
+            Fault::NickRegistered(nick) => {
+                format!("'{nick}' is a registered name: /login {nick} PASSWORD, or choose another")
+            }
+            Fault::NeedsAccount => "sign in first (/login NAME PASSWORD)".into(),
+            Fault::Busy => "the server is busy signing others in; try again in a moment".into(),
         }
     }
 
@@ -168,6 +191,10 @@ mod tests {
             Fault::TooManyConnections,
             Fault::HandlerError("h".into(), "why".into()),
             Fault::HistoryOff,
+            Fault::AuthFailed("x"),
+            Fault::NickRegistered("a".into()),
+            Fault::NeedsAccount,
+            Fault::Busy,
         ];
         for f in &faults {
             assert_eq!(CODES.iter().filter(|c| **c == f.code()).count(), 1, "{f:?}");

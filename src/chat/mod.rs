@@ -6,6 +6,7 @@
 //! formats (`render.rs`). It never touches a socket: output is queued
 //! through the loop's [`Outbox`].
 //!
+//! - `accounts.rs`: registering, signing in and out, registered names.
 //! - `session.rs`: a session; `names.rs`: the nickname rules; `rooms.rs`: rooms.
 //! - `command.rs`: the commands every face shares, and their outcomes.
 //! - `membership.rs`: nicknames, joins, leaves, renames; `speech.rs`: what
@@ -18,6 +19,7 @@
 //!   Redis streams, written and read.
 //! - `invariants.rs`: the consistency check the fuzz targets run.
 
+pub mod accounts;
 pub mod cluster;
 pub mod command;
 mod deliver;
@@ -103,6 +105,8 @@ pub struct Hub {
     resumed: Vec<ConnId>,
     /// Pages of shared history that came from the cluster for a face.
     answers: Vec<shared_history::HistoryAnswer>,
+    /// Account requests in flight and answered.
+    pub signins: accounts::SignIns,
 }
 
 impl Hub {
@@ -124,6 +128,7 @@ impl Hub {
             serial: 0,
             resumed: Vec::new(),
             answers: Vec::new(),
+            signins: accounts::SignIns::default(),
         }
     }
 

@@ -65,6 +65,8 @@ pub struct Session {
     pub(crate) waiting: WaitingLines,
     /// Which session this is (ids of closed connections are reused).
     pub(crate) serial: u64,
+    /// The account it is signed in to, as registered.
+    pub account: Option<String>,
 }
 
 impl Session {
@@ -82,6 +84,7 @@ impl Session {
             awaiting: 0,
             waiting: WaitingLines::new(),
             serial: 0,
+            account: None,
         }
     }
 

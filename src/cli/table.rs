@@ -9,7 +9,7 @@ use super::{Default, Opt};
 use crate::chat::rooms::parse_room;
 use crate::cluster::{valid_node_id, RedisUrl};
 use crate::store::DbSync;
-use crate::units::{addr, bytes, count, duration, optional, rate};
+use crate::units::{addr, bytes, count, duration, optional, per_period, rate};
 
 use super::MAX_LINE_CEILING;
 
@@ -345,7 +345,7 @@ pub static OPTIONS: &[Opt] = &[
         name: "db",
         value: "FILE",
         default: Default::Unset,
-        help: "keep history and topics in this SQLite file (created if missing), so they survive restarts; a line reaches its readers once it is in the file",
+        help: "keep history, topics and accounts in this SQLite file (created if missing), so they survive restarts; a line reaches its readers once it is in the file",
         set: |o, v| {
             o.db = Some(v.into());
             Ok(())
@@ -362,6 +362,37 @@ pub static OPTIONS: &[Opt] = &[
                 "full" => DbSync::Full,
                 _ => return Err(format!("'{v}': use normal or full")),
             };
+            Ok(())
+        },
+    },
+    Opt {
+        name: "min-password",
+        value: "BYTES",
+        default: Default::Value("8"),
+        help: "shortest password an account may have (the longest is 1024 bytes)",
+        set: |o, v| {
+            o.min_password = count(v)?.min(crate::chat::accounts::MAX_PASSWORD);
+            Ok(())
+        },
+    },
+    Opt {
+        name: "login-rate",
+        value: "RATE",
+        default: Default::Value("5/m"),
+        help: "sign-in attempts allowed per account and per address (5/m: five a minute); past it, ! auth-failed; off: no limit",
+        set: |o, v| {
+            o.login_rate = optional(v, per_period)?
+                .map(|(n, secs)| crate::net::Rate { per_second: n / secs, burst: n });
+            Ok(())
+        },
+    },
+    Opt {
+        name: "allow-plain-auth",
+        value: "",
+        default: Default::Described("off"),
+        help: "accept IRC SASL PLAIN on a listener without TLS (passwords then cross the network in the clear)",
+        set: |o, _| {
+            o.allow_plain_auth = true;
             Ok(())
         },
     },

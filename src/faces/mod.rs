@@ -62,6 +62,8 @@ pub struct Server {
     pub web: web::WebFace,
     /// Each connection's face, by connection.
     faces: Vec<Option<Face>>,
+    /// Inside [`Server::finish_waiting`] (which handles lines itself).
+    finishing: bool,
 }
 
 impl Server {
@@ -84,6 +86,7 @@ impl Server {
             irc: irc::IrcFace::new(cfg.irc, [irc, IRC_TIME_FORMAT, IRC_MSGID_FORMAT, IRC_TAGS_FORMAT]),
             web: web::WebFace::new(cfg.web),
             faces: Vec::new(),
+            finishing: false,
         }
     }
 
@@ -91,18 +94,39 @@ impl Server {
         self.faces.get(id).copied().flatten()
     }
 
-    /// The cluster answered: nickname claims settled (each face finishes
-    /// its clients'), pages of shared history for a face, and sessions
-    /// whose answers all came; then those clients get the lines they sent
-    /// meanwhile.
-    fn finish_cluster(&mut self, out: &mut Outbox) {
+    /// What clients waited for came: nickname claims settled in the
+    /// cluster (each face finishes its clients'), pages of shared history
+    /// for a face, account requests answered, and sessions whose answers
+    /// all came; then those clients get the lines they sent meanwhile.
+    fn finish_waiting(&mut self, out: &mut Outbox) {
+        if self.finishing {
+            return;
+        }
+        self.finishing = true;
+        self.finish_all(out);
+        self.finishing = false;
+    }
+
+    /// Account requests answered: each face says how they ended.
+    fn deliver_signed(&mut self, out: &mut Outbox) {
+        for s in self.hub.take_signed() {
+            match self.face(s.id) {
+                Some(IRC) => self.irc.signed(&mut self.hub, &s, out),
+                Some(_) => self.lines.signed(&mut self.hub, &s, out),
+                None => {}
+            }
+        }
+    }
+
+    fn finish_all(&mut self, out: &mut Outbox) {
         loop {
             let settled = self.hub.take_settled();
             let answers = self.hub.take_answers();
             let resumed = self.hub.take_resumed();
-            if settled.is_empty() && answers.is_empty() && resumed.is_empty() {
+            if settled.is_empty() && answers.is_empty() && !self.hub.has_signed() && resumed.is_empty() {
                 return;
             }
+            self.deliver_signed(out);
             for answer in answers {
                 if self.face(answer.id) == Some(IRC) {
                     self.irc.page_answered(&mut self.hub, answer, out);
@@ -154,6 +178,13 @@ impl Service for Server {
             Some(_) => self.lines.line(&mut self.hub, id, line, out),
             None => {}
         }
+        if self.hub.has_signed() {
+            // Answered at once (a sign-out): said before the next line.
+            match self.finishing {
+                true => self.deliver_signed(out),
+                false => self.finish_waiting(out),
+            }
+        }
     }
 
     fn on_timer(&mut self, id: ConnId, out: &mut Outbox) {
@@ -202,21 +233,25 @@ impl Service for Server {
     fn on_start(&mut self, registry: &mio::Registry) {
         self.hub.cluster_start(registry);
         if let Err(e) = self.hub.store.start(registry) {
-            log::error!("--db: cannot start the storage thread: {e}");
+            log::error!("cannot start the storage and password threads: {e}");
         }
     }
 
     fn on_link(&mut self, token: mio::Token, out: &mut Outbox) {
         if token == crate::store::STORE_TOKEN {
-            return self.hub.store_ready(out);
+            // The storage thread, the password thread, or both.
+            self.hub.store_ready(out);
+            self.hub.passwords_ready(out);
+        } else {
+            self.hub.cluster_ready(token, out);
         }
-        self.hub.cluster_ready(token, out);
-        self.finish_cluster(out);
+        self.finish_waiting(out);
     }
 
     fn on_turn(&mut self, out: &mut Outbox) {
         self.hub.cluster_turn(out);
-        self.finish_cluster(out);
+        self.hub.passwords_ready(out);
+        self.finish_waiting(out);
         self.hub.store_turn(out);
     }
 

@@ -19,7 +19,7 @@ fn sim(nick_timeout: Duration, idle_timeout: Option<Duration>, join_rate: Option
     let faces = FacesConfig {
         server_name: "linechat".into(),
         lines: lines::LinesConfig { max_line: 4096, nick_timeout, idle_timeout },
-        irc: irc::IrcConfig { nick_timeout, idle_timeout },
+        irc: irc::IrcConfig { nick_timeout, idle_timeout, allow_plain_auth: false },
         web: web::WebConfig::default(),
     };
     Sim::new(Server::new(chat, faces), 1 << 20)

@@ -46,8 +46,10 @@ pub struct Conn {
     /// A web connection over TLS whose handshake has not finished: its close
     /// deadline is the handshake's, not yet the request head's.
     pub awaiting_handshake: bool,
-    /// The peer's address, when connections are counted per address.
+    /// The peer's address.
     pub ip: Option<std::net::IpAddr>,
+    /// Counted against `--max-per-ip`.
+    pub counted: bool,
     /// Its `--rate` tokens.
     pub rate: Bucket,
     /// Out of tokens: reading resumes then.
@@ -97,6 +99,7 @@ impl Conn {
             fresh: true,
             awaiting_handshake: false,
             ip: None,
+            counted: false,
             rate: Default::default(),
             read_resume: None,
             held: Vec::new(),

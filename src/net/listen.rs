@@ -323,7 +323,7 @@ impl Listeners {
         out.stats.accepted += 1;
         let transport = if l.start == Start::Http { Transport::Http } else { Transport::Tcp };
         let conn = entry.insert(Conn::new(Some(sock), transport, face, Framing::new(l.start), serial));
-        (conn.tls, conn.ip, conn.listener) = (tls, counted.then_some(ip), i as u8);
+        (conn.tls, conn.ip, conn.counted, conn.listener) = (tls, Some(ip), counted, i as u8);
         debug!("conn={id} peer={peer} open ({})", l.name);
         if l.start == Start::Http {
             out.stats.open_http += 1;

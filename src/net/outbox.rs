@@ -405,6 +405,16 @@ impl Outbox {
         self.timers.push(Reverse((at, id, conn.serial)));
     }
 
+    /// The peer's address (`None` for connections without a socket).
+    pub fn peer_ip(&self, id: ConnId) -> Option<std::net::IpAddr> {
+        self.conns.get(id)?.ip
+    }
+
+    /// Does the connection speak TLS?
+    pub fn is_tls(&self, id: ConnId) -> bool {
+        self.conns.get(id).is_some_and(|c| c.tls.is_some())
+    }
+
     /// The time this tick started; cheaper than asking the clock per line.
     pub fn now(&self) -> Instant {
         self.now

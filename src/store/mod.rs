@@ -10,19 +10,24 @@
 //! `Outbox::hold`): a line reaches its readers only once it is in the file,
 //! so after `kill -9` every line anyone received comes back.
 
+pub mod accounts;
 pub mod history;
 pub mod ids;
+pub mod passwords;
 #[cfg(feature = "db")]
 pub mod sqlite;
 
 use std::path::PathBuf;
 
+use accounts::{AccountChange, Accounts};
 use history::{Entry, History, HistoryConfig, MsgId, NewLine};
+use passwords::{HashCost, Hasher};
 
 /// How often rooms nobody speaks in are swept for lines past `--history-age`.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The waker token of the storage thread (beside the cluster's link tokens).
+/// The waker token of the storage and password threads (beside the
+/// cluster's link tokens).
 pub const STORE_TOKEN: mio::Token = mio::Token(crate::net::LINK_TOKENS + 8);
 
 /// `--db-sync`.
@@ -41,6 +46,8 @@ pub struct StoreConfig {
     /// `--db`.
     pub db: Option<PathBuf>,
     pub sync: DbSync,
+    /// What hashing a password costs (OWASP's argon2id outside tests).
+    pub hash_cost: HashCost,
 }
 
 /// A line on its way to the file.
@@ -67,18 +74,34 @@ pub struct StoreStats {
     pub commit_total: std::time::Duration,
 }
 
-/// Lines waiting for the storage thread, and the one batch in flight.
+/// What one transaction writes: a turn's lines and account changes.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub rows: Vec<Row>,
+    pub accounts: Vec<AccountChange>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty() && self.accounts.is_empty()
+    }
+}
+
+/// What waits for the storage thread, and whether a batch is in flight.
 #[cfg(feature = "db")]
 struct Disk {
     db: Option<sqlite::Db>,
     thread: Option<sqlite::DiskThread>,
-    pending: Vec<Row>,
+    pending: Batch,
     in_flight: bool,
 }
 
-/// History and topics, in memory and (with `--db`) in a file.
+/// History, topics and accounts, in memory and (with `--db`) in a file;
+/// and the thread that hashes passwords.
 pub struct Store {
     pub history: History,
+    pub accounts: Accounts,
+    pub hasher: Hasher,
     #[cfg(feature = "db")]
     disk: Option<Disk>,
     pub stats: StoreStats,
@@ -92,6 +115,8 @@ impl Store {
     pub fn memory(cfg: HistoryConfig, now_ms: u64) -> Store {
         Store {
             history: History::new(cfg, now_ms),
+            accounts: Accounts::default(),
+            hasher: Hasher::new(HashCost::OWASP),
             #[cfg(feature = "db")]
             disk: None,
             stats: StoreStats::default(),
@@ -101,7 +126,8 @@ impl Store {
 
     /// As `cfg` says: with `--db`, opens the file and reads it back.
     pub fn open(cfg: &StoreConfig, now_ms: u64) -> Result<Store, String> {
-        let store = Store::memory(cfg.history.clone(), now_ms);
+        let mut store = Store::memory(cfg.history.clone(), now_ms);
+        store.hasher = Hasher::new(cfg.hash_cost);
         match &cfg.db {
             None => Ok(store),
             Some(path) => store.with_db(path, cfg.sync, now_ms),
@@ -113,12 +139,13 @@ impl Store {
         let db = sqlite::Db::open(path, sync)?;
         let started = std::time::Instant::now();
         let (rooms, lines) = db.load(&mut self.history, now_ms)?;
+        let accounts = db.load_accounts(&mut self.accounts)?;
         log::info!(
-            "--db {}: {lines} lines of {rooms} rooms read back in {} ms",
+            "--db {}: {lines} lines of {rooms} rooms and {accounts} accounts read back in {} ms",
             path.display(),
             started.elapsed().as_millis()
         );
-        self.disk = Some(Disk { db: Some(db), thread: None, pending: Vec::new(), in_flight: false });
+        self.disk = Some(Disk { db: Some(db), thread: None, pending: Batch::default(), in_flight: false });
         Ok(self)
     }
 
@@ -127,20 +154,21 @@ impl Store {
         Err(format!("--db {}: this linechat was built without SQLite (the 'db' feature)", path.display()))
     }
 
-    /// Starts the storage thread, waking the loop through `registry`.
+    /// Starts the storage thread and the password thread; both wake the
+    /// loop through one `mio::Waker` (mio allows one per poll) at
+    /// [`STORE_TOKEN`].
     pub fn start(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
+        let waker = std::sync::Arc::new(mio::Waker::new(registry, STORE_TOKEN)?);
+        self.hasher.start(waker.clone())?;
         #[cfg(feature = "db")]
         if let Some(disk) = &mut self.disk {
             if let Some(db) = disk.db.take() {
-                let waker = std::sync::Arc::new(mio::Waker::new(registry, STORE_TOKEN)?);
                 let cfg = &self.history.cfg;
                 let retention =
                     sqlite::RetentionForDisk { max_lines: cfg.max_lines as u64, max_age_ms: cfg.max_age_ms };
                 disk.thread = Some(db.spawn(waker, retention).map_err(std::io::Error::other)?);
             }
         }
-        #[cfg(not(feature = "db"))]
-        let _ = registry;
         Ok(())
     }
 
@@ -158,9 +186,21 @@ impl Store {
                 from: line.from.into(),
                 text: line.text.into(),
             };
-            disk.pending.push(Row { key: key.to_string(), name: name.to_string(), entry });
+            disk.pending.rows.push(Row { key: key.to_string(), name: name.to_string(), entry });
         }
         Some((id, time_ms))
+    }
+
+    /// An account was registered, changed or removed: with `--db` the
+    /// change goes to the file with this turn's batch (and, as lines do,
+    /// the reply saying so is held until it is committed).
+    pub fn account_changed(&mut self, change: AccountChange) {
+        #[cfg(feature = "db")]
+        if let Some(disk) = &mut self.disk {
+            disk.pending.accounts.push(change);
+        }
+        #[cfg(not(feature = "db"))]
+        let _ = change;
     }
 
     /// The end of a loop turn: hands the lines of the turn to the storage
@@ -179,7 +219,7 @@ impl Store {
         if let Some(disk) = &mut self.disk {
             if !disk.in_flight && !disk.pending.is_empty() {
                 let batch = std::mem::take(&mut disk.pending);
-                let n = batch.len() as u64;
+                let n = (batch.rows.len() + batch.accounts.len()) as u64;
                 match &disk.thread {
                     Some(thread) if thread.send(batch) => disk.in_flight = true,
                     _ => self.stats.failed += n,
@@ -232,6 +272,17 @@ impl Store {
             bytes as f64,
         );
         m.gauge("history_rooms", "Rooms with history in memory.", self.history.rooms() as f64);
+        m.gauge("accounts", "Registered accounts.", self.accounts.len() as f64);
+        m.counter(
+            "password_jobs_total",
+            "Passwords hashed or checked, on the password thread.",
+            self.hasher.done as f64,
+        );
+        m.counter(
+            "password_jobs_refused_total",
+            "Sign-ins refused because too many passwords were being hashed at once.",
+            self.hasher.refused as f64,
+        );
         if !self.persistent() {
             return;
         }

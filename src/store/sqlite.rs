@@ -14,8 +14,9 @@ use std::thread::JoinHandle;
 use log::{error, info};
 use rusqlite::{params, Connection};
 
+use super::accounts::{Account, AccountChange, Accounts};
 use super::history::{Entry, History, Kind, MsgId, SavedTopic};
-use super::{DbSync, Row};
+use super::{Batch, DbSync, Row};
 
 /// How often (in committed batches at least a second apart) lines past
 /// `--history-age` are deleted from the file.
@@ -39,6 +40,13 @@ CREATE TABLE IF NOT EXISTS rooms (
     topic TEXT NOT NULL DEFAULT '',
     topic_by TEXT NOT NULL DEFAULT '',
     topic_at INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS accounts (
+    account TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    certfps TEXT NOT NULL DEFAULT '',
+    created INTEGER NOT NULL
 ) WITHOUT ROWID;
 ";
 
@@ -131,9 +139,34 @@ impl Db {
         Ok((rooms.len(), count))
     }
 
+    /// Reads the accounts back; returns how many.
+    pub fn load_accounts(&self, accounts: &mut Accounts) -> Result<usize, String> {
+        let mut rows =
+            self.conn.prepare("SELECT account, name, hash, certfps, created FROM accounts").map_err(sql)?;
+        let rows = rows
+            .query_map([], |r| {
+                let certfps: String = r.get(3)?;
+                let account = Account {
+                    name: r.get(1)?,
+                    hash: r.get(2)?,
+                    certfps: certfps.split_whitespace().map(str::to_string).collect(),
+                    created_ms: r.get::<_, i64>(4)? as u64,
+                };
+                Ok((r.get::<_, String>(0)?, account))
+            })
+            .map_err(sql)?;
+        let mut count = 0;
+        for row in rows {
+            let (key, account) = row.map_err(sql)?;
+            accounts.restore(key, account);
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Starts the storage thread; it wakes `waker` after each batch.
     pub fn spawn(self, waker: Arc<mio::Waker>, cfg: RetentionForDisk) -> Result<DiskThread, String> {
-        let (batches, rx) = mpsc::channel::<Vec<Row>>();
+        let (batches, rx) = mpsc::channel::<Batch>();
         let (tx, done) = mpsc::channel();
         let conn = self.conn;
         let handle = std::thread::Builder::new()
@@ -153,7 +186,7 @@ pub struct RetentionForDisk {
 
 /// The storage thread, seen from the loop.
 pub struct DiskThread {
-    batches: Option<Sender<Vec<Row>>>,
+    batches: Option<Sender<Batch>>,
     /// One answer per batch: how many lines it committed and how long that
     /// took, or why not.
     pub done: Receiver<Result<(usize, std::time::Duration), String>>,
@@ -162,7 +195,7 @@ pub struct DiskThread {
 
 impl DiskThread {
     /// Hands over a batch; false if the thread is gone.
-    pub fn send(&self, batch: Vec<Row>) -> bool {
+    pub fn send(&self, batch: Batch) -> bool {
         self.batches.as_ref().is_some_and(|b| b.send(batch).is_ok())
     }
 }
@@ -179,7 +212,7 @@ impl Drop for DiskThread {
 
 fn writer(
     mut conn: Connection,
-    batches: Receiver<Vec<Row>>,
+    batches: Receiver<Batch>,
     done: Sender<Result<(usize, std::time::Duration), String>>,
     waker: Arc<mio::Waker>,
     cfg: RetentionForDisk,
@@ -192,7 +225,11 @@ fn writer(
         let result = commit(&mut conn, &batch, cfg, &mut rooms).map(|n| (n, started.elapsed())).map_err(sql);
         match &result {
             Err(e) if !failing => {
-                error!("--db: could not store {} lines: {e} (they stay in memory only)", batch.len());
+                error!(
+                    "--db: could not store {} lines and {} account changes: {e} (they stay in memory only)",
+                    batch.rows.len(),
+                    batch.accounts.len()
+                );
                 failing = true;
             }
             Ok(_) if failing => {
@@ -230,11 +267,45 @@ struct RoomOnDisk {
 /// delete then, rather than one per batch).
 fn commit(
     conn: &mut Connection,
-    batch: &[Row],
+    batch: &Batch,
     cfg: RetentionForDisk,
     rooms: &mut HashMap<String, RoomOnDisk>,
 ) -> rusqlite::Result<usize> {
     let tx = conn.transaction()?;
+    write_lines(&tx, &batch.rows, cfg, rooms)?;
+    write_accounts(&tx, &batch.accounts)?;
+    tx.commit()?;
+    Ok(batch.rows.len())
+}
+
+/// Registered, changed and removed accounts, whole rows.
+fn write_accounts(tx: &rusqlite::Transaction, changes: &[AccountChange]) -> rusqlite::Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut save = tx.prepare_cached(
+        "INSERT OR REPLACE INTO accounts (account, name, hash, certfps, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut drop = tx.prepare_cached("DELETE FROM accounts WHERE account = ?1")?;
+    for change in changes {
+        match change {
+            AccountChange::Save { key, account: a } => {
+                save.execute(params![key, a.name, a.hash, a.certfps.join(" "), a.created_ms as i64])?;
+            }
+            AccountChange::Drop { key } => {
+                drop.execute([key])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_lines(
+    tx: &rusqlite::Transaction,
+    batch: &[Row],
+    cfg: RetentionForDisk,
+    rooms: &mut HashMap<String, RoomOnDisk>,
+) -> rusqlite::Result<()> {
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO lines (room, seq, uniq, time, kind, whole, nick, text)
@@ -282,8 +353,7 @@ fn commit(
             }
         }
     }
-    tx.commit()?;
-    Ok(batch.len())
+    Ok(())
 }
 
 /// Reads one room's topic (for tests and tools).
@@ -316,7 +386,8 @@ mod tests {
             rows.push(Row { key: "#rust".into(), name: "#Rust".into(), entry });
         }
         let retention = RetentionForDisk { max_lines: 3, max_age_ms: 86_400_000 };
-        assert_eq!(commit(&mut db.conn, &rows, retention, &mut HashMap::new()).unwrap(), 4);
+        let batch = Batch { rows: rows.clone(), accounts: Vec::new() };
+        assert_eq!(commit(&mut db.conn, &batch, retention, &mut HashMap::new()).unwrap(), 4);
         assert_eq!(topic_of(&db.conn, "#rust").as_deref(), Some("d"));
         let n: i64 = db.conn.query_row("SELECT count(*) FROM lines", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 3, "cut to --history");
@@ -338,6 +409,24 @@ mod tests {
         let next = next.unwrap().0;
         assert_eq!(next.seq, 5);
         assert!(next.uniq > rows[3].entry.id.uniq);
+
+        let mut accounts = Accounts::default();
+        let alice = Account {
+            name: "Alice".into(),
+            hash: "$argon2id$h".into(),
+            certfps: vec!["ab".into(), "cd".into()],
+            created_ms: 7,
+        };
+        let saved = Batch {
+            rows: Vec::new(),
+            accounts: vec![accounts.save("alice", alice.clone()), accounts.save("bob", alice.clone())],
+        };
+        commit(&mut db.conn, &saved, retention, &mut HashMap::new()).unwrap();
+        let dropped = Batch { rows: Vec::new(), accounts: vec![accounts.remove("bob").unwrap()] };
+        commit(&mut db.conn, &dropped, retention, &mut HashMap::new()).unwrap();
+        let mut back = Accounts::default();
+        assert_eq!(db.load_accounts(&mut back).unwrap(), 1);
+        assert_eq!(back.get("alice"), Some(&alice));
         db.conn.execute("DELETE FROM lines", []).unwrap();
         drop(db);
         let _ = std::fs::remove_file(&dir);

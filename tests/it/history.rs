@@ -6,16 +6,6 @@
 use crate::support::*;
 use serde_json::{json, Value};
 
-/// A fresh database path for one test.
-#[cfg(feature = "db")]
-fn db_path(name: &str) -> String {
-    let path = std::env::temp_dir().join(format!("linechat-test-{}-{name}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path.display().to_string()
-}
-
 /// `* YYYY-MM-DD HH:MM:SS rest` -> `rest`, checking the time's shape.
 fn untimed(line: &str) -> String {
     let rest = line.strip_prefix("* ").unwrap_or_else(|| panic!("not a history item: {line}"));
@@ -460,7 +450,7 @@ fn db_keeps_history_and_topics_across_a_restart() {
     drop(a);
     drop(s);
     let s = Server::start(&["--db", &db, "--join-replay", "5"]);
-    s.wait_log("3 lines of 1 rooms read back");
+    s.wait_log("3 lines of 1 rooms and 0 accounts read back");
     let mut b = s.join("b");
     b.send("/join #rust");
     b.skip_until("* b joined #rust");

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod accounts;
 mod chat;
 mod client;
 mod cluster;

@@ -58,6 +58,14 @@ static COMMANDS: &[Command] = &[
     cmd("LUSERS", |_, hub, id, _, out| lusers(hub, id, out), false, 0),
     cmd("MOTD", |_, hub, id, _, out| motd(hub, id, out), false, 0),
     cmd("CHATHISTORY", super::history::chathistory, false, 1),
+    cmd("AUTHENTICATE", super::accounts::authenticate, true, 1),
+    cmd(
+        "NICKSERV",
+        |_, hub, id, params, out| super::accounts::nickserv(hub, id, &params.join(" "), out),
+        false,
+        0,
+    ),
+    cmd("NS", |_, hub, id, params, out| super::accounts::nickserv(hub, id, &params.join(" "), out), false, 0),
 ];
 
 /// Runs one parsed line; with labeled-response, its replies carry its label.
@@ -171,6 +179,12 @@ fn message(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], notic
         return;
     }
     for target in targets.split(',').filter(|t| !t.is_empty()) {
+        if target.eq_ignore_ascii_case("NickServ") {
+            if !notice {
+                super::accounts::nickserv(hub, id, &text, out);
+            }
+            continue;
+        }
         if target.starts_with('#') {
             let room = hub.rooms.lookup(target);
             match room {

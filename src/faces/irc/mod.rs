@@ -8,6 +8,7 @@
 //! reach IRC users rendered by [`render`], once per event like every other
 //! format.
 
+pub mod accounts;
 pub mod commands;
 pub mod history;
 pub mod parse;
@@ -50,6 +51,8 @@ pub struct IrcState {
     pub pinged_at: Option<Instant>,
     /// What the others are told when this client leaves.
     pub quit_reason: Option<String>,
+    /// A SASL exchange in progress.
+    pub sasl: Option<accounts::SaslState>,
 }
 
 /// The IRCv3 capabilities a client negotiated.
@@ -66,11 +69,20 @@ pub struct Caps {
     pub labeled_response: bool,
     /// Asks for history itself: no replay on JOIN.
     pub chathistory: bool,
+    /// May sign in with AUTHENTICATE.
+    pub sasl: bool,
 }
 
 /// Every capability offered, by name (those about history only with history on).
-pub const CAPS: &[&str] =
-    &["batch", "draft/chathistory", "echo-message", "labeled-response", "message-tags", "server-time"];
+pub const CAPS: &[&str] = &[
+    "batch",
+    "draft/chathistory",
+    "echo-message",
+    "labeled-response",
+    "message-tags",
+    "sasl",
+    "server-time",
+];
 
 impl Caps {
     fn flag(&mut self, name: &str) -> Option<&mut bool> {
@@ -80,6 +92,7 @@ impl Caps {
             "echo-message" => &mut self.echo_message,
             "labeled-response" => &mut self.labeled_response,
             "message-tags" => &mut self.message_tags,
+            "sasl" => &mut self.sasl,
             "server-time" => &mut self.server_time,
             _ => return None,
         })
@@ -104,6 +117,8 @@ pub struct IrcConfig {
     pub nick_timeout: Duration,
     /// Silence before a PING (and as long again before closing); 120 s when off.
     pub idle_timeout: Option<Duration>,
+    /// SASL PLAIN on a listener without TLS (`--allow-plain-auth`).
+    pub allow_plain_auth: bool,
 }
 
 /// The IRC face: its settings, its format and every connection's IRC state.
@@ -270,6 +285,11 @@ impl IrcFace {
             (_, false) => register::nick_in_use(self, hub, settled.id, &settled.nick, out),
             (false, true) => {}
         }
+    }
+
+    /// An account request of this face's client ended.
+    pub fn signed(&mut self, hub: &mut Hub, signed: &crate::chat::accounts::Signed, out: &mut Outbox) {
+        accounts::signed(hub, signed, out);
     }
 
     /// What a client refused at the door is told.

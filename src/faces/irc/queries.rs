@@ -95,6 +95,9 @@ pub(super) fn whois(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&st
                 if let Some(away) = away {
                     numeric(hub, id, out, "301", &[&nick], Some(&away));
                 }
+                if let Some(account) = hub.account_of(user).map(str::to_string) {
+                    numeric(hub, id, out, "330", &[&nick, &account], Some("is logged in as"));
+                }
             }
             None => match hub.remote_nick(target).map(str::to_string) {
                 Some(nick) => {

@@ -6,6 +6,7 @@ use log::info;
 use super::render::strip_formatting;
 use super::{client_name, numeric, send, IrcFace};
 use crate::chat::command::{Command, Outcome};
+use crate::chat::fault::Fault;
 use crate::chat::rooms::{MAX_ROOM_CHARS, MAX_TOPIC_CHARS};
 use crate::chat::session::{parse_nick, MAX_NICK_CHARS};
 use crate::chat::{sanitize, Hub};
@@ -22,7 +23,17 @@ pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
     let reply = match sub.as_str() {
         "LS" => {
             state.cap_negotiating |= !registered;
-            let caps: Vec<&str> = super::CAPS.iter().copied().filter(offered).collect();
+            // Version 302 and later learn capabilities' values.
+            let values = params.get(1).and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 302);
+            let caps: Vec<String> = super::CAPS
+                .iter()
+                .copied()
+                .filter(offered)
+                .map(|c| match c {
+                    "sasl" if values => format!("sasl={}", super::accounts::MECHANISMS),
+                    c => c.to_string(),
+                })
+                .collect();
             format!("CAP {me} LS :{}", caps.join(" "))
         }
         "LIST" => format!("CAP {me} LIST :{}", state.caps.names()),
@@ -70,7 +81,13 @@ pub(super) fn nick(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
     if hub.nick_of(id).is_some() {
         // A change (or nothing, for the nickname one has); in a cluster the
         // new one is claimed first, and a refusal comes back as 433.
-        let _ = hub.run(id, Command::Nick(wanted), out);
+        match hub.run(id, Command::Nick(wanted), out) {
+            Err(Fault::NickRegistered(_)) => numeric(hub, id, out, "433", &[wanted], Some(REGISTERED_HINT)),
+            Err(Fault::NickTaken(_)) => {
+                numeric(hub, id, out, "433", &[wanted], Some("Nickname is already in use"))
+            }
+            _ => {}
+        }
         return;
     }
     let wanted = wanted.to_string();
@@ -107,9 +124,19 @@ fn try_register(face: &mut IrcFace, hub: &mut Hub, id: ConnId, out: &mut Outbox)
     match hub.run(id, Command::Nick(&wanted), out) {
         Ok(Outcome::Registered) => complete_registration(face, hub, id, &wanted, out),
         Ok(_) => {} // claimed in the cluster first: `IrcFace::settled` goes on
+        Err(Fault::NickRegistered(_)) => {
+            if let Some(state) = face.state(id) {
+                state.pending_nick = None;
+            }
+            numeric(hub, id, out, "433", &[&wanted], Some(REGISTERED_HINT));
+        }
         Err(_) => nick_in_use(face, hub, id, &wanted, out),
     }
 }
+
+/// 433's words for a registered nickname.
+const REGISTERED_HINT: &str =
+    "Nickname is registered: sign in with SASL, or take another and /msg NickServ IDENTIFY NICK PASSWORD";
 
 /// 433 for `wanted`; an unregistered client must send NICK again.
 pub fn nick_in_use(face: &mut IrcFace, hub: &mut Hub, id: ConnId, wanted: &str, out: &mut Outbox) {

@@ -29,12 +29,20 @@
 //! history C: {"type":"history","payload":{"room":"#rust","limit":50}}  (+ "before" or "after": ID)  /history
 //!        S: {"type":"history","payload":{"room":"#rust","items":[{"id","time","type","from","text"}],"complete":true}}
 //! caps   C: {"type":"caps","payload":["ids"]}   S: {"type":"caps","payload":["ids"]}  (room lines then carry id and time)
+//! register C: {"type":"register","payload":{"password":"..."}}                      /register PASSWORD
+//!        S: {"type":"account","payload":{"action":"registered","account":"alice","persistent":true}}
+//! login  C: {"type":"login","payload":{"account":"alice","password":"..."}}          /login alice PASSWORD
+//!        S: {"type":"account","payload":{"action":"signed-in","account":"alice"}}
+//! logout C: {"type":"logout"}   S: {"action":"signed-out"}                           /logout
+//! password C: {"type":"password","payload":{"old":"...","new":"..."}}               /password OLD NEW
+//! unregister C: {"type":"unregister","payload":{"password":"..."}}                   /unregister PASSWORD
 //! help   C: {"type":"help"}                  S: {"type":"help","payload":{"types":[...]}}  /help
 //! bye    C: {"type":"bye"}                   S: {"type":"bye"}, then the server closes  /bye, /quit
 //! ```
 
 use serde_json::{Map, Value};
 
+use crate::chat::accounts::{AccountCommand, Password, Via};
 use crate::chat::command::Command;
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
@@ -44,12 +52,30 @@ use super::Request;
 
 /// Every built-in packet type, in the order `help` lists them.
 pub const BUILTIN_TYPES: &[&str] = &[
-    "nick", "chat", "me", "msg", "who", "join", "part", "rooms", "topic", "history", "ping", "echo", "caps",
-    "help", "bye",
+    "nick",
+    "chat",
+    "me",
+    "msg",
+    "who",
+    "join",
+    "part",
+    "rooms",
+    "topic",
+    "history",
+    "ping",
+    "echo",
+    "caps",
+    "help",
+    "bye",
+    "register",
+    "login",
+    "logout",
+    "password",
+    "unregister",
 ];
 
 /// The built-in types refused with `not-joined` before a nickname.
-const NEED_NICK: &[&str] = &["chat", "me", "msg", "join", "part", "topic", "history"];
+const NEED_NICK: &[&str] = &["chat", "me", "msg", "join", "part", "topic", "history", "register"];
 
 /// Lines a `history` packet gets when it says no `limit`.
 pub const HISTORY_LIMIT: usize = 50;
@@ -103,9 +129,40 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         "echo" => Command::Echo(present),
         "help" => return Ok(Request::Help),
         "bye" => Command::Bye,
+        "register" => {
+            account(AccountCommand::Register(field(payload, "password", "{\"password\": PASSWORD}")?))
+        }
+        "login" => {
+            let shape = "{\"account\": NAME, \"password\": PASSWORD}";
+            let name = payload.get("account").and_then(Value::as_str).ok_or_else(|| expected(shape))?;
+            let password = field(payload, "password", shape)?;
+            account(AccountCommand::Login { account: name, password, take_nick: true })
+        }
+        "logout" => account(AccountCommand::Logout),
+        "password" => {
+            let shape = "{\"old\": PASSWORD, \"new\": PASSWORD}";
+            let (old, new) = (field(payload, "old", shape)?, field(payload, "new", shape)?);
+            account(AccountCommand::ChangePassword { old, new })
+        }
+        "unregister" => {
+            account(AccountCommand::Unregister(field(payload, "password", "{\"password\": PASSWORD}")?))
+        }
         other => return Err(Fault::UnknownType(other.to_string())),
     };
     Ok(Request::Chat(command))
+}
+
+fn account(cmd: AccountCommand<'_>) -> Command<'_> {
+    Command::Account { cmd, via: Via::default() }
+}
+
+fn expected(shape: &str) -> Fault {
+    Fault::usage(format!("expected payload {shape}"))
+}
+
+/// A password field of an object payload.
+fn field<'a>(payload: &'a Value, key: &str, shape: &str) -> Result<Password<'a>, Fault> {
+    payload.get(key).and_then(Value::as_str).map(|p| Password(p.as_bytes())).ok_or_else(|| expected(shape))
 }
 
 fn string<'a>(payload: &'a Value, shape: &str) -> Result<&'a str, Fault> {
@@ -241,5 +298,16 @@ mod tests {
         assert!(decoded("history", json!({"before":"a-1-0","after":"a-1-0"})).contains("not both"));
         assert_eq!(decoded("caps", json!(["ids", "x"])), r#"Caps(["ids", "x"])"#);
         assert!(decoded("caps", json!("ids")).starts_with("! bad-args"));
+        assert_eq!(
+            decoded("login", json!({"account":"alice","password":"pw"})),
+            r#"Account { cmd: Login { account: "alice", password: Password(..), take_nick: true }, via: Via(0) }"#
+        );
+        assert_eq!(
+            decoded("login", json!({"account":"alice"})),
+            "! bad-args: expected payload {\"account\": NAME, \"password\": PASSWORD}"
+        );
+        assert!(decoded("register", json!("pw")).starts_with("! bad-args"));
+        assert_eq!(needs_nick("register"), Some(true));
+        assert_eq!(needs_nick("login"), Some(false));
     }
 }

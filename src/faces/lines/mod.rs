@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::chat::accounts::Signed;
 use crate::chat::cluster::Settled;
 use crate::chat::command::{Command, Outcome};
 use crate::chat::event::Event;
@@ -277,6 +278,21 @@ impl LinesFace {
             (true, true) => self.registered(hub, settled.id, out),
             (_, false) => hub.fail(settled.id, &Fault::NickTaken(settled.nick.clone()), out),
             (false, true) => {}
+        }
+    }
+
+    /// An account request of this face's client ended: its answer, and
+    /// the greeting of a first nickname when signing in gave it one.
+    pub fn signed(&mut self, hub: &mut Hub, signed: &Signed, out: &mut Outbox) {
+        match &signed.result {
+            Ok((action, account)) => {
+                let persistent = hub.store.persistent();
+                hub.reply(signed.id, &Event::Account { action: *action, account, persistent }, out);
+                if signed.registered {
+                    self.registered(hub, signed.id, out);
+                }
+            }
+            Err(fault) => hub.fail(signed.id, fault, out),
         }
     }
 

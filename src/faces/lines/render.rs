@@ -6,6 +6,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
+use crate::chat::accounts::AccountAction;
 use crate::chat::event::{Event, Said};
 use crate::chat::render::RenderEnv;
 use crate::chat::sanitize;
@@ -138,6 +139,19 @@ pub fn text(event: &Event) -> Vec<u8> {
             write!(b, "\n* end of history for {room}")
         }
         Event::Caps { caps } => write!(b, "* caps: {}", caps.join(" ")),
+        Event::Account { action, account, persistent } => match action {
+            AccountAction::Registered if *persistent => {
+                write!(b, "* registered the account {account}; you are signed in")
+            }
+            AccountAction::Registered => write!(
+                b,
+                "* registered the account {account}; you are signed in\n* this server keeps accounts in memory only: they are lost when it restarts"
+            ),
+            AccountAction::SignedIn => write!(b, "* signed in as {account}"),
+            AccountAction::SignedOut => write!(b, "* signed out of {account}"),
+            AccountAction::PasswordChanged => write!(b, "* changed the password of {account}"),
+            AccountAction::Unregistered => write!(b, "* removed the account {account}; you are signed out"),
+        },
         Event::Bye => write!(b, "* bye"),
         Event::Shutdown => write!(b, "* server shutting down"),
         Event::Error { code, message } => write!(b, "! {code}: {message}"),
@@ -283,6 +297,14 @@ pub fn json(event: &Event) -> Vec<u8> {
             let _ = write!(b, r#"],"complete":{complete}}}}}"#);
         }
         Event::Caps { caps } => json_string_list_bare(&mut b, "caps", caps),
+        Event::Account { action, account, persistent } => {
+            json_strings(&mut b, "account", &[("action", action.name()), ("account", account)]);
+            if *action == AccountAction::Registered {
+                // `...}}`: the payload's fields go before its closing brace.
+                b.truncate(b.len() - 2);
+                let _ = write!(b, r#","persistent":{persistent}}}}}"#);
+            }
+        }
         Event::Bye => b.extend_from_slice(br#"{"type":"bye"}"#),
         Event::Shutdown => b.extend_from_slice(br#"{"type":"shutdown"}"#),
         Event::Error { code, message } => {

@@ -2,6 +2,7 @@
 //! command; before a nickname, any other line is the nickname; afterwards,
 //! it is chat. A leading `//` sends a literal `/`.
 
+use crate::chat::accounts::{AccountCommand, Password, Via};
 use crate::chat::command::Command;
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
@@ -21,6 +22,11 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("msg", " NICK TEXT", "send TEXT to NICK only", "msg"),
     ("nick", " NAME", "change your nickname", "nick"),
     ("history", " [#ROOM] [N]", "show the last N lines (default 20) of your room or #ROOM", "history"),
+    ("register", " PASSWORD", "register your nickname as an account with this password", "register"),
+    ("login", " NAME PASSWORD", "sign in to the account NAME (and take its nickname)", "login"),
+    ("logout", "", "sign out of your account", "logout"),
+    ("password", " OLD NEW", "change your account's password", "password"),
+    ("unregister", " PASSWORD", "remove your account", "unregister"),
     ("ping", " [TEXT]", "get '* pong [TEXT]' back", "ping"),
     ("help", "", "show this list", "help"),
     ("bye", "", "leave (also /quit)", "bye"),
@@ -76,10 +82,35 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
         "part" => Command::Part { room: arg, reason: None },
         "rooms" => Command::Rooms,
         "history" => history(args)?,
+        "register" => {
+            account(AccountCommand::Register(Password(needs("usage: /register PASSWORD")?.as_bytes())))
+        }
+        "login" => {
+            let Some((name, password)) = args.split_once(char::is_whitespace) else {
+                return Err(Fault::usage("usage: /login NAME PASSWORD"));
+            };
+            let password = Password(password.trim_start().as_bytes());
+            account(AccountCommand::Login { account: name, password, take_nick: true })
+        }
+        "logout" => account(AccountCommand::Logout),
+        "password" => {
+            let Some((old, new)) = args.split_once(char::is_whitespace) else {
+                return Err(Fault::usage("usage: /password OLD NEW"));
+            };
+            let (old, new) = (Password(old.as_bytes()), Password(new.trim_start().as_bytes()));
+            account(AccountCommand::ChangePassword { old, new })
+        }
+        "unregister" => {
+            account(AccountCommand::Unregister(Password(needs("usage: /unregister PASSWORD")?.as_bytes())))
+        }
         "help" => return Ok(Request::Help),
         _ => Command::Bye,
     };
     Ok(Request::Chat(command))
+}
+
+fn account(cmd: AccountCommand<'_>) -> Command<'_> {
+    Command::Account { cmd, via: Via::default() }
 }
 
 /// Lines `/history` shows when not told how many.
@@ -135,6 +166,12 @@ mod tests {
             r##"History { room: Some("#r"), query: Latest(None), limit: 5 }"##
         );
         assert_eq!(chat("/history 7", true), "History { room: None, query: Latest(None), limit: 7 }");
+        assert_eq!(
+            chat("/login Alice  secret words", false),
+            r#"Account { cmd: Login { account: "Alice", password: Password(..), take_nick: true }, via: Via(0) }"#
+        );
+        assert_eq!(chat("/register pw", true), "Account { cmd: Register(Password(..)), via: Via(0) }");
+        assert_eq!(chat("/logout", true), "Account { cmd: Logout, via: Via(0) }");
     }
 
     #[test]
@@ -144,6 +181,9 @@ mod tests {
         assert_eq!(err("/msg bob").code(), "bad-args");
         assert_eq!(err("/nick").code(), "bad-args");
         assert_eq!(err("/join").message(), "usage: /join #ROOM");
+        assert_eq!(err("/login alice").message(), "usage: /login NAME PASSWORD");
+        assert_eq!(err("/password onlyone").message(), "usage: /password OLD NEW");
+        assert_eq!(err("/register").message(), "usage: /register PASSWORD");
         for bad in ["/history 0", "/history x", "/history #r 5 6", "/history -1"] {
             assert_eq!(err(bad).message(), "usage: /history [#ROOM] [N]", "{bad}");
         }

@@ -55,6 +55,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// A fresh database path for one test.
+#[cfg(feature = "db")]
+pub fn db_path(name: &str) -> String {
+    let path = std::env::temp_dir().join(format!("linechat-test-{}-{name}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path.display().to_string()
+}
+
 /// Waits until `check` holds, asking again every few milliseconds, and
 /// fails naming `what` once [`READ_TIMEOUT`] has passed: the one polling
 /// loop of the tests. Use it only for state no round trip can wait on

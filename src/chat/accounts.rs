@@ -1,0 +1,441 @@
+//! Accounts in the chat: registering one's nickname, signing in and out,
+//! changing the password, removing the account, and keeping registered
+//! names for their owners. The table is the store's (`store/accounts.rs`);
+//! passwords are hashed and checked on the store's password thread, and
+//! while a client's job is there its next lines wait, strictly in order
+//! (SASL clients pipeline). How each request ended reaches the face as a
+//! [`Signed`] (`Hub::take_signed`), which says it in the face's words.
+//!
+//! Sign-in attempts are limited per account and per address
+//! (`--login-rate`); a wrong password and an unknown account get the same
+//! answer, after the same work; no password reaches a log.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use log::{info, warn};
+
+use super::command::Outcome;
+use super::fault::Fault;
+use super::session::fold_nick;
+use super::Hub;
+use crate::net::{Bucket, ConnId, Outbox, Rate};
+use crate::store::accounts::Account;
+use crate::store::passwords::{Answer, Job, Secret, Ticket};
+
+/// Longest password accepted, in bytes.
+pub const MAX_PASSWORD: usize = 1024;
+
+/// Rate-limit buckets kept at most, per kind; past it, the full ones are forgotten.
+const MAX_BUCKETS: usize = 4096;
+
+/// Nicknames nobody may take: the services clients talk to (`/msg NickServ`).
+pub const SERVICES: &[&str] = &["nickserv"];
+
+/// Is `nick` a service's name?
+pub fn is_service(nick: &str) -> bool {
+    SERVICES.contains(&fold_nick(nick).as_str())
+}
+
+/// A password as a command carries it: never printed.
+#[derive(Clone, Copy)]
+pub struct Password<'a>(pub &'a [u8]);
+
+impl std::fmt::Debug for Password<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+/// How a face asked (its own tag, handed back in [`Signed`] so it answers
+/// in the right words: IRC tells SASL and NickServ apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Via(pub u8);
+
+/// What a client asks of its account.
+#[derive(Debug, Clone, Copy)]
+pub enum AccountCommand<'a> {
+    /// Register the current nickname with this password (and sign in).
+    Register(Password<'a>),
+    /// Sign in (`take_nick`: and take the account's nickname if free).
+    Login {
+        account: &'a str,
+        password: Password<'a>,
+        take_nick: bool,
+    },
+    Logout,
+    /// Change the password (the old one first).
+    ChangePassword {
+        old: Password<'a>,
+        new: Password<'a>,
+    },
+    /// Remove the account (its password first).
+    Unregister(Password<'a>),
+}
+
+/// What happened to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    Registered,
+    SignedIn,
+    SignedOut,
+    PasswordChanged,
+    Unregistered,
+}
+
+impl AccountAction {
+    /// As the JSON `account` event names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AccountAction::Registered => "registered",
+            AccountAction::SignedIn => "signed-in",
+            AccountAction::SignedOut => "signed-out",
+            AccountAction::PasswordChanged => "password-changed",
+            AccountAction::Unregistered => "unregistered",
+        }
+    }
+}
+
+/// How an account request ended, for the face to say.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub id: ConnId,
+    pub via: Via,
+    /// The action and the account's name, or why not.
+    pub result: Result<(AccountAction, String), Fault>,
+    /// Signing in gave the client its first nickname (the face greets it
+    /// as after a nickname).
+    pub registered: bool,
+}
+
+/// Account settings.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountsConfig {
+    /// Shortest password, in bytes (`--min-password`).
+    pub min_password: usize,
+    /// Sign-in attempts per account and per address (`--login-rate`).
+    pub login_rate: Option<Rate>,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig { min_password: 8, login_rate: Some(Rate { per_second: 5.0 / 60.0, burst: 5.0 }) }
+    }
+}
+
+/// A job on the password thread, and whose it is.
+#[derive(Debug)]
+struct Pending {
+    id: ConnId,
+    serial: u64,
+    via: Via,
+    what: Waiting,
+}
+
+#[derive(Debug)]
+enum Waiting {
+    Register { key: String, name: String },
+    Login { key: String, take_nick: bool },
+    Password { key: String },
+    Unregister { key: String },
+}
+
+/// The chat's side of accounts: jobs in flight, answers for the faces,
+/// sign-in buckets.
+#[derive(Debug, Default)]
+pub struct SignIns {
+    pub cfg: AccountsConfig,
+    pending: HashMap<Ticket, Pending>,
+    signed: Vec<Signed>,
+    by_account: HashMap<String, Bucket>,
+    by_address: HashMap<IpAddr, Bucket>,
+    /// Sign-ins refused (wrong password, unknown account, too many tries).
+    pub failures: u64,
+}
+
+impl Hub {
+    /// Carries out an account request of `id`'s.
+    pub(super) fn account(
+        &mut self,
+        id: ConnId,
+        cmd: AccountCommand,
+        via: Via,
+        out: &mut Outbox,
+    ) -> Result<Outcome, Fault> {
+        match cmd {
+            AccountCommand::Register(password) => {
+                let nick = self.nick_of(id).ok_or(Fault::NotJoined)?.to_string();
+                if let Some(account) = self.account_of(id) {
+                    return Err(Fault::usage(format!("you are signed in as {account}; /logout first")));
+                }
+                let key = fold_nick(&nick);
+                if self.store.accounts.contains(&key) {
+                    return Err(Fault::NickRegistered(nick));
+                }
+                self.check_password(password)?;
+                let job = Job::Hash(Secret::new(password.0));
+                self.submit(id, via, job, Waiting::Register { key, name: nick }, out)
+            }
+            AccountCommand::Login { account, password, take_nick } => {
+                let key = fold_nick(account.trim());
+                if self.session(id).and_then(|s| s.account.as_deref()).is_some_and(|a| fold_nick(a) == key) {
+                    return Err(Fault::usage(format!("you are already signed in as {}", account.trim())));
+                }
+                if password.0.len() > MAX_PASSWORD {
+                    return Err(Fault::usage(format!("passwords are at most {MAX_PASSWORD} bytes")));
+                }
+                if !self.charge_login(id, &key, out) {
+                    self.signins.failures += 1;
+                    warn!("conn={id}: sign-in to '{}' refused: too many attempts", account.trim());
+                    return Err(Fault::AuthFailed("too many sign-in attempts; try again in a minute"));
+                }
+                let hash = self.store.accounts.get(&key).map(|a| a.hash.clone());
+                let job = Job::Verify { password: Secret::new(password.0), hash };
+                self.submit(id, via, job, Waiting::Login { key, take_nick }, out)
+            }
+            AccountCommand::Logout => {
+                let name = self.session_mut(id).and_then(|s| s.account.take()).ok_or(Fault::NeedsAccount)?;
+                info!("conn={id} signed out of {name}");
+                self.signins.signed.push(Signed {
+                    id,
+                    via,
+                    result: Ok((AccountAction::SignedOut, name)),
+                    registered: false,
+                });
+                Ok(Outcome::Done)
+            }
+            AccountCommand::ChangePassword { old, new } => {
+                let name = self.account_of(id).ok_or(Fault::NeedsAccount)?.to_string();
+                let key = fold_nick(&name);
+                let hash = self.store.accounts.get(&key).ok_or(Fault::NeedsAccount)?.hash.clone();
+                self.check_password(new)?;
+                let job = Job::Change { old: Secret::new(old.0), hash, new: Secret::new(new.0) };
+                self.submit(id, via, job, Waiting::Password { key }, out)
+            }
+            AccountCommand::Unregister(password) => {
+                let name = self.account_of(id).ok_or(Fault::NeedsAccount)?.to_string();
+                let key = fold_nick(&name);
+                let hash = self.store.accounts.get(&key).map(|a| a.hash.clone());
+                let job = Job::Verify { password: Secret::new(password.0), hash };
+                self.submit(id, via, job, Waiting::Unregister { key }, out)
+            }
+        }
+    }
+
+    /// The account `id` is signed in to.
+    pub fn account_of(&self, id: ConnId) -> Option<&str> {
+        self.session(id)?.account.as_deref()
+    }
+
+    /// Is `nick` registered to an account `id` is not signed in to?
+    pub fn nick_registered_to_other(&self, nick: &str, id: ConnId) -> bool {
+        let key = fold_nick(nick);
+        self.store.accounts.contains(&key) && self.account_of(id).is_none_or(|a| fold_nick(a) != key)
+    }
+
+    /// How account requests ended since the last call, for the faces.
+    pub fn take_signed(&mut self) -> Vec<Signed> {
+        std::mem::take(&mut self.signins.signed)
+    }
+
+    /// Are answers waiting for the faces?
+    pub fn has_signed(&self) -> bool {
+        !self.signins.signed.is_empty()
+    }
+
+    fn check_password(&self, password: Password) -> Result<(), Fault> {
+        let (min, len) = (self.signins.cfg.min_password, password.0.len());
+        if len < min || len > MAX_PASSWORD {
+            return Err(Fault::usage(format!("a password is {min} to {MAX_PASSWORD} bytes")));
+        }
+        Ok(())
+    }
+
+    /// Counts a sign-in attempt against `--login-rate` for the account and
+    /// for `id`'s address; false when either is spent.
+    fn charge_login(&mut self, id: ConnId, key: &str, out: &Outbox) -> bool {
+        let Some(rate) = self.signins.cfg.login_rate else { return true };
+        let now = out.now();
+        let s = &mut self.signins;
+        let account_ok = charge(&mut s.by_account, key.to_string(), rate, now);
+        let address_ok = match out.peer_ip(id) {
+            Some(ip) => charge(&mut s.by_address, ip, rate, now),
+            None => true,
+        };
+        account_ok && address_ok
+    }
+
+    fn submit(
+        &mut self,
+        id: ConnId,
+        via: Via,
+        job: Job,
+        what: Waiting,
+        out: &mut Outbox,
+    ) -> Result<Outcome, Fault> {
+        let ticket = self.store.hasher.submit(job).ok_or(Fault::Busy)?;
+        let serial = self.serial_of(id);
+        self.signins.pending.insert(ticket, Pending { id, serial, via, what });
+        self.await_answer(id, out);
+        Ok(Outcome::Done)
+    }
+
+    /// The password thread answered: each job's request is finished, and
+    /// its client read again.
+    pub fn passwords_ready(&mut self, out: &mut Outbox) {
+        for (ticket, answer) in self.store.hasher.take() {
+            let Some(p) = self.signins.pending.remove(&ticket) else { continue };
+            if self.serial_of(p.id) != p.serial {
+                continue; // The client left meanwhile.
+            }
+            let (result, registered) = self.answered(p.id, p.what, answer, out);
+            self.signins.signed.push(Signed { id: p.id, via: p.via, result, registered });
+            self.answer_came((p.id, p.serial), out);
+        }
+    }
+
+    fn answered(
+        &mut self,
+        id: ConnId,
+        what: Waiting,
+        answer: Answer,
+        out: &mut Outbox,
+    ) -> (Result<(AccountAction, String), Fault>, bool) {
+        let now_ms = crate::clock::unix_ms();
+        match (what, answer) {
+            (Waiting::Register { key, name }, Answer::Hashed(Ok(hash))) => {
+                if self.store.accounts.contains(&key) {
+                    return (Err(Fault::NickRegistered(name)), false);
+                }
+                let account = Account { name: name.clone(), hash, certfps: Vec::new(), created_ms: now_ms };
+                let change = self.store.accounts.save(&key, account);
+                self.store.account_changed(change);
+                if let Some(s) = self.session_mut(id) {
+                    s.account = Some(name.clone());
+                }
+                info!("conn={id} registered the account {name}");
+                (Ok((AccountAction::Registered, name)), false)
+            }
+            (Waiting::Login { key, take_nick }, Answer::Verified(true)) => {
+                let Some(name) = self.store.accounts.get(&key).map(|a| a.name.clone()) else {
+                    return (Err(self.auth_failed(id, &key)), false);
+                };
+                if let Some(s) = self.session_mut(id) {
+                    s.account = Some(name.clone());
+                }
+                info!("conn={id} signed in as {name}");
+                let registered = take_nick && self.take_account_nick(id, &name, out);
+                (Ok((AccountAction::SignedIn, name)), registered)
+            }
+            (Waiting::Login { key, .. }, _) => (Err(self.auth_failed(id, &key)), false),
+            (Waiting::Password { key }, Answer::Changed(Some(hash))) => {
+                let Some(mut account) = self.store.accounts.get(&key).cloned() else {
+                    return (Err(Fault::NeedsAccount), false);
+                };
+                account.hash = hash;
+                let name = account.name.clone();
+                let change = self.store.accounts.save(&key, account);
+                self.store.account_changed(change);
+                info!("conn={id} changed the password of {name}");
+                (Ok((AccountAction::PasswordChanged, name)), false)
+            }
+            (Waiting::Unregister { key }, Answer::Verified(true)) => {
+                let Some(name) = self.store.accounts.get(&key).map(|a| a.name.clone()) else {
+                    return (Err(Fault::NeedsAccount), false);
+                };
+                if let Some(change) = self.store.accounts.remove(&key) {
+                    self.store.account_changed(change);
+                }
+                self.sign_everyone_out(id, &key);
+                info!("conn={id} removed the account {name}");
+                (Ok((AccountAction::Unregistered, name)), false)
+            }
+            (Waiting::Password { key } | Waiting::Unregister { key }, _) => {
+                (Err(self.auth_failed(id, &key)), false)
+            }
+            (Waiting::Register { .. }, _) => (Err(Fault::Busy), false),
+        }
+    }
+
+    fn auth_failed(&mut self, id: ConnId, key: &str) -> Fault {
+        self.signins.failures += 1;
+        warn!("conn={id}: sign-in to '{key}' failed");
+        Fault::AuthFailed("wrong account or password")
+    }
+
+    /// `key` is no more: every session signed in to it is signed out (the
+    /// one that removed it is told by its answer).
+    fn sign_everyone_out(&mut self, by: ConnId, key: &str) {
+        let others: Vec<ConnId> = self
+            .sessions()
+            .filter(|(_, s)| s.account.as_deref().is_some_and(|a| fold_nick(a) == key))
+            .map(|(id, _)| id)
+            .collect();
+        for id in others {
+            let Some(name) = self.session_mut(id).and_then(|s| s.account.take()) else { continue };
+            if id != by {
+                let result = Ok((AccountAction::SignedOut, name));
+                self.signins.signed.push(Signed { id, via: Via::default(), result, registered: false });
+            }
+        }
+    }
+
+    /// Signed in as `name`: `id` takes the account's nickname if nobody
+    /// else has it (a first nickname, or a rename). True if that was its
+    /// first nickname (and it is now registered).
+    fn take_account_nick(&mut self, id: ConnId, name: &str, out: &mut Outbox) -> bool {
+        if self.nick_taken(name, id) || self.nick_of(id).is_some_and(|n| n == name) {
+            return false;
+        }
+        matches!(self.choose_nick(id, name, out), Ok(Outcome::Registered))
+    }
+}
+
+/// Takes a token from `key`'s bucket; false when it has none.
+fn charge<K: std::hash::Hash + Eq>(
+    buckets: &mut HashMap<K, Bucket>,
+    key: K,
+    rate: Rate,
+    now: std::time::Instant,
+) -> bool {
+    if buckets.len() >= MAX_BUCKETS {
+        buckets.retain(|_, b| {
+            rate.refill(b, now);
+            b.lines_allowed() < rate.burst as u32
+        });
+        if buckets.len() >= MAX_BUCKETS {
+            buckets.clear();
+        }
+    }
+    let bucket = buckets.entry(key).or_default();
+    rate.refill(bucket, now);
+    if bucket.lines_allowed() == 0 {
+        return false;
+    }
+    rate.spend(bucket, 1);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_refuse_past_the_rate_and_stay_bounded() {
+        let rate = Rate { per_second: 5.0 / 60.0, burst: 5.0 };
+        let t0 = std::time::Instant::now();
+        let mut b: HashMap<&str, Bucket> = HashMap::new();
+        for _ in 0..5 {
+            assert!(charge(&mut b, "alice", rate, t0));
+        }
+        assert!(!charge(&mut b, "alice", rate, t0));
+        assert!(charge(&mut b, "bob", rate, t0));
+        assert!(charge(&mut b, "alice", rate, t0 + std::time::Duration::from_secs(12)));
+        let mut many: HashMap<u32, Bucket> = HashMap::new();
+        for i in 0..(MAX_BUCKETS as u32 * 2) {
+            charge(&mut many, i, rate, t0);
+        }
+        assert!(many.len() <= MAX_BUCKETS);
+        assert_eq!(format!("{:?}", Password(b"secret")), "Password(..)");
+    }
+}

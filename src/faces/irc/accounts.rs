@@ -1,0 +1,222 @@
+//! Accounts on IRC: SASL PLAIN (`CAP sasl`, `AUTHENTICATE`, as IRCv3
+//! sasl-3.1/3.2 says: 400-byte chunks, `+`, `*` to abort, 900/903/904/
+//! 905/906/907/908), and `NickServ` for clients that only know services
+//! (`PRIVMSG NickServ :IDENTIFY ...`, or the `NICKSERV`/`NS` verbs),
+//! answered as NOTICEs from NickServ. The chat core does the work; lines
+//! the client sends while its password is checked wait, in order.
+
+use base64::Engine;
+
+use super::{client_name, numeric, send, IrcFace};
+use crate::chat::accounts::{AccountAction, AccountCommand, Password, Signed, Via};
+use crate::chat::command::Command;
+use crate::chat::fault::Fault;
+use crate::chat::Hub;
+use crate::net::{ConnId, Outbox};
+
+/// Requests made through SASL.
+pub const VIA_SASL: Via = Via(1);
+/// Requests made through NickServ.
+pub const VIA_NICKSERV: Via = Via(2);
+
+/// The SASL mechanisms offered.
+pub const MECHANISMS: &str = "PLAIN";
+
+/// Longest SASL response, in base64 bytes, across its chunks (a name, a
+/// 1024-byte password and their separators fit well within it).
+pub const MAX_SASL_RESPONSE: usize = 4096;
+
+/// A SASL exchange in progress: the response's chunks so far.
+#[derive(Debug, Default)]
+pub struct SaslState {
+    pub buffer: String,
+}
+
+/// `AUTHENTICATE`.
+pub(super) fn authenticate(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let arg = params[0];
+    let allow_plain = face.cfg.allow_plain_auth || out.is_tls(id);
+    let Some(state) = face.state(id) else { return };
+    if !state.caps.sasl {
+        return numeric(hub, id, out, "904", &[], Some("SASL authentication failed: CAP REQ sasl first"));
+    }
+    if arg == "*" {
+        if state.sasl.take().is_some() {
+            return numeric(hub, id, out, "906", &[], Some("SASL authentication aborted"));
+        }
+        return numeric(hub, id, out, "904", &[], Some("SASL authentication failed"));
+    }
+    let Some(sasl) = state.sasl.as_mut() else {
+        // A mechanism.
+        if hub.account_of(id).is_some() {
+            return numeric(hub, id, out, "907", &[], Some("You have already authenticated using SASL"));
+        }
+        if !arg.eq_ignore_ascii_case("PLAIN") {
+            numeric(hub, id, out, "908", &[MECHANISMS], Some("are available SASL mechanisms"));
+            return numeric(hub, id, out, "904", &[], Some("SASL authentication failed"));
+        }
+        if !allow_plain {
+            let why = "SASL authentication failed: PLAIN needs TLS here (use the TLS port)";
+            return numeric(hub, id, out, "904", &[], Some(why));
+        }
+        state.sasl = Some(SaslState::default());
+        return send(out, id, b"AUTHENTICATE +\r\n".to_vec());
+    };
+    if arg != "+" {
+        if arg.len() > 400 || sasl.buffer.len() + arg.len() > MAX_SASL_RESPONSE {
+            state.sasl = None;
+            return numeric(hub, id, out, "905", &[], Some("SASL message too long"));
+        }
+        sasl.buffer.push_str(arg);
+        if arg.len() == 400 {
+            return; // More follows.
+        }
+    }
+    let response = std::mem::take(&mut sasl.buffer);
+    state.sasl = None;
+    let Some((account, password)) = plain(&response) else {
+        return numeric(hub, id, out, "904", &[], Some("SASL authentication failed"));
+    };
+    let cmd = AccountCommand::Login { account: &account, password: Password(&password), take_nick: false };
+    if let Err(fault) = hub.run(id, Command::Account { cmd, via: VIA_SASL }, out) {
+        sasl_failed(hub, id, &fault, out);
+    }
+}
+
+/// A PLAIN response: `authzid NUL authcid NUL password`, base64. The
+/// authorization identity, if given, must be the authentication one.
+fn plain(response: &str) -> Option<(String, Vec<u8>)> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(response).ok()?;
+    let mut parts = bytes.splitn(3, |&b| b == 0);
+    let (authz, authc, password) = (parts.next()?, parts.next()?, parts.next()?);
+    let authc = std::str::from_utf8(authc).ok().filter(|a| !a.is_empty())?;
+    if !authz.is_empty() && authz != authc.as_bytes() {
+        return None;
+    }
+    Some((authc.to_string(), password.to_vec()))
+}
+
+fn sasl_failed(hub: &Hub, id: ConnId, fault: &Fault, out: &mut Outbox) {
+    let text = match fault {
+        Fault::Busy => "SASL authentication failed: the server is busy; try again".to_string(),
+        _ => "SASL authentication failed".to_string(),
+    };
+    numeric(hub, id, out, "904", &[], Some(&text));
+}
+
+/// `PRIVMSG NickServ :TEXT`, `NICKSERV TEXT`, `NS TEXT`.
+pub(super) fn nickserv(hub: &mut Hub, id: ConnId, text: &str, out: &mut Outbox) {
+    let mut words = text.split_whitespace();
+    let verb = words.next().unwrap_or("").to_ascii_uppercase();
+    let args: Vec<&str> = words.collect();
+    fn pw<'a>(s: &&'a str) -> Password<'a> {
+        Password(s.as_bytes())
+    }
+    let nick = hub.nick_of(id).unwrap_or_default().to_string();
+    let cmd = match (verb.as_str(), args.as_slice()) {
+        ("REGISTER", [password, ..]) => AccountCommand::Register(pw(password)),
+        ("IDENTIFY", [password]) => {
+            AccountCommand::Login { account: &nick, password: pw(password), take_nick: true }
+        }
+        ("IDENTIFY", [account, password]) => {
+            AccountCommand::Login { account, password: pw(password), take_nick: true }
+        }
+        ("LOGOUT", []) => AccountCommand::Logout,
+        ("PASSWD", [old, new]) => AccountCommand::ChangePassword { old: pw(old), new: pw(new) },
+        ("UNREGISTER" | "DROP", [password]) => AccountCommand::Unregister(pw(password)),
+        ("HELP" | "", _) => return help(hub, id, out),
+        _ => {
+            let text =
+                format!("Unknown command or wrong arguments: {verb}. /msg NickServ HELP lists the commands");
+            return notice(hub, id, &text, out);
+        }
+    };
+    if let Err(fault) = hub.run(id, Command::Account { cmd, via: VIA_NICKSERV }, out) {
+        notice(hub, id, &fault.message(), out);
+    }
+}
+
+fn help(hub: &Hub, id: ConnId, out: &mut Outbox) {
+    for line in [
+        "NickServ keeps registered nicknames. Commands:",
+        "REGISTER PASSWORD: register your current nickname",
+        "IDENTIFY [ACCOUNT] PASSWORD: sign in (and take the account's nickname)",
+        "LOGOUT: sign out",
+        "PASSWD OLD NEW: change your password",
+        "UNREGISTER PASSWORD: remove your account",
+        "SASL PLAIN signs in while connecting, where the client supports it.",
+    ] {
+        notice(hub, id, line, out);
+    }
+}
+
+/// A NOTICE from NickServ.
+fn notice(hub: &Hub, id: ConnId, text: &str, out: &mut Outbox) {
+    let nick = client_name(hub, id);
+    send(out, id, format!(":NickServ!NickServ@services NOTICE {nick} :{text}\r\n").into_bytes());
+}
+
+/// `nick!nick@server`, as 900 and 901 show the client.
+fn mask(hub: &Hub, id: ConnId) -> String {
+    let nick = client_name(hub, id);
+    format!("{nick}!{nick}@{}", hub.server_name())
+}
+
+/// How an account request ended, in IRC's words for how it was made.
+pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
+    let id = s.id;
+    match &s.result {
+        Ok((action, account)) => {
+            if s.via == VIA_NICKSERV {
+                let text = match action {
+                    AccountAction::Registered if hub.store.persistent() => {
+                        format!("Account {account} registered")
+                    }
+                    AccountAction::Registered => {
+                        format!("Account {account} registered (this server keeps accounts in memory only)")
+                    }
+                    AccountAction::SignedIn => format!("You're now logged in as {account}"),
+                    AccountAction::SignedOut => "You're now logged out".to_string(),
+                    AccountAction::PasswordChanged => "Password changed".to_string(),
+                    AccountAction::Unregistered => format!("Account {account} removed"),
+                };
+                notice(hub, id, &text, out);
+            }
+            match action {
+                AccountAction::Registered | AccountAction::SignedIn => {
+                    let text = format!("You are now logged in as {account}");
+                    numeric(hub, id, out, "900", &[&mask(hub, id), account], Some(&text));
+                    if s.via == VIA_SASL {
+                        numeric(hub, id, out, "903", &[], Some("SASL authentication successful"));
+                    }
+                }
+                AccountAction::SignedOut | AccountAction::Unregistered => {
+                    numeric(hub, id, out, "901", &[&mask(hub, id)], Some("You are now logged out"));
+                }
+                AccountAction::PasswordChanged => {}
+            }
+        }
+        Err(fault) if s.via == VIA_SASL => sasl_failed(hub, id, fault, out),
+        Err(fault) => notice(hub, id, &fault.message(), out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    #[test]
+    fn plain_responses_are_taken_apart() {
+        assert_eq!(plain(&b64(b"\0alice\0pw pw")), Some(("alice".into(), b"pw pw".to_vec())));
+        assert_eq!(plain(&b64(b"alice\0alice\0pw")), Some(("alice".into(), b"pw".to_vec())));
+        assert_eq!(plain(&b64(b"bob\0alice\0pw")), None, "authzid must be authcid");
+        assert_eq!(plain(&b64(b"\0\0pw")), None);
+        assert_eq!(plain(&b64(b"alice")), None);
+        assert_eq!(plain("not base64!"), None);
+        assert_eq!(plain(&b64(b"\0alice\0pw\0more")), Some(("alice".into(), b"pw\0more".to_vec())));
+    }
+}
