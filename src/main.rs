@@ -2,6 +2,7 @@
 //! listener table, builds the chat core with its faces, and runs the loop.
 
 use linechat::chat::accounts::AccountsConfig;
+use linechat::chat::tokens::TokenKey;
 use linechat::chat::ChatConfig;
 use linechat::cli::{self, Command, Options};
 #[cfg(feature = "client")]
@@ -165,6 +166,12 @@ fn server(opts: &Options) -> Result<Server, String> {
     };
     server.hub.store = Store::open(&store, linechat::clock::unix_ms())?;
     server.hub.signins.cfg = AccountsConfig { min_password: opts.min_password, login_rate: opts.login_rate };
+    if let Some(path) = &opts.jwt_secret {
+        let bytes = std::fs::read(path).map_err(|e| format!("--jwt-secret {}: {e}", path.display()))?;
+        let key =
+            TokenKey::from_file_bytes(&bytes).map_err(|e| format!("--jwt-secret {}: {e}", path.display()))?;
+        server.hub.signins.token_key = Some(key);
+    }
     if !server.hub.store.persistent() && opts.redis.is_none() {
         info!("accounts are kept in memory only and are lost when linechat stops (--db FILE keeps them)");
     }

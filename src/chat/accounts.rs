@@ -71,6 +71,8 @@ pub enum AccountCommand<'a> {
     },
     /// Remove the account (its password first).
     Unregister(Password<'a>),
+    /// Sign in with a token the site minted (`--jwt-secret`).
+    Token(&'a str),
 }
 
 /// What happened to an account.
@@ -117,6 +119,9 @@ pub struct AccountsConfig {
     pub login_rate: Option<Rate>,
 }
 
+/// Tokens are checked with this (`--jwt-secret`); none: not accepted.
+pub type TokenSecret = Option<super::tokens::TokenKey>;
+
 impl Default for AccountsConfig {
     fn default() -> Self {
         AccountsConfig { min_password: 8, login_rate: Some(Rate { per_second: 5.0 / 60.0, burst: 5.0 }) }
@@ -145,6 +150,7 @@ enum Waiting {
 #[derive(Debug, Default)]
 pub struct SignIns {
     pub cfg: AccountsConfig,
+    pub token_key: TokenSecret,
     pending: HashMap<Ticket, Pending>,
     signed: Vec<Signed>,
     by_account: HashMap<String, Bucket>,
@@ -212,6 +218,7 @@ impl Hub {
                 let job = Job::Change { old: Secret::new(old.0), hash, new: Secret::new(new.0) };
                 self.submit(id, via, job, Waiting::Password { key }, out)
             }
+            AccountCommand::Token(token) => self.token_login(id, token, via, out),
             AccountCommand::Unregister(password) => {
                 let name = self.account_of(id).ok_or(Fault::NeedsAccount)?.to_string();
                 let key = fold_nick(&name);
@@ -220,6 +227,39 @@ impl Hub {
                 self.submit(id, via, job, Waiting::Unregister { key }, out)
             }
         }
+    }
+
+    /// A token sign-in: checked here (an HMAC), answered at once.
+    fn token_login(&mut self, id: ConnId, token: &str, via: Via, out: &mut Outbox) -> Result<Outcome, Fault> {
+        let Some(key) = &self.signins.token_key else {
+            return Err(Fault::AuthFailed("this server accepts no sign-in tokens"));
+        };
+        let claims = match key.verify(token, crate::clock::unix_now()) {
+            Ok(claims) => claims,
+            Err(why) => {
+                self.signins.failures += 1;
+                warn!("conn={id}: sign-in token refused ({why:?})");
+                return Err(Fault::AuthFailed("bad or expired token"));
+            }
+        };
+        let name = claims.account.clone();
+        if let Some(s) = self.session_mut(id) {
+            s.account = Some(name.clone());
+            s.oper |= claims.oper;
+        }
+        info!("conn={id} signed in as {name} with a token{}", if claims.oper { " (operator)" } else { "" });
+        let nick = claims.nick.as_deref().unwrap_or(&name).to_string();
+        let registered = self.nick_of(id).is_none() && self.take_account_nick(id, &nick, out);
+        if self.nick_of(id).is_some() {
+            for room in &claims.rooms {
+                if let Err(fault) = self.join_room(id, room, out) {
+                    warn!("conn={id}: the token's room {room}: {}", fault.message());
+                }
+            }
+        }
+        let result = Ok((AccountAction::SignedIn, name));
+        self.signins.signed.push(Signed { id, via, result, registered });
+        Ok(Outcome::Done)
     }
 
     /// The account `id` is signed in to.
@@ -385,6 +425,9 @@ impl Hub {
     /// first nickname (and it is now registered).
     fn take_account_nick(&mut self, id: ConnId, name: &str, out: &mut Outbox) -> bool {
         if self.nick_taken(name, id) || self.nick_of(id).is_some_and(|n| n == name) {
+            return false;
+        }
+        if self.nick_registered_to_other(name, id) {
             return false;
         }
         matches!(self.choose_nick(id, name, out), Ok(Outcome::Registered))

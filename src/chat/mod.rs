@@ -6,7 +6,8 @@
 //! formats (`render.rs`). It never touches a socket: output is queued
 //! through the loop's [`Outbox`].
 //!
-//! - `accounts.rs`: registering, signing in and out, registered names.
+//! - `accounts.rs`: registering, signing in and out, registered names;
+//!   `tokens.rs`: sign-in tokens (JWT, HS256) from the site embedding linechat.
 //! - `session.rs`: a session; `names.rs`: the nickname rules; `rooms.rs`: rooms.
 //! - `command.rs`: the commands every face shares, and their outcomes.
 //! - `membership.rs`: nicknames, joins, leaves, renames; `speech.rs`: what
@@ -36,6 +37,7 @@ pub mod session;
 pub mod shared_history;
 mod shared_pages;
 mod speech;
+pub mod tokens;
 
 use std::collections::HashMap;
 use std::time::Instant;

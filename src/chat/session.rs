@@ -67,6 +67,8 @@ pub struct Session {
     pub(crate) serial: u64,
     /// The account it is signed in to, as registered.
     pub account: Option<String>,
+    /// A server operator.
+    pub oper: bool,
 }
 
 impl Session {
@@ -85,6 +87,7 @@ impl Session {
             waiting: WaitingLines::new(),
             serial: 0,
             account: None,
+            oper: false,
         }
     }
 

@@ -387,6 +387,16 @@ pub static OPTIONS: &[Opt] = &[
         },
     },
     Opt {
+        name: "jwt-secret",
+        value: "FILE",
+        default: Default::Unset,
+        help: "accept sign-in tokens (JWT, HS256) signed with the secret in FILE: /login-token, a login packet's token, or ?token= on /ws",
+        set: |o, v| {
+            o.jwt_secret = Some(v.into());
+            Ok(())
+        },
+    },
+    Opt {
         name: "allow-plain-auth",
         value: "",
         default: Default::Described("off"),

@@ -64,6 +64,8 @@ pub struct Server {
     faces: Vec<Option<Face>>,
     /// Inside [`Server::finish_waiting`] (which handles lines itself).
     finishing: bool,
+    /// A WebSocket upgrade's `?token=`, for the session it opens.
+    upgrade_token: Option<(ConnId, String)>,
 }
 
 impl Server {
@@ -87,6 +89,7 @@ impl Server {
             web: web::WebFace::new(cfg.web),
             faces: Vec::new(),
             finishing: false,
+            upgrade_token: None,
         }
     }
 
@@ -159,7 +162,13 @@ impl Service for Server {
         self.faces[id] = Some(face);
         match face {
             IRC => self.irc.open(&mut self.hub, id, out),
-            _ => self.lines.open(&mut self.hub, id, out),
+            _ => {
+                self.lines.open(&mut self.hub, id, out);
+                if let Some((_, token)) = self.upgrade_token.take().filter(|(of, _)| *of == id) {
+                    self.lines.sign_in_with_token(&mut self.hub, id, &token, out);
+                    self.finish_waiting(out);
+                }
+            }
         }
     }
 
@@ -213,9 +222,14 @@ impl Service for Server {
         self.hub.tell_everyone(&Event::Shutdown, out);
     }
 
-    fn on_request(&mut self, _id: ConnId, _face: Face, req: &Request, io: &IoStats) -> HttpAnswer {
+    fn on_request(&mut self, id: ConnId, _face: Face, req: &Request, io: &IoStats) -> HttpAnswer {
         let (hub, scripts) = (&self.hub, &self.lines.scripts);
-        self.web.route(req, hub.cluster_degraded().as_deref(), &mut || metrics::render(hub, scripts, io))
+        let answer =
+            self.web.route(req, hub.cluster_degraded().as_deref(), &mut || metrics::render(hub, scripts, io));
+        if let (HttpAnswer::Upgrade(_), Some(token)) = (&answer, req.query_param("token")) {
+            self.upgrade_token = Some((id, token.to_string()));
+        }
+        answer
     }
 
     fn refusal(&self, face: Face, why: Refusal) -> Vec<u8> {

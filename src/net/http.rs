@@ -47,6 +47,8 @@ pub const MAX_HEADERS: usize = 64;
 pub struct Request<'a> {
     pub method: &'a str,
     pub path: &'a str,
+    /// What follows `?` in the target (empty when nothing does).
+    pub query: &'a str,
     headers: Vec<(&'a str, &'a str)>,
 }
 
@@ -64,12 +66,17 @@ impl<'a> Request<'a> {
         if !target.starts_with('/') {
             return None;
         }
-        let path = target.split('?').next().unwrap_or(target);
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let mut headers = Vec::with_capacity(req.headers.len());
         for h in req.headers.iter() {
             headers.push((h.name, std::str::from_utf8(h.value).ok()?.trim()));
         }
-        Some(Request { method, path, headers })
+        Some(Request { method, path, query, headers })
+    }
+
+    /// The value of query parameter `name` (as sent: not percent-decoded).
+    pub fn query_param(&self, name: &str) -> Option<&'a str> {
+        self.query.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
     }
 
     /// The value of header `name` (case-insensitive).
@@ -157,7 +164,8 @@ mod request_tests {
     #[test]
     fn heads_parse_with_httparse() {
         let r = Request::parse(b"GET /ws?x=1 HTTP/1.1\r\nHost: a\r\nUpgrade:  websocket \r\n\r\n").unwrap();
-        assert_eq!((r.method, r.path), ("GET", "/ws"));
+        assert_eq!((r.method, r.path, r.query), ("GET", "/ws", "x=1"));
+        assert_eq!((r.query_param("x"), r.query_param("y")), (Some("1"), None));
         assert_eq!(r.header("upgrade"), Some("websocket"));
         assert!(r.header_has("Upgrade", "WebSocket"));
         assert!(Request::parse(b"GET / HTTP/2.0\r\n\r\n").is_none());

@@ -296,3 +296,65 @@ fn db_keeps_accounts_across_a_restart() {
     assert!(text.contains("$argon2id$v=19$m=19456,t=2,p=1$"), "stored as an argon2id PHC string");
     assert!(!text.contains("correct-horse"));
 }
+
+/// A `--jwt-secret` file for one test.
+fn secret_file(name: &str) -> String {
+    let path = std::env::temp_dir().join(format!("linechat-test-{}-{name}.secret", std::process::id()));
+    std::fs::write(&path, "a site's secret, long enough\n").unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn tokens_minted_by_the_site_sign_clients_in_on_every_lines_transport() {
+    let secret = secret_file("jwt");
+    let s = Server::start_web(&["--jwt-secret", &secret]);
+    let mint = |claims: serde_json::Value| mint_jwt(&secret, &claims, "HS256");
+
+    // Text, before a nickname: the token's nick, then its rooms.
+    let token = mint(json!({"sub": "Frank", "exp": "+60", "nick": "frankie", "rooms": ["#site"]}));
+    let mut t = s.connect();
+    t.send(&format!("/login-token {token}"));
+    t.expect("* frankie joined (1 online)");
+    t.expect("* frankie joined #site (1 online)");
+    t.expect("* signed in as Frank");
+
+    // JSON: a login packet with the token; no account row is needed.
+    let mut j = s.connect();
+    let token = mint(json!({"sub": "gina", "exp": "+60"}));
+    j.send_json(&json!({"type": "login", "payload": {"token": token}}));
+    assert_eq!(j.json()["type"], "join");
+    assert_eq!(j.json(), json!({"type": "account", "payload": {"action": "signed-in", "account": "gina"}}));
+
+    // WebSocket: ?token= on the URL signs in at once, in JSON.
+    let token = mint(json!({"sub": "hal", "exp": "+60"}));
+    let addr = s.web_addr();
+    let stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    let (mut ws, _) =
+        tungstenite::client(format!("ws://{addr}/ws?token={token}"), stream).expect("handshake");
+    assert_eq!(crate::support::ws::ws_text(&mut ws), WELCOME);
+    let join = crate::support::ws::ws_json(&mut ws);
+    assert_eq!(join["payload"]["nick"], "hal", "{join}");
+    let account = crate::support::ws::ws_json(&mut ws);
+    assert_eq!(account, json!({"type": "account", "payload": {"action": "signed-in", "account": "hal"}}));
+
+    // Forged, expired, unsigned and other-key tokens: auth-failed and nothing else.
+    let other = secret_file("jwt-other");
+    std::fs::write(&other, "another secret, long enough too\n").unwrap();
+    let bad = [
+        mint(json!({"sub": "mallory", "exp": "-10"})),
+        mint_jwt(&other, &json!({"sub": "mallory", "exp": "+60"}), "HS256"),
+        mint_jwt(&secret, &json!({"sub": "mallory", "exp": "+60"}), "none"),
+        mint(json!({"sub": "mallory"})),
+        "not.a.token".to_string(),
+    ];
+    let mut m = s.connect();
+    for token in &bad {
+        m.send(&format!("/login-token {token}"));
+        m.expect("! auth-failed: bad or expired token");
+    }
+    assert_eq!(m.sync(), Vec::<String>::new(), "nothing else came");
+    m.send("mallory");
+    m.expect("* mallory joined (3 online)");
+    logs_hold_none_of(&s, &["long enough"]);
+}

@@ -32,6 +32,7 @@
 //! register C: {"type":"register","payload":{"password":"..."}}                      /register PASSWORD
 //!        S: {"type":"account","payload":{"action":"registered","account":"alice","persistent":true}}
 //! login  C: {"type":"login","payload":{"account":"alice","password":"..."}}          /login alice PASSWORD
+//!        C: {"type":"login","payload":{"token":"JWT"}}                               /login-token JWT
 //!        S: {"type":"account","payload":{"action":"signed-in","account":"alice"}}
 //! logout C: {"type":"logout"}   S: {"action":"signed-out"}                           /logout
 //! password C: {"type":"password","payload":{"old":"...","new":"..."}}               /password OLD NEW
@@ -132,8 +133,12 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         "register" => {
             account(AccountCommand::Register(field(payload, "password", "{\"password\": PASSWORD}")?))
         }
+        "login" if payload.get("token").is_some() => {
+            let token = payload.get("token").and_then(Value::as_str);
+            account(AccountCommand::Token(token.ok_or_else(|| expected("{\"token\": TOKEN}"))?))
+        }
         "login" => {
-            let shape = "{\"account\": NAME, \"password\": PASSWORD}";
+            let shape = "{\"account\": NAME, \"password\": PASSWORD} or {\"token\": TOKEN}";
             let name = payload.get("account").and_then(Value::as_str).ok_or_else(|| expected(shape))?;
             let password = field(payload, "password", shape)?;
             account(AccountCommand::Login { account: name, password, take_nick: true })
@@ -304,9 +309,14 @@ mod tests {
         );
         assert_eq!(
             decoded("login", json!({"account":"alice"})),
-            "! bad-args: expected payload {\"account\": NAME, \"password\": PASSWORD}"
+            "! bad-args: expected payload {\"account\": NAME, \"password\": PASSWORD} or {\"token\": TOKEN}"
         );
         assert!(decoded("register", json!("pw")).starts_with("! bad-args"));
+        assert_eq!(
+            decoded("login", json!({"token":"t.t.t"})),
+            r#"Account { cmd: Token("t.t.t"), via: Via(0) }"#
+        );
+        assert!(decoded("login", json!({"token":5})).starts_with("! bad-args: expected payload {\"token\""));
         assert_eq!(needs_nick("register"), Some(true));
         assert_eq!(needs_nick("login"), Some(false));
     }

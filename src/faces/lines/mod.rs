@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::chat::accounts::Signed;
+use crate::chat::accounts::{AccountCommand, Signed, Via};
 use crate::chat::cluster::Settled;
 use crate::chat::command::{Command, Outcome};
 use crate::chat::event::Event;
@@ -119,6 +119,18 @@ impl LinesFace {
         hub.open(id, self.profile(Mode::Undecided), out.now());
         out.send(id, &Message::new(WELCOME.to_vec(), self.text.0));
         out.set_timer(id, out.now() + self.cfg.nick_timeout);
+    }
+
+    /// A WebSocket opened with `?token=`: a JSON client (it is one of the
+    /// site's pages or programs), signed in with the token at once.
+    pub fn sign_in_with_token(&mut self, hub: &mut Hub, id: ConnId, token: &str, out: &mut Outbox) {
+        self.modes[id] = Mode::Json;
+        hub.set_profile(id, self.profile(Mode::Json));
+        hub.listen_to_echo(id);
+        let cmd = AccountCommand::Token(token);
+        if let Err(fault) = hub.run(id, Command::Account { cmd, via: Via::default() }, out) {
+            hub.fail(id, &fault, out);
+        }
     }
 
     /// One line from a client of this face.

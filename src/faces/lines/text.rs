@@ -24,6 +24,7 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("history", " [#ROOM] [N]", "show the last N lines (default 20) of your room or #ROOM", "history"),
     ("register", " PASSWORD", "register your nickname as an account with this password", "register"),
     ("login", " NAME PASSWORD", "sign in to the account NAME (and take its nickname)", "login"),
+    ("login-token", " TOKEN", "sign in with a token from the site you came from", "login-token"),
     ("logout", "", "sign out of your account", "logout"),
     ("password", " OLD NEW", "change your account's password", "password"),
     ("unregister", " PASSWORD", "remove your account", "unregister"),
@@ -92,6 +93,7 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
             let password = Password(password.trim_start().as_bytes());
             account(AccountCommand::Login { account: name, password, take_nick: true })
         }
+        "login-token" => account(AccountCommand::Token(needs("usage: /login-token TOKEN")?)),
         "logout" => account(AccountCommand::Logout),
         "password" => {
             let Some((old, new)) = args.split_once(char::is_whitespace) else {

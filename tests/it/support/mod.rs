@@ -55,6 +55,23 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// A sign-in token minted by PyJWT (`tests/py/mint_jwt.py`) with the
+/// secret in `secret_file` and `claims` (`"exp": "+60"`: a minute from now).
+pub fn mint_jwt(secret_file: &str, claims: &Value, algorithm: &str) -> String {
+    let has_lib = Command::new("python3").args(["-c", "import jwt"]).status();
+    assert!(
+        has_lib.is_ok_and(|s| s.success()),
+        "python3 with PyJWT is needed: pip install PyJWT (or run .ci/run)"
+    );
+    let script = format!("{}/tests/py/mint_jwt.py", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .args([&script, secret_file, &claims.to_string(), algorithm])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "mint_jwt.py: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("a token is ASCII").trim().to_string()
+}
+
 /// A fresh database path for one test.
 #[cfg(feature = "db")]
 pub fn db_path(name: &str) -> String {
