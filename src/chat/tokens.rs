@@ -66,7 +66,8 @@ impl TokenKey {
         if token.len() > MAX_TOKEN {
             return Err(TokenError::Malformed);
         }
-        let mut parts = token.trim().split('.');
+        let token = token.trim();
+        let mut parts = token.split('.');
         let (Some(header), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
@@ -80,8 +81,8 @@ impl TokenKey {
         }
         let signature = b64.decode(signature).map_err(|_| TokenError::Malformed)?;
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).map_err(|_| TokenError::Signature)?;
-        let signed_len = token.trim().len() - signature_len(token.trim());
-        mac.update(token.trim()[..signed_len].as_bytes());
+        let signed = token.rsplit_once('.').map_or("", |(signed, _)| signed);
+        mac.update(signed.as_bytes());
         mac.verify_slice(&signature).map_err(|_| TokenError::Signature)?;
         let claims: Value = serde_json::from_slice(&b64.decode(payload).map_err(|_| TokenError::Malformed)?)
             .map_err(|_| TokenError::Malformed)?;
@@ -110,11 +111,6 @@ impl TokenKey {
         let oper = claims.get("oper").and_then(Value::as_bool).unwrap_or(false);
         Ok(Claims { account, nick, rooms, oper })
     }
-}
-
-/// The length of `.SIGNATURE` at the end of a token.
-fn signature_len(token: &str) -> usize {
-    token.rfind('.').map_or(0, |dot| token.len() - dot)
 }
 
 #[cfg(test)]
