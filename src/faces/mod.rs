@@ -112,12 +112,19 @@ impl Server {
 
     /// Account requests answered: each face says how they ended.
     fn deliver_signed(&mut self, out: &mut Outbox) {
+        use crate::chat::accounts::AccountAction;
         for s in self.hub.take_signed() {
             match self.face(s.id) {
                 Some(IRC) => self.irc.signed(&mut self.hub, &s, out),
                 Some(_) => self.lines.signed(&mut self.hub, &s, out),
-                None => {}
+                None => continue,
             }
+            let account = match &s.result {
+                Ok((AccountAction::Registered | AccountAction::SignedIn, account)) => Some(account.as_str()),
+                Ok((AccountAction::SignedOut | AccountAction::Unregistered, _)) => None,
+                _ => continue,
+            };
+            self.irc.account_changed(&self.hub, s.id, account, out);
         }
     }
 

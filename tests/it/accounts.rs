@@ -263,9 +263,25 @@ fn nickserv_registers_and_identifies_irc_clients() {
     assert_eq!(c.irc_line(), ":dave_!dave_@linechat NICK :dave");
     assert_eq!(c.irc_line(), ":NickServ!NickServ@services NOTICE dave :You're now logged in as dave");
     assert_eq!(c.irc_line(), ":linechat 900 dave dave!dave@linechat dave :You are now logged in as dave");
+    // account-notify: someone sharing a room hears of it.
+    let mut w = Client::connect(s.irc_addr());
+    w.send("CAP REQ :account-notify");
+    w.send("NICK watcher");
+    w.send("USER w 0 * :w");
+    w.send("CAP END");
+    w.irc_skip_until(" 376 ");
+    w.send("JOIN #room");
+    w.irc_sync();
+    c.send("JOIN #room");
+    c.irc_skip_until(" 366 ");
+    w.irc_skip_until(" JOIN ");
     c.send("NICKSERV LOGOUT");
     assert_eq!(c.irc_line(), ":NickServ!NickServ@services NOTICE dave :You're now logged out");
     assert_eq!(c.irc_line(), ":linechat 901 dave dave!dave@linechat :You are now logged out");
+    assert_eq!(w.irc_line(), ":dave!dave@linechat ACCOUNT *");
+    c.send("NS IDENTIFY correct-horse");
+    c.irc_skip_until(" 900 ");
+    assert_eq!(w.irc_line(), ":dave!dave@linechat ACCOUNT dave");
     c.send("PRIVMSG NickServ :FROB");
     assert!(c.irc_line().contains(":Unknown command or wrong arguments: FROB"));
     logs_hold_none_of(&s, &["correct-horse", "wrong-horse"]);

@@ -71,10 +71,13 @@ pub struct Caps {
     pub chathistory: bool,
     /// May sign in with AUTHENTICATE.
     pub sasl: bool,
+    /// Told when someone sharing a room signs in or out (ACCOUNT).
+    pub account_notify: bool,
 }
 
 /// Every capability offered, by name (those about history only with history on).
 pub const CAPS: &[&str] = &[
+    "account-notify",
     "batch",
     "draft/chathistory",
     "echo-message",
@@ -87,6 +90,7 @@ pub const CAPS: &[&str] = &[
 impl Caps {
     fn flag(&mut self, name: &str) -> Option<&mut bool> {
         Some(match name {
+            "account-notify" => &mut self.account_notify,
             "batch" => &mut self.batch,
             "draft/chathistory" => &mut self.chathistory,
             "echo-message" => &mut self.echo_message,
@@ -290,6 +294,25 @@ impl IrcFace {
     /// An account request of this face's client ended.
     pub fn signed(&mut self, hub: &mut Hub, signed: &crate::chat::accounts::Signed, out: &mut Outbox) {
         accounts::signed(hub, signed, out);
+    }
+
+    /// `id` signed in to `account` or (`None`) out: IRC clients with
+    /// `account-notify` sharing a room with it (and itself) get `ACCOUNT`.
+    pub fn account_changed(&self, hub: &Hub, id: ConnId, account: Option<&str>, out: &mut Outbox) {
+        let Some(nick) = hub.nick_of(id) else { return };
+        let mut told: Vec<ConnId> = vec![id];
+        for room in hub.rooms_of(id) {
+            told.extend(hub.rooms.get(room).members.iter().map(|m| m.id));
+        }
+        told.sort_unstable();
+        told.dedup();
+        let line = format!(":{nick}!{nick}@{} ACCOUNT {}\r\n", hub.server_name(), account.unwrap_or("*"));
+        let message = Message::new(line.into_bytes(), super::IRC.0);
+        for to in told {
+            if self.get(to).is_some_and(|s| s.caps.account_notify) {
+                out.send(to, &message);
+            }
+        }
     }
 
     /// What a client refused at the door is told.
