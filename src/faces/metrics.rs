@@ -95,6 +95,11 @@ pub fn render(hub: &Hub, scripts: &Scripts, io: &IoStats) -> String {
     );
     m.gauge("loop_turn_max_seconds", "The longest turn of the event loop.", io.turns.max.as_secs_f64());
     hub.store.metrics(&mut m);
+    m.counter(
+        "sign_in_failures_total",
+        "Sign-ins refused: wrong passwords, unknown accounts, bad tokens, too many tries.",
+        hub.signins.failures as f64,
+    );
     scripts.metrics(&mut m);
     hub.cluster_metrics(&mut m);
     m.into_string()
