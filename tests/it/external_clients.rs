@@ -48,6 +48,13 @@ fn python_irc_library_client() {
     run_python("irc.client", "irc", "irc_library_client.py", &ports);
 }
 
+#[test]
+fn python_irc_library_signs_in_with_sasl_plain() {
+    let s = Server::start_irc(&["--allow-plain-auth"]);
+    let ports = [s.irc_addr().port().to_string(), s.addr.port().to_string()];
+    run_python("irc.client", "irc", "irc_sasl_client.py", &ports);
+}
+
 /// Starts linechat with its TLS web port, certificates made for the test.
 #[cfg(feature = "tls")]
 fn start_https(certs: &crate::support::tls::TestCerts) -> Server {

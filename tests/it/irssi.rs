@@ -84,3 +84,50 @@ fn irssi_over_tls_verifies_the_certificate_and_chats() {
     chat_in_lobby(&irssi, &mut nc);
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// The NickServ flow as an irssi user lives it: register the nickname with
+/// `/msg NickServ REGISTER`, come back to find it protected (irssi takes
+/// its alternate nickname on 433), and `/msg NickServ IDENTIFY` to get it
+/// back; an nc user cannot take the name and then meets irssi under it.
+#[test]
+fn irssi_registers_and_identifies_with_nickserv() {
+    require_irssi();
+    let s = Server::start_irc(&[]);
+    let home = irssi_home("nickserv");
+    // NickServ's answers in the window the test reads, not a query window.
+    std::fs::write(
+        home.join("config"),
+        "settings = { core = { real_name = \"irssi user\"; }; \"fe-common/core\" = { autocreate_own_query = \"no\"; }; };\n",
+    )
+    .unwrap();
+    let port = s.irc_addr().port();
+    let start = |session: &str| {
+        Tmux::start(
+            &format!("linechat-irssi-ns-{session}-{port}"),
+            &format!("TERM=xterm irssi --home={} -n nsuser -c 127.0.0.1 -p {port}", home.display()),
+        )
+    };
+    let irssi = start("a");
+    irssi.wait_for("Welcome to linechat, nsuser");
+    irssi.type_line("/msg NickServ REGISTER correct-horse");
+    irssi.wait_for("Account nsuser registered");
+    irssi.type_line("/quit");
+    eventually("irssi to exit after /quit", || !irssi.is_running());
+
+    let mut nc = s.join("ncuser");
+    nc.send("/nick nsuser");
+    nc.expect("! nick-registered: 'nsuser' is a registered name: /login nsuser PASSWORD, or choose another");
+    let irssi = start("b");
+    irssi.wait_for("Welcome to linechat, nsuser_");
+    irssi.type_line("/msg NickServ IDENTIFY nsuser wrong-horse");
+    irssi.wait_for("wrong account or password");
+    irssi.type_line("/msg NickServ IDENTIFY nsuser correct-horse");
+    irssi.wait_for("You're now logged in as nsuser");
+    irssi.type_line("/join #lobby");
+    nc.expect("* nsuser joined (2 online)");
+    irssi.type_line("hello as myself");
+    nc.expect("[nsuser] hello as myself");
+    irssi.type_line("/quit");
+    eventually("irssi to exit after /quit", || !irssi.is_running());
+    let _ = std::fs::remove_dir_all(&home);
+}
