@@ -17,6 +17,7 @@ use linechat::chat::ChatConfig;
 use linechat::faces::{self, irc, lines, web, FacesConfig, Server};
 use linechat::net::sim::Sim;
 use linechat::net::{CloseReason, Face};
+use linechat::store::passwords::{HashCost, Hasher};
 
 const CONNS: usize = 4;
 
@@ -24,7 +25,7 @@ fn server() -> Server {
     let chat = ChatConfig { default_room: "#lobby".into(), max_rooms: 4, max_rooms_per_client: 3, join_rate: None };
     let timeout = Duration::from_secs(60);
     let idle = Some(Duration::from_secs(1));
-    Server::new(
+    let mut server = Server::new(
         chat,
         FacesConfig {
             server_name: "fuzz.test".into(),
@@ -32,7 +33,10 @@ fn server() -> Server {
             irc: irc::IrcConfig { nick_timeout: timeout, idle_timeout: idle, allow_plain_auth: true },
             web: web::WebConfig::default(),
         },
-    )
+    );
+    // Accounts' logic, not argon2's 19 MiB: the cheapest hash.
+    server.hub.store.hasher = Hasher::new(HashCost::CHEAP);
+    server
 }
 
 fn face(slot: usize) -> Face {
