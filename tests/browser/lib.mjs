@@ -53,7 +53,7 @@ export async function openPage(ctx, webPort) {
 
 export async function joinAs(page, nick) {
   await page.fill("#nick", nick);
-  await page.click("#nick-form button");
+  await page.click("#join");
   await page.locator("#chat-form").waitFor({ state: "visible" });
 }
 

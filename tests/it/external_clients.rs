@@ -42,6 +42,11 @@ fn browser_pages_in_rooms_with_an_nc_client() {
 }
 
 #[test]
+fn browser_page_registers_and_signs_in() {
+    run_browser_script("accounts_page.mjs");
+}
+
+#[test]
 fn python_irc_library_client() {
     let s = Server::start_irc(&[]);
     let ports = [s.irc_addr().port().to_string(), s.addr.port().to_string()];
