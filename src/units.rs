@@ -73,14 +73,20 @@ pub fn duration(v: &str) -> Result<Duration, String> {
     let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
     let (num, unit) = v.split_at(digits);
     let n: u64 = num.parse().map_err(|_| format!("'{v}' is not a duration like 60s or 500ms"))?;
-    let d = match unit {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        "d" => Duration::from_secs(n * 86_400),
+    let scale: u64 = match unit {
+        "ms" => return nonzero(v, Duration::from_millis(n)),
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(format!("'{v}': unknown unit '{unit}' (use ms, s, m, h or d)")),
     };
+    let secs = n.checked_mul(scale).filter(|&s| s <= 100 * 365 * 86_400);
+    let d = Duration::from_secs(secs.ok_or_else(|| format!("'{v}' is longer than a hundred years"))?);
+    nonzero(v, d)
+}
+
+fn nonzero(v: &str, d: Duration) -> Result<Duration, String> {
     if d.is_zero() {
         return Err(format!("'{v}' must be above 0"));
     }

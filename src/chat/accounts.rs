@@ -252,7 +252,7 @@ impl Hub {
         let registered = self.nick_of(id).is_none() && self.take_account_nick(id, &nick, out);
         if self.nick_of(id).is_some() {
             for room in &claims.rooms {
-                if let Err(fault) = self.join_room(id, room, out) {
+                if let Err(fault) = self.join_room(id, room, None, out) {
                     warn!("conn={id}: the token's room {room}: {}", fault.message());
                 }
             }

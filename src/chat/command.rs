@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::accounts::{AccountCommand, Via};
 use super::event::{Event, RoomInfo, RoomRef, Said};
 use super::fault::Fault;
+use super::moderation::Moderation;
 use super::rooms::{parse_room, RoomId};
 use super::sanitize;
 use super::session::parse_nick;
@@ -23,8 +24,8 @@ pub enum Command<'a> {
     /// Choose a nickname (the first one: claimed, and for faces whose
     /// sessions do so, the default room entered) or change it.
     Nick(&'a str),
-    /// Enter a room, creating it if nobody is in it.
-    Join(&'a str),
+    /// Enter a room (with its key, for `+k`), creating it if nobody is in it.
+    Join { room: &'a str, key: Option<&'a str> },
     /// Leave a room (`None`: the one a plain `Say` goes to).
     Part { room: Option<&'a str>, reason: Option<&'a str> },
     /// Say something in a room (`None`: the room joined most recently and still held).
@@ -48,6 +49,8 @@ pub enum Command<'a> {
     History { room: Option<&'a str>, query: Query, limit: usize },
     /// Leave: `bye`, then the connection closes once its last lines are out.
     Bye,
+    /// Moderate a room (`None`: the current one), or ask its modes and bans.
+    Moderate { room: Option<&'a str>, action: Moderation<'a> },
     /// Register, sign in or out, change the password, unregister; `via`
     /// is the face's own tag, handed back with the answer.
     Account { cmd: AccountCommand<'a>, via: Via },
@@ -58,7 +61,8 @@ impl Command<'_> {
     pub fn needs_nick(&self) -> bool {
         matches!(
             self,
-            Command::Join(_)
+            Command::Join { .. }
+                | Command::Moderate { .. }
                 | Command::Part { .. }
                 | Command::Say { .. }
                 | Command::Msg { .. }
@@ -95,13 +99,15 @@ impl Hub {
         }
         match command {
             Command::Nick(raw) => self.choose_nick(id, raw, out),
-            Command::Join(raw) => self.join_room(id, raw, out),
+            Command::Join { room, key } => self.join_room(id, room, key, out),
+            Command::Moderate { room, action } => self.moderate(id, room, action, out),
             Command::Part { room, reason } => {
                 let room = self.room_or_current(id, room)?;
                 self.part_room(id, room, reason, out)
             }
             Command::Say { room, text, said } => {
-                let room = self.room_or_current(id, room)?;
+                let room = self.speaking_room(id, room)?;
+                self.check_speak(id, room)?;
                 let text = sanitize(text);
                 if !text.trim().is_empty() {
                     self.say(id, room, &text, said, out);
@@ -125,6 +131,7 @@ impl Hub {
             }
             Command::SetTopic { room, text } => {
                 let room = self.room_or_current(id, room)?;
+                self.check_topic(id, room)?;
                 self.set_topic(id, room, text, out);
                 Ok(Outcome::Done)
             }
@@ -135,6 +142,7 @@ impl Hub {
                     .rooms
                     .sorted()
                     .into_iter()
+                    .filter(|&room| !self.hidden_from(id, room))
                     .map(|room| {
                         let r = self.rooms.get(room);
                         RoomInfo { name: &r.name, online: r.online(), topic: &r.topic }
@@ -186,6 +194,18 @@ impl Hub {
             // Choosing the nickname one already has changes nothing.
             Some(current) if current == nick => Ok(Outcome::Done),
             Some(_) => Ok(if self.change_nick(id, nick, out) { Outcome::Claiming } else { Outcome::Done }),
+        }
+    }
+
+    /// The room a `Say` goes to: one `id` holds, or (`-n`) one it names
+    /// that takes messages from outside.
+    fn speaking_room(&self, id: ConnId, raw: Option<&str>) -> Result<RoomId, Fault> {
+        match self.room_or_current(id, raw) {
+            Err(Fault::NotInRoom(name)) => match self.rooms.find(&name) {
+                Some(room) if !self.rooms.get(room).rules.no_outside => Ok(room),
+                _ => Err(Fault::NotInRoom(name)),
+            },
+            other => other,
         }
     }
 

@@ -131,6 +131,41 @@ pub enum Event<'a> {
         items: &'a [&'a Entry],
         complete: bool,
     },
+    /// `by` kicked `nick` out of `room`.
+    Kick {
+        room: RoomRef<'a>,
+        by: &'a str,
+        nick: &'a str,
+        reason: &'a str,
+    },
+    /// Modes set by `by` (`set`), or a room's modes as asked for (`by` empty).
+    Mode {
+        room: RoomRef<'a>,
+        by: &'a str,
+        modes: &'a str,
+        set: bool,
+    },
+    /// A ban (or mute) set or lifted.
+    Ban {
+        room: RoomRef<'a>,
+        by: &'a str,
+        mask: &'a str,
+        set: bool,
+        mute: bool,
+        until_ms: Option<u64>,
+        reason: &'a str,
+    },
+    /// `by` invited `nick` into `room` (to both).
+    Invite {
+        room: &'a str,
+        by: &'a str,
+        nick: &'a str,
+    },
+    /// A room's bans and mutes, as asked for.
+    Bans {
+        room: &'a str,
+        bans: &'a [&'a super::moderation::Ban],
+    },
     /// What happened to the client's account (to that client).
     /// `persistent`: accounts survive a restart here (`--db`, a cluster).
     Account {

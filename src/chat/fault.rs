@@ -55,6 +55,17 @@ pub enum Fault {
     NeedsAccount,
     /// Too many passwords are being hashed at once.
     Busy,
+    /// Only the room's operators may (the room).
+    NotOperator(String),
+    /// Banned from the room.
+    Banned(String),
+    /// `+m` without a voice, or muted.
+    CannotSpeak(String),
+    InviteOnly(String),
+    BadKey(String),
+    RoomFull(String),
+    /// A mode letter linechat does not have.
+    UnknownMode(char),
 }
 
 /// Every error code the server sends, in the order `/metrics` lists them.
@@ -83,6 +94,12 @@ pub const CODES: &[&str] = &[
     "nick-registered",
     "needs-account",
     "server-busy",
+    "not-operator",
+    "banned",
+    "cannot-speak",
+    "invite-only",
+    "bad-key",
+    "room-full",
 ];
 
 impl Fault {
@@ -118,6 +135,13 @@ impl Fault {
             Fault::NickRegistered(_) => 21,
             Fault::NeedsAccount => 22,
             Fault::Busy => 23,
+            Fault::NotOperator(_) => 24,
+            Fault::Banned(_) => 25,
+            Fault::CannotSpeak(_) => 26,
+            Fault::InviteOnly(_) => 27,
+            Fault::BadKey(_) => 28,
+            Fault::RoomFull(_) => 29,
+            Fault::UnknownMode(_) => 6,
         }
     }
 
@@ -157,6 +181,15 @@ impl Fault {
             }
             Fault::NeedsAccount => "sign in first (/login NAME PASSWORD)".into(),
             Fault::Busy => "the server is busy signing others in; try again in a moment".into(),
+            Fault::NotOperator(room) => format!("only operators of {room} may do that"),
+            Fault::Banned(room) => format!("you are banned from {room}"),
+            Fault::CannotSpeak(room) => {
+                format!("you cannot speak in {room} (it is moderated, or you are muted)")
+            }
+            Fault::InviteOnly(room) => format!("{room} is invite only"),
+            Fault::BadKey(room) => format!("{room} needs the right key: /join {room} KEY"),
+            Fault::RoomFull(room) => format!("{room} is full"),
+            Fault::UnknownMode(c) => format!("unknown mode '{c}'; modes are i k l m n t s R o v b"),
         }
     }
 
@@ -195,6 +228,12 @@ mod tests {
             Fault::NickRegistered("a".into()),
             Fault::NeedsAccount,
             Fault::Busy,
+            Fault::NotOperator("#r".into()),
+            Fault::Banned("#r".into()),
+            Fault::CannotSpeak("#r".into()),
+            Fault::InviteOnly("#r".into()),
+            Fault::BadKey("#r".into()),
+            Fault::RoomFull("#r".into()),
         ];
         for f in &faults {
             assert_eq!(CODES.iter().filter(|c| **c == f.code()).count(), 1, "{f:?}");

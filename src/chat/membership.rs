@@ -10,7 +10,7 @@ use super::deliver::{send_to_members, Once};
 use super::event::{Event, RoomRef};
 use super::fault::Fault;
 use super::rooms::{parse_room, Member, RoomId};
-use super::session::{fold_nick, Phase, Seat};
+use super::session::{fold_nick, Phase, Seat, Session};
 use super::Hub;
 use crate::cluster::note::Note;
 use crate::net::{ConnId, Outbox};
@@ -25,6 +25,9 @@ pub enum Exit<'a> {
     /// The client disconnected: sessions told once of a quit (IRC) get one
     /// leave with this reason, however many rooms they shared.
     Quit(&'a str),
+    /// Kicked: the room was told with a `Kick`; only sessions that get a
+    /// leave after a kick (`Profile::leave_on_kick`) get one, the kicked too.
+    Kicked,
 }
 
 impl Hub {
@@ -49,11 +52,11 @@ impl Hub {
     }
 
     /// Puts joined `id` in `room` (not yet held) and announces it there.
-    fn enter(&mut self, id: ConnId, room: RoomId, out: &mut Outbox) {
+    pub(super) fn enter(&mut self, id: ConnId, room: RoomId, out: &mut Outbox) {
         let Some(session) = self.sessions.get_mut(id).and_then(Option::as_mut) else {
             return;
         };
-        let idx = self.rooms.add(room, Member { id, format: session.profile.format });
+        let idx = self.rooms.add(room, Member { id, format: session.profile.format, rank: 0 });
         session.seats.push(Seat { room, idx });
         let Phase::Joined { nick } = &session.phase else {
             return;
@@ -98,13 +101,28 @@ impl Hub {
         }
         info!("{nick} left {name} ({online} online)");
         let (reason, quit) = match how {
-            Exit::Switch => (None, false),
+            Exit::Switch | Exit::Kicked => (None, false),
             Exit::Part(reason) => (reason, false),
             Exit::Quit(reason) => (Some(reason), true),
         };
         let event =
             Event::Leave { nick: &nick, online, room: RoomRef { name: &name, is_default }, reason, quit };
         let rendered = self.renderers.event(&event);
+        if matches!(how, Exit::Kicked) {
+            // JSON clients always get their leave; the others saw the kick.
+            let tell = |s: &Option<Session>| s.as_ref().is_some_and(|s| s.profile.leave_on_kick);
+            for m in &self.rooms.get(room).members {
+                if tell(&self.sessions[m.id]) {
+                    out.send(m.id, rendered.get(m.format));
+                }
+            }
+            if tell(&self.sessions[id]) {
+                out.send(id, rendered.get(format));
+            }
+            let reason = Some("kicked".to_string());
+            self.publish(|_| Note::Leave { nick, room: name, reason, part: true });
+            return;
+        }
         if online > 0 {
             let members = &self.rooms.get(room).members;
             let once = if quit { Once::Marked { mark: self.mark, everyone: false } } else { Once::PerRoom };
@@ -123,14 +141,36 @@ impl Hub {
 
     /// `Join`: enters the room, creating it if needed. A single-room client
     /// leaves its current room first; others add the room to those they hold.
-    pub fn join_room(&mut self, id: ConnId, raw: &str, out: &mut Outbox) -> Result<Outcome, Fault> {
-        let name = parse_room(raw).map_err(Fault::RoomInvalid)?;
+    pub fn join_room(
+        &mut self,
+        id: ConnId,
+        raw: &str,
+        key: Option<&str>,
+        out: &mut Outbox,
+    ) -> Result<Outcome, Fault> {
+        let (name, key) = match parse_room(raw) {
+            Ok(name) => (name, key),
+            // `#room KEY` in one text line: only a room with a key takes one
+            // (anything else is a bad name, as it always was).
+            Err(e) => match raw.trim().split_once(char::is_whitespace) {
+                Some((name, given))
+                    if key.is_none()
+                        && self.rooms.lookup(name).is_some_and(|r| self.rooms.get(r).rules.key.is_some()) =>
+                {
+                    (name, Some(given.trim()))
+                }
+                _ => return Err(Fault::RoomInvalid(e)),
+            },
+        };
         let Some(session) = self.session(id) else {
             return Ok(Outcome::Done);
         };
         let target = self.rooms.find(name);
         if target.is_some_and(|room| self.holds(id, room)) {
             return Ok(Outcome::Done);
+        }
+        if let Some(room) = target {
+            self.check_join(id, room, key)?;
         }
         let single = session.profile.single_room;
         let current = self.current_room(id);
@@ -155,11 +195,16 @@ impl Hub {
                 self.exit(id, current, Exit::Switch, out);
             }
         }
-        let room = match self.rooms.find(name) {
-            Some(room) => room,
-            None => self.create_room(name),
+        let (room, created) = match self.rooms.find(name) {
+            Some(room) => (room, false),
+            None => (self.create_room(name), true),
         };
         self.enter(id, room, out);
+        self.entered(id, room);
+        if created && !self.rooms.is_default(room) {
+            // Whoever creates a room is its operator.
+            self.set_rank(id, room, super::moderation::OP, true);
+        }
         Ok(Outcome::Joined(room))
     }
 

@@ -6,6 +6,8 @@
 //! formats (`render.rs`). It never touches a socket: output is queued
 //! through the loop's [`Outbox`].
 //!
+//! - `moderation.rs`: room operators, kicks, bans, mutes, invites, modes;
+//!   `masks.rs`: ban masks.
 //! - `accounts.rs`: registering, signing in and out, registered names;
 //!   `tokens.rs`: sign-in tokens (JWT, HS256) from the site embedding linechat.
 //! - `session.rs`: a session; `names.rs`: the nickname rules; `rooms.rs`: rooms.
@@ -28,7 +30,9 @@ pub mod event;
 pub mod fault;
 mod history;
 mod invariants;
+pub mod masks;
 pub mod membership;
+pub mod moderation;
 pub mod names;
 mod remote;
 pub mod render;

@@ -65,6 +65,8 @@ pub fn parse_room(raw: &str) -> Result<&str, RoomNameError> {
 pub struct Member {
     pub id: ConnId,
     pub format: Format,
+    /// Operator and voice bits (`moderation::OP`, `VOICE`).
+    pub rank: u8,
 }
 
 /// One room.
@@ -85,6 +87,8 @@ pub struct Room {
     pub members: Vec<Member>,
     /// Members on other nodes of the cluster, by nickname (empty when standalone).
     pub remote: Vec<String>,
+    /// Modes, bans and invitations.
+    pub rules: super::moderation::RoomRules,
 }
 
 impl Room {
@@ -156,6 +160,7 @@ impl Rooms {
             created: now,
             members: Vec::new(),
             remote: Vec::new(),
+            rules: super::moderation::RoomRules::new(),
         });
         let key = self.slab[id].key.clone();
         self.by_name.insert(key, id);
@@ -222,7 +227,7 @@ mod tests {
         let d = rooms.default_id();
         let r = rooms.create("#Rust", 0);
         assert_eq!(rooms.find("#RUST"), Some(r));
-        let m = |id| Member { id, format: Format(0) };
+        let m = |id| Member { id, format: Format(0), rank: 0 };
         assert_eq!(rooms.add(r, m(1)), 0);
         assert_eq!(rooms.add(r, m(2)), 1);
         assert_eq!(rooms.remove(r, 0), Some(2), "the last member moves into the gap");

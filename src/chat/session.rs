@@ -31,6 +31,11 @@ pub struct Profile {
     /// Its lines are whole lines of a face with short lines (IRC): see
     /// `Event::Chat`'s `whole`.
     pub whole_lines: bool,
+    /// Shown kicks, mode changes, bans and invitations (JSON only once it
+    /// asked for `moderation`).
+    pub moderation_events: bool,
+    /// Told of a kick by a leave as well (JSON: its room list follows leaves).
+    pub leave_on_kick: bool,
 }
 
 /// Lines a session sent while its nickname claim was in flight, in order.

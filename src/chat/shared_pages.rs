@@ -121,6 +121,7 @@ impl Hub {
             return Err(Fault::HistoryOff);
         }
         let name = parse_room(raw).map_err(Fault::RoomInvalid)?.to_string();
+        self.may_read_history(id, &name)?;
         if !self.shared_history_up() {
             let (items, complete) = self.local_page(&name, query, limit)?;
             return Ok(Some((name, items, complete)));

@@ -16,6 +16,7 @@ mod irc;
 mod irssi;
 mod json;
 mod limits;
+mod moderation;
 mod nc_scripts;
 mod rooms;
 mod soak;

@@ -119,7 +119,7 @@ fn join(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mu
         return;
     }
     for name in params[0].split(',').filter(|n| !n.is_empty()) {
-        match hub.run(id, Chat::Join(name), out) {
+        match hub.run(id, Chat::Join { room: name, key: None }, out) {
             Ok(Outcome::Joined(room)) => {
                 joined(hub, id, room, out);
                 super::history::replay(face, hub, id, room, out);

@@ -164,6 +164,8 @@ impl IrcFace {
             echo_own: caps.echo_message,
             quit_once: true,
             whole_lines: true,
+            moderation_events: true,
+            leave_on_kick: false,
         }
     }
 

@@ -118,6 +118,24 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
             let _ = write!(b, " TOPIC {room} :");
             trailing(&mut b, 0, topic);
         }
+        Event::Kick { room, by, nick, reason } => {
+            mask(&mut b, by, server);
+            let _ = write!(b, " KICK {} {nick} :", room.name);
+            trailing(&mut b, 0, if reason.is_empty() { by } else { reason });
+        }
+        Event::Mode { room, by, modes, set: true } => {
+            mask(&mut b, by, server);
+            let _ = write!(b, " MODE {} {modes}\r\n", room.name);
+        }
+        Event::Ban { room, by, mask: banned, set, mute, .. } => {
+            mask(&mut b, by, server);
+            let (sign, prefix) = (if *set { '+' } else { '-' }, if *mute { "m:" } else { "" });
+            let _ = write!(b, " MODE {} {sign}b {prefix}{banned}\r\n", room.name);
+        }
+        Event::Invite { room, by, nick } => {
+            mask(&mut b, by, server);
+            let _ = write!(b, " INVITE {nick} {room}\r\n");
+        }
         Event::Stamped { event: inner, .. } => return self::event(inner, server),
         Event::Shutdown => b.extend_from_slice(b"ERROR :Closing Link: the server is shutting down\r\n"),
         Event::Bye => b.extend_from_slice(b"ERROR :Closing Link: bye\r\n"),

@@ -47,6 +47,7 @@ use crate::chat::accounts::{AccountCommand, Password, Via};
 use crate::chat::command::Command;
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
+use crate::chat::moderation::{Moderation, OP, VOICE};
 use crate::store::history::{MsgId, Query, Ref};
 
 use super::Request;
@@ -73,10 +74,25 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "logout",
     "password",
     "unregister",
+    "op",
+    "deop",
+    "voice",
+    "devoice",
+    "kick",
+    "ban",
+    "unban",
+    "bans",
+    "mute",
+    "unmute",
+    "invite",
+    "mode",
 ];
 
 /// The built-in types refused with `not-joined` before a nickname.
-const NEED_NICK: &[&str] = &["chat", "me", "msg", "join", "part", "topic", "history", "register"];
+const NEED_NICK: &[&str] = &[
+    "chat", "me", "msg", "join", "part", "topic", "history", "register", "op", "deop", "voice", "devoice",
+    "kick", "ban", "unban", "bans", "mute", "unmute", "invite", "mode",
+];
 
 /// Lines a `history` packet gets when it says no `limit`.
 pub const HISTORY_LIMIT: usize = 50;
@@ -114,7 +130,70 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
             Command::Msg { to: field("to")?, text: field("text")?, said: Said::Plain }
         }
         "who" => Command::Who(optional_string(payload, "\"#ROOM\" or none")?),
-        "join" => Command::Join(string(payload, "\"#ROOM\"")?),
+        "join" => match payload {
+            Value::String(room) => Command::Join { room, key: None },
+            Value::Object(_) => {
+                let shape = "\"#ROOM\" or {\"room\": \"#ROOM\", \"key\": KEY}";
+                Command::Join {
+                    room: text_field(payload, "room", shape)?,
+                    key: optional_field(payload, "key", shape)?,
+                }
+            }
+            _ => return Err(expected("\"#ROOM\"")),
+        },
+        "op" | "deop" | "voice" | "devoice" => {
+            let shape = "\"NICK\" or {\"room\": \"#ROOM\", \"nick\": NICK}";
+            let (room, nick) = match payload {
+                Value::String(nick) => (None, nick.as_str()),
+                _ => (optional_field(payload, "room", shape)?, text_field(payload, "nick", shape)?),
+            };
+            let rank = if kind.ends_with("op") { OP } else { VOICE };
+            Command::Moderate { room, action: Moderation::Rank { nick, rank, on: !kind.starts_with("de") } }
+        }
+        "kick" => {
+            let shape = "{\"room\": \"#ROOM\", \"nick\": NICK, \"reason\": TEXT}";
+            let (room, nick) = (optional_field(payload, "room", shape)?, text_field(payload, "nick", shape)?);
+            Command::Moderate {
+                room,
+                action: Moderation::Kick { nick, reason: optional_field(payload, "reason", shape)? },
+            }
+        }
+        "ban" | "mute" => {
+            let shape = "{\"room\": \"#ROOM\", \"mask\": MASK, \"duration\": \"10m\", \"reason\": TEXT}";
+            let (room, mask) = (optional_field(payload, "room", shape)?, text_field(payload, "mask", shape)?);
+            let duration = optional_field(payload, "duration", shape)?
+                .map(crate::units::duration)
+                .transpose()
+                .map_err(Fault::usage)?;
+            let reason = optional_field(payload, "reason", shape)?;
+            Command::Moderate {
+                room,
+                action: Moderation::Ban { mask, duration, reason, mute: kind == "mute" },
+            }
+        }
+        "unban" | "unmute" => {
+            let shape = "{\"room\": \"#ROOM\", \"mask\": MASK}";
+            let (room, mask) = (optional_field(payload, "room", shape)?, text_field(payload, "mask", shape)?);
+            Command::Moderate { room, action: Moderation::Unban { mask, mute: kind == "unmute" } }
+        }
+        "bans" => Command::Moderate {
+            room: optional_string(payload, "\"#ROOM\" or none")?,
+            action: Moderation::Bans,
+        },
+        "invite" => {
+            let shape = "{\"room\": \"#ROOM\", \"nick\": NICK}";
+            let (room, nick) = (optional_field(payload, "room", shape)?, text_field(payload, "nick", shape)?);
+            Command::Moderate { room, action: Moderation::Invite { nick } }
+        }
+        "mode" => {
+            let shape = "{\"room\": \"#ROOM\", \"modes\": \"+m\"} (no modes: ask)";
+            let (room, modes) = match payload {
+                Value::Null => (None, None),
+                Value::String(room) => (Some(room.as_str()), None),
+                _ => (optional_field(payload, "room", shape)?, optional_field(payload, "modes", shape)?),
+            };
+            Command::Moderate { room, action: Moderation::Mode(modes.unwrap_or("")) }
+        }
         "part" => Command::Part { room: optional_string(payload, "\"#ROOM\"")?, reason: None },
         "rooms" => Command::Rooms,
         "topic" => topic(payload)?,
@@ -155,6 +234,23 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         other => return Err(Fault::UnknownType(other.to_string())),
     };
     Ok(Request::Chat(command))
+}
+
+/// A string field of an object payload.
+fn text_field<'a>(payload: &'a Value, key: &str, shape: &str) -> Result<&'a str, Fault> {
+    payload.get(key).and_then(Value::as_str).ok_or_else(|| expected(shape))
+}
+
+/// An optional string field of an object payload (`null` or absent: none).
+fn optional_field<'a>(payload: &'a Value, key: &str, shape: &str) -> Result<Option<&'a str>, Fault> {
+    if !payload.is_object() {
+        return Err(expected(shape));
+    }
+    match payload.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(expected(shape)),
+    }
 }
 
 fn account(cmd: AccountCommand<'_>) -> Command<'_> {

@@ -45,7 +45,7 @@ pub enum Request<'a> {
 }
 
 /// The capabilities a JSON client may ask for with `caps`.
-pub const CAPS: &[&str] = &["ids"];
+pub const CAPS: &[&str] = &["ids", "moderation"];
 
 /// What a connection speaks, decided by its first non-empty line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +90,7 @@ impl LinesFace {
 
     /// Text sessions: one room at a time, the default room on a nickname,
     /// their own lines back. JSON sessions hold several rooms.
-    fn profile(&self, mode: Mode) -> Profile {
+    fn profile(&self, mode: Mode, moderation: bool) -> Profile {
         let json = mode != Mode::Text && mode != Mode::Undecided;
         Profile {
             format: match mode {
@@ -103,6 +103,8 @@ impl LinesFace {
             echo_own: true,
             quit_once: false,
             whole_lines: false,
+            moderation_events: !json || moderation,
+            leave_on_kick: json,
         }
     }
 
@@ -116,7 +118,7 @@ impl LinesFace {
             self.modes.resize(id + 1, Mode::Undecided);
         }
         self.modes[id] = Mode::Undecided;
-        hub.open(id, self.profile(Mode::Undecided), out.now());
+        hub.open(id, self.profile(Mode::Undecided, false), out.now());
         out.send(id, &Message::new(WELCOME.to_vec(), self.text.0));
         out.set_timer(id, out.now() + self.cfg.nick_timeout);
     }
@@ -125,7 +127,7 @@ impl LinesFace {
     /// site's pages or programs), signed in with the token at once.
     pub fn sign_in_with_token(&mut self, hub: &mut Hub, id: ConnId, token: &str, out: &mut Outbox) {
         self.modes[id] = Mode::Json;
-        hub.set_profile(id, self.profile(Mode::Json));
+        hub.set_profile(id, self.profile(Mode::Json, false));
         hub.listen_to_echo(id);
         let cmd = AccountCommand::Token(token);
         if let Err(fault) = hub.run(id, Command::Account { cmd, via: Via::default() }, out) {
@@ -151,7 +153,7 @@ impl LinesFace {
             Mode::Undecided => {
                 let mode = if line.trim_start().starts_with('{') { Mode::Json } else { Mode::Text };
                 self.modes[id] = mode;
-                hub.set_profile(id, self.profile(mode));
+                hub.set_profile(id, self.profile(mode, false));
                 if mode == Mode::Json {
                     hub.listen_to_echo(id);
                 }
@@ -215,8 +217,10 @@ impl LinesFace {
                 let granted: Vec<&str> = CAPS.iter().copied().filter(|c| asked.contains(c)).collect();
                 if granted.contains(&"ids") && self.modes[id] == Mode::Json {
                     self.modes[id] = Mode::JsonIds;
-                    hub.set_profile(id, self.profile(Mode::JsonIds));
                 }
+                let moderation =
+                    granted.contains(&"moderation") || hub.profile(id).is_some_and(|p| p.moderation_events);
+                hub.set_profile(id, self.profile(self.modes[id], moderation));
                 hub.reply(id, &Event::Caps { caps: &granted }, out);
                 return Ok(());
             }
@@ -224,7 +228,7 @@ impl LinesFace {
         if command.needs_nick() && hub.nick_of(id).is_none() {
             return Err(Fault::NotJoined);
         }
-        if matches!(command, Command::Nick(_) | Command::Join(_)) {
+        if matches!(command, Command::Nick(_) | Command::Join { .. }) {
             hub.charge_join(id, out);
         }
         match hub.run(id, command, out)? {

@@ -139,6 +139,53 @@ pub fn text(event: &Event) -> Vec<u8> {
             write!(b, "\n* end of history for {room}")
         }
         Event::Caps { caps } => write!(b, "* caps: {}", caps.join(" ")),
+        Event::Kick { room, by, nick, reason } => {
+            let _ = write!(b, "* {by} kicked {nick}");
+            if !room.is_default {
+                let _ = write!(b, " from {}", room.name);
+            }
+            if reason.is_empty() {
+                Ok(())
+            } else {
+                write!(b, " ({reason})")
+            }
+        }
+        Event::Mode { room, by, modes, set: true } if room.is_default => write!(b, "* {by} set mode {modes}"),
+        Event::Mode { room, by, modes, set: true } => write!(b, "* {by} set mode {modes} on {}", room.name),
+        Event::Mode { room, modes, .. } => write!(b, "* modes of {}: {modes}", room.name),
+        Event::Ban { room, by, mask, set, mute, until_ms, reason } => {
+            let (what, word) = if *mute { ("mute", "muted") } else { ("ban", "banned") };
+            let place = if room.is_default { String::new() } else { format!(" in {}", room.name) };
+            if !set {
+                write!(b, "* {by} lifted the {what} on {mask}{place}")
+            } else {
+                let _ = write!(b, "* {by} {word} {mask}{place}");
+                if let Some(until) = until_ms {
+                    let _ = write!(b, " until {} UTC", crate::clock::text_time(*until));
+                }
+                if reason.is_empty() {
+                    Ok(())
+                } else {
+                    write!(b, " ({reason})")
+                }
+            }
+        }
+        Event::Invite { room, by, nick } => write!(b, "* {by} invited {nick} to {room}"),
+        Event::Bans { room, bans } => {
+            let n = bans.len();
+            let _ = write!(b, "* bans and mutes in {room} ({n}):");
+            for ban in bans.iter() {
+                let what = if ban.mute { "mute" } else { "ban" };
+                let _ = write!(b, "\n* {what} {} by {}", ban.shown, ban.by);
+                if let Some(until) = ban.until_ms {
+                    let _ = write!(b, " until {} UTC", crate::clock::text_time(until));
+                }
+                if !ban.reason.is_empty() {
+                    let _ = write!(b, " ({})", ban.reason);
+                }
+            }
+            Ok(())
+        }
         Event::Account { action, account, persistent } => match action {
             AccountAction::Registered if *persistent => {
                 write!(b, "* registered the account {account}; you are signed in")
@@ -297,6 +344,37 @@ pub fn json(event: &Event) -> Vec<u8> {
             let _ = write!(b, r#"],"complete":{complete}}}}}"#);
         }
         Event::Caps { caps } => json_string_list_bare(&mut b, "caps", caps),
+        Event::Kick { room, by, nick, reason } => json_strings(
+            &mut b,
+            "kick",
+            &[("room", room.name), ("by", by), ("nick", nick), ("reason", reason)],
+        ),
+        Event::Mode { room, by, modes, set: true } => {
+            json_strings(&mut b, "mode", &[("room", room.name), ("by", by), ("modes", modes)])
+        }
+        Event::Mode { room, modes, .. } => {
+            json_strings(&mut b, "mode", &[("room", room.name), ("modes", modes)])
+        }
+        Event::Ban { room, by, mask, set, mute, until_ms, reason } => {
+            let until = until_ms.map(crate::clock::iso_ms);
+            let payload = serde_json::json!({"room": room.name, "by": by, "mask": mask, "set": set, "mute": mute,
+                "until": until, "reason": reason});
+            let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "ban", "payload": payload}));
+        }
+        Event::Invite { room, by, nick } => {
+            json_strings(&mut b, "invite", &[("room", room), ("by", by), ("nick", nick)])
+        }
+        Event::Bans { room, bans } => {
+            let bans: Vec<Value> = bans
+                .iter()
+                .map(|ban| {
+                    serde_json::json!({"mask": ban.shown, "by": ban.by, "set": crate::clock::iso_ms(ban.set_ms),
+                        "until": ban.until_ms.map(crate::clock::iso_ms), "reason": ban.reason, "mute": ban.mute})
+                })
+                .collect();
+            let payload = serde_json::json!({"room": room, "bans": bans});
+            let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "bans", "payload": payload}));
+        }
         Event::Account { action, account, persistent } => {
             json_strings(&mut b, "account", &[("action", action.name()), ("account", account)]);
             if *action == AccountAction::Registered {

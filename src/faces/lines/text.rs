@@ -6,6 +6,7 @@ use crate::chat::accounts::{AccountCommand, Password, Via};
 use crate::chat::command::Command;
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
+use crate::chat::moderation::{Moderation, OP, VOICE};
 use crate::chat::session::fold_nick;
 use crate::store::history::Query;
 
@@ -14,13 +15,30 @@ use super::Request;
 /// The text commands, as `/help` lists them: (name, arguments, what it does, packet type).
 pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("who", " [#ROOM]", "list who is in your room (or in #ROOM)", "who"),
-    ("join", " #ROOM", "move to room #ROOM (created if nobody is in it)", "join"),
+    ("join", " #ROOM [KEY]", "move to room #ROOM (created if nobody is in it: you are its operator)", "join"),
     ("part", "", "go back to the default room", "part"),
     ("rooms", "", "list the rooms", "rooms"),
     ("topic", " [TEXT]", "show or set your room's topic", "topic"),
     ("me", " TEXT", "act: '* you TEXT'", "me"),
     ("msg", " NICK TEXT", "send TEXT to NICK only", "msg"),
     ("nick", " NAME", "change your nickname", "nick"),
+    ("op", " NICK", "make NICK an operator of your room (operators only, as below)", "op"),
+    ("deop", " NICK", "take NICK's operator rights", "deop"),
+    ("voice", " NICK", "let NICK speak when the room is moderated (+m)", "voice"),
+    ("devoice", " NICK", "take NICK's voice", "devoice"),
+    ("kick", " NICK [REASON]", "put NICK out of your room", "kick"),
+    (
+        "ban",
+        " MASK [TIME] [REASON]",
+        "ban a nick, nick!user@host or ~a:ACCOUNT (for TIME: 10m, 2h, 7d)",
+        "ban",
+    ),
+    ("unban", " MASK", "lift a ban", "unban"),
+    ("bans", "", "list your room's bans and mutes", "bans"),
+    ("mute", " MASK [TIME]", "keep a nick or mask from speaking in your room", "mute"),
+    ("unmute", " MASK", "lift a mute", "unmute"),
+    ("invite", " NICK", "invite NICK into your room (needed when it is +i)", "invite"),
+    ("mode", " [#ROOM] [+-imntsRkl...]", "show or change the room's modes", "mode"),
     ("history", " [#ROOM] [N]", "show the last N lines (default 20) of your room or #ROOM", "history"),
     ("register", " PASSWORD", "register your nickname as an account with this password", "register"),
     ("login", " NAME PASSWORD", "sign in to the account NAME (and take its nickname)", "login"),
@@ -72,7 +90,43 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
             Command::Msg { to, text: text.trim_start(), said: Said::Plain }
         }
         "nick" => Command::Nick(needs("usage: /nick NAME")?),
-        "join" => Command::Join(needs("usage: /join #ROOM")?),
+        // `/join #room KEY` for a room with a key: the core tells them apart.
+        "join" => Command::Join { room: needs("usage: /join #ROOM")?, key: None },
+        "op" | "deop" | "voice" | "devoice" => {
+            let nick = needs(&format!("usage: /{kind} NICK"))?;
+            let rank = if kind.ends_with("op") { OP } else { VOICE };
+            moderate(None, Moderation::Rank { nick, rank, on: !kind.starts_with("de") })
+        }
+        "kick" => {
+            let (nick, reason) = split_first(needs("usage: /kick NICK [REASON]")?);
+            moderate(None, Moderation::Kick { nick, reason })
+        }
+        "ban" | "mute" => {
+            let usage =
+                if kind == "ban" { "usage: /ban MASK [TIME] [REASON]" } else { "usage: /mute MASK [TIME]" };
+            let (mask, rest) = split_first(needs(usage)?);
+            let (duration, reason) = match rest.map(split_first) {
+                Some((first, more)) => match timed(first) {
+                    Some(d) => (Some(d), more),
+                    None => (None, rest),
+                },
+                None => (None, None),
+            };
+            if kind == "mute" && reason.is_some() {
+                return Err(Fault::usage(usage));
+            }
+            moderate(None, Moderation::Ban { mask, duration, reason, mute: kind == "mute" })
+        }
+        "unban" | "unmute" => {
+            let mask = needs(&format!("usage: /{kind} MASK"))?;
+            moderate(None, Moderation::Unban { mask, mute: kind == "unmute" })
+        }
+        "bans" => moderate(arg, Moderation::Bans),
+        "invite" => moderate(None, Moderation::Invite { nick: needs("usage: /invite NICK")? }),
+        "mode" => match arg.filter(|a| a.starts_with('#')).map(|a| split_first(a)) {
+            Some((room, changes)) => moderate(Some(room), Moderation::Mode(changes.unwrap_or(""))),
+            None => moderate(None, Moderation::Mode(args)),
+        },
         "me" => Command::Say { room: None, text: needs("usage: /me TEXT")?, said: Said::Action },
         "topic" => match arg {
             Some(text) => Command::SetTopic { room: None, text },
@@ -109,6 +163,23 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
         _ => Command::Bye,
     };
     Ok(Request::Chat(command))
+}
+
+fn moderate<'a>(room: Option<&'a str>, action: Moderation<'a>) -> Command<'a> {
+    Command::Moderate { room, action }
+}
+
+/// The first word, and the rest (trimmed) if any.
+fn split_first(s: &str) -> (&str, Option<&str>) {
+    match s.trim().split_once(char::is_whitespace) {
+        Some((first, rest)) => (first, Some(rest.trim()).filter(|r| !r.is_empty())),
+        None => (s.trim(), None),
+    }
+}
+
+/// A ban's time: a number with its unit (`10m`, `2h`, `7d`).
+fn timed(word: &str) -> Option<std::time::Duration> {
+    word.ends_with(|c: char| c.is_ascii_alphabetic()).then(|| crate::units::duration(word).ok()).flatten()
 }
 
 fn account(cmd: AccountCommand<'_>) -> Command<'_> {
@@ -154,7 +225,26 @@ mod tests {
         assert_eq!(chat("/quit", true), "Bye");
         assert_eq!(chat("/ping 42", false), r#"Ping(Some("42"))"#);
         assert_eq!(chat("/nick  ally ", true), r#"Nick("ally")"#);
-        assert_eq!(chat("/join #rust", true), r##"Join("#rust")"##);
+        assert_eq!(chat("/join #rust", true), r##"Join { room: "#rust", key: None }"##);
+        assert_eq!(chat("/join #rust  sesame", true), r##"Join { room: "#rust  sesame", key: None }"##);
+        assert_eq!(
+            chat("/ban bob 10m spamming links", true),
+            r#"Moderate { room: None, action: Ban { mask: "bob", duration: Some(600s), reason: Some("spamming links"), mute: false } }"#
+        );
+        assert_eq!(
+            chat("/ban bob spam", true),
+            r#"Moderate { room: None, action: Ban { mask: "bob", duration: None, reason: Some("spam"), mute: false } }"#
+        );
+        assert_eq!(
+            chat("/deop bob", true),
+            r#"Moderate { room: None, action: Rank { nick: "bob", rank: 1, on: false } }"#
+        );
+        assert_eq!(chat("/mode #r +m", true), r##"Moderate { room: Some("#r"), action: Mode("+m") }"##);
+        assert_eq!(chat("/mode", true), r#"Moderate { room: None, action: Mode("") }"#);
+        assert_eq!(
+            chat("/kick bob go away", true),
+            r#"Moderate { room: None, action: Kick { nick: "bob", reason: Some("go away") } }"#
+        );
         assert_eq!(chat("/part", true), "Part { room: None, reason: None }");
         assert_eq!(chat("/topic  a b ", true), r#"SetTopic { room: None, text: "a b" }"#);
         assert_eq!(chat("/topic", true), "Topic(None)");

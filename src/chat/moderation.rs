@@ -1,0 +1,613 @@
+//! Room moderation: operators and voices, kicks, bans and mutes (which may
+//! expire), invites, and the room modes (`+i +k +l +m +n +t +s +R`), with
+//! the checks they make on joining, speaking, setting the topic and
+//! reading history. Whoever creates a room is its operator; the default
+//! room has none (server operators moderate everywhere). Every change is
+//! told to the room as an event (`Kick`, `Mode`, `Ban`), to the sessions
+//! whose face shows moderation (`Profile::moderation_events`).
+
+use std::time::Duration;
+
+use log::info;
+
+use super::command::Outcome;
+use super::event::Event;
+use super::fault::Fault;
+use super::masks::Mask;
+use super::membership::Exit;
+use super::rooms::RoomId;
+use super::session::fold_nick;
+use super::Hub;
+use crate::net::{CloseReason, ConnId, Outbox};
+
+/// A member's rank in a room (bits).
+pub const OP: u8 = 1;
+pub const VOICE: u8 = 2;
+
+/// Bans and mutes one room holds, at most; invitations it remembers.
+pub const MAX_BANS: usize = 100;
+pub const MAX_INVITES: usize = 100;
+
+/// A ban (or, `mute`, a mute) on a room.
+#[derive(Debug, Clone)]
+pub struct Ban {
+    pub mask: Mask,
+    /// As shown (`bob!*@*`, `~a:alice`).
+    pub shown: String,
+    pub by: String,
+    pub set_ms: u64,
+    pub until_ms: Option<u64>,
+    pub reason: String,
+    /// Only keeps the matched from speaking.
+    pub mute: bool,
+}
+
+impl Ban {
+    fn active(&self, now_ms: u64) -> bool {
+        self.until_ms.is_none_or(|until| until > now_ms)
+    }
+}
+
+/// A room's modes, bans and invitations.
+#[derive(Debug, Clone, Default)]
+pub struct RoomRules {
+    pub invite_only: bool,
+    pub key: Option<String>,
+    pub limit: Option<usize>,
+    pub moderated: bool,
+    pub no_outside: bool,
+    pub topic_ops: bool,
+    pub secret: bool,
+    pub registered_only: bool,
+    pub bans: Vec<Ban>,
+    /// Invited nicknames (folded), until they join.
+    pub invited: Vec<String>,
+}
+
+impl RoomRules {
+    /// A new room: `+n` (no messages from outside).
+    pub fn new() -> RoomRules {
+        RoomRules { no_outside: true, ..RoomRules::default() }
+    }
+
+    /// The modes as IRC's 324 and `/mode` show them (`+nt`, `+kl KEY 10`);
+    /// the key only to those who may see it.
+    pub fn modes(&self, show_key: bool) -> String {
+        let mut flags = String::from("+");
+        let mut args = Vec::new();
+        for (on, c) in [
+            (self.invite_only, 'i'),
+            (self.moderated, 'm'),
+            (self.no_outside, 'n'),
+            (self.registered_only, 'R'),
+            (self.secret, 's'),
+            (self.topic_ops, 't'),
+        ] {
+            if on {
+                flags.push(c);
+            }
+        }
+        if let Some(key) = &self.key {
+            flags.push('k');
+            args.push(if show_key { key.clone() } else { "*".into() });
+        }
+        if let Some(limit) = self.limit {
+            flags.push('l');
+            args.push(limit.to_string());
+        }
+        std::iter::once(flags).chain(args).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// What a moderator (or anyone, for the lists) asks of a room.
+#[derive(Debug, Clone, Copy)]
+pub enum Moderation<'a> {
+    /// Give (`on`) or take a rank: `/op`, `/deop`, `/voice`, `/devoice`.
+    Rank {
+        nick: &'a str,
+        rank: u8,
+        on: bool,
+    },
+    Kick {
+        nick: &'a str,
+        reason: Option<&'a str>,
+    },
+    Ban {
+        mask: &'a str,
+        duration: Option<Duration>,
+        reason: Option<&'a str>,
+        mute: bool,
+    },
+    Unban {
+        mask: &'a str,
+        mute: bool,
+    },
+    /// The room's bans and mutes, to the asker.
+    Bans,
+    Invite {
+        nick: &'a str,
+    },
+    /// Mode changes (`+im-t`, `+k KEY`, `+l 10`, `+o NICK`, `+b MASK`);
+    /// empty: the modes, to the asker.
+    Mode(&'a str),
+}
+
+impl Hub {
+    /// Carries out a moderation request of `id`'s in `room` (or its current one).
+    pub(super) fn moderate(
+        &mut self,
+        id: ConnId,
+        room: Option<&str>,
+        action: Moderation,
+        out: &mut Outbox,
+    ) -> Result<Outcome, Fault> {
+        let room = self.room_or_current(id, room)?;
+        match action {
+            Moderation::Bans => return self.tell_bans(id, room, out).map(|()| Outcome::Done),
+            Moderation::Mode("") => {
+                let r = self.rooms.get(room);
+                let modes = r.rules.modes(true);
+                let event = Event::Mode { room: self.room_ref(room), by: "", modes: &modes, set: false };
+                self.reply(id, &event, out);
+                return Ok(Outcome::Done);
+            }
+            Moderation::Invite { nick } => return self.invite(id, room, nick, out).map(|()| Outcome::Done),
+            _ => {}
+        }
+        if !self.is_moderator(id, room) {
+            return Err(Fault::NotOperator(self.rooms.get(room).name.clone()));
+        }
+        match action {
+            Moderation::Rank { nick, rank, on } => {
+                let target = self.member_named(room, nick)?;
+                let shown = self.nick_of(target).unwrap_or_default().to_string();
+                let letter = if rank == OP { 'o' } else { 'v' };
+                self.set_rank(target, room, rank, on);
+                let modes = format!("{}{letter} {shown}", if on { '+' } else { '-' });
+                self.announce_modes(id, room, &modes, out);
+            }
+            Moderation::Kick { nick, reason } => self.kick(id, room, nick, reason.unwrap_or(""), out)?,
+            Moderation::Ban { mask, duration, reason, mute } => {
+                self.ban(id, room, mask, duration, reason.unwrap_or(""), mute, out)?
+            }
+            Moderation::Unban { mask, mute } => self.unban(id, room, mask, mute, out)?,
+            Moderation::Mode(changes) => self.change_modes(id, room, changes, out)?,
+            Moderation::Bans | Moderation::Invite { .. } => {}
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// May `id` moderate `room`? Server operators everywhere; room
+    /// operators in their room (the default room has none).
+    pub fn is_moderator(&self, id: ConnId, room: RoomId) -> bool {
+        self.session(id).is_some_and(|s| s.oper)
+            || (!self.rooms.is_default(room) && self.rank_of(id, room) & OP != 0)
+    }
+
+    /// `id`'s rank in `room` (0 when not there).
+    pub fn rank_of(&self, id: ConnId, room: RoomId) -> u8 {
+        let Some(s) = self.session(id) else { return 0 };
+        let Some(seat) = s.seats.iter().find(|seat| seat.room == room) else { return 0 };
+        self.rooms.get(room).members.get(seat.idx).map_or(0, |m| m.rank)
+    }
+
+    pub(super) fn set_rank(&mut self, id: ConnId, room: RoomId, rank: u8, on: bool) {
+        let Some(idx) =
+            self.session(id).and_then(|s| s.seats.iter().find(|seat| seat.room == room)).map(|s| s.idx)
+        else {
+            return;
+        };
+        if let Some(m) = self.rooms.get_mut(room).members.get_mut(idx) {
+            m.rank = if on { m.rank | rank } else { m.rank & !rank };
+        }
+    }
+
+    /// The member of `room` called `nick`.
+    fn member_named(&self, room: RoomId, nick: &str) -> Result<ConnId, Fault> {
+        let target = self.find_nick(nick.trim()).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
+        if !self.holds(target, room) {
+            let who = self.nick_of(target).unwrap_or_default();
+            return Err(Fault::usage(format!("{who} is not in {}", self.rooms.get(room).name)));
+        }
+        Ok(target)
+    }
+
+    /// May `id` enter `room` (which exists) with `key`? Server operators may.
+    pub(super) fn check_join(&self, id: ConnId, room: RoomId, key: Option<&str>) -> Result<(), Fault> {
+        let Some(s) = self.session(id) else { return Ok(()) };
+        if s.oper {
+            return Ok(());
+        }
+        let r = self.rooms.get(room);
+        let rules = &r.rules;
+        let nick = s.nick().unwrap_or_default();
+        let name = || r.name.clone();
+        if self.banned(id, room, false) {
+            return Err(Fault::Banned(name()));
+        }
+        let invited = rules.invited.contains(&fold_nick(nick));
+        if rules.invite_only && !invited {
+            return Err(Fault::InviteOnly(name()));
+        }
+        if rules.key.as_deref().is_some_and(|k| Some(k) != key) && !invited {
+            return Err(Fault::BadKey(name()));
+        }
+        if rules.limit.is_some_and(|limit| r.online() >= limit) && !invited {
+            return Err(Fault::RoomFull(name()));
+        }
+        if rules.registered_only && s.account.is_none() {
+            return Err(Fault::NeedsAccount);
+        }
+        Ok(())
+    }
+
+    /// `id` entered `room`: an invitation is used up.
+    pub(super) fn entered(&mut self, id: ConnId, room: RoomId) {
+        let nick = fold_nick(self.nick_of(id).unwrap_or_default());
+        self.rooms.get_mut(room).rules.invited.retain(|n| *n != nick);
+    }
+
+    /// Is `id` banned (`mute`: banned or muted) in `room` now?
+    pub fn banned(&self, id: ConnId, room: RoomId, mute: bool) -> bool {
+        let rules = &self.rooms.get(room).rules;
+        if rules.bans.is_empty() {
+            return false;
+        }
+        let Some(s) = self.session(id) else { return false };
+        let (nick, account, server) =
+            (s.nick().unwrap_or_default(), s.account.as_deref(), self.server_name());
+        let now = crate::clock::unix_ms();
+        rules.bans.iter().any(|b| (mute || !b.mute) && b.active(now) && b.mask.matches(nick, server, account))
+    }
+
+    /// May `id` speak in `room`? (`+m` needs a voice; bans and mutes silence.)
+    /// One test when the room has neither.
+    #[inline]
+    pub(super) fn check_speak(&self, id: ConnId, room: RoomId) -> Result<(), Fault> {
+        let rules = &self.rooms.get(room).rules;
+        if !rules.moderated && rules.bans.is_empty() {
+            return Ok(());
+        }
+        if self.is_moderator(id, room) {
+            return Ok(());
+        }
+        if (rules.moderated && self.rank_of(id, room) & VOICE == 0) || self.banned(id, room, true) {
+            return Err(Fault::CannotSpeak(self.rooms.get(room).name.clone()));
+        }
+        Ok(())
+    }
+
+    /// May `id` set `room`'s topic? (`+t`: operators only.)
+    pub(super) fn check_topic(&self, id: ConnId, room: RoomId) -> Result<(), Fault> {
+        if self.rooms.get(room).rules.topic_ops && !self.is_moderator(id, room) {
+            return Err(Fault::NotOperator(self.rooms.get(room).name.clone()));
+        }
+        Ok(())
+    }
+
+    /// May `id` read the history of the room `name`? What joining needs
+    /// (no ban, an invitation for `+i`, no `+k` but for members, an
+    /// account for `+R`), and `+s` rooms only by members.
+    pub(super) fn may_read_history(&self, id: ConnId, name: &str) -> Result<(), Fault> {
+        let Some(room) = self.rooms.find(name) else { return Ok(()) };
+        if self.holds(id, room) {
+            return Ok(());
+        }
+        if self.rooms.get(room).rules.secret && !self.session(id).is_some_and(|s| s.oper) {
+            return Err(Fault::NotInRoom(self.rooms.get(room).name.clone()));
+        }
+        self.check_join(id, room, None)
+    }
+
+    /// Is `room` hidden from `id`'s room lists (`+s`, not a member)?
+    pub fn hidden_from(&self, id: ConnId, room: RoomId) -> bool {
+        self.rooms.get(room).rules.secret
+            && !self.holds(id, room)
+            && !self.session(id).is_some_and(|s| s.oper)
+    }
+
+    /// Sends `event` to the members of `room` whose face shows moderation.
+    fn tell_moderation(&mut self, room: RoomId, event: &Event, out: &mut Outbox) {
+        let rendered = self.renderers.event(event);
+        for m in &self.rooms.get(room).members {
+            if self.session(m.id).is_some_and(|s| s.profile.moderation_events) {
+                out.send(m.id, rendered.get(m.format));
+            }
+        }
+    }
+
+    fn announce_modes(&mut self, by: ConnId, room: RoomId, modes: &str, out: &mut Outbox) {
+        let by = self.nick_of(by).unwrap_or_default().to_string();
+        info!("{by} set mode {modes} on {}", self.rooms.get(room).name);
+        let name = self.rooms.get(room).name.clone();
+        let room_ref = super::event::RoomRef { name: &name, is_default: self.rooms.is_default(room) };
+        self.tell_moderation(room, &Event::Mode { room: room_ref, by: &by, modes, set: true }, out);
+    }
+
+    fn kick(
+        &mut self,
+        by: ConnId,
+        room: RoomId,
+        nick: &str,
+        reason: &str,
+        out: &mut Outbox,
+    ) -> Result<(), Fault> {
+        let target = self.member_named(room, nick)?;
+        let (by_nick, nick) = (
+            self.nick_of(by).unwrap_or_default().to_string(),
+            self.nick_of(target).unwrap_or_default().to_string(),
+        );
+        let name = self.rooms.get(room).name.clone();
+        let is_default = self.rooms.is_default(room);
+        info!("{by_nick} kicked {nick} from {name} ({reason})");
+        let room_ref = super::event::RoomRef { name: &name, is_default };
+        self.tell_moderation(room, &Event::Kick { room: room_ref, by: &by_nick, nick: &nick, reason }, out);
+        let single = self.profile(target).is_some_and(|p| p.single_room);
+        if single && is_default {
+            // Nowhere to send a text client kicked from the default room.
+            let why = if reason.is_empty() {
+                format!("kicked by {by_nick}")
+            } else {
+                format!("kicked by {by_nick}: {reason}")
+            };
+            self.exit(target, room, Exit::Kicked, out);
+            out.close_after_flush(target, CloseReason::Requested);
+            log::info!("{nick} disconnected: {why}");
+            return Ok(());
+        }
+        self.exit(target, room, Exit::Kicked, out);
+        if single {
+            let default = self.rooms.default_id();
+            self.enter(target, default, out);
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn ban(
+        &mut self,
+        by: ConnId,
+        room: RoomId,
+        raw: &str,
+        duration: Option<Duration>,
+        reason: &str,
+        mute: bool,
+        out: &mut Outbox,
+    ) -> Result<(), Fault> {
+        let (mask, shown) = Mask::parse(raw).map_err(Fault::usage)?;
+        let now = crate::clock::unix_ms();
+        let by_nick = self.nick_of(by).unwrap_or_default().to_string();
+        let rules = &mut self.rooms.get_mut(room).rules;
+        rules.bans.retain(|b| b.active(now) && !(b.mute == mute && fold_nick(&b.shown) == fold_nick(&shown)));
+        if rules.bans.len() >= MAX_BANS {
+            return Err(Fault::usage(format!("a room holds at most {MAX_BANS} bans and mutes")));
+        }
+        let until_ms = duration.map(|d| now + d.as_millis() as u64);
+        let reason: String = super::sanitize(reason).chars().take(200).collect();
+        rules.bans.push(Ban {
+            mask,
+            shown: shown.clone(),
+            by: by_nick.clone(),
+            set_ms: now,
+            until_ms,
+            reason: reason.clone(),
+            mute,
+        });
+        let name = self.rooms.get(room).name.clone();
+        info!("{by_nick} {} {shown} in {name}", if mute { "muted" } else { "banned" });
+        let room_ref = super::event::RoomRef { name: &name, is_default: self.rooms.is_default(room) };
+        let event = Event::Ban {
+            room: room_ref,
+            by: &by_nick,
+            mask: &shown,
+            set: true,
+            mute,
+            until_ms,
+            reason: &reason,
+        };
+        self.tell_moderation(room, &event, out);
+        Ok(())
+    }
+
+    fn unban(
+        &mut self,
+        by: ConnId,
+        room: RoomId,
+        raw: &str,
+        mute: bool,
+        out: &mut Outbox,
+    ) -> Result<(), Fault> {
+        let shown = Mask::parse(raw).map(|(_, shown)| shown).unwrap_or_else(|_| raw.trim().to_string());
+        let rules = &mut self.rooms.get_mut(room).rules;
+        let before = rules.bans.len();
+        rules.bans.retain(|b| !(b.mute == mute && fold_nick(&b.shown) == fold_nick(&shown)));
+        if rules.bans.len() == before {
+            let what = if mute { "mute" } else { "ban" };
+            return Err(Fault::usage(format!("no {what} on {shown} in {}", self.rooms.get(room).name)));
+        }
+        let by_nick = self.nick_of(by).unwrap_or_default().to_string();
+        let name = self.rooms.get(room).name.clone();
+        let room_ref = super::event::RoomRef { name: &name, is_default: self.rooms.is_default(room) };
+        let event = Event::Ban {
+            room: room_ref,
+            by: &by_nick,
+            mask: &shown,
+            set: false,
+            mute,
+            until_ms: None,
+            reason: "",
+        };
+        self.tell_moderation(room, &event, out);
+        Ok(())
+    }
+
+    fn tell_bans(&mut self, id: ConnId, room: RoomId, out: &mut Outbox) -> Result<(), Fault> {
+        let now = crate::clock::unix_ms();
+        self.rooms.get_mut(room).rules.bans.retain(|b| b.active(now));
+        let r = self.rooms.get(room);
+        let bans: Vec<&Ban> = r.rules.bans.iter().collect();
+        self.reply(id, &Event::Bans { room: &r.name, bans: &bans }, out);
+        Ok(())
+    }
+
+    fn invite(&mut self, id: ConnId, room: RoomId, nick: &str, out: &mut Outbox) -> Result<(), Fault> {
+        if self.rooms.get(room).rules.invite_only && !self.is_moderator(id, room) {
+            return Err(Fault::NotOperator(self.rooms.get(room).name.clone()));
+        }
+        let target = self.find_nick(nick.trim()).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
+        let target_nick = self.nick_of(target).unwrap_or_default().to_string();
+        if self.holds(target, room) {
+            return Err(Fault::usage(format!("{target_nick} is already in {}", self.rooms.get(room).name)));
+        }
+        let rules = &mut self.rooms.get_mut(room).rules;
+        let folded = fold_nick(&target_nick);
+        if !rules.invited.contains(&folded) {
+            if rules.invited.len() >= MAX_INVITES {
+                rules.invited.remove(0);
+            }
+            rules.invited.push(folded);
+        }
+        let by = self.nick_of(id).unwrap_or_default().to_string();
+        let name = self.rooms.get(room).name.clone();
+        let event = Event::Invite { room: &name, by: &by, nick: &target_nick };
+        self.reply(target, &event, out);
+        if target != id {
+            self.reply(id, &event, out);
+        }
+        Ok(())
+    }
+
+    /// `+im-t`, `+k KEY`, `+l N`, `+o NICK`, `+v NICK`, `+b MASK`: applied
+    /// in order; what was applied is told to the room (also when a later
+    /// change is refused).
+    fn change_modes(
+        &mut self,
+        id: ConnId,
+        room: RoomId,
+        changes: &str,
+        out: &mut Outbox,
+    ) -> Result<(), Fault> {
+        let mut words = changes.split_whitespace();
+        let flags = words.next().unwrap_or("");
+        let mut args: Vec<&str> = words.collect();
+        args.reverse();
+        let mut applied = Applied::default();
+        let mut on = true;
+        let mut failed = None;
+        for c in flags.chars() {
+            match c {
+                '+' => on = true,
+                '-' => on = false,
+                c => {
+                    if let Err(e) = self.apply_mode(id, room, c, on, &mut args, &mut applied, out) {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        if !applied.flags.is_empty() {
+            let modes = std::iter::once(applied.flags).chain(applied.args).collect::<Vec<_>>().join(" ");
+            self.announce_modes(id, room, &modes, out);
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// One mode letter; `args` holds the arguments left, last first.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_mode(
+        &mut self,
+        id: ConnId,
+        room: RoomId,
+        c: char,
+        on: bool,
+        args: &mut Vec<&str>,
+        applied: &mut Applied,
+        out: &mut Outbox,
+    ) -> Result<(), Fault> {
+        match c {
+            'i' | 'm' | 'n' | 't' | 's' | 'R' => {
+                let rules = &mut self.rooms.get_mut(room).rules;
+                let flag = match c {
+                    'i' => &mut rules.invite_only,
+                    'm' => &mut rules.moderated,
+                    'n' => &mut rules.no_outside,
+                    't' => &mut rules.topic_ops,
+                    's' => &mut rules.secret,
+                    _ => &mut rules.registered_only,
+                };
+                if *flag != on {
+                    *flag = on;
+                    applied.push(on, c, None);
+                }
+            }
+            'k' if on => {
+                let key = args.pop().filter(|k| k.len() <= 64 && !k.contains(','));
+                let key = key.ok_or_else(|| Fault::usage("usage: +k KEY (at most 64 bytes, no commas)"))?;
+                self.rooms.get_mut(room).rules.key = Some(key.to_string());
+                applied.push(on, c, Some(key.to_string()));
+            }
+            'k' => {
+                // IRC sends the key (or `*`) with -k; a text user need not.
+                if args.last().is_some_and(|a| !a.starts_with(['+', '-'])) {
+                    args.pop();
+                }
+                if self.rooms.get_mut(room).rules.key.take().is_some() {
+                    applied.push(on, c, Some("*".into()));
+                }
+            }
+            'l' if on => {
+                let n = args.pop().and_then(|n| n.parse::<usize>().ok()).filter(|&n| n > 0);
+                let n = n.ok_or_else(|| Fault::usage("usage: +l N (a number above 0)"))?;
+                self.rooms.get_mut(room).rules.limit = Some(n);
+                applied.push(on, c, Some(n.to_string()));
+            }
+            'l' => {
+                if self.rooms.get_mut(room).rules.limit.take().is_some() {
+                    applied.push(on, c, None);
+                }
+            }
+            'o' | 'v' => {
+                let usage = || Fault::usage(format!("usage: {}{c} NICK", if on { '+' } else { '-' }));
+                let target = self.member_named(room, args.pop().ok_or_else(usage)?)?;
+                self.set_rank(target, room, if c == 'o' { OP } else { VOICE }, on);
+                applied.push(on, c, Some(self.nick_of(target).unwrap_or_default().to_string()));
+            }
+            'b' => match args.pop() {
+                None => return self.tell_bans(id, room, out),
+                Some(mask) => {
+                    let (mask, mute) = match mask.strip_prefix("m:") {
+                        Some(rest) => (rest, true),
+                        None => (mask, false),
+                    };
+                    if on {
+                        self.ban(id, room, mask, None, "", mute, out)?;
+                    } else {
+                        self.unban(id, room, mask, mute, out)?;
+                    }
+                }
+            },
+            other => return Err(Fault::UnknownMode(other)),
+        }
+        Ok(())
+    }
+}
+
+/// Mode changes applied so far, as they are announced (`+m-t+o bob`).
+#[derive(Default)]
+struct Applied {
+    flags: String,
+    args: Vec<String>,
+    sign: Option<bool>,
+}
+
+impl Applied {
+    fn push(&mut self, on: bool, c: char, arg: Option<String>) {
+        if self.sign != Some(on) {
+            self.flags.push(if on { '+' } else { '-' });
+            self.sign = Some(on);
+        }
+        self.flags.push(c);
+        self.args.extend(arg);
+    }
+}
