@@ -31,10 +31,19 @@ fn registration_sends_the_welcome_burst_in_order() {
         ["001", "002", "003", "004", "005", "251", "254", "255", "265", "266", "375", "372", "372", "376"]
     );
     assert_eq!(burst[0], ":linechat 001 bob :Welcome to linechat, bob!bob@linechat");
-    assert!(burst[3].starts_with(":linechat 004 bob linechat linechat-") && burst[3].ends_with(" i n"));
-    for token in
-        ["CHANTYPES=#", "NICKLEN=24", "CASEMAPPING=ascii", "UTF8ONLY", "NETWORK=linechat", "CHANLIMIT=#:20"]
-    {
+    assert!(
+        burst[3].starts_with(":linechat 004 bob linechat linechat-") && burst[3].ends_with(" i biklmnostvR")
+    );
+    for token in [
+        "CHANTYPES=#",
+        "NICKLEN=24",
+        "CASEMAPPING=ascii",
+        "UTF8ONLY",
+        "NETWORK=linechat",
+        "CHANLIMIT=#:20",
+        "PREFIX=(ov)@+",
+        "CHANMODES=b,k,l,imnstR",
+    ] {
         assert!(burst[4].contains(&format!(" {token} ")), "{token} missing from {}", burst[4]);
     }
     assert!(burst[4].ends_with(":are supported by this server"));
@@ -65,7 +74,7 @@ fn cap_negotiation_suspends_registration_until_cap_end() {
     c.send("USER bob 0 * :Bob");
     assert_eq!(
         c.irc_line(),
-        ":linechat CAP * LS :account-notify batch draft/chathistory echo-message labeled-response message-tags sasl=PLAIN server-time"
+        ":linechat CAP * LS :account-notify batch draft/chathistory echo-message labeled-response message-tags multi-prefix sasl=PLAIN server-time"
     );
     c.send("CAP REQ :echo-message away-notify");
     assert_eq!(c.irc_line(), ":linechat CAP * NAK :echo-message away-notify");
@@ -171,7 +180,7 @@ fn join_names_topic_and_chat_cross_faces() {
     assert_eq!(cat.irc_line(), ":linechat 353 cat = #lobby :alice bob cat jay");
     assert_eq!(cat.irc_line(), ":linechat 366 cat #lobby :End of /NAMES list");
     assert_eq!(cat.irc_line(), ":cat!cat@linechat JOIN #rust");
-    assert_eq!(cat.irc_line(), ":linechat 353 cat = #rust :cat");
+    assert_eq!(cat.irc_line(), ":linechat 353 cat = #rust :@cat", "who creates a room is its operator");
     assert_eq!(cat.irc_line(), ":linechat 366 cat #rust :End of /NAMES list");
     assert_eq!(bob.irc_line(), ":cat!cat@linechat JOIN #lobby");
     // nc in #rust: a topic from a text user reaches IRC as TOPIC.
@@ -377,7 +386,7 @@ fn queries_names_list_who_whois_mode_away_userhost_ison() {
     bob.send("JOIN #rust");
     bob.irc_skip_until(" 366 ");
     bob.send("NAMES #rust");
-    assert_eq!(bob.irc_line(), ":linechat 353 bob = #rust :alice bob");
+    assert_eq!(bob.irc_line(), ":linechat 353 bob = #rust :@alice bob");
     assert_eq!(bob.irc_line(), ":linechat 366 bob #rust :End of /NAMES list");
     bob.send("NAMES #none");
     assert_eq!(bob.irc_line(), ":linechat 366 bob #none :End of /NAMES list");
@@ -391,7 +400,7 @@ fn queries_names_list_who_whois_mode_away_userhost_ison() {
     assert_eq!(bob.irc_line(), ":linechat 322 bob #rust 2 :crabs");
     bob.irc_line();
     bob.send("WHO #rust");
-    assert_eq!(bob.irc_line(), ":linechat 352 bob #rust alice linechat linechat alice H :0 alice");
+    assert_eq!(bob.irc_line(), ":linechat 352 bob #rust alice linechat linechat alice H@ :0 alice");
     assert_eq!(bob.irc_line(), ":linechat 352 bob #rust bob linechat linechat bob H :0 bob");
     assert_eq!(bob.irc_line(), ":linechat 315 bob #rust :End of WHO list");
     bob.send("WHO AL*");

@@ -157,3 +157,112 @@ fn json_clients_see_moderation_events_only_once_asked_but_always_their_leave() {
     op.send_json(&json!({"type": "kick", "payload": {"room": "#r"}}));
     assert_eq!(op.json()["payload"]["code"], "bad-args");
 }
+
+#[test]
+fn irc_operators_moderate_with_mode_kick_and_invite() {
+    let s = Server::start_irc(&[]);
+    let mut op = s.irc_join("opal");
+    op.send("CAP REQ :multi-prefix");
+    op.irc_sync();
+    op.send("JOIN #irc");
+    let names = op.irc_skip_until(" 353 ");
+    assert_eq!(names, ":linechat 353 opal = #irc :@opal", "the creator is the operator");
+    op.irc_skip_until(" 366 ");
+    let mut user = s.irc_join("usr");
+    user.send("JOIN #irc");
+    user.irc_skip_until(" 366 ");
+    op.irc_skip_until(" JOIN #irc");
+    let mut nc = s.join("ncy");
+    nc.send("/join #irc");
+    nc.skip_until("* ncy joined #irc (3 online)");
+    op.irc_skip_until(":ncy!ncy@linechat JOIN #irc");
+    user.irc_skip_until(":ncy!ncy@linechat JOIN #irc");
+
+    // ISUPPORT says so.
+    let mut c = Client::connect(s.irc_addr());
+    c.send("NICK watch");
+    c.send("USER w 0 * :w");
+    let isupport = c.irc_skip_until(" 005 ");
+    assert!(isupport.contains("PREFIX=(ov)@+") && isupport.contains("CHANMODES=b,k,l,imnstR"), "{isupport}");
+
+    // Not an operator: 482.
+    user.send("MODE #irc +m");
+    assert_eq!(user.irc_line(), ":linechat 482 usr #irc :You're not a channel operator");
+    user.send("KICK #irc opal");
+    assert_eq!(user.irc_line(), ":linechat 482 usr #irc :You're not a channel operator");
+    // +mv: the room hears MODE lines; nc users see the text form.
+    op.send("MODE #irc +mv usr");
+    assert_eq!(op.irc_line(), ":opal!opal@linechat MODE #irc +mv usr");
+    assert_eq!(user.irc_line(), ":opal!opal@linechat MODE #irc +mv usr");
+    nc.expect("* opal set mode +mv usr on #irc");
+    nc.send("hello?");
+    nc.expect("! cannot-speak: you cannot speak in #irc (it is moderated, or you are muted)");
+    user.send("PRIVMSG #irc :voiced");
+    nc.expect("[usr] voiced");
+    op.irc_line();
+    op.send("NAMES #irc");
+    assert_eq!(op.irc_line(), ":linechat 353 opal = #irc :ncy @opal +usr");
+    op.irc_line();
+    op.send("MODE #irc");
+    assert_eq!(op.irc_line(), ":linechat 324 opal #irc +mn");
+    op.irc_line();
+    op.send("MODE #irc +z");
+    assert_eq!(op.irc_line(), ":linechat 472 opal z :is unknown mode char to me");
+    op.send("MODE #irc +o nobody");
+    assert_eq!(op.irc_line(), ":linechat 401 opal nobody :No such nick/channel");
+    op.send("MODE #irc +b");
+    assert_eq!(op.irc_line(), ":linechat 368 opal #irc :End of channel ban list");
+    op.send("MODE #irc +b ncy");
+    assert_eq!(op.irc_line(), ":opal!opal@linechat MODE #irc +b ncy!*@*");
+    op.send("MODE #irc b");
+    assert!(op.irc_line().starts_with(":linechat 367 opal #irc ncy!*@* opal "));
+    assert_eq!(op.irc_line(), ":linechat 368 opal #irc :End of channel ban list");
+    nc.expect("* opal banned ncy!*@* in #irc");
+    // KICK: the room sees KICK; the nc user goes back to the lobby; banned, it cannot return.
+    op.send("KICK #irc ncy :be nice");
+    assert_eq!(op.irc_line(), ":opal!opal@linechat KICK #irc ncy :be nice");
+    assert_eq!(user.irc_skip_until(" KICK "), ":opal!opal@linechat KICK #irc ncy :be nice");
+    nc.expect("* opal kicked ncy from #irc (be nice)");
+    nc.skip_until("* ncy joined (");
+    nc.send("/join #irc");
+    nc.expect("! banned: you are banned from #irc");
+    // +i and INVITE; +k with JOIN's key; 473, 475, 471.
+    op.send("MODE #irc +i");
+    op.irc_line();
+    user.send("PART #irc");
+    user.irc_skip_until(" PART ");
+    op.irc_skip_until(" PART ");
+    user.send("JOIN #irc");
+    assert_eq!(user.irc_line(), ":linechat 473 usr #irc :Cannot join channel (+i)");
+    op.send("INVITE usr #irc");
+    assert_eq!(op.irc_line(), ":opal!opal@linechat INVITE usr #irc");
+    assert_eq!(op.irc_line(), ":linechat 341 opal usr #irc");
+    assert_eq!(user.irc_line(), ":opal!opal@linechat INVITE usr #irc");
+    user.send("JOIN #irc");
+    user.irc_skip_until(" 366 ");
+    op.irc_skip_until(" JOIN #irc");
+    user.send("PART #irc");
+    user.irc_skip_until(" PART ");
+    op.irc_skip_until(" PART ");
+    op.send("MODE #irc -i+k sesame");
+    assert_eq!(op.irc_line(), ":opal!opal@linechat MODE #irc -i+k sesame");
+    user.send("JOIN #irc");
+    assert_eq!(user.irc_line(), ":linechat 475 usr #irc :Cannot join channel (+k)");
+    user.send("JOIN #irc sesame");
+    user.irc_skip_until(" 366 ");
+    op.irc_skip_until(" JOIN #irc");
+    user.send("PART #irc");
+    user.irc_skip_until(" PART ");
+    op.irc_skip_until(" PART ");
+    op.send("MODE #irc -k+l sesame 1");
+    assert_eq!(op.irc_line(), ":opal!opal@linechat MODE #irc -k+l * 1");
+    user.send("JOIN #irc");
+    assert_eq!(user.irc_line(), ":linechat 471 usr #irc :Cannot join channel (+l)");
+    op.send("MODE #irc -l+t");
+    op.irc_line();
+    op.send("MODE #irc +s");
+    op.irc_line();
+    user.send("LIST");
+    let list = user.irc_sync();
+    assert!(!list.iter().any(|l| l.contains("#irc")), "+s hides the room: {list:?}");
+}

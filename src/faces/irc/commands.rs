@@ -59,6 +59,8 @@ static COMMANDS: &[Command] = &[
     cmd("MOTD", |_, hub, id, _, out| motd(hub, id, out), false, 0),
     cmd("CHATHISTORY", super::history::chathistory, false, 1),
     cmd("AUTHENTICATE", super::accounts::authenticate, true, 1),
+    cmd("KICK", super::moderation::kick, false, 2),
+    cmd("INVITE", super::moderation::invite, false, 2),
     cmd(
         "NICKSERV",
         |_, hub, id, params, out| super::accounts::nickserv(hub, id, &params.join(" "), out),
@@ -118,17 +120,17 @@ fn join(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mu
         }
         return;
     }
+    let mut keys = params.get(1).map(|k| k.split(',')).into_iter().flatten();
     for name in params[0].split(',').filter(|n| !n.is_empty()) {
-        match hub.run(id, Chat::Join { room: name, key: None }, out) {
+        let key = keys.next().filter(|k| !k.is_empty());
+        match hub.run(id, Chat::Join { room: name, key }, out) {
             Ok(Outcome::Joined(room)) => {
-                joined(hub, id, room, out);
+                joined(face, hub, id, room, out);
                 super::history::replay(face, hub, id, room, out);
             }
             Ok(_) => {}
-            Err(Fault::TooManyRoomsHeld(_) | Fault::TooManyRooms(_)) => {
-                numeric(hub, id, out, "405", &[name], Some("You have joined too many channels"))
-            }
-            Err(_) => numeric(hub, id, out, "403", &[name], Some("No such channel")),
+            Err(Fault::RoomInvalid(_)) => numeric(hub, id, out, "403", &[name], Some("No such channel")),
+            Err(fault) => super::moderation::room_fault(hub, id, name, &fault, out),
         }
     }
 }
@@ -188,12 +190,15 @@ fn message(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], notic
         if target.starts_with('#') {
             let room = hub.rooms.lookup(target);
             match room {
-                Some(room) if hub.holds(id, room) => {
-                    let _ = hub.run(id, Chat::Say { room: Some(target), text: &text, said }, out);
+                // Members speak; others where the room takes outside messages (-n).
+                Some(_) => {
+                    let said = hub.run(id, Chat::Say { room: Some(target), text: &text, said }, out);
+                    if let (Err(_), false) = (said, notice) {
+                        numeric(hub, id, out, "404", &[target], Some("Cannot send to channel"));
+                    }
                 }
-                Some(_) if !notice => numeric(hub, id, out, "404", &[target], Some("Cannot send to channel")),
                 None if !notice => numeric(hub, id, out, "403", &[target], Some("No such channel")),
-                _ => {}
+                None => {}
             }
             continue;
         }
@@ -227,16 +232,19 @@ fn topic(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut 
         return numeric(hub, id, out, "442", &[params[0]], Some("You're not on that channel"));
     }
     let name = hub.rooms.get(room).name.clone();
-    let _ = hub.run(id, Chat::SetTopic { room: Some(&name), text: &strip_formatting(text) }, out);
+    if let Err(fault) = hub.run(id, Chat::SetTopic { room: Some(&name), text: &strip_formatting(text) }, out)
+    {
+        super::moderation::room_fault(hub, id, &name, &fault, out);
+    }
 }
 
-fn names_cmd(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+fn names_cmd(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let Some(list) = params.first() else {
         return numeric(hub, id, out, "366", &["*"], Some("End of /NAMES list"));
     };
     for name in list.split(',').filter(|n| !n.is_empty()) {
         match hub.rooms.lookup(name) {
-            Some(room) => names(hub, id, room, out),
+            Some(room) => names(face, hub, id, room, out),
             None => numeric(hub, id, out, "366", &[name], Some("End of /NAMES list")),
         }
     }
@@ -248,7 +256,7 @@ fn list(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut O
     numeric(hub, id, out, "321", &["Channel"], Some("Users  Name"));
     for room in hub.rooms.sorted() {
         let r = hub.rooms.get(room);
-        if wanted.as_ref().is_some_and(|w| !w.contains(&fold_nick(&r.name))) {
+        if wanted.as_ref().is_some_and(|w| !w.contains(&fold_nick(&r.name))) || hub.hidden_from(id, room) {
             continue;
         }
         numeric(hub, id, out, "322", &[&r.name, &r.online().to_string()], Some(&r.topic));

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod commands;
 pub mod history;
+pub mod moderation;
 pub mod parse;
 pub mod queries;
 pub mod register;
@@ -73,6 +74,8 @@ pub struct Caps {
     pub sasl: bool,
     /// Told when someone sharing a room signs in or out (ACCOUNT).
     pub account_notify: bool,
+    /// Every prefix of a member in NAMES and WHO (`@+`), not only the highest.
+    pub multi_prefix: bool,
 }
 
 /// Every capability offered, by name (those about history only with history on).
@@ -83,6 +86,7 @@ pub const CAPS: &[&str] = &[
     "echo-message",
     "labeled-response",
     "message-tags",
+    "multi-prefix",
     "sasl",
     "server-time",
 ];
@@ -96,6 +100,7 @@ impl Caps {
             "echo-message" => &mut self.echo_message,
             "labeled-response" => &mut self.labeled_response,
             "message-tags" => &mut self.message_tags,
+            "multi-prefix" => &mut self.multi_prefix,
             "sasl" => &mut self.sasl,
             "server-time" => &mut self.server_time,
             _ => return None,
@@ -350,19 +355,28 @@ pub(super) fn existing_room(hub: &Hub, id: ConnId, name: &str, out: &mut Outbox)
 
 /// After an IRC user's JOIN: the topic (332/333, nothing when unset) and
 /// the names (353/366), as IRC clients expect.
-pub fn joined(hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+pub fn joined(face: &IrcFace, hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
     let r = hub.rooms.get(room);
     if !r.topic.is_empty() {
         numeric(hub, id, out, "332", &[&r.name], Some(&r.topic));
         numeric(hub, id, out, "333", &[&r.name, &r.topic_by, &r.topic_at.to_string()], None);
     }
-    names(hub, id, room, out);
+    names(face, hub, id, room, out);
 }
 
 /// 353 lines (as many as the nicknames need) and 366 for `room`.
-pub fn names(hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+pub fn names(face: &IrcFace, hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
     let r = hub.rooms.get(room);
-    let nicks = hub.sorted_nicks(room);
+    let multi = face.get(id).is_some_and(|s| s.caps.multi_prefix);
+    let ranked: Vec<String> = hub
+        .sorted_nicks(room)
+        .into_iter()
+        .map(|nick| {
+            let rank = hub.find_nick(nick).map_or(0, |m| hub.rank_of(m, room));
+            format!("{}{nick}", moderation::prefix(rank, multi))
+        })
+        .collect();
+    let nicks = ranked.iter().map(String::as_str);
     let me = client_name(hub, id);
     let head = format!(":{} 353 {me} = {} :", hub.server_name(), r.name);
     let mut line = head.clone();

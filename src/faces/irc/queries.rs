@@ -2,6 +2,7 @@
 
 use super::render::strip_formatting;
 use super::{existing_room, numeric, IrcFace};
+use crate::chat::masks::glob;
 use crate::chat::rooms::MAX_TOPIC_CHARS;
 use crate::chat::session::fold_nick;
 use crate::chat::{sanitize, Hub};
@@ -18,9 +19,12 @@ fn presence(face: &IrcFace, user: ConnId) -> &'static str {
 pub(super) fn who(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let mask = params.first().copied().unwrap_or("*");
     let server = hub.server_name().to_string();
+    let multi = face.get(id).is_some_and(|s| s.caps.multi_prefix);
     let reply = |hub: &Hub, out: &mut Outbox, chan: &str, user: ConnId| {
         let nick = hub.nick_of(user).unwrap_or_default();
-        let flags = presence(face, user);
+        let rank = hub.rooms.lookup(chan).map_or(0, |room| hub.rank_of(user, room));
+        let flags = format!("{}{}", presence(face, user), super::moderation::prefix(rank, multi));
+        let flags = flags.as_str();
         numeric(
             hub,
             id,
@@ -47,7 +51,7 @@ pub(super) fn who(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
         let pattern = fold_nick(mask);
         let mut users: Vec<(String, ConnId)> = hub
             .nick_table()
-            .filter(|(folded, _)| wildcard(&pattern, folded))
+            .filter(|(folded, _)| glob(&pattern, folded))
             .map(|(folded, user)| (folded.to_string(), user))
             .collect();
         users.sort();
@@ -56,29 +60,6 @@ pub(super) fn who(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
         }
     }
     numeric(hub, id, out, "315", &[mask], Some("End of WHO list"));
-}
-
-/// IRC masks: `*` is any run of characters, `?` any one character.
-fn wildcard(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 pub(super) fn whois(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
@@ -128,18 +109,7 @@ pub(super) fn mode(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], 
         return numeric(hub, id, out, "221", &["+"], None);
     }
     let Some(room) = existing_room(hub, id, target, out) else { return };
-    let name = hub.rooms.get(room).name.clone();
-    match params.get(1).map(|m| m.trim_start_matches('+')) {
-        None => {
-            numeric(hub, id, out, "324", &[&name, "+n"], None);
-            numeric(hub, id, out, "329", &[&name, &hub.rooms.get(room).created.to_string()], None);
-        }
-        // List queries (irssi asks for bans on every join): always empty.
-        Some("b") => numeric(hub, id, out, "368", &[&name], Some("End of channel ban list")),
-        Some("e") => numeric(hub, id, out, "349", &[&name], Some("End of channel exception list")),
-        Some("I") => numeric(hub, id, out, "347", &[&name], Some("End of channel invite list")),
-        Some(_) => numeric(hub, id, out, "482", &[&name], Some("You're not a channel operator")),
-    }
+    super::moderation::channel_mode(hub, id, room, params, out);
 }
 
 pub(super) fn away(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
@@ -190,12 +160,12 @@ mod tests {
 
     #[test]
     fn masks_match_like_irc_servers() {
-        assert!(wildcard("*", "alice"));
-        assert!(wildcard("al*", "alice"));
-        assert!(wildcard("a?ice", "alice"));
-        assert!(wildcard("*c*", "alice"));
-        assert!(!wildcard("b*", "alice"));
-        assert!(!wildcard("alic", "alice"));
-        assert!(wildcard("민*", "민수"));
+        assert!(glob("*", "alice"));
+        assert!(glob("al*", "alice"));
+        assert!(glob("a?ice", "alice"));
+        assert!(glob("*c*", "alice"));
+        assert!(!glob("b*", "alice"));
+        assert!(!glob("alic", "alice"));
+        assert!(glob("민*", "민수"));
     }
 }

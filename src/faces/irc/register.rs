@@ -163,7 +163,7 @@ fn welcome(hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {
     numeric(hub, id, out, "001", &[], Some(&format!("Welcome to {server}, {nick}!{nick}@{server}")));
     numeric(hub, id, out, "002", &[], Some(&format!("Your host is {server}, running version {version}")));
     numeric(hub, id, out, "003", &[], Some(&format!("This server was created {started}")));
-    numeric(hub, id, out, "004", &[server, version, "i", "n"], None);
+    numeric(hub, id, out, "004", &[server, version, "i", "biklmnostvR"], None);
     let mut tokens = vec![
         "CASEMAPPING=ascii".to_string(),
         "CHANTYPES=#".to_string(),
@@ -172,8 +172,8 @@ fn welcome(hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {
         format!("TOPICLEN={MAX_TOPIC_CHARS}"),
         format!("AWAYLEN={MAX_TOPIC_CHARS}"),
         format!("CHANLIMIT=#:{}", hub.cfg.max_rooms_per_client),
-        "CHANMODES=,,,n".to_string(),
-        "PREFIX=".to_string(),
+        "CHANMODES=b,k,l,imnstR".to_string(),
+        "PREFIX=(ov)@+".to_string(),
         format!("NETWORK={server}"),
         "UTF8ONLY".to_string(),
     ];

@@ -1,0 +1,119 @@
+//! Room moderation on IRC: channel MODE (query, lists, changes), KICK and
+//! INVITE, and the numerics for every refusal the chat core gives (482,
+//! 474, 404, 473, 475, 471, 477, 472, 441, 443).
+
+use super::{numeric, IrcFace};
+use crate::chat::command::Command;
+use crate::chat::fault::Fault;
+use crate::chat::moderation::{Moderation, OP, VOICE};
+use crate::chat::rooms::RoomId;
+use crate::chat::Hub;
+use crate::net::{ConnId, Outbox};
+
+/// A refusal about the room `name`, as IRC numbers it.
+pub fn room_fault(hub: &Hub, id: ConnId, name: &str, fault: &Fault, out: &mut Outbox) {
+    let (code, text): (&str, String) = match fault {
+        Fault::NotOperator(_) => ("482", "You're not a channel operator".into()),
+        Fault::Banned(_) => ("474", "Cannot join channel (+b)".into()),
+        Fault::CannotSpeak(_) => ("404", "Cannot send to channel".into()),
+        Fault::InviteOnly(_) => ("473", "Cannot join channel (+i)".into()),
+        Fault::BadKey(_) => ("475", "Cannot join channel (+k)".into()),
+        Fault::RoomFull(_) => ("471", "Cannot join channel (+l)".into()),
+        Fault::NeedsAccount => ("477", "Cannot join channel (+R): you need to sign in".into()),
+        Fault::NotInRoom(_) => ("442", "You're not on that channel".into()),
+        Fault::TooManyRoomsHeld(_) | Fault::TooManyRooms(_) => {
+            ("405", "You have joined too many channels".into())
+        }
+        Fault::UnknownMode(c) => {
+            return numeric(hub, id, out, "472", &[&c.to_string()], Some("is unknown mode char to me"));
+        }
+        Fault::NoSuchNick(nick) => {
+            return numeric(hub, id, out, "401", &[nick], Some("No such nick/channel"))
+        }
+        Fault::BadArgs(why) if why.contains(" is not in ") => {
+            let nick = why.split(' ').next().unwrap_or_default();
+            return numeric(hub, id, out, "441", &[nick, name], Some("They aren't on that channel"));
+        }
+        Fault::BadArgs(why) if why.contains(" is already in ") => {
+            let nick = why.split(' ').next().unwrap_or_default();
+            return numeric(hub, id, out, "443", &[nick, name], Some("is already on channel"));
+        }
+        other => ("403", format!("{name}: {}", other.message())),
+    };
+    numeric(hub, id, out, code, &[name], Some(&text));
+}
+
+/// `MODE #room [CHANGES ARGS...]`.
+pub(super) fn channel_mode(hub: &mut Hub, id: ConnId, room: RoomId, params: &[&str], out: &mut Outbox) {
+    let name = hub.rooms.get(room).name.clone();
+    let Some(&changes) = params.get(1) else {
+        let modes = hub.rooms.get(room).rules.modes(hub.holds(id, room));
+        let words: Vec<&str> = modes.split(' ').collect();
+        let mut args = vec![name.as_str()];
+        args.extend(words);
+        numeric(hub, id, out, "324", &args, None);
+        return numeric(hub, id, out, "329", &[&name, &hub.rooms.get(room).created.to_string()], None);
+    };
+    match changes.trim_start_matches('+') {
+        _ if params.len() > 2 => {}
+        "b" => return ban_list(hub, id, room, out),
+        "e" => return numeric(hub, id, out, "349", &[&name], Some("End of channel exception list")),
+        "I" => return numeric(hub, id, out, "347", &[&name], Some("End of channel invite list")),
+        _ => {}
+    }
+    let all = params[1..].join(" ");
+    let action = Moderation::Mode(&all);
+    if let Err(fault) = hub.run(id, Command::Moderate { room: Some(&name), action }, out) {
+        room_fault(hub, id, &name, &fault, out);
+    }
+}
+
+/// 367 per ban (mutes as `m:MASK`) and 368.
+fn ban_list(hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+    let r = hub.rooms.get(room);
+    let now = crate::clock::unix_ms();
+    for ban in r.rules.bans.iter().filter(|b| b.until_ms.is_none_or(|u| u > now)) {
+        let mask = if ban.mute { format!("m:{}", ban.shown) } else { ban.shown.clone() };
+        let set = (ban.set_ms / 1000).to_string();
+        numeric(hub, id, out, "367", &[&r.name, &mask, &ban.by, &set], None);
+    }
+    numeric(hub, id, out, "368", &[&r.name], Some("End of channel ban list"));
+}
+
+/// `KICK #room nick[,nick] [:reason]`.
+pub(super) fn kick(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let Some(room) = super::existing_room(hub, id, params[0], out) else { return };
+    let name = hub.rooms.get(room).name.clone();
+    let reason = params.get(2).copied();
+    for nick in params[1].split(',').filter(|n| !n.is_empty()) {
+        let action = Moderation::Kick { nick, reason };
+        if let Err(fault) = hub.run(id, Command::Moderate { room: Some(&name), action }, out) {
+            room_fault(hub, id, &name, &fault, out);
+        }
+    }
+}
+
+/// `INVITE nick #room`: 341 to the inviter, INVITE to the invited.
+pub(super) fn invite(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let (nick, room_name) = (params[0], params[1]);
+    let Some(room) = super::existing_room(hub, id, room_name, out) else { return };
+    let name = hub.rooms.get(room).name.clone();
+    let action = Moderation::Invite { nick };
+    match hub.run(id, Command::Moderate { room: Some(&name), action }, out) {
+        Ok(_) => {
+            let shown = hub.find_nick(nick).and_then(|t| hub.nick_of(t)).unwrap_or(nick).to_string();
+            numeric(hub, id, out, "341", &[&shown, &name], None);
+        }
+        Err(fault) => room_fault(hub, id, &name, &fault, out),
+    }
+}
+
+/// A member's prefix in NAMES and WHO: `@`, `+`, or with multi-prefix both.
+pub fn prefix(rank: u8, multi: bool) -> &'static str {
+    match (rank & OP != 0, rank & VOICE != 0, multi) {
+        (true, true, true) => "@+",
+        (true, _, _) => "@",
+        (false, true, _) => "+",
+        _ => "",
+    }
+}
