@@ -2,6 +2,7 @@
 //! listener table, builds the chat core with its faces, and runs the loop.
 
 use linechat::chat::accounts::AccountsConfig;
+use linechat::chat::opers::OperFile;
 use linechat::chat::tokens::TokenKey;
 use linechat::chat::ChatConfig;
 use linechat::cli::{self, Command, Options};
@@ -166,6 +167,14 @@ fn server(opts: &Options) -> Result<Server, String> {
     };
     server.hub.store = Store::open(&store, linechat::clock::unix_ms())?;
     server.hub.signins.cfg = AccountsConfig { min_password: opts.min_password, login_rate: opts.login_rate };
+    if let Some(path) = &opts.oper_file {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("--oper-file {}: {e}", path.display()))?;
+        let file = OperFile::parse(&text).map_err(|e| format!("--oper-file {}: {e}", path.display()))?;
+        info!("--oper-file {}: {} operators", path.display(), file.len());
+        server.hub.opers.file = file;
+        server.oper_file = Some(path.clone());
+    }
     if let Some(path) = &opts.jwt_secret {
         let bytes = std::fs::read(path).map_err(|e| format!("--jwt-secret {}: {e}", path.display()))?;
         let key =
@@ -198,7 +207,35 @@ fn server(opts: &Options) -> Result<Server, String> {
     Ok(server)
 }
 
+/// `linechat hash-password`: a password from standard input (one line)
+/// as the argon2id PHC string `--oper-file` wants.
+fn hash_password() -> ExitCode {
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line).is_err() {
+        eprintln!("linechat hash-password: cannot read standard input");
+        return ExitCode::from(2);
+    }
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        eprintln!("usage: echo PASSWORD | linechat hash-password   (prints NAME's hash for --oper-file)");
+        return ExitCode::from(2);
+    }
+    match linechat::store::passwords::hash_now(password.as_bytes()) {
+        Ok(hash) => {
+            println!("{hash}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("linechat hash-password: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| a == "hash-password") {
+        return hash_password();
+    }
     #[cfg(feature = "client")]
     if std::env::args_os().nth(1).is_some_and(|a| a == "client") {
         return client::main(std::env::args_os().skip(2).collect());

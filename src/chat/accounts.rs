@@ -83,6 +83,8 @@ pub enum AccountAction {
     SignedOut,
     PasswordChanged,
     Unregistered,
+    /// Became a server operator (the account: the operator's name).
+    Operator,
 }
 
 impl AccountAction {
@@ -94,6 +96,7 @@ impl AccountAction {
             AccountAction::SignedOut => "signed-out",
             AccountAction::PasswordChanged => "password-changed",
             AccountAction::Unregistered => "unregistered",
+            AccountAction::Operator => "operator",
         }
     }
 }
@@ -143,6 +146,7 @@ enum Waiting {
     Login { key: String, take_nick: bool },
     Password { key: String },
     Unregister { key: String },
+    Oper { name: String },
 }
 
 /// The chat's side of accounts: jobs in flight, answers for the faces,
@@ -305,6 +309,22 @@ impl Hub {
         account_ok && address_ok
     }
 
+    /// Counts an operator sign-in against `--login-rate` (per name and address).
+    pub(super) fn charge_oper(&mut self, id: ConnId, name: &str, out: &Outbox) -> bool {
+        self.charge_login(id, &format!("oper:{name}"), out)
+    }
+
+    /// An operator's password check on the password thread.
+    pub(super) fn submit_oper(
+        &mut self,
+        id: ConnId,
+        name: &str,
+        job: Job,
+        out: &mut Outbox,
+    ) -> Result<Outcome, Fault> {
+        self.submit(id, Via::default(), job, Waiting::Oper { name: name.to_string() }, out)
+    }
+
     fn submit(
         &mut self,
         id: ConnId,
@@ -389,6 +409,18 @@ impl Hub {
                 self.sign_everyone_out(id, &key);
                 info!("conn={id} removed the account {name}");
                 (Ok((AccountAction::Unregistered, name)), false)
+            }
+            (Waiting::Oper { name }, Answer::Verified(true)) => {
+                if let Some(s) = self.session_mut(id) {
+                    s.oper = true;
+                }
+                info!("conn={id} is now a server operator ({name})");
+                (Ok((AccountAction::Operator, name)), false)
+            }
+            (Waiting::Oper { name }, _) => {
+                self.signins.failures += 1;
+                warn!("conn={id}: operator sign-in as '{name}' failed");
+                (Err(Fault::AuthFailed("wrong operator name or password")), false)
             }
             (Waiting::Password { key } | Waiting::Unregister { key }, _) => {
                 (Err(self.auth_failed(id, &key)), false)

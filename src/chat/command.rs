@@ -10,6 +10,7 @@ use super::accounts::{AccountCommand, Via};
 use super::event::{Event, RoomInfo, RoomRef, Said};
 use super::fault::Fault;
 use super::moderation::Moderation;
+use super::opers::OperCommand;
 use super::rooms::{parse_room, RoomId};
 use super::sanitize;
 use super::session::parse_nick;
@@ -51,6 +52,8 @@ pub enum Command<'a> {
     Bye,
     /// Moderate a room (`None`: the current one), or ask its modes and bans.
     Moderate { room: Option<&'a str>, action: Moderation<'a> },
+    /// A server operator's command (or becoming one).
+    Oper(OperCommand<'a>),
     /// Register, sign in or out, change the password, unregister; `via`
     /// is the face's own tag, handed back with the answer.
     Account { cmd: AccountCommand<'a>, via: Via },
@@ -165,6 +168,7 @@ impl Hub {
                 self.tell_history(id, room, query, limit, out).map(|()| Outcome::Done)
             }
             Command::Account { cmd, via } => self.account(id, cmd, via, out),
+            Command::Oper(cmd) => self.oper(id, cmd, out),
             Command::Bye => {
                 self.reply(id, &Event::Bye, out);
                 out.close_after_flush(id, CloseReason::Requested);

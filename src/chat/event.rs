@@ -166,6 +166,17 @@ pub enum Event<'a> {
         room: &'a str,
         bans: &'a [&'a super::moderation::Ban],
     },
+    /// A K-line set or lifted (to the operator).
+    Kline {
+        mask: &'a str,
+        set: bool,
+        until_ms: Option<u64>,
+        reason: &'a str,
+    },
+    /// The K-lines, as asked for.
+    KlineList {
+        klines: &'a [&'a super::opers::Kline],
+    },
     /// What happened to the client's account (to that client).
     /// `persistent`: accounts survive a restart here (`--db`, a cluster).
     Account {

@@ -66,6 +66,10 @@ pub enum Fault {
     RoomFull(String),
     /// A mode letter linechat does not have.
     UnknownMode(char),
+    /// Only server operators may do that.
+    NotServerOperator,
+    /// Cut off by a server operator (`by: reason`).
+    Killed(String),
 }
 
 /// Every error code the server sends, in the order `/metrics` lists them.
@@ -100,6 +104,7 @@ pub const CODES: &[&str] = &[
     "invite-only",
     "bad-key",
     "room-full",
+    "killed",
 ];
 
 impl Fault {
@@ -142,6 +147,8 @@ impl Fault {
             Fault::BadKey(_) => 28,
             Fault::RoomFull(_) => 29,
             Fault::UnknownMode(_) => 6,
+            Fault::NotServerOperator => 24,
+            Fault::Killed(_) => 30,
         }
     }
 
@@ -190,6 +197,8 @@ impl Fault {
             Fault::BadKey(room) => format!("{room} needs the right key: /join {room} KEY"),
             Fault::RoomFull(room) => format!("{room} is full"),
             Fault::UnknownMode(c) => format!("unknown mode '{c}'; modes are i k l m n t s R o v b"),
+            Fault::NotServerOperator => "only server operators may do that (/oper NAME PASSWORD)".into(),
+            Fault::Killed(why) => format!("disconnected by {why}"),
         }
     }
 
@@ -234,6 +243,7 @@ mod tests {
             Fault::InviteOnly("#r".into()),
             Fault::BadKey("#r".into()),
             Fault::RoomFull("#r".into()),
+            Fault::Killed("x".into()),
         ];
         for f in &faults {
             assert_eq!(CODES.iter().filter(|c| **c == f.code()).count(), 1, "{f:?}");

@@ -7,7 +7,7 @@
 //! through the loop's [`Outbox`].
 //!
 //! - `moderation.rs`: room operators, kicks, bans, mutes, invites, modes;
-//!   `masks.rs`: ban masks.
+//!   `masks.rs`: ban masks; `opers.rs`: server operators, kills, K-lines.
 //! - `accounts.rs`: registering, signing in and out, registered names;
 //!   `tokens.rs`: sign-in tokens (JWT, HS256) from the site embedding linechat.
 //! - `session.rs`: a session; `names.rs`: the nickname rules; `rooms.rs`: rooms.
@@ -34,6 +34,7 @@ pub mod masks;
 pub mod membership;
 pub mod moderation;
 pub mod names;
+pub mod opers;
 mod remote;
 pub mod render;
 pub mod rooms;
@@ -113,6 +114,8 @@ pub struct Hub {
     answers: Vec<shared_history::HistoryAnswer>,
     /// Account requests in flight and answered.
     pub signins: accounts::SignIns,
+    /// Server operators' file and the K-lines.
+    pub opers: opers::Opers,
 }
 
 impl Hub {
@@ -135,6 +138,7 @@ impl Hub {
             resumed: Vec::new(),
             answers: Vec::new(),
             signins: accounts::SignIns::default(),
+            opers: opers::Opers::default(),
         }
     }
 

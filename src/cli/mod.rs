@@ -60,6 +60,7 @@ pub struct Options {
     pub login_rate: Option<crate::net::Rate>,
     pub allow_plain_auth: bool,
     pub jwt_secret: Option<PathBuf>,
+    pub oper_file: Option<PathBuf>,
     pub redis: Option<RedisUrl>,
     pub node_id: Option<String>,
     pub reuse_port: bool,
@@ -136,6 +137,7 @@ impl std::default::Default for Options {
             login_rate: None,
             allow_plain_auth: false,
             jwt_secret: None,
+            oper_file: None,
             redis: None,
             node_id: None,
             reuse_port: false,
@@ -202,7 +204,8 @@ pub fn usage() -> String {
     let mut u = String::from(
         "linechat - a small, fast chat server for nc, scripts, JSON clients, browsers and IRC clients\n\n\
          usage: linechat [OPTIONS]\n       \
-         linechat client [ADDR] [--nick NAME] [--tls ...]   (a terminal client; --help)\n\noptions:\n",
+         linechat client [ADDR] [--nick NAME] [--tls ...]   (a terminal client; --help)\n       \
+         echo PASSWORD | linechat hash-password   (a hash for --oper-file)\n\noptions:\n",
     );
     const INDENT: usize = 25;
     const WIDTH: usize = 96;

@@ -397,6 +397,16 @@ pub static OPTIONS: &[Opt] = &[
         },
     },
     Opt {
+        name: "oper-file",
+        value: "FILE",
+        default: Default::Unset,
+        help: "server operators: lines 'NAME HASH', the hash from 'linechat hash-password' (re-read on SIGHUP)",
+        set: |o, v| {
+            o.oper_file = Some(v.into());
+            Ok(())
+        },
+    },
+    Opt {
         name: "allow-plain-auth",
         value: "",
         default: Default::Described("off"),

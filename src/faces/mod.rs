@@ -66,6 +66,8 @@ pub struct Server {
     finishing: bool,
     /// A WebSocket upgrade's `?token=`, for the session it opens.
     upgrade_token: Option<(ConnId, String)>,
+    /// `--oper-file`, read again on SIGHUP.
+    pub oper_file: Option<std::path::PathBuf>,
 }
 
 impl Server {
@@ -90,6 +92,7 @@ impl Server {
             faces: Vec::new(),
             finishing: false,
             upgrade_token: None,
+            oper_file: None,
         }
     }
 
@@ -108,6 +111,22 @@ impl Server {
         self.finishing = true;
         self.finish_all(out);
         self.finishing = false;
+    }
+
+    /// Reads `--oper-file` again (SIGHUP); a file that does not parse
+    /// changes nothing.
+    pub fn reload_opers(&mut self) {
+        let Some(path) = self.oper_file.clone() else { return };
+        match std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::chat::opers::OperFile::parse(&t))
+        {
+            Ok(file) => {
+                log::info!("--oper-file {}: {} operators", path.display(), file.len());
+                self.hub.opers.file = file;
+            }
+            Err(e) => log::error!("--oper-file {}: {e} (the operators stay as they were)", path.display()),
+        }
     }
 
     /// Account requests answered: each face says how they ended.
@@ -167,6 +186,26 @@ impl Service for Server {
             self.faces.resize(id + 1, None);
         }
         self.faces[id] = Some(face);
+        if let Some(reason) = out.peer_ip(id).and_then(|ip| self.hub.kline_for(ip)).map(|k| k.reason.clone())
+        {
+            // K-lined: refused in the face's words, and closed.
+            let line = match face {
+                IRC => format!(
+                    ":{0} 465 * :You are banned from this server ({reason})\r\nERROR :Closing Link: K-lined ({reason})\r\n",
+                    self.hub.server_name()
+                ),
+                _ => format!("! banned: you are banned from this server ({reason})\n"),
+            };
+            out.send(
+                id,
+                &crate::net::Message::new(
+                    line.into_bytes(),
+                    if face == IRC { IRC_FORMAT.0 } else { TEXT_FORMAT.0 },
+                ),
+            );
+            log::info!("conn={id} refused: K-lined ({reason})");
+            return out.close_after_flush(id, CloseReason::Requested);
+        }
         match face {
             IRC => self.irc.open(&mut self.hub, id, out),
             _ => {
@@ -229,7 +268,22 @@ impl Service for Server {
         self.hub.tell_everyone(&Event::Shutdown, out);
     }
 
-    fn on_request(&mut self, id: ConnId, _face: Face, req: &Request, io: &IoStats) -> HttpAnswer {
+    fn on_request(
+        &mut self,
+        id: ConnId,
+        _face: Face,
+        req: &Request,
+        io: &IoStats,
+        peer: Option<std::net::IpAddr>,
+    ) -> HttpAnswer {
+        if let Some(k) = peer.and_then(|ip| self.hub.kline_for(ip)) {
+            let body = format!("you are banned from this server ({})\n", k.reason);
+            return HttpAnswer::Respond(crate::net::http::response(
+                "403 Forbidden",
+                "text/plain",
+                body.as_bytes(),
+            ));
+        }
         let (hub, scripts) = (&self.hub, &self.lines.scripts);
         let answer =
             self.web.route(req, hub.cluster_degraded().as_deref(), &mut || metrics::render(hub, scripts, io));
@@ -249,6 +303,7 @@ impl Service for Server {
 
     fn on_reload(&mut self) {
         self.lines.reload_scripts();
+        self.reload_opers();
     }
 
     fn on_start(&mut self, registry: &mio::Registry) {

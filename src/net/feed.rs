@@ -88,7 +88,7 @@ fn request_ready<S: Service>(
     debug!("conn={id} {} {}", req.method, req.path);
     let mut stats = out.stats.clone();
     stats.queued_bytes = out.queued_bytes();
-    match service.on_request(id, face, &req, &stats) {
+    match service.on_request(id, face, &req, &stats, out.peer_ip(id)) {
         HttpAnswer::Respond(bytes) => {
             out.push_raw(id, Rc::new(bytes));
             out.close_after_flush(id, CloseReason::Requested);

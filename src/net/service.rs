@@ -33,9 +33,16 @@ pub trait Service {
     fn on_close(&mut self, id: ConnId, reason: &CloseReason, out: &mut Outbox);
     /// The server is stopping: say goodbye. Every connection is then flushed and closed.
     fn on_shutdown(&mut self, out: &mut Outbox);
-    /// A request head arrived on an HTTP listener of `face` (parsed; `io`
-    /// are the loop's counters, for metrics).
-    fn on_request(&mut self, id: ConnId, face: Face, req: &Request, io: &IoStats) -> HttpAnswer;
+    /// A request head arrived on an HTTP listener of `face` from `peer`
+    /// (parsed; `io` are the loop's counters, for metrics).
+    fn on_request(
+        &mut self,
+        id: ConnId,
+        face: Face,
+        req: &Request,
+        io: &IoStats,
+        peer: Option<std::net::IpAddr>,
+    ) -> HttpAnswer;
     /// What a client of `face` refused at the door is told, if anything
     /// (written best effort to the fresh socket, on plain listeners only).
     fn refusal(&self, face: Face, why: Refusal) -> Vec<u8>;

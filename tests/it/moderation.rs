@@ -266,3 +266,106 @@ fn irc_operators_moderate_with_mode_kick_and_invite() {
     let list = user.irc_sync();
     assert!(!list.iter().any(|l| l.contains("#irc")), "+s hides the room: {list:?}");
 }
+
+/// An operator file with `admin` (password `operator-pw`), hashed by
+/// `linechat hash-password` as an operator would.
+fn oper_file(name: &str) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linechat"))
+        .arg("hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"operator-pw\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let hash = String::from_utf8(out.stdout).unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    let path = std::env::temp_dir().join(format!("linechat-test-{}-{name}.opers", std::process::id()));
+    std::fs::write(&path, format!("# operators\nadmin {hash}")).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn server_operators_kill_kline_and_moderate_everywhere() {
+    let opers = oper_file("opers");
+    let s = Server::start_web(&["--oper-file", &opers]);
+    s.wait_log("--oper-file");
+    let mut op = s.join("root");
+    op.send("/kill nobody");
+    op.expect("! not-operator: only server operators may do that (/oper NAME PASSWORD)");
+    op.send("/oper admin wrong-pw");
+    op.expect("! auth-failed: wrong operator name or password");
+    op.send("/oper admin operator-pw");
+    op.expect("* you are now a server operator (admin)");
+
+    // Kill: the target is told and cut off; the others see it leave.
+    let mut victim = s.join("victim");
+    op.expect("* victim joined (2 online)");
+    op.send("/kill victim spamming");
+    victim.expect("! killed: disconnected by root: spamming");
+    victim.expect_closed();
+    op.expect("* victim left (1 online)");
+
+    // Operators moderate the default room: a text client kicked there is cut off.
+    let mut loud = s.join("loud");
+    op.expect("* loud joined (2 online)");
+    op.send("/kick loud too loud");
+    op.expect("* root kicked loud (too loud)");
+    loud.expect("* root kicked loud (too loud)");
+    loud.expect_closed();
+
+    // K-lines: by address, at the door and for those connected.
+    let other: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let mut far = Client::connect_from(s.addr, other);
+    far.expect(WELCOME);
+    far.send("far");
+    far.skip_until("* far joined");
+    op.send("/kline 127.0.0.2 1h abuse");
+    let set = op.skip_until("* K-line on 127.0.0.2");
+    assert!(set.ends_with(" UTC (abuse)"), "{set}");
+    far.expect("! killed: disconnected by root: K-lined: abuse");
+    far.expect_closed();
+    let mut again = Client::connect_from(s.addr, other);
+    again.expect("! banned: you are banned from this server (abuse)");
+    again.expect_closed();
+    let mut web = stream_from(s.web_addr(), other);
+    use std::io::{Read, Write};
+    web.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = web.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 403 Forbidden"), "{answer}");
+    // 127.0.0.1 is not refused.
+    let fine = s.join("fine");
+    drop(fine);
+    op.send("/klines");
+    op.skip_until("* K-lines (1):");
+    assert!(op.line().starts_with("* 127.0.0.2 by root until "));
+    op.send("/kline 1.2.3.4/2 x");
+    op.expect("! bad-args: '1.2.3.4/2': a prefix between /8 and /32");
+    op.send("/unkline 127.0.0.2");
+    op.skip_until("* removed the K-line on 127.0.0.2");
+    let mut back = Client::connect_from(s.addr, other);
+    back.expect(WELCOME);
+}
+
+#[test]
+fn irc_oper_kill_and_whois() {
+    let opers = oper_file("irc-opers");
+    let s = Server::start_irc(&["--oper-file", &opers]);
+    let mut op = s.irc_join("ircop");
+    let mut user = s.irc_join("someone");
+    user.send("KILL ircop :no");
+    assert_eq!(user.irc_line(), ":linechat 481 someone :Permission Denied- You're not an IRC operator");
+    op.send("OPER admin wrong-pw");
+    assert_eq!(op.irc_line(), ":linechat 464 ircop :Password incorrect");
+    op.send("OPER admin operator-pw");
+    assert_eq!(op.irc_line(), ":linechat 381 ircop :You are now an IRC operator");
+    user.send("WHOIS ircop");
+    let whois = user.irc_sync();
+    assert!(whois.iter().any(|l| l == ":linechat 313 someone ircop :is an IRC operator"), "{whois:?}");
+    op.send("KILL someone :bye now");
+    assert_eq!(user.irc_line(), "ERROR :Closing Link: disconnected by ircop: bye now");
+    user.expect_closed();
+}

@@ -179,6 +179,7 @@ pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
                     AccountAction::SignedOut => "You're now logged out".to_string(),
                     AccountAction::PasswordChanged => "Password changed".to_string(),
                     AccountAction::Unregistered => format!("Account {account} removed"),
+                    AccountAction::Operator => format!("You are now a server operator ({account})"),
                 };
                 notice(hub, id, &text, out);
             }
@@ -194,9 +195,15 @@ pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
                     numeric(hub, id, out, "901", &[&mask(hub, id)], Some("You are now logged out"));
                 }
                 AccountAction::PasswordChanged => {}
+                AccountAction::Operator => {
+                    numeric(hub, id, out, "381", &[], Some("You are now an IRC operator"));
+                }
             }
         }
         Err(fault) if s.via == VIA_SASL => sasl_failed(hub, id, fault, out),
+        Err(Fault::AuthFailed("wrong operator name or password")) => {
+            numeric(hub, id, out, "464", &[], Some("Password incorrect"));
+        }
         Err(fault) => notice(hub, id, &fault.message(), out),
     }
 }

@@ -60,6 +60,10 @@ static COMMANDS: &[Command] = &[
     cmd("CHATHISTORY", super::history::chathistory, false, 1),
     cmd("AUTHENTICATE", super::accounts::authenticate, true, 1),
     cmd("KICK", super::moderation::kick, false, 2),
+    cmd("OPER", super::moderation::oper, false, 2),
+    cmd("KILL", super::moderation::kill, false, 1),
+    cmd("KLINE", super::moderation::kline, false, 1),
+    cmd("UNKLINE", super::moderation::unkline, false, 1),
     cmd("INVITE", super::moderation::invite, false, 2),
     cmd(
         "NICKSERV",

@@ -3,9 +3,11 @@
 //! 474, 404, 473, 475, 471, 477, 472, 441, 443).
 
 use super::{numeric, IrcFace};
+use crate::chat::accounts::Password;
 use crate::chat::command::Command;
 use crate::chat::fault::Fault;
 use crate::chat::moderation::{Moderation, OP, VOICE};
+use crate::chat::opers::OperCommand;
 use crate::chat::rooms::RoomId;
 use crate::chat::Hub;
 use crate::net::{ConnId, Outbox};
@@ -106,6 +108,51 @@ pub(super) fn invite(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
         }
         Err(fault) => room_fault(hub, id, &name, &fault, out),
     }
+}
+
+/// `OPER name password`: 381, or 464 once the password thread answers.
+pub(super) fn oper(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let cmd = OperCommand::Up { name: params[0], password: Password(params[1].as_bytes()) };
+    if let Err(fault) = hub.run(id, Command::Oper(cmd), out) {
+        numeric(hub, id, out, "464", &[], Some(&format!("Password incorrect: {}", fault.message())));
+    }
+}
+
+/// Runs an operator command; 481 for those who are not operators.
+fn as_oper(hub: &mut Hub, id: ConnId, cmd: OperCommand, out: &mut Outbox) {
+    match hub.run(id, Command::Oper(cmd), out) {
+        Ok(_) => {}
+        Err(Fault::NotServerOperator) => {
+            numeric(hub, id, out, "481", &[], Some("Permission Denied- You're not an IRC operator"));
+        }
+        Err(Fault::NoSuchNick(nick)) => numeric(hub, id, out, "401", &[&nick], Some("No such nick/channel")),
+        Err(fault) => numeric(hub, id, out, "NOTICE", &[], Some(&fault.message())),
+    }
+}
+
+/// `KILL nick [:reason]`.
+pub(super) fn kill(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    as_oper(
+        hub,
+        id,
+        OperCommand::Kill { nick: params[0], reason: params.get(1).copied().unwrap_or("") },
+        out,
+    );
+}
+
+/// `KLINE address [duration] [:reason]`.
+pub(super) fn kline(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let (duration, reason) = match params.get(1).map(|d| crate::units::duration(d)) {
+        Some(Ok(d)) => (Some(d), params.get(2)),
+        _ => (None, params.get(1)),
+    };
+    let cmd = OperCommand::Kline { mask: params[0], duration, reason: reason.copied().unwrap_or("") };
+    as_oper(hub, id, cmd, out);
+}
+
+/// `UNKLINE address`.
+pub(super) fn unkline(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    as_oper(hub, id, OperCommand::Unkline { mask: params[0] }, out);
 }
 
 /// A member's prefix in NAMES and WHO: `@`, `+`, or with multi-prefix both.

@@ -76,6 +76,9 @@ pub(super) fn whois(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&st
                 if let Some(away) = away {
                     numeric(hub, id, out, "301", &[&nick], Some(&away));
                 }
+                if hub.session(user).is_some_and(|s| s.oper) {
+                    numeric(hub, id, out, "313", &[&nick], Some("is an IRC operator"));
+                }
                 if let Some(account) = hub.account_of(user).map(str::to_string) {
                     numeric(hub, id, out, "330", &[&nick, &account], Some("is logged in as"));
                 }

@@ -136,6 +136,9 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
             mask(&mut b, by, server);
             let _ = write!(b, " INVITE {nick} {room}\r\n");
         }
+        Event::Error { code: "killed", message } => {
+            let _ = write!(b, "ERROR :Closing Link: {}\r\n", cut(message, MAX_LINE - 24));
+        }
         Event::Stamped { event: inner, .. } => return self::event(inner, server),
         Event::Shutdown => b.extend_from_slice(b"ERROR :Closing Link: the server is shutting down\r\n"),
         Event::Bye => b.extend_from_slice(b"ERROR :Closing Link: bye\r\n"),

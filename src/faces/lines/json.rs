@@ -48,6 +48,7 @@ use crate::chat::command::Command;
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
 use crate::chat::moderation::{Moderation, OP, VOICE};
+use crate::chat::opers::OperCommand;
 use crate::store::history::{MsgId, Query, Ref};
 
 use super::Request;
@@ -86,6 +87,11 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "unmute",
     "invite",
     "mode",
+    "oper",
+    "kill",
+    "kline",
+    "unkline",
+    "klines",
 ];
 
 /// The built-in types refused with `not-joined` before a nickname.
@@ -185,6 +191,31 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
             let (room, nick) = (optional_field(payload, "room", shape)?, text_field(payload, "nick", shape)?);
             Command::Moderate { room, action: Moderation::Invite { nick } }
         }
+        "oper" => {
+            let shape = "{\"name\": NAME, \"password\": PASSWORD}";
+            Command::Oper(OperCommand::Up {
+                name: text_field(payload, "name", shape)?,
+                password: field(payload, "password", shape)?,
+            })
+        }
+        "kill" => {
+            let shape = "{\"nick\": NICK, \"reason\": TEXT}";
+            let reason = optional_field(payload, "reason", shape)?.unwrap_or("");
+            Command::Oper(OperCommand::Kill { nick: text_field(payload, "nick", shape)?, reason })
+        }
+        "kline" => {
+            let shape = "{\"mask\": ADDRESS, \"duration\": \"1h\", \"reason\": TEXT}";
+            let duration = optional_field(payload, "duration", shape)?
+                .map(crate::units::duration)
+                .transpose()
+                .map_err(Fault::usage)?;
+            let reason = optional_field(payload, "reason", shape)?.unwrap_or("");
+            Command::Oper(OperCommand::Kline { mask: text_field(payload, "mask", shape)?, duration, reason })
+        }
+        "unkline" => {
+            Command::Oper(OperCommand::Unkline { mask: text_field(payload, "mask", "{\"mask\": ADDRESS}")? })
+        }
+        "klines" => Command::Oper(OperCommand::Klines),
         "mode" => {
             let shape = "{\"room\": \"#ROOM\", \"modes\": \"+m\"} (no modes: ask)";
             let (room, modes) = match payload {

@@ -171,6 +171,25 @@ pub fn text(event: &Event) -> Vec<u8> {
             }
         }
         Event::Invite { room, by, nick } => write!(b, "* {by} invited {nick} to {room}"),
+        Event::Kline { mask, set: false, .. } => write!(b, "* removed the K-line on {mask}"),
+        Event::Kline { mask, until_ms, reason, .. } => {
+            let _ = write!(b, "* K-line on {mask}");
+            if let Some(until) = until_ms {
+                let _ = write!(b, " until {} UTC", crate::clock::text_time(*until));
+            }
+            write!(b, " ({reason})")
+        }
+        Event::KlineList { klines } => {
+            let _ = write!(b, "* K-lines ({}):", klines.len());
+            for k in klines.iter() {
+                let _ = write!(b, "\n* {} by {}", k.mask, k.by);
+                if let Some(until) = k.until_ms {
+                    let _ = write!(b, " until {} UTC", crate::clock::text_time(until));
+                }
+                let _ = write!(b, " ({})", k.reason);
+            }
+            Ok(())
+        }
         Event::Bans { room, bans } => {
             let n = bans.len();
             let _ = write!(b, "* bans and mutes in {room} ({n}):");
@@ -198,6 +217,7 @@ pub fn text(event: &Event) -> Vec<u8> {
             AccountAction::SignedOut => write!(b, "* signed out of {account}"),
             AccountAction::PasswordChanged => write!(b, "* changed the password of {account}"),
             AccountAction::Unregistered => write!(b, "* removed the account {account}; you are signed out"),
+            AccountAction::Operator => write!(b, "* you are now a server operator ({account})"),
         },
         Event::Bye => write!(b, "* bye"),
         Event::Shutdown => write!(b, "* server shutting down"),
@@ -363,6 +383,21 @@ pub fn json(event: &Event) -> Vec<u8> {
         }
         Event::Invite { room, by, nick } => {
             json_strings(&mut b, "invite", &[("room", room), ("by", by), ("nick", nick)])
+        }
+        Event::Kline { mask, set, until_ms, reason } => {
+            let payload = serde_json::json!({"mask": mask, "set": set,
+                "until": until_ms.map(crate::clock::iso_ms), "reason": reason});
+            let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "kline", "payload": payload}));
+        }
+        Event::KlineList { klines } => {
+            let list: Vec<Value> = klines
+                .iter()
+                .map(|k| {
+                    serde_json::json!({"mask": k.mask.to_string(), "by": k.by, "set": crate::clock::iso_ms(k.set_ms),
+                        "until": k.until_ms.map(crate::clock::iso_ms), "reason": k.reason})
+                })
+                .collect();
+            let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "klines", "payload": list}));
         }
         Event::Bans { room, bans } => {
             let bans: Vec<Value> = bans

@@ -7,6 +7,7 @@ use crate::chat::command::Command;
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
 use crate::chat::moderation::{Moderation, OP, VOICE};
+use crate::chat::opers::OperCommand;
 use crate::chat::session::fold_nick;
 use crate::store::history::Query;
 
@@ -39,6 +40,16 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("unmute", " MASK", "lift a mute", "unmute"),
     ("invite", " NICK", "invite NICK into your room (needed when it is +i)", "invite"),
     ("mode", " [#ROOM] [+-imntsRkl...]", "show or change the room's modes", "mode"),
+    ("oper", " NAME PASSWORD", "become a server operator (names and hashes in --oper-file)", "oper"),
+    ("kill", " NICK REASON", "disconnect NICK (server operators)", "kill"),
+    (
+        "kline",
+        " ADDRESS [TIME] REASON",
+        "refuse 1.2.3.4, *@1.2.3.4 or 1.2.3.0/24 at the door (server operators)",
+        "kline",
+    ),
+    ("unkline", " ADDRESS", "lift a K-line (server operators)", "unkline"),
+    ("klines", "", "list the K-lines (server operators)", "klines"),
     ("history", " [#ROOM] [N]", "show the last N lines (default 20) of your room or #ROOM", "history"),
     ("register", " PASSWORD", "register your nickname as an account with this password", "register"),
     ("login", " NAME PASSWORD", "sign in to the account NAME (and take its nickname)", "login"),
@@ -122,6 +133,29 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
             moderate(None, Moderation::Unban { mask, mute: kind == "unmute" })
         }
         "bans" => moderate(arg, Moderation::Bans),
+        "oper" => {
+            let Some((name, password)) = args.split_once(char::is_whitespace) else {
+                return Err(Fault::usage("usage: /oper NAME PASSWORD"));
+            };
+            Command::Oper(OperCommand::Up { name, password: Password(password.trim_start().as_bytes()) })
+        }
+        "kill" => {
+            let (nick, reason) = split_first(needs("usage: /kill NICK REASON")?);
+            Command::Oper(OperCommand::Kill { nick, reason: reason.unwrap_or("") })
+        }
+        "kline" => {
+            let (mask, rest) = split_first(needs("usage: /kline ADDRESS [TIME] REASON")?);
+            let (duration, reason) = match rest.map(split_first) {
+                Some((first, more)) => match timed(first) {
+                    Some(d) => (Some(d), more),
+                    None => (None, rest),
+                },
+                None => (None, None),
+            };
+            Command::Oper(OperCommand::Kline { mask, duration, reason: reason.unwrap_or("") })
+        }
+        "unkline" => Command::Oper(OperCommand::Unkline { mask: needs("usage: /unkline ADDRESS")? }),
+        "klines" => Command::Oper(OperCommand::Klines),
         "invite" => moderate(None, Moderation::Invite { nick: needs("usage: /invite NICK")? }),
         "mode" => match arg.filter(|a| a.starts_with('#')).map(|a| split_first(a)) {
             Some((room, changes)) => moderate(Some(room), Moderation::Mode(changes.unwrap_or(""))),

@@ -117,6 +117,14 @@ pub fn http(addr: SocketAddr, request: &[u8]) -> String {
     String::from_utf8_lossy(&resp).into_owned()
 }
 
+/// A TCP connection to `addr` from the local address `source`.
+pub fn stream_from(addr: SocketAddr, source: std::net::IpAddr) -> TcpStream {
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    sock.bind(&SocketAddr::new(source, 0).into()).expect("bind the source address");
+    sock.connect(&addr.into()).expect("connect");
+    sock.into()
+}
+
 /// `GET path` on a fresh connection; the whole response.
 pub fn http_get(addr: SocketAddr, path: &str) -> String {
     http(addr, format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
@@ -472,6 +480,11 @@ pub struct Client {
 impl Client {
     pub fn connect(addr: SocketAddr) -> Client {
         Client::from_stream(TcpStream::connect(addr).expect("connect"))
+    }
+
+    /// Connects from `source` (another loopback address, such as 127.0.0.2).
+    pub fn connect_from(addr: SocketAddr, source: std::net::IpAddr) -> Client {
+        Client::from_stream(stream_from(addr, source))
     }
 
     pub fn from_stream(stream: TcpStream) -> Client {

@@ -1,0 +1,291 @@
+//! Server operators: the operator file (`--oper-file`: lines `NAME HASH`,
+//! the hash an argon2id PHC string from `linechat hash-password`), signing
+//! in as an operator (`/oper`, IRC `OPER`; checked on the password thread
+//! like any password), and what operators do beyond moderating every
+//! room: `/kill` a client, and K-lines (`/kline`, `/unkline`, `/klines`)
+//! that refuse addresses at the door and cut those connected.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use log::{info, warn};
+
+use super::command::Outcome;
+use super::event::Event;
+use super::fault::Fault;
+use super::Hub;
+use crate::net::{ConnId, Outbox};
+
+/// K-lines the server holds, at most.
+pub const MAX_KLINES: usize = 1000;
+
+/// The operator file: names and their password hashes.
+#[derive(Debug, Default, Clone)]
+pub struct OperFile {
+    hashes: HashMap<String, String>,
+}
+
+impl OperFile {
+    /// Parses the file's text: `NAME HASH` per line; `#` comments and
+    /// blank lines are skipped; anything else is an error naming its line.
+    pub fn parse(text: &str) -> Result<OperFile, String> {
+        let mut hashes = HashMap::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut words = line.split_whitespace();
+            let (Some(name), Some(hash), None) = (words.next(), words.next(), words.next()) else {
+                return Err(format!("line {}: expected NAME HASH", n + 1));
+            };
+            if !hash.starts_with("$argon2id$") {
+                return Err(format!(
+                    "line {}: the hash is not argon2id (make one with linechat hash-password)",
+                    n + 1
+                ));
+            }
+            hashes.insert(name.to_string(), hash.to_string());
+        }
+        Ok(OperFile { hashes })
+    }
+
+    pub fn hash(&self, name: &str) -> Option<&str> {
+        self.hashes.get(name).map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+}
+
+/// Which addresses a K-line refuses: one (`1.2.3.4`, `*@1.2.3.4`) or a
+/// network (`1.2.3.0/24`, `2001:db8::/32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressMask {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl AddressMask {
+    pub fn parse(raw: &str) -> Result<AddressMask, String> {
+        let bad = || format!("'{raw}' is not an address like 1.2.3.4, *@1.2.3.4 or 1.2.3.0/24");
+        let raw = raw.trim();
+        let raw = raw.strip_prefix("*@").unwrap_or(raw);
+        let (addr, prefix) = match raw.split_once('/') {
+            Some((addr, bits)) => (addr, Some(bits.parse::<u8>().map_err(|_| bad())?)),
+            None => (raw, None),
+        };
+        let net: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        if prefix > max || prefix < max / 4 {
+            return Err(format!("'{raw}': a prefix between /{} and /{max}", max / 4));
+        }
+        Ok(AddressMask { net, prefix })
+    }
+
+    pub fn matches(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for AddressMask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let max = if self.net.is_ipv4() { 32 } else { 128 };
+        if self.prefix == max {
+            write!(f, "{}", self.net)
+        } else {
+            write!(f, "{}/{}", self.net, self.prefix)
+        }
+    }
+}
+
+/// A K-line.
+#[derive(Debug, Clone)]
+pub struct Kline {
+    pub mask: AddressMask,
+    pub by: String,
+    pub set_ms: u64,
+    pub until_ms: Option<u64>,
+    pub reason: String,
+}
+
+/// What an operator asks.
+#[derive(Debug, Clone, Copy)]
+pub enum OperCommand<'a> {
+    /// Become an operator (`/oper NAME PASSWORD`).
+    Up {
+        name: &'a str,
+        password: super::accounts::Password<'a>,
+    },
+    Kill {
+        nick: &'a str,
+        reason: &'a str,
+    },
+    Kline {
+        mask: &'a str,
+        duration: Option<Duration>,
+        reason: &'a str,
+    },
+    Unkline {
+        mask: &'a str,
+    },
+    Klines,
+}
+
+/// Server operators' state: the file and the K-lines.
+#[derive(Debug, Default)]
+pub struct Opers {
+    pub file: OperFile,
+    pub klines: Vec<Kline>,
+}
+
+impl Hub {
+    pub(super) fn oper(&mut self, id: ConnId, cmd: OperCommand, out: &mut Outbox) -> Result<Outcome, Fault> {
+        if let OperCommand::Up { name, password } = cmd {
+            return self.oper_up(id, name, password, out);
+        }
+        if !self.session(id).is_some_and(|s| s.oper) {
+            return Err(Fault::NotServerOperator);
+        }
+        let by = self.nick_of(id).unwrap_or("*").to_string();
+        match cmd {
+            OperCommand::Kill { nick, reason } => {
+                let target =
+                    self.find_nick(nick.trim()).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
+                let reason = if reason.trim().is_empty() { "no reason" } else { reason.trim() };
+                self.kill(target, &by, reason, out);
+            }
+            OperCommand::Kline { mask, duration, reason } => {
+                let mask = AddressMask::parse(mask).map_err(Fault::usage)?;
+                let now = crate::clock::unix_ms();
+                let klines = &mut self.opers.klines;
+                klines.retain(|k| k.until_ms.is_none_or(|u| u > now) && k.mask != mask);
+                if klines.len() >= MAX_KLINES {
+                    return Err(Fault::usage(format!("the server holds at most {MAX_KLINES} K-lines")));
+                }
+                let until_ms = duration.map(|d| now + d.as_millis() as u64);
+                let reason: String = super::sanitize(reason.trim()).chars().take(200).collect();
+                klines.push(Kline { mask, by: by.clone(), set_ms: now, until_ms, reason: reason.clone() });
+                info!("{by} added a K-line on {mask} ({reason})");
+                let shown = mask.to_string();
+                self.reply(id, &Event::Kline { mask: &shown, set: true, until_ms, reason: &reason }, out);
+                // Those connected from there go now.
+                let hit: Vec<ConnId> = self
+                    .sessions()
+                    .map(|(c, _)| c)
+                    .filter(|&c| out.peer_ip(c).is_some_and(|ip| mask.matches(ip)))
+                    .collect();
+                for target in hit {
+                    self.kill(target, &by, &format!("K-lined: {reason}"), out);
+                }
+            }
+            OperCommand::Unkline { mask } => {
+                let mask = AddressMask::parse(mask).map_err(Fault::usage)?;
+                let before = self.opers.klines.len();
+                self.opers.klines.retain(|k| k.mask != mask);
+                if self.opers.klines.len() == before {
+                    return Err(Fault::usage(format!("no K-line on {mask}")));
+                }
+                info!("{by} removed the K-line on {mask}");
+                let shown = mask.to_string();
+                self.reply(id, &Event::Kline { mask: &shown, set: false, until_ms: None, reason: "" }, out);
+            }
+            OperCommand::Klines => {
+                let now = crate::clock::unix_ms();
+                self.opers.klines.retain(|k| k.until_ms.is_none_or(|u| u > now));
+                let all: Vec<&Kline> = self.opers.klines.iter().collect();
+                self.reply(id, &Event::KlineList { klines: &all }, out);
+            }
+            OperCommand::Up { .. } => {}
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// `/oper NAME PASSWORD`: checked on the password thread.
+    fn oper_up(
+        &mut self,
+        id: ConnId,
+        name: &str,
+        password: super::accounts::Password,
+        out: &mut Outbox,
+    ) -> Result<Outcome, Fault> {
+        if !self.charge_oper(id, name, out) {
+            warn!("conn={id}: operator sign-in as '{name}' refused: too many attempts");
+            return Err(Fault::AuthFailed("too many sign-in attempts; try again in a minute"));
+        }
+        let hash = self.opers.file.hash(name).map(str::to_string);
+        let job = crate::store::passwords::Job::Verify {
+            password: crate::store::passwords::Secret::new(password.0),
+            hash,
+        };
+        self.submit_oper(id, name, job, out)
+    }
+
+    /// The K-line refusing `ip`, if one does.
+    pub fn kline_for(&self, ip: std::net::IpAddr) -> Option<&Kline> {
+        let now = crate::clock::unix_ms();
+        self.opers.klines.iter().find(|k| k.until_ms.is_none_or(|u| u > now) && k.mask.matches(ip))
+    }
+
+    /// Cuts `target` off: it is told why, and the rooms it leaves hear it.
+    pub fn kill(&mut self, target: ConnId, by: &str, reason: &str, out: &mut Outbox) {
+        let nick = self.nick_of(target).unwrap_or("*").to_string();
+        info!("{by} killed {nick} ({reason})");
+        self.fail(target, &Fault::Killed(format!("{by}: {reason}")), out);
+        self.leave(target, &format!("Killed ({by} ({reason}))"), out);
+        out.close_after_flush(target, crate::net::CloseReason::Requested);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oper_files_parse_or_name_the_bad_line() {
+        let f = OperFile::parse("# operators\n\nadmin $argon2id$v=19$x\n").unwrap();
+        assert_eq!(f.hash("admin"), Some("$argon2id$v=19$x"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(OperFile::parse("a\n").unwrap_err(), "line 1: expected NAME HASH");
+        assert!(OperFile::parse("\na plaintext\n")
+            .unwrap_err()
+            .starts_with("line 2: the hash is not argon2id"));
+    }
+
+    #[test]
+    fn address_masks_match_addresses_and_networks() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let one = AddressMask::parse("*@10.0.0.7").unwrap();
+        assert!(one.matches(ip("10.0.0.7")) && !one.matches(ip("10.0.0.8")));
+        assert!(one.matches(ip("::ffff:10.0.0.7")), "IPv4-mapped IPv6");
+        let net = AddressMask::parse("10.0.0.0/24").unwrap();
+        assert!(net.matches(ip("10.0.0.200")) && !net.matches(ip("10.0.1.1")));
+        assert_eq!(net.to_string(), "10.0.0.0/24");
+        let v6 = AddressMask::parse("2001:db8::/32").unwrap();
+        assert!(v6.matches(ip("2001:db8::1")) && !v6.matches(ip("2001:db9::1")));
+        for bad in ["", "1.2.3", "1.2.3.4/33", "1.2.3.4/2", "host.example", "*", "1.2.3.4/x"] {
+            assert!(AddressMask::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
