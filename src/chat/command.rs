@@ -41,6 +41,8 @@ pub enum Command<'a> {
     Who(Option<&'a str>),
     /// Every room with its head count and topic.
     Rooms,
+    /// Who is in a room with their ranks (operators, voices).
+    Members(Option<&'a str>),
     /// Answered with `pong` and the same payload: a round trip.
     Ping(Option<&'a Value>),
     /// The payload to every `echo` listener, the sender included.
@@ -140,6 +142,7 @@ impl Hub {
             }
             Command::Topic(room) => self.tell_topic(id, room, out).map(|()| Outcome::Done),
             Command::Who(room) => self.tell_who(id, room, out).map(|()| Outcome::Done),
+            Command::Members(room) => self.tell_members(id, room, out).map(|()| Outcome::Done),
             Command::Rooms => {
                 let rooms: Vec<RoomInfo> = self
                     .rooms

@@ -161,6 +161,11 @@ pub enum Event<'a> {
         by: &'a str,
         nick: &'a str,
     },
+    /// A room's members with their ranks (`moderation::OP`, `VOICE`), sorted.
+    Members {
+        room: RoomRef<'a>,
+        members: &'a [(&'a str, u8)],
+    },
     /// A room's bans and mutes, as asked for.
     Bans {
         room: &'a str,

@@ -132,6 +132,17 @@ pub enum Moderation<'a> {
     Mode(&'a str),
 }
 
+/// How text shows a rank before a nickname: `@` operator, `+` voice.
+pub fn prefix(rank: u8) -> &'static str {
+    if rank & OP != 0 {
+        "@"
+    } else if rank & VOICE != 0 {
+        "+"
+    } else {
+        ""
+    }
+}
+
 impl Hub {
     /// Carries out a moderation request of `id`'s in `room` (or its current one).
     pub(super) fn moderate(
@@ -175,6 +186,30 @@ impl Hub {
             Moderation::Bans | Moderation::Invite { .. } => {}
         }
         Ok(Outcome::Done)
+    }
+
+    /// `Members`: a room's members with their ranks, sorted as `Who` sorts
+    /// them (members on other nodes without a rank).
+    pub(super) fn tell_members(
+        &mut self,
+        id: ConnId,
+        raw: Option<&str>,
+        out: &mut Outbox,
+    ) -> Result<(), Fault> {
+        let room = match raw {
+            Some(raw) => {
+                let name = super::rooms::parse_room(raw).map_err(Fault::RoomInvalid)?;
+                self.rooms.find(name).ok_or_else(|| Fault::NotInRoom(name.to_string()))?
+            }
+            None => self.current_room(id).ok_or(Fault::InNoRoom)?,
+        };
+        let members: Vec<(&str, u8)> = self
+            .sorted_nicks(room)
+            .into_iter()
+            .map(|nick| (nick, self.find_nick(nick).map_or(0, |m| self.rank_of(m, room))))
+            .collect();
+        self.reply(id, &Event::Members { room: self.room_ref(room), members: &members }, out);
+        Ok(())
     }
 
     /// May `id` moderate `room`? Server operators everywhere; room

@@ -30,6 +30,16 @@ export function tcpClient(port) {
         await new Promise((r) => setTimeout(r, 20));
       }
     },
+    // Waits for a line starting with `prefix`; returns it.
+    async waitForStart(prefix) {
+      const deadline = Date.now() + TIMEOUT;
+      for (;;) {
+        const found = lines.find((l) => l.startsWith(prefix));
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`nc client never got a line starting ${JSON.stringify(prefix)}; got ${JSON.stringify(lines)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     end: () => sock.end(),
   };
 }

@@ -47,6 +47,11 @@ fn browser_page_registers_and_signs_in() {
 }
 
 #[test]
+fn browser_page_moderates_by_clicks() {
+    run_browser_script("moderation_page.mjs");
+}
+
+#[test]
 fn python_irc_library_client() {
     let s = Server::start_irc(&[]);
     let ports = [s.irc_addr().port().to_string(), s.addr.port().to_string()];

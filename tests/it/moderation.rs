@@ -46,6 +46,8 @@ fn text_operators_kick_ban_mute_and_set_modes() {
     bob.expect("! not-operator: only operators of #rust may do that");
     alice.send("/mode");
     alice.expect("* modes of #rust: +nt");
+    alice.send("/names");
+    alice.expect("* members of #rust (2): @alice, +bob");
     alice.send("/mode +x");
     alice.expect("! bad-args: unknown mode 'x'; modes are i k l m n t s R o v b");
     alice.send("/mode +k");
@@ -151,6 +153,12 @@ fn json_clients_see_moderation_events_only_once_asked_but_always_their_leave() {
     plain.send_json(&json!({"type": "join", "payload": "#r"}));
     assert_eq!(plain.json()["payload"]["code"], "banned");
     op.sync_json();
+    op.send_json(&json!({"type": "members", "payload": "#r"}));
+    assert_eq!(
+        op.json(),
+        json!({"type": "members", "payload": {"room": "#r", "members": [
+            {"nick": "modern", "op": false, "voice": false}, {"nick": "op", "op": true, "voice": false}]}})
+    );
     op.send_json(&json!({"type": "bans", "payload": "#r"}));
     let bans = op.json();
     assert_eq!(bans["payload"]["bans"][0]["mask"], "plain!*@*");

@@ -92,6 +92,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "kline",
     "unkline",
     "klines",
+    "members",
 ];
 
 /// The built-in types refused with `not-joined` before a nickname.
@@ -216,6 +217,7 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
             Command::Oper(OperCommand::Unkline { mask: text_field(payload, "mask", "{\"mask\": ADDRESS}")? })
         }
         "klines" => Command::Oper(OperCommand::Klines),
+        "members" => Command::Members(optional_string(payload, "\"#ROOM\" or none")?),
         "mode" => {
             let shape = "{\"room\": \"#ROOM\", \"modes\": \"+m\"} (no modes: ask)";
             let (room, modes) = match payload {

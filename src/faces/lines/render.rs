@@ -171,6 +171,13 @@ pub fn text(event: &Event) -> Vec<u8> {
             }
         }
         Event::Invite { room, by, nick } => write!(b, "* {by} invited {nick} to {room}"),
+        Event::Members { room, members } => {
+            let shown: Vec<String> = members
+                .iter()
+                .map(|(nick, rank)| format!("{}{nick}", crate::chat::moderation::prefix(*rank)))
+                .collect();
+            write!(b, "* members of {} ({}): {}", room.name, members.len(), shown.join(", "))
+        }
         Event::Kline { mask, set: false, .. } => write!(b, "* removed the K-line on {mask}"),
         Event::Kline { mask, until_ms, reason, .. } => {
             let _ = write!(b, "* K-line on {mask}");
@@ -383,6 +390,16 @@ pub fn json(event: &Event) -> Vec<u8> {
         }
         Event::Invite { room, by, nick } => {
             json_strings(&mut b, "invite", &[("room", room), ("by", by), ("nick", nick)])
+        }
+        Event::Members { room, members } => {
+            use crate::chat::moderation::{OP, VOICE};
+            let list: Vec<Value> = members
+                .iter()
+                .map(|(nick, rank)| serde_json::json!({"nick": nick, "op": rank & OP != 0, "voice": rank & VOICE != 0}))
+                .collect();
+            let payload = serde_json::json!({"room": room.name, "members": list});
+            let _ =
+                serde_json::to_writer(&mut b, &serde_json::json!({"type": "members", "payload": payload}));
         }
         Event::Kline { mask, set, until_ms, reason } => {
             let payload = serde_json::json!({"mask": mask, "set": set,
