@@ -16,7 +16,10 @@ use std::net::IpAddr;
 use log::{info, warn};
 
 use super::command::Outcome;
+pub use super::command::{AccountCommand, Password, Via};
+pub use super::event::AccountAction;
 use super::fault::Fault;
+pub use super::names::{is_service, SERVICES};
 use super::session::fold_nick;
 use super::Hub;
 use crate::net::{Bucket, ConnId, Outbox, Rate};
@@ -28,78 +31,6 @@ pub const MAX_PASSWORD: usize = 1024;
 
 /// Rate-limit buckets kept at most, per kind; past it, the full ones are forgotten.
 const MAX_BUCKETS: usize = 4096;
-
-/// Nicknames nobody may take: the services clients talk to (`/msg NickServ`).
-pub const SERVICES: &[&str] = &["nickserv"];
-
-/// Is `nick` a service's name?
-pub fn is_service(nick: &str) -> bool {
-    SERVICES.contains(&fold_nick(nick).as_str())
-}
-
-/// A password as a command carries it: never printed.
-#[derive(Clone, Copy)]
-pub struct Password<'a>(pub &'a [u8]);
-
-impl std::fmt::Debug for Password<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Password(..)")
-    }
-}
-
-/// How a face asked (its own tag, handed back in [`Signed`] so it answers
-/// in the right words: IRC tells SASL and NickServ apart).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Via(pub u8);
-
-/// What a client asks of its account.
-#[derive(Debug, Clone, Copy)]
-pub enum AccountCommand<'a> {
-    /// Register the current nickname with this password (and sign in).
-    Register(Password<'a>),
-    /// Sign in (`take_nick`: and take the account's nickname if free).
-    Login {
-        account: &'a str,
-        password: Password<'a>,
-        take_nick: bool,
-    },
-    Logout,
-    /// Change the password (the old one first).
-    ChangePassword {
-        old: Password<'a>,
-        new: Password<'a>,
-    },
-    /// Remove the account (its password first).
-    Unregister(Password<'a>),
-    /// Sign in with a token the site minted (`--jwt-secret`).
-    Token(&'a str),
-}
-
-/// What happened to an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountAction {
-    Registered,
-    SignedIn,
-    SignedOut,
-    PasswordChanged,
-    Unregistered,
-    /// Became a server operator (the account: the operator's name).
-    Operator,
-}
-
-impl AccountAction {
-    /// As the JSON `account` event names it.
-    pub fn name(self) -> &'static str {
-        match self {
-            AccountAction::Registered => "registered",
-            AccountAction::SignedIn => "signed-in",
-            AccountAction::SignedOut => "signed-out",
-            AccountAction::PasswordChanged => "password-changed",
-            AccountAction::Unregistered => "unregistered",
-            AccountAction::Operator => "operator",
-        }
-    }
-}
 
 /// How an account request ended, for the face to say.
 #[derive(Debug, Clone)]

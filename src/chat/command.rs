@@ -4,13 +4,12 @@
 //! and free nickname, room rules, limits) and answers with an [`Outcome`]
 //! the face may add its own words to (a topic after a join, IRC's names).
 
+use std::time::Duration;
+
 use serde_json::Value;
 
-use super::accounts::{AccountCommand, Via};
 use super::event::{Event, RoomInfo, RoomRef, Said};
 use super::fault::Fault;
-use super::moderation::Moderation;
-use super::opers::OperCommand;
 use super::rooms::{parse_room, RoomId};
 use super::sanitize;
 use super::session::parse_nick;
@@ -18,6 +17,100 @@ use super::Hub;
 use crate::cluster::note::Note;
 use crate::net::{CloseReason, ConnId, Outbox};
 use crate::store::history::Query;
+
+/// A password as a command carries it: never printed.
+#[derive(Clone, Copy)]
+pub struct Password<'a>(pub &'a [u8]);
+
+impl std::fmt::Debug for Password<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+/// How a face asked (its own tag, handed back in [`Signed`] so it answers
+/// in the right words: IRC tells SASL and NickServ apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Via(pub u8);
+
+/// What a client asks of its account.
+#[derive(Debug, Clone, Copy)]
+pub enum AccountCommand<'a> {
+    /// Register the current nickname with this password (and sign in).
+    Register(Password<'a>),
+    /// Sign in (`take_nick`: and take the account's nickname if free).
+    Login {
+        account: &'a str,
+        password: Password<'a>,
+        take_nick: bool,
+    },
+    Logout,
+    /// Change the password (the old one first).
+    ChangePassword {
+        old: Password<'a>,
+        new: Password<'a>,
+    },
+    /// Remove the account (its password first).
+    Unregister(Password<'a>),
+    /// Sign in with a token the site minted (`--jwt-secret`).
+    Token(&'a str),
+}
+
+/// What a moderator (or anyone, for the lists) asks of a room.
+#[derive(Debug, Clone, Copy)]
+pub enum Moderation<'a> {
+    /// Give (`on`) or take a rank: `/op`, `/deop`, `/voice`, `/devoice`.
+    Rank {
+        nick: &'a str,
+        rank: u8,
+        on: bool,
+    },
+    Kick {
+        nick: &'a str,
+        reason: Option<&'a str>,
+    },
+    Ban {
+        mask: &'a str,
+        duration: Option<Duration>,
+        reason: Option<&'a str>,
+        mute: bool,
+    },
+    Unban {
+        mask: &'a str,
+        mute: bool,
+    },
+    /// The room's bans and mutes, to the asker.
+    Bans,
+    Invite {
+        nick: &'a str,
+    },
+    /// Mode changes (`+im-t`, `+k KEY`, `+l 10`, `+o NICK`, `+b MASK`);
+    /// empty: the modes, to the asker.
+    Mode(&'a str),
+}
+
+/// What an operator asks.
+#[derive(Debug, Clone, Copy)]
+pub enum OperCommand<'a> {
+    /// Become an operator (`/oper NAME PASSWORD`).
+    Up {
+        name: &'a str,
+        password: Password<'a>,
+    },
+    Kill {
+        nick: &'a str,
+        reason: &'a str,
+    },
+    Kline {
+        mask: &'a str,
+        duration: Option<Duration>,
+        reason: &'a str,
+    },
+    Unkline {
+        mask: &'a str,
+    },
+    Klines,
+}
 
 /// What a client asks of the chat.
 #[derive(Debug, Clone, Copy)]
@@ -184,7 +277,7 @@ impl Hub {
     /// one) or a change.
     pub(super) fn choose_nick(&mut self, id: ConnId, raw: &str, out: &mut Outbox) -> Result<Outcome, Fault> {
         let nick = parse_nick(raw).map_err(Fault::NickInvalid)?;
-        if self.nick_taken(nick, id) || super::accounts::is_service(nick) {
+        if self.nick_taken(nick, id) || super::names::is_service(nick) {
             return Err(Fault::NickTaken(nick.to_string()));
         }
         if self.nick_registered_to_other(nick, id) {

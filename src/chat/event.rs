@@ -4,8 +4,33 @@
 
 use serde_json::Value;
 
-use super::accounts::AccountAction;
 use crate::store::history::{Entry, MsgId};
+
+/// What happened to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    Registered,
+    SignedIn,
+    SignedOut,
+    PasswordChanged,
+    Unregistered,
+    /// Became a server operator (the account: the operator's name).
+    Operator,
+}
+
+impl AccountAction {
+    /// As the JSON `account` event names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AccountAction::Registered => "registered",
+            AccountAction::SignedIn => "signed-in",
+            AccountAction::SignedOut => "signed-out",
+            AccountAction::PasswordChanged => "password-changed",
+            AccountAction::Unregistered => "unregistered",
+            AccountAction::Operator => "operator",
+        }
+    }
+}
 
 /// A stored line's id and time (Unix ms), as the events of that line carry them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +194,7 @@ pub enum Event<'a> {
     /// A room's bans and mutes, as asked for.
     Bans {
         room: &'a str,
-        bans: &'a [&'a super::moderation::Ban],
+        bans: &'a [&'a super::rules::Ban],
     },
     /// A K-line set or lifted (to the operator).
     Kline {
@@ -180,7 +205,7 @@ pub enum Event<'a> {
     },
     /// The K-lines, as asked for.
     KlineList {
-        klines: &'a [&'a super::opers::Kline],
+        klines: &'a [&'a super::rules::Kline],
     },
     /// What happened to the client's account (to that client).
     /// `persistent`: accounts survive a restart here (`--db`, a cluster).

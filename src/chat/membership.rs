@@ -203,7 +203,7 @@ impl Hub {
         self.entered(id, room);
         if created && !self.rooms.is_default(room) {
             // Whoever creates a room is its operator.
-            self.set_rank(id, room, super::moderation::OP, true);
+            self.set_rank(id, room, super::rules::OP, true);
         }
         Ok(Outcome::Joined(room))
     }

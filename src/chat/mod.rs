@@ -7,7 +7,8 @@
 //! through the loop's [`Outbox`].
 //!
 //! - `moderation.rs`: room operators, kicks, bans, mutes, invites, modes;
-//!   `masks.rs`: ban masks; `opers.rs`: server operators, kills, K-lines.
+//!   `masks.rs`: ban masks; `rules.rs`: ranks, bans, modes and K-lines as
+//!   plain data; `opers.rs`: server operators, kills, K-lines.
 //! - `accounts.rs`: registering, signing in and out, registered names;
 //!   `tokens.rs`: sign-in tokens (JWT, HS256) from the site embedding linechat.
 //! - `session.rs`: a session; `names.rs`: the nickname rules; `rooms.rs`: rooms.
@@ -38,6 +39,7 @@ pub mod opers;
 mod remote;
 pub mod render;
 pub mod rooms;
+pub mod rules;
 pub mod session;
 pub mod shared_history;
 mod shared_pages;

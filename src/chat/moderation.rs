@@ -10,138 +10,16 @@ use std::time::Duration;
 
 use log::info;
 
-use super::command::Outcome;
+use super::command::{Moderation, Outcome};
 use super::event::Event;
 use super::fault::Fault;
 use super::masks::Mask;
 use super::membership::Exit;
 use super::rooms::RoomId;
+pub use super::rules::{prefix, Ban, RoomRules, MAX_BANS, MAX_INVITES, OP, VOICE};
 use super::session::fold_nick;
 use super::Hub;
 use crate::net::{CloseReason, ConnId, Outbox};
-
-/// A member's rank in a room (bits).
-pub const OP: u8 = 1;
-pub const VOICE: u8 = 2;
-
-/// Bans and mutes one room holds, at most; invitations it remembers.
-pub const MAX_BANS: usize = 100;
-pub const MAX_INVITES: usize = 100;
-
-/// A ban (or, `mute`, a mute) on a room.
-#[derive(Debug, Clone)]
-pub struct Ban {
-    pub mask: Mask,
-    /// As shown (`bob!*@*`, `~a:alice`).
-    pub shown: String,
-    pub by: String,
-    pub set_ms: u64,
-    pub until_ms: Option<u64>,
-    pub reason: String,
-    /// Only keeps the matched from speaking.
-    pub mute: bool,
-}
-
-impl Ban {
-    fn active(&self, now_ms: u64) -> bool {
-        self.until_ms.is_none_or(|until| until > now_ms)
-    }
-}
-
-/// A room's modes, bans and invitations.
-#[derive(Debug, Clone, Default)]
-pub struct RoomRules {
-    pub invite_only: bool,
-    pub key: Option<String>,
-    pub limit: Option<usize>,
-    pub moderated: bool,
-    pub no_outside: bool,
-    pub topic_ops: bool,
-    pub secret: bool,
-    pub registered_only: bool,
-    pub bans: Vec<Ban>,
-    /// Invited nicknames (folded), until they join.
-    pub invited: Vec<String>,
-}
-
-impl RoomRules {
-    /// A new room: `+n` (no messages from outside).
-    pub fn new() -> RoomRules {
-        RoomRules { no_outside: true, ..RoomRules::default() }
-    }
-
-    /// The modes as IRC's 324 and `/mode` show them (`+nt`, `+kl KEY 10`);
-    /// the key only to those who may see it.
-    pub fn modes(&self, show_key: bool) -> String {
-        let mut flags = String::from("+");
-        let mut args = Vec::new();
-        for (on, c) in [
-            (self.invite_only, 'i'),
-            (self.moderated, 'm'),
-            (self.no_outside, 'n'),
-            (self.registered_only, 'R'),
-            (self.secret, 's'),
-            (self.topic_ops, 't'),
-        ] {
-            if on {
-                flags.push(c);
-            }
-        }
-        if let Some(key) = &self.key {
-            flags.push('k');
-            args.push(if show_key { key.clone() } else { "*".into() });
-        }
-        if let Some(limit) = self.limit {
-            flags.push('l');
-            args.push(limit.to_string());
-        }
-        std::iter::once(flags).chain(args).collect::<Vec<_>>().join(" ")
-    }
-}
-
-/// What a moderator (or anyone, for the lists) asks of a room.
-#[derive(Debug, Clone, Copy)]
-pub enum Moderation<'a> {
-    /// Give (`on`) or take a rank: `/op`, `/deop`, `/voice`, `/devoice`.
-    Rank {
-        nick: &'a str,
-        rank: u8,
-        on: bool,
-    },
-    Kick {
-        nick: &'a str,
-        reason: Option<&'a str>,
-    },
-    Ban {
-        mask: &'a str,
-        duration: Option<Duration>,
-        reason: Option<&'a str>,
-        mute: bool,
-    },
-    Unban {
-        mask: &'a str,
-        mute: bool,
-    },
-    /// The room's bans and mutes, to the asker.
-    Bans,
-    Invite {
-        nick: &'a str,
-    },
-    /// Mode changes (`+im-t`, `+k KEY`, `+l 10`, `+o NICK`, `+b MASK`);
-    /// empty: the modes, to the asker.
-    Mode(&'a str),
-}
-
-/// How text shows a rank before a nickname: `@` operator, `+` voice.
-pub fn prefix(rank: u8) -> &'static str {
-    if rank & OP != 0 {
-        "@"
-    } else if rank & VOICE != 0 {
-        "+"
-    } else {
-        ""
-    }
-}
 
 impl Hub {
     /// Carries out a moderation request of `id`'s in `room` (or its current one).

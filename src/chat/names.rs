@@ -52,6 +52,14 @@ pub fn fold_nick(nick: &str) -> String {
     nick.chars().flat_map(char::to_lowercase).collect()
 }
 
+/// Nicknames nobody may take: the services clients talk to (`/msg NickServ`).
+pub const SERVICES: &[&str] = &["nickserv"];
+
+/// Is `nick` a service's name?
+pub fn is_service(nick: &str) -> bool {
+    SERVICES.contains(&fold_nick(nick).as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,14 +6,13 @@
 //! that refuse addresses at the door and cut those connected.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
-use std::time::Duration;
 
 use log::{info, warn};
 
-use super::command::Outcome;
+use super::command::{OperCommand, Outcome};
 use super::event::Event;
 use super::fault::Fault;
+pub use super::rules::{AddressMask, Kline};
 use super::Hub;
 use crate::net::{ConnId, Outbox};
 
@@ -62,95 +61,6 @@ impl OperFile {
     pub fn is_empty(&self) -> bool {
         self.hashes.is_empty()
     }
-}
-
-/// Which addresses a K-line refuses: one (`1.2.3.4`, `*@1.2.3.4`) or a
-/// network (`1.2.3.0/24`, `2001:db8::/32`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AddressMask {
-    net: IpAddr,
-    prefix: u8,
-}
-
-impl AddressMask {
-    pub fn parse(raw: &str) -> Result<AddressMask, String> {
-        let bad = || format!("'{raw}' is not an address like 1.2.3.4, *@1.2.3.4 or 1.2.3.0/24");
-        let raw = raw.trim();
-        let raw = raw.strip_prefix("*@").unwrap_or(raw);
-        let (addr, prefix) = match raw.split_once('/') {
-            Some((addr, bits)) => (addr, Some(bits.parse::<u8>().map_err(|_| bad())?)),
-            None => (raw, None),
-        };
-        let net: IpAddr = addr.parse().map_err(|_| bad())?;
-        let max = if net.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(max);
-        if prefix > max || prefix < max / 4 {
-            return Err(format!("'{raw}': a prefix between /{} and /{max}", max / 4));
-        }
-        Ok(AddressMask { net, prefix })
-    }
-
-    pub fn matches(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
-        };
-        match (self.net, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-impl std::fmt::Display for AddressMask {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let max = if self.net.is_ipv4() { 32 } else { 128 };
-        if self.prefix == max {
-            write!(f, "{}", self.net)
-        } else {
-            write!(f, "{}/{}", self.net, self.prefix)
-        }
-    }
-}
-
-/// A K-line.
-#[derive(Debug, Clone)]
-pub struct Kline {
-    pub mask: AddressMask,
-    pub by: String,
-    pub set_ms: u64,
-    pub until_ms: Option<u64>,
-    pub reason: String,
-}
-
-/// What an operator asks.
-#[derive(Debug, Clone, Copy)]
-pub enum OperCommand<'a> {
-    /// Become an operator (`/oper NAME PASSWORD`).
-    Up {
-        name: &'a str,
-        password: super::accounts::Password<'a>,
-    },
-    Kill {
-        nick: &'a str,
-        reason: &'a str,
-    },
-    Kline {
-        mask: &'a str,
-        duration: Option<Duration>,
-        reason: &'a str,
-    },
-    Unkline {
-        mask: &'a str,
-    },
-    Klines,
 }
 
 /// Server operators' state: the file and the K-lines.
@@ -261,6 +171,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::IpAddr;
 
     #[test]
     fn oper_files_parse_or_name_the_bad_line() {

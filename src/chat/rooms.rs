@@ -65,7 +65,7 @@ pub fn parse_room(raw: &str) -> Result<&str, RoomNameError> {
 pub struct Member {
     pub id: ConnId,
     pub format: Format,
-    /// Operator and voice bits (`moderation::OP`, `VOICE`).
+    /// Operator and voice bits (`rules::OP`, `VOICE`).
     pub rank: u8,
 }
 
@@ -88,7 +88,7 @@ pub struct Room {
     /// Members on other nodes of the cluster, by nickname (empty when standalone).
     pub remote: Vec<String>,
     /// Modes, bans and invitations.
-    pub rules: super::moderation::RoomRules,
+    pub rules: super::rules::RoomRules,
 }
 
 impl Room {
@@ -160,7 +160,7 @@ impl Rooms {
             created: now,
             members: Vec::new(),
             remote: Vec::new(),
-            rules: super::moderation::RoomRules::new(),
+            rules: super::rules::RoomRules::new(),
         });
         let key = self.slab[id].key.clone();
         self.by_name.insert(key, id);

@@ -5,10 +5,11 @@
 use super::{numeric, IrcFace};
 use crate::chat::accounts::Password;
 use crate::chat::command::Command;
+use crate::chat::command::Moderation;
+use crate::chat::command::OperCommand;
 use crate::chat::fault::Fault;
-use crate::chat::moderation::{Moderation, OP, VOICE};
-use crate::chat::opers::OperCommand;
 use crate::chat::rooms::RoomId;
+use crate::chat::rules::{OP, VOICE};
 use crate::chat::Hub;
 use crate::net::{ConnId, Outbox};
 

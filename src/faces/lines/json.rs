@@ -45,10 +45,11 @@ use serde_json::{Map, Value};
 
 use crate::chat::accounts::{AccountCommand, Password, Via};
 use crate::chat::command::Command;
+use crate::chat::command::Moderation;
+use crate::chat::command::OperCommand;
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
-use crate::chat::moderation::{Moderation, OP, VOICE};
-use crate::chat::opers::OperCommand;
+use crate::chat::rules::{OP, VOICE};
 use crate::store::history::{MsgId, Query, Ref};
 
 use super::Request;
