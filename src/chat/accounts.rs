@@ -300,7 +300,7 @@ impl Hub {
                 }
                 let account = Account { name: name.clone(), hash, certfps: Vec::new(), created_ms: now_ms };
                 let change = self.store.accounts.save(&key, account);
-                self.store.account_changed(change);
+                self.account_changed(change);
                 if let Some(s) = self.session_mut(id) {
                     s.account = Some(name.clone());
                 }
@@ -326,7 +326,7 @@ impl Hub {
                 account.hash = hash;
                 let name = account.name.clone();
                 let change = self.store.accounts.save(&key, account);
-                self.store.account_changed(change);
+                self.account_changed(change);
                 info!("conn={id} changed the password of {name}");
                 (Ok((AccountAction::PasswordChanged, name)), false)
             }
@@ -335,7 +335,7 @@ impl Hub {
                     return (Err(Fault::NeedsAccount), false);
                 };
                 if let Some(change) = self.store.accounts.remove(&key) {
-                    self.store.account_changed(change);
+                    self.account_changed(change);
                 }
                 self.sign_everyone_out(id, &key);
                 info!("conn={id} removed the account {name}");
@@ -368,7 +368,7 @@ impl Hub {
 
     /// `key` is no more: every session signed in to it is signed out (the
     /// one that removed it is told by its answer).
-    fn sign_everyone_out(&mut self, by: ConnId, key: &str) {
+    pub(super) fn sign_everyone_out(&mut self, by: ConnId, key: &str) {
         let others: Vec<ConnId> = self
             .sessions()
             .filter(|(_, s)| s.account.as_deref().is_some_and(|a| fold_nick(a) == key))

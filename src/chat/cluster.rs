@@ -396,6 +396,9 @@ impl Hub {
                     Incoming::Reply(tag, frame) if super::shared_history::is_ours(tag) => {
                         self.shared_answered(tag, Some(frame), out)
                     }
+                    Incoming::Reply(tag, frame) if super::shared_accounts::is_ours(tag) => {
+                        self.accounts_answered(tag, Some(frame))
+                    }
                     Incoming::Reply(tag, frame) => self.claim_answered(tag, Some(frame), out),
                     Incoming::Message(bytes) => self.on_note(&bytes, out),
                 }
@@ -415,6 +418,7 @@ impl Hub {
         self.publish(|_| Note::Hello);
         let burst = self.burst();
         self.publish(|_| burst);
+        self.load_shared_accounts();
     }
 
     fn cluster_down(&mut self, out: &mut Outbox) {

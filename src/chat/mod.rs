@@ -20,7 +20,7 @@
 //!   room with someone (each once).
 //! - `cluster.rs` and `remote.rs`: the glue to other nodes (`crate::cluster`);
 //!   `shared_history.rs` and `shared_pages.rs`: history kept in the cluster's
-//!   Redis streams, written and read.
+//!   Redis streams, written and read; `shared_accounts.rs`: accounts kept in Redis.
 //! - `invariants.rs`: the consistency check the fuzz targets run.
 
 pub mod accounts;
@@ -41,6 +41,7 @@ pub mod render;
 pub mod rooms;
 pub mod rules;
 pub mod session;
+pub mod shared_accounts;
 pub mod shared_history;
 mod shared_pages;
 mod speech;

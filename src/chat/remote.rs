@@ -110,6 +110,7 @@ impl Hub {
                     if json.is_empty() { None } else { serde_json::from_str(&json).ok() };
                 self.broadcast_echo(&Event::Echo { payload: payload.as_ref() }, out);
             }
+            Note::Account { key, account } => self.account_noted(key, account, out),
             Note::Burst { users, topics } => self.apply_burst(node, users, topics, out),
             Note::Hello | Note::Beat | Note::Sync => {}
         }

@@ -9,6 +9,7 @@
 //! The chat core's glue (`chat/cluster.rs`, `chat/remote.rs`) is the only
 //! code that sees both the chat and these.
 
+pub mod accounts;
 pub mod claims;
 pub mod history;
 pub mod note;

@@ -106,6 +106,12 @@ pub enum Note {
     Echo {
         json: String,
     },
+    /// An account registered or changed (`account`), or removed (`None`),
+    /// by its folded name.
+    Account {
+        key: String,
+        account: Option<crate::store::accounts::Account>,
+    },
 }
 
 fn push(out: &mut String, field: &str) {
@@ -228,6 +234,15 @@ impl Note {
                 push(&mut out, "echo");
                 push(&mut out, json);
             }
+            Note::Account { key, account } => {
+                push(&mut out, "account");
+                push(&mut out, key);
+                if let Some(a) = account {
+                    for f in [&a.name, &a.hash, &a.certfps.join(" "), &a.created_ms.to_string()] {
+                        push(&mut out, f);
+                    }
+                }
+            }
         }
         out.into_bytes()
     }
@@ -295,6 +310,19 @@ impl Note {
                 Note::Topic { nick, room, topic, at }
             }
             "echo" => Note::Echo { json: s()? },
+            "account" => {
+                let key = s()?;
+                let account = match s() {
+                    None => None,
+                    Some(name) => Some(crate::store::accounts::Account {
+                        name,
+                        hash: s()?.to_string(),
+                        certfps: s()?.split_whitespace().map(str::to_string).collect(),
+                        created_ms: s()?.parse().ok()?,
+                    }),
+                };
+                Note::Account { key, account }
+            }
             _ => return None,
         };
         Some((stamp, note))
@@ -340,6 +368,16 @@ mod tests {
             Note::Rename { old: "a".into(), new: "b".into() },
             Note::Topic { nick: "a".into(), room: "#r".into(), topic: "t".into(), at: 3 },
             Note::Echo { json: r#"{"x":[1,"\u001f"]}"#.into() },
+            Note::Account { key: "alice".into(), account: None },
+            Note::Account {
+                key: "alice".into(),
+                account: Some(crate::store::accounts::Account {
+                    name: "Alice".into(),
+                    hash: "$argon2id$v=19$x".into(),
+                    certfps: vec!["ab".into(), "cd".into()],
+                    created_ms: 9,
+                }),
+            },
         ];
         for note in notes {
             assert_eq!(Note::decode(&note.encode(&stamp)), Some((stamp.clone(), note)));

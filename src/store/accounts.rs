@@ -66,6 +66,11 @@ impl Accounts {
         self.by_key.iter().find(|(_, a)| a.certfps.iter().any(|f| f == fp)).map(|(k, a)| (k.as_str(), a))
     }
 
+    /// Every account, with its folded name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Account)> {
+        self.by_key.iter().map(|(k, a)| (k.as_str(), a))
+    }
+
     pub fn len(&self) -> usize {
         self.by_key.len()
     }

@@ -558,3 +558,33 @@ fn history_outlives_a_redis_restart_with_persistence_and_nodes_serve_alone_meanw
     let page = json_until(&mut j, "history");
     assert_eq!(page["payload"]["items"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn accounts_registered_on_one_node_sign_in_on_another() {
+    let redis = Redis::start();
+    let (a, b) = two_nodes(&redis);
+    let mut alice = a.join("alice");
+    alice.send("/register correct-horse");
+    alice.expect("* registered the account alice; you are signed in");
+    drop(alice);
+    eventually("node 2 to know the account", || metric(&b, "linechat_accounts") == 1.0);
+    await_remote(&b, 0);
+    let mut guest = b.connect();
+    guest.send("alice");
+    guest.expect("! nick-registered: 'alice' is a registered name: /login alice PASSWORD, or choose another");
+    // The nickname is claimed in Redis after the sign-in: the join follows it.
+    guest.send("/login alice correct-horse");
+    guest.expect("* signed in as alice");
+    guest.expect("* alice joined (1 online)");
+
+    // A node that starts later reads the accounts from Redis.
+    let c = node(&redis, "n3", &[]);
+    c.wait_log("cluster: 1 accounts read from Redis");
+    await_remote(&c, 1);
+    // Removed on node 2: gone everywhere.
+    guest.send("/unregister correct-horse");
+    guest.expect("* removed the account alice; you are signed out");
+    eventually("node 1 to forget the account", || metric(&a, "linechat_accounts") == 0.0);
+    eventually("node 3 to forget the account", || metric(&c, "linechat_accounts") == 0.0);
+    assert_eq!(redis.command("HLEN linechat:accounts:0\r\n").as_deref(), Some(":0\r\n"));
+}

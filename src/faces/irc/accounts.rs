@@ -169,7 +169,7 @@ pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
         Ok((action, account)) => {
             if s.via == VIA_NICKSERV {
                 let text = match action {
-                    AccountAction::Registered if hub.store.persistent() => {
+                    AccountAction::Registered if hub.accounts_persistent() => {
                         format!("Account {account} registered")
                     }
                     AccountAction::Registered => {

@@ -302,7 +302,7 @@ impl LinesFace {
     pub fn signed(&mut self, hub: &mut Hub, signed: &Signed, out: &mut Outbox) {
         match &signed.result {
             Ok((action, account)) => {
-                let persistent = hub.store.persistent();
+                let persistent = hub.accounts_persistent();
                 hub.reply(signed.id, &Event::Account { action: *action, account, persistent }, out);
                 if signed.registered {
                     self.registered(hub, signed.id, out);
