@@ -111,9 +111,12 @@ impl Hub {
         if matches!(how, Exit::Kicked) {
             // JSON clients always get their leave; the others saw the kick.
             let tell = |s: &Option<Session>| s.as_ref().is_some_and(|s| s.profile.leave_on_kick);
-            for m in &self.rooms.get(room).members {
-                if tell(&self.sessions[m.id]) {
-                    out.send(m.id, rendered.get(m.format));
+            // (An operator who kicked itself out of its room may have ended it.)
+            if online > 0 {
+                for m in &self.rooms.get(room).members {
+                    if tell(&self.sessions[m.id]) {
+                        out.send(m.id, rendered.get(m.format));
+                    }
                 }
             }
             if tell(&self.sessions[id]) {

@@ -17,8 +17,23 @@ use super::{ScriptConfig, World};
 use crate::net::ConnId;
 
 /// Built-in types a file may not replace: without them a client could not
-/// get a name, move, leave or learn what exists.
-pub const FIXED: &[&str] = &["nick", "join", "part", "bye", "quit", "help"];
+/// get a name, move, leave or learn what exists; and those that carry a
+/// password or token, which no script handler ever sees.
+pub const FIXED: &[&str] = &[
+    "nick",
+    "join",
+    "part",
+    "bye",
+    "quit",
+    "help",
+    "register",
+    "login",
+    "login-token",
+    "logout",
+    "password",
+    "unregister",
+    "oper",
+];
 
 /// The handler files' name rule: a room name's without the `#` (1 to 32
 /// letters and digits of any script, `_`, `-`, `.`: `주사위` is one), and

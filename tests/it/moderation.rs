@@ -377,3 +377,21 @@ fn irc_oper_kill_and_whois() {
     assert_eq!(user.irc_line(), "ERROR :Closing Link: disconnected by ircop: bye now");
     user.expect_closed();
 }
+
+#[test]
+fn an_operator_alone_may_kick_itself_and_its_room_ends() {
+    let s = Server::start(&[]);
+    let mut solo = s.join("solo");
+    solo.send("/join #solo");
+    solo.skip_until("* solo joined #solo (1 online)");
+    solo.send("/kick solo bye");
+    solo.expect("* solo kicked solo from #solo (bye)");
+    solo.expect("* solo joined (1 online)");
+    let mut j = s.join_json("jay");
+    j.send_json(&json!({"type": "join", "payload": "#gone"}));
+    j.json();
+    j.send_json(&json!({"type": "kick", "payload": {"room": "#gone", "nick": "jay"}}));
+    assert_eq!(j.json(), json!({"type": "leave", "payload": {"nick": "jay", "online": 0, "room": "#gone"}}));
+    solo.send("/rooms");
+    solo.skip_until("* rooms (1): #lobby (2)");
+}
