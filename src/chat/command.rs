@@ -136,6 +136,8 @@ pub enum Command<'a> {
     Rooms,
     /// Who is in a room with their ranks (operators, voices).
     Members(Option<&'a str>),
+    /// Who someone is: account, server operator, rooms.
+    Whois(&'a str),
     /// Answered with `pong` and the same payload: a round trip.
     Ping(Option<&'a Value>),
     /// The payload to every `echo` listener, the sender included.
@@ -236,6 +238,24 @@ impl Hub {
             Command::Topic(room) => self.tell_topic(id, room, out).map(|()| Outcome::Done),
             Command::Who(room) => self.tell_who(id, room, out).map(|()| Outcome::Done),
             Command::Members(room) => self.tell_members(id, room, out).map(|()| Outcome::Done),
+            Command::Whois(nick) => {
+                let target =
+                    self.find_nick(nick.trim()).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
+                let s = self.session(target).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
+                let rooms: Vec<&str> = self
+                    .rooms_of(target)
+                    .filter(|&room| !self.hidden_from(id, room))
+                    .map(|room| self.rooms.get(room).name.as_str())
+                    .collect();
+                let event = Event::Whois {
+                    nick: s.nick().unwrap_or_default(),
+                    account: s.account.as_deref(),
+                    oper: s.oper,
+                    rooms: &rooms,
+                };
+                self.reply(id, &event, out);
+                Ok(Outcome::Done)
+            }
             Command::Rooms => {
                 let rooms: Vec<RoomInfo> = self
                     .rooms

@@ -186,6 +186,13 @@ pub enum Event<'a> {
         by: &'a str,
         nick: &'a str,
     },
+    /// Who someone is, as asked for.
+    Whois {
+        nick: &'a str,
+        account: Option<&'a str>,
+        oper: bool,
+        rooms: &'a [&'a str],
+    },
     /// A room's members with their ranks (`moderation::OP`, `VOICE`), sorted.
     Members {
         room: RoomRef<'a>,

@@ -49,6 +49,8 @@ fn text_clients_register_sign_in_change_and_remove_accounts() {
     bob.expect("* signed in as alice");
     bob.send("/who");
     bob.expect("* online (1): alice");
+    bob.send("/whois alice");
+    bob.expect("* alice: signed in as alice, in #lobby");
 
     bob.send("/password wrong-horse battery-staple");
     bob.expect("! auth-failed: wrong account or password");

@@ -307,6 +307,10 @@ fn server_operators_kill_kline_and_moderate_everywhere() {
     op.expect("! auth-failed: wrong operator name or password");
     op.send("/oper admin operator-pw");
     op.expect("* you are now a server operator (admin)");
+    op.send("/whois root");
+    op.expect("* root: not signed in, server operator, in #lobby");
+    op.send("/whois nobody");
+    op.expect("! no-such-nick: nobody called 'nobody' is online");
 
     // Kill: the target is told and cut off; the others see it leave.
     let mut victim = s.join("victim");

@@ -94,6 +94,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "unkline",
     "klines",
     "members",
+    "whois",
 ];
 
 /// The built-in types refused with `not-joined` before a nickname.
@@ -219,6 +220,7 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         }
         "klines" => Command::Oper(OperCommand::Klines),
         "members" => Command::Members(optional_string(payload, "\"#ROOM\" or none")?),
+        "whois" => Command::Whois(string(payload, "\"NICK\"")?),
         "mode" => {
             let shape = "{\"room\": \"#ROOM\", \"modes\": \"+m\"} (no modes: ask)";
             let (room, modes) = match payload {

@@ -171,6 +171,20 @@ pub fn text(event: &Event) -> Vec<u8> {
             }
         }
         Event::Invite { room, by, nick } => write!(b, "* {by} invited {nick} to {room}"),
+        Event::Whois { nick, account, oper, rooms } => {
+            let _ = match account {
+                Some(account) => write!(b, "* {nick}: signed in as {account}"),
+                None => write!(b, "* {nick}: not signed in"),
+            };
+            if *oper {
+                let _ = write!(b, ", server operator");
+            }
+            if rooms.is_empty() {
+                write!(b, ", in no room")
+            } else {
+                write!(b, ", in {}", rooms.join(", "))
+            }
+        }
         Event::Members { room, members } => {
             let shown: Vec<String> = members
                 .iter()
@@ -390,6 +404,10 @@ pub fn json(event: &Event) -> Vec<u8> {
         }
         Event::Invite { room, by, nick } => {
             json_strings(&mut b, "invite", &[("room", room), ("by", by), ("nick", nick)])
+        }
+        Event::Whois { nick, account, oper, rooms } => {
+            let payload = serde_json::json!({"nick": nick, "account": account, "oper": oper, "rooms": rooms});
+            let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "whois", "payload": payload}));
         }
         Event::Members { room, members } => {
             use crate::chat::moderation::{OP, VOICE};

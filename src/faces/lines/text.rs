@@ -20,6 +20,7 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("join", " #ROOM [KEY]", "move to room #ROOM (created if nobody is in it: you are its operator)", "join"),
     ("part", "", "go back to the default room", "part"),
     ("rooms", "", "list the rooms", "rooms"),
+    ("whois", " NICK", "who NICK is: signed in as, server operator, rooms", "whois"),
     ("names", " [#ROOM]", "list who is in your room (or #ROOM) with operators (@) and voices (+)", "members"),
     ("topic", " [TEXT]", "show or set your room's topic", "topic"),
     ("me", " TEXT", "act: '* you TEXT'", "me"),
@@ -173,6 +174,7 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
         "part" => Command::Part { room: arg, reason: None },
         "rooms" => Command::Rooms,
         "members" => Command::Members(arg),
+        "whois" => Command::Whois(needs("usage: /whois NICK")?),
         "history" => history(args)?,
         "register" => {
             account(AccountCommand::Register(Password(needs("usage: /register PASSWORD")?.as_bytes())))
