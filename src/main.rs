@@ -168,9 +168,7 @@ fn server(opts: &Options) -> Result<Server, String> {
     server.hub.store = Store::open(&store, linechat::clock::unix_ms())?;
     server.hub.signins.cfg = AccountsConfig { min_password: opts.min_password, login_rate: opts.login_rate };
     if let Some(path) = &opts.oper_file {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("--oper-file {}: {e}", path.display()))?;
-        let file = OperFile::parse(&text).map_err(|e| format!("--oper-file {}: {e}", path.display()))?;
+        let file = OperFile::read(path)?;
         info!("--oper-file {}: {} operators", path.display(), file.len());
         server.hub.opers.file = file;
         server.oper_file = Some(path.clone());

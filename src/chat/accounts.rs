@@ -119,7 +119,7 @@ impl Hub {
             }
             AccountCommand::Login { account, password, take_nick } => {
                 let key = fold_nick(account.trim());
-                if self.session(id).and_then(|s| s.account.as_deref()).is_some_and(|a| fold_nick(a) == key) {
+                if self.account_of(id).is_some_and(|a| fold_nick(a) == key) {
                     return Err(Fault::usage(format!("you are already signed in as {}", account.trim())));
                 }
                 if password.0.len() > MAX_PASSWORD {
@@ -274,6 +274,9 @@ impl Hub {
     /// The password thread answered: each job's request is finished, and
     /// its client read again.
     pub fn passwords_ready(&mut self, out: &mut Outbox) {
+        if self.store.hasher.in_flight() == 0 {
+            return; // Nothing asked (every loop turn looks).
+        }
         for (ticket, answer) in self.store.hasher.take() {
             let Some(p) = self.signins.pending.remove(&ticket) else { continue };
             if self.serial_of(p.id) != p.serial {
@@ -387,12 +390,7 @@ impl Hub {
     /// else has it (a first nickname, or a rename). True if that was its
     /// first nickname (and it is now registered).
     fn take_account_nick(&mut self, id: ConnId, name: &str, out: &mut Outbox) -> bool {
-        if self.nick_taken(name, id) || self.nick_of(id).is_some_and(|n| n == name) {
-            return false;
-        }
-        if self.nick_registered_to_other(name, id) {
-            return false;
-        }
+        // Taken, registered to another or reserved: `choose_nick` refuses.
         matches!(self.choose_nick(id, name, out), Ok(Outcome::Registered))
     }
 }

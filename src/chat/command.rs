@@ -239,8 +239,7 @@ impl Hub {
             Command::Who(room) => self.tell_who(id, room, out).map(|()| Outcome::Done),
             Command::Members(room) => self.tell_members(id, room, out).map(|()| Outcome::Done),
             Command::Whois(nick) => {
-                let target =
-                    self.find_nick(nick.trim()).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
+                let target = self.user(nick)?;
                 let s = self.session(target).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
                 let rooms: Vec<&str> = self
                     .rooms_of(target)

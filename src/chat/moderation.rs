@@ -97,27 +97,32 @@ impl Hub {
             || (!self.rooms.is_default(room) && self.rank_of(id, room) & OP != 0)
     }
 
+    /// `id`'s position among `room`'s members, if it is there.
+    fn seat_idx(&self, id: ConnId, room: RoomId) -> Option<usize> {
+        self.session(id)?.seats.iter().find(|seat| seat.room == room).map(|seat| seat.idx)
+    }
+
     /// `id`'s rank in `room` (0 when not there).
     pub fn rank_of(&self, id: ConnId, room: RoomId) -> u8 {
-        let Some(s) = self.session(id) else { return 0 };
-        let Some(seat) = s.seats.iter().find(|seat| seat.room == room) else { return 0 };
-        self.rooms.get(room).members.get(seat.idx).map_or(0, |m| m.rank)
+        let Some(idx) = self.seat_idx(id, room) else { return 0 };
+        self.rooms.get(room).members.get(idx).map_or(0, |m| m.rank)
     }
 
     pub(super) fn set_rank(&mut self, id: ConnId, room: RoomId, rank: u8, on: bool) {
-        let Some(idx) =
-            self.session(id).and_then(|s| s.seats.iter().find(|seat| seat.room == room)).map(|s| s.idx)
-        else {
-            return;
-        };
+        let Some(idx) = self.seat_idx(id, room) else { return };
         if let Some(m) = self.rooms.get_mut(room).members.get_mut(idx) {
             m.rank = if on { m.rank | rank } else { m.rank & !rank };
         }
     }
 
+    /// The client online here as `nick`, or `no-such-nick`.
+    pub(super) fn user(&self, nick: &str) -> Result<ConnId, Fault> {
+        self.find_nick(nick.trim()).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))
+    }
+
     /// The member of `room` called `nick`.
     fn member_named(&self, room: RoomId, nick: &str) -> Result<ConnId, Fault> {
-        let target = self.find_nick(nick.trim()).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
+        let target = self.user(nick)?;
         if !self.holds(target, room) {
             let who = self.nick_of(target).unwrap_or_default();
             return Err(Fault::usage(format!("{who} is not in {}", self.rooms.get(room).name)));
@@ -220,7 +225,7 @@ impl Hub {
     }
 
     /// Sends `event` to the members of `room` whose face shows moderation.
-    fn tell_moderation(&mut self, room: RoomId, event: &Event, out: &mut Outbox) {
+    fn tell_moderation(&self, room: RoomId, event: &Event, out: &mut Outbox) {
         let rendered = self.renderers.event(event);
         for m in &self.rooms.get(room).members {
             if self.session(m.id).is_some_and(|s| s.profile.moderation_events) {
@@ -232,9 +237,11 @@ impl Hub {
     fn announce_modes(&mut self, by: ConnId, room: RoomId, modes: &str, out: &mut Outbox) {
         let by = self.nick_of(by).unwrap_or_default().to_string();
         info!("{by} set mode {modes} on {}", self.rooms.get(room).name);
-        let name = self.rooms.get(room).name.clone();
-        let room_ref = super::event::RoomRef { name: &name, is_default: self.rooms.is_default(room) };
-        self.tell_moderation(room, &Event::Mode { room: room_ref, by: &by, modes, set: true }, out);
+        self.tell_moderation(
+            room,
+            &Event::Mode { room: self.room_ref(room), by: &by, modes, set: true },
+            out,
+        );
     }
 
     fn kick(
@@ -250,11 +257,10 @@ impl Hub {
             self.nick_of(by).unwrap_or_default().to_string(),
             self.nick_of(target).unwrap_or_default().to_string(),
         );
-        let name = self.rooms.get(room).name.clone();
         let is_default = self.rooms.is_default(room);
-        info!("{by_nick} kicked {nick} from {name} ({reason})");
-        let room_ref = super::event::RoomRef { name: &name, is_default };
-        self.tell_moderation(room, &Event::Kick { room: room_ref, by: &by_nick, nick: &nick, reason }, out);
+        info!("{by_nick} kicked {nick} from {} ({reason})", self.rooms.get(room).name);
+        let event = Event::Kick { room: self.room_ref(room), by: &by_nick, nick: &nick, reason };
+        self.tell_moderation(room, &event, out);
         let single = self.profile(target).is_some_and(|p| p.single_room);
         if single && is_default {
             // Nowhere to send a text client kicked from the default room.
@@ -291,12 +297,11 @@ impl Hub {
         let now = crate::clock::unix_ms();
         let by_nick = self.nick_of(by).unwrap_or_default().to_string();
         let rules = &mut self.rooms.get_mut(room).rules;
-        rules.bans.retain(|b| b.active(now) && !(b.mute == mute && fold_nick(&b.shown) == fold_nick(&shown)));
+        rules.bans.retain(|b| b.active(now) && !b.is(&shown, mute));
         if rules.bans.len() >= MAX_BANS {
             return Err(Fault::usage(format!("a room holds at most {MAX_BANS} bans and mutes")));
         }
-        let until_ms = duration.map(|d| now + d.as_millis() as u64);
-        let reason: String = super::sanitize(reason).chars().take(200).collect();
+        let (until_ms, reason) = (super::rules::until(now, duration), super::rules::reason(reason));
         rules.bans.push(Ban {
             mask,
             shown: shown.clone(),
@@ -306,11 +311,9 @@ impl Hub {
             reason: reason.clone(),
             mute,
         });
-        let name = self.rooms.get(room).name.clone();
-        info!("{by_nick} {} {shown} in {name}", if mute { "muted" } else { "banned" });
-        let room_ref = super::event::RoomRef { name: &name, is_default: self.rooms.is_default(room) };
+        info!("{by_nick} {} {shown} in {}", if mute { "muted" } else { "banned" }, self.rooms.get(room).name);
         let event = Event::Ban {
-            room: room_ref,
+            room: self.room_ref(room),
             by: &by_nick,
             mask: &shown,
             set: true,
@@ -333,16 +336,14 @@ impl Hub {
         let shown = Mask::parse(raw).map(|(_, shown)| shown).unwrap_or_else(|_| raw.trim().to_string());
         let rules = &mut self.rooms.get_mut(room).rules;
         let before = rules.bans.len();
-        rules.bans.retain(|b| !(b.mute == mute && fold_nick(&b.shown) == fold_nick(&shown)));
+        rules.bans.retain(|b| !b.is(&shown, mute));
         if rules.bans.len() == before {
             let what = if mute { "mute" } else { "ban" };
             return Err(Fault::usage(format!("no {what} on {shown} in {}", self.rooms.get(room).name)));
         }
         let by_nick = self.nick_of(by).unwrap_or_default().to_string();
-        let name = self.rooms.get(room).name.clone();
-        let room_ref = super::event::RoomRef { name: &name, is_default: self.rooms.is_default(room) };
         let event = Event::Ban {
-            room: room_ref,
+            room: self.room_ref(room),
             by: &by_nick,
             mask: &shown,
             set: false,
@@ -367,7 +368,7 @@ impl Hub {
         if self.rooms.get(room).rules.invite_only && !self.is_moderator(id, room) {
             return Err(Fault::NotOperator(self.rooms.get(room).name.clone()));
         }
-        let target = self.find_nick(nick.trim()).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
+        let target = self.user(nick)?;
         let target_nick = self.nick_of(target).unwrap_or_default().to_string();
         if self.holds(target, room) {
             return Err(Fault::usage(format!("{target_nick} is already in {}", self.rooms.get(room).name)));

@@ -50,6 +50,13 @@ impl OperFile {
         Ok(OperFile { hashes })
     }
 
+    /// Reads and parses the file at `path` (errors name the file and line).
+    pub fn read(path: &std::path::Path) -> Result<OperFile, String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("--oper-file {}: {e}", path.display()))?;
+        OperFile::parse(&text).map_err(|e| format!("--oper-file {}: {e}", path.display()))
+    }
+
     pub fn hash(&self, name: &str) -> Option<&str> {
         self.hashes.get(name).map(String::as_str)
     }
@@ -81,8 +88,7 @@ impl Hub {
         let by = self.nick_of(id).unwrap_or("*").to_string();
         match cmd {
             OperCommand::Kill { nick, reason } => {
-                let target =
-                    self.find_nick(nick.trim()).ok_or_else(|| Fault::NoSuchNick(nick.trim().to_string()))?;
+                let target = self.user(nick)?;
                 let reason = if reason.trim().is_empty() { "no reason" } else { reason.trim() };
                 self.kill(target, &by, reason, out);
             }
@@ -90,12 +96,11 @@ impl Hub {
                 let mask = AddressMask::parse(mask).map_err(Fault::usage)?;
                 let now = crate::clock::unix_ms();
                 let klines = &mut self.opers.klines;
-                klines.retain(|k| k.until_ms.is_none_or(|u| u > now) && k.mask != mask);
+                klines.retain(|k| k.active(now) && k.mask != mask);
                 if klines.len() >= MAX_KLINES {
                     return Err(Fault::usage(format!("the server holds at most {MAX_KLINES} K-lines")));
                 }
-                let until_ms = duration.map(|d| now + d.as_millis() as u64);
-                let reason: String = super::sanitize(reason.trim()).chars().take(200).collect();
+                let (until_ms, reason) = (super::rules::until(now, duration), super::rules::reason(reason));
                 klines.push(Kline { mask, by: by.clone(), set_ms: now, until_ms, reason: reason.clone() });
                 info!("{by} added a K-line on {mask} ({reason})");
                 let shown = mask.to_string();
@@ -123,7 +128,7 @@ impl Hub {
             }
             OperCommand::Klines => {
                 let now = crate::clock::unix_ms();
-                self.opers.klines.retain(|k| k.until_ms.is_none_or(|u| u > now));
+                self.opers.klines.retain(|k| k.active(now));
                 let all: Vec<&Kline> = self.opers.klines.iter().collect();
                 self.reply(id, &Event::KlineList { klines: &all }, out);
             }
@@ -155,7 +160,7 @@ impl Hub {
     /// The K-line refusing `ip`, if one does.
     pub fn kline_for(&self, ip: std::net::IpAddr) -> Option<&Kline> {
         let now = crate::clock::unix_ms();
-        self.opers.klines.iter().find(|k| k.until_ms.is_none_or(|u| u > now) && k.mask.matches(ip))
+        self.opers.klines.iter().find(|k| k.active(now) && k.mask.matches(ip))
     }
 
     /// Cuts `target` off: it is told why, and the rooms it leaves hear it.

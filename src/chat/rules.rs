@@ -34,6 +34,24 @@ impl Ban {
     pub fn active(&self, now_ms: u64) -> bool {
         self.until_ms.is_none_or(|until| until > now_ms)
     }
+
+    /// Is it the ban (or, `mute`, the mute) shown as `shown` (ignoring case)?
+    pub fn is(&self, shown: &str, mute: bool) -> bool {
+        self.mute == mute && super::names::fold_nick(&self.shown) == super::names::fold_nick(shown)
+    }
+}
+
+/// Longest reason a ban, mute or K-line keeps, in characters.
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// A reason as a ban, mute or K-line keeps it: sanitised, cut.
+pub fn reason(text: &str) -> String {
+    super::sanitize(text.trim()).chars().take(MAX_REASON_CHARS).collect()
+}
+
+/// When something set at `now_ms` for `duration` ends (`None`: never).
+pub fn until(now_ms: u64, duration: Option<std::time::Duration>) -> Option<u64> {
+    duration.map(|d| now_ms + d.as_millis() as u64)
 }
 
 /// A room's modes, bans and invitations.
@@ -162,4 +180,11 @@ pub struct Kline {
     pub set_ms: u64,
     pub until_ms: Option<u64>,
     pub reason: String,
+}
+
+impl Kline {
+    /// Still in force at `now_ms`?
+    pub fn active(&self, now_ms: u64) -> bool {
+        self.until_ms.is_none_or(|until| until > now_ms)
+    }
 }

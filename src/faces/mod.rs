@@ -117,15 +117,12 @@ impl Server {
     /// changes nothing.
     pub fn reload_opers(&mut self) {
         let Some(path) = self.oper_file.clone() else { return };
-        match std::fs::read_to_string(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| crate::chat::opers::OperFile::parse(&t))
-        {
+        match crate::chat::opers::OperFile::read(&path) {
             Ok(file) => {
                 log::info!("--oper-file {}: {} operators", path.display(), file.len());
                 self.hub.opers.file = file;
             }
-            Err(e) => log::error!("--oper-file {}: {e} (the operators stay as they were)", path.display()),
+            Err(e) => log::error!("{e} (the operators stay as they were)"),
         }
     }
 
@@ -189,20 +186,10 @@ impl Service for Server {
         if let Some(reason) = out.peer_ip(id).and_then(|ip| self.hub.kline_for(ip)).map(|k| k.reason.clone())
         {
             // K-lined: refused in the face's words, and closed.
-            let line = match face {
-                IRC => format!(
-                    ":{0} 465 * :You are banned from this server ({reason})\r\nERROR :Closing Link: K-lined ({reason})\r\n",
-                    self.hub.server_name()
-                ),
-                _ => format!("! banned: you are banned from this server ({reason})\n"),
-            };
-            out.send(
-                id,
-                &crate::net::Message::new(
-                    line.into_bytes(),
-                    if face == IRC { IRC_FORMAT.0 } else { TEXT_FORMAT.0 },
-                ),
-            );
+            match face {
+                IRC => irc::IrcFace::refuse_banned(&self.hub, id, &reason, out),
+                _ => lines::LinesFace::refuse_banned(id, &reason, out),
+            }
             log::info!("conn={id} refused: K-lined ({reason})");
             return out.close_after_flush(id, CloseReason::Requested);
         }

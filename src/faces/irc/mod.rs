@@ -322,6 +322,12 @@ impl IrcFace {
         }
     }
 
+    /// A client from a K-lined address: 465 and `ERROR` (then closed).
+    pub fn refuse_banned(hub: &Hub, id: ConnId, reason: &str, out: &mut Outbox) {
+        numeric(hub, id, out, "465", &[], Some(&format!("You are banned from this server ({reason})")));
+        send(out, id, format!("ERROR :Closing Link: K-lined ({reason})\r\n").into_bytes());
+    }
+
     /// What a client refused at the door is told.
     pub fn refusal(why: Refusal) -> &'static [u8] {
         match why {

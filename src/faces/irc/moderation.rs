@@ -75,7 +75,7 @@ pub(super) fn channel_mode(hub: &mut Hub, id: ConnId, room: RoomId, params: &[&s
 fn ban_list(hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
     let r = hub.rooms.get(room);
     let now = crate::clock::unix_ms();
-    for ban in r.rules.bans.iter().filter(|b| b.until_ms.is_none_or(|u| u > now)) {
+    for ban in r.rules.bans.iter().filter(|b| b.active(now)) {
         let mask = if ban.mute { format!("m:{}", ban.shown) } else { ban.shown.clone() };
         let set = (ban.set_ms / 1000).to_string();
         numeric(hub, id, out, "367", &[&r.name, &mask, &ban.by, &set], None);

@@ -170,10 +170,7 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         "ban" | "mute" => {
             let shape = "{\"room\": \"#ROOM\", \"mask\": MASK, \"duration\": \"10m\", \"reason\": TEXT}";
             let (room, mask) = (optional_field(payload, "room", shape)?, text_field(payload, "mask", shape)?);
-            let duration = optional_field(payload, "duration", shape)?
-                .map(crate::units::duration)
-                .transpose()
-                .map_err(Fault::usage)?;
+            let duration = duration_field(payload, shape)?;
             let reason = optional_field(payload, "reason", shape)?;
             Command::Moderate {
                 room,
@@ -208,10 +205,7 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         }
         "kline" => {
             let shape = "{\"mask\": ADDRESS, \"duration\": \"1h\", \"reason\": TEXT}";
-            let duration = optional_field(payload, "duration", shape)?
-                .map(crate::units::duration)
-                .transpose()
-                .map_err(Fault::usage)?;
+            let duration = duration_field(payload, shape)?;
             let reason = optional_field(payload, "reason", shape)?.unwrap_or("");
             Command::Oper(OperCommand::Kline { mask: text_field(payload, "mask", shape)?, duration, reason })
         }
@@ -270,6 +264,11 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         other => return Err(Fault::UnknownType(other.to_string())),
     };
     Ok(Request::Chat(command))
+}
+
+/// An optional `duration` field (`"10m"`, `"2h"`, `"7d"`).
+fn duration_field(payload: &Value, shape: &str) -> Result<Option<std::time::Duration>, Fault> {
+    optional_field(payload, "duration", shape)?.map(crate::units::duration).transpose().map_err(Fault::usage)
 }
 
 /// A string field of an object payload.

@@ -319,6 +319,12 @@ impl LinesFace {
         }
     }
 
+    /// A client from a K-lined address: `! banned` (then closed).
+    pub fn refuse_banned(id: ConnId, reason: &str, out: &mut Outbox) {
+        let line = format!("! banned: you are banned from this server ({reason})\n");
+        out.send(id, &Message::new(line.into_bytes(), crate::faces::TEXT_FORMAT.0));
+    }
+
     /// What a client refused at the door is told.
     pub fn refusal(why: Refusal) -> &'static [u8] {
         match why {

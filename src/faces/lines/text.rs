@@ -98,10 +98,8 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
     let needs = |usage: &str| arg.ok_or_else(|| Fault::usage(usage));
     let command = match kind {
         "msg" => {
-            let Some((to, text)) = args.split_once(char::is_whitespace) else {
-                return Err(Fault::usage("usage: /msg NICK TEXT"));
-            };
-            Command::Msg { to, text: text.trim_start(), said: Said::Plain }
+            let (to, text) = word_and_rest(args, "usage: /msg NICK TEXT")?;
+            Command::Msg { to, text, said: Said::Plain }
         }
         "nick" => Command::Nick(needs("usage: /nick NAME")?),
         // `/join #room KEY` for a room with a key: the core tells them apart.
@@ -119,13 +117,7 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
             let usage =
                 if kind == "ban" { "usage: /ban MASK [TIME] [REASON]" } else { "usage: /mute MASK [TIME]" };
             let (mask, rest) = split_first(needs(usage)?);
-            let (duration, reason) = match rest.map(split_first) {
-                Some((first, more)) => match timed(first) {
-                    Some(d) => (Some(d), more),
-                    None => (None, rest),
-                },
-                None => (None, None),
-            };
+            let (duration, reason) = time_and_reason(rest);
             if kind == "mute" && reason.is_some() {
                 return Err(Fault::usage(usage));
             }
@@ -137,10 +129,8 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
         }
         "bans" => moderate(arg, Moderation::Bans),
         "oper" => {
-            let Some((name, password)) = args.split_once(char::is_whitespace) else {
-                return Err(Fault::usage("usage: /oper NAME PASSWORD"));
-            };
-            Command::Oper(OperCommand::Up { name, password: Password(password.trim_start().as_bytes()) })
+            let (name, password) = word_and_rest(args, "usage: /oper NAME PASSWORD")?;
+            Command::Oper(OperCommand::Up { name, password: Password(password.as_bytes()) })
         }
         "kill" => {
             let (nick, reason) = split_first(needs("usage: /kill NICK REASON")?);
@@ -148,13 +138,7 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
         }
         "kline" => {
             let (mask, rest) = split_first(needs("usage: /kline ADDRESS [TIME] REASON")?);
-            let (duration, reason) = match rest.map(split_first) {
-                Some((first, more)) => match timed(first) {
-                    Some(d) => (Some(d), more),
-                    None => (None, rest),
-                },
-                None => (None, None),
-            };
+            let (duration, reason) = time_and_reason(rest);
             Command::Oper(OperCommand::Kline { mask, duration, reason: reason.unwrap_or("") })
         }
         "unkline" => Command::Oper(OperCommand::Unkline { mask: needs("usage: /unkline ADDRESS")? }),
@@ -180,19 +164,15 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
             account(AccountCommand::Register(Password(needs("usage: /register PASSWORD")?.as_bytes())))
         }
         "login" => {
-            let Some((name, password)) = args.split_once(char::is_whitespace) else {
-                return Err(Fault::usage("usage: /login NAME PASSWORD"));
-            };
-            let password = Password(password.trim_start().as_bytes());
+            let (name, password) = word_and_rest(args, "usage: /login NAME PASSWORD")?;
+            let password = Password(password.as_bytes());
             account(AccountCommand::Login { account: name, password, take_nick: true })
         }
         "login-token" => account(AccountCommand::Token(needs("usage: /login-token TOKEN")?)),
         "logout" => account(AccountCommand::Logout),
         "password" => {
-            let Some((old, new)) = args.split_once(char::is_whitespace) else {
-                return Err(Fault::usage("usage: /password OLD NEW"));
-            };
-            let (old, new) = (Password(old.as_bytes()), Password(new.trim_start().as_bytes()));
+            let (old, new) = word_and_rest(args, "usage: /password OLD NEW")?;
+            let (old, new) = (Password(old.as_bytes()), Password(new.as_bytes()));
             account(AccountCommand::ChangePassword { old, new })
         }
         "unregister" => {
@@ -219,6 +199,23 @@ fn split_first(s: &str) -> (&str, Option<&str>) {
 /// A ban's time: a number with its unit (`10m`, `2h`, `7d`).
 fn timed(word: &str) -> Option<std::time::Duration> {
     word.ends_with(|c: char| c.is_ascii_alphabetic()).then(|| crate::units::duration(word).ok()).flatten()
+}
+
+/// `[TIME] [REASON]` after a ban's or K-line's mask.
+fn time_and_reason(rest: Option<&str>) -> (Option<std::time::Duration>, Option<&str>) {
+    match rest.map(split_first) {
+        Some((first, more)) => match timed(first) {
+            Some(d) => (Some(d), more),
+            None => (None, rest),
+        },
+        None => (None, None),
+    }
+}
+
+/// `WORD REST` (both needed): a nickname or name, then the rest of the line.
+fn word_and_rest<'a>(args: &'a str, usage: &str) -> Result<(&'a str, &'a str), Fault> {
+    let (word, rest) = args.split_once(char::is_whitespace).ok_or_else(|| Fault::usage(usage))?;
+    Ok((word, rest.trim_start()))
 }
 
 fn account(cmd: AccountCommand<'_>) -> Command<'_> {
