@@ -13,7 +13,10 @@
 //!   see the chat through a read-only `World`.
 //! - `faces/`: lines (text and JSON), IRC and web, and the `Server` that
 //!   serves them to the loop.
-//! - `cli.rs`: the command line, one table; `clock.rs`: wall-clock time.
+//! - `cli/`: the command line, one table, and the config file that sets the
+//!   same options; `setup.rs`: what they build (listeners, the server, the
+//!   loop's limits) and the SIGHUP reload; `logs.rs`: stderr as text,
+//!   journald's or JSON; `clock.rs`: wall-clock time.
 //! - `client/`: `linechat client`, the terminal client.
 
 pub mod chat;
@@ -23,8 +26,10 @@ pub mod client;
 pub mod clock;
 pub mod cluster;
 pub mod faces;
+pub mod logs;
 pub mod metrics;
 pub mod net;
 pub mod script;
+pub mod setup;
 pub mod store;
 pub mod units;

@@ -1,90 +1,17 @@
-//! linechat's command line: reads the options (`cli.rs`), binds the
-//! listener table, builds the chat core with its faces, and runs the loop.
+//! linechat's command line: reads the settings (`cli/`), binds the
+//! listener table and builds the chat core with its faces (`setup.rs`),
+//! and runs the loop.
 
-use linechat::chat::accounts::AccountsConfig;
-use linechat::chat::opers::OperFile;
-use linechat::chat::tokens::TokenKey;
-use linechat::chat::ChatConfig;
-use linechat::cli::{self, Command, Options};
+use linechat::cli::{self, Command};
 #[cfg(feature = "client")]
 use linechat::client;
-use linechat::faces::{self, irc, lines, web, FacesConfig, Server};
-use linechat::net::tls::CertFiles;
-use linechat::net::{self, Bound, Face, Rate, Reactor, ReactorLimits, Start};
-use linechat::store::history::HistoryConfig;
-use linechat::store::passwords::HashCost;
-use linechat::store::{Store, StoreConfig};
-use linechat::{cluster, script};
+use linechat::net::systemd::{self, Notifier};
+use linechat::net::{Reactor, Start};
+use linechat::setup::{self, LISTENERS};
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use log::{error, info, warn};
-
-/// One row of the listener table: which option binds it, its name, the face
-/// its connections speak, how they start, and whether it is TLS.
-struct Row {
-    addr: fn(&Options) -> Option<SocketAddr>,
-    name: &'static str,
-    face: Face,
-    start: Start,
-    tls: bool,
-    /// What the log says once it is bound.
-    announce: &'static str,
-}
-
-/// Every listener linechat can run (a new face adds its rows here).
-const LISTENERS: &[Row] = &[
-    Row {
-        addr: |o| Some(o.listen),
-        name: "chat",
-        face: faces::LINES,
-        start: Start::Lines,
-        tls: false,
-        announce: "listening on ",
-    },
-    Row {
-        addr: |o| o.http_listen,
-        name: "web",
-        face: faces::WEB,
-        start: Start::Http,
-        tls: false,
-        announce: "web page at http://",
-    },
-    Row {
-        addr: |o| o.irc_listen,
-        name: "irc",
-        face: faces::IRC,
-        start: Start::Lines,
-        tls: false,
-        announce: "irc listening on ",
-    },
-    Row {
-        addr: |o| o.tls_listen,
-        name: "chat",
-        face: faces::LINES,
-        start: Start::Lines,
-        tls: true,
-        announce: "tls listening on ",
-    },
-    Row {
-        addr: |o| o.https_listen,
-        name: "web",
-        face: faces::WEB,
-        start: Start::Http,
-        tls: true,
-        announce: "web page at https://",
-    },
-    Row {
-        addr: |o| o.ircs_listen,
-        name: "irc",
-        face: faces::IRC,
-        start: Start::Lines,
-        tls: true,
-        announce: "ircs listening on ",
-    },
-];
 
 /// Raises the soft descriptor limit to the hard one, as servers should:
 /// the default soft limit of 1024 would cap the clients far below what the
@@ -104,105 +31,6 @@ fn raise_fd_limit() -> Option<u64> {
         }
         Some(lim.rlim_cur as u64)
     }
-}
-
-/// Binds every listener the options ask for.
-fn bind_listeners(opts: &Options) -> Result<Vec<Bound>, String> {
-    let mut bound = Vec::new();
-    for row in LISTENERS {
-        let Some(addr) = (row.addr)(opts) else { continue };
-        let tls = match (row.tls, &opts.tls_cert, &opts.tls_key) {
-            (true, Some(cert), Some(key)) => {
-                let files = CertFiles { cert: cert.clone(), key: key.clone() };
-                let config = net::listen::tls_config(&files, row.start)?;
-                Some((files, config))
-            }
-            _ => None,
-        };
-        let max_line = if row.face == faces::IRC { irc::MAX_INPUT_LINE } else { opts.max_line };
-        let sock = net::bind(addr, opts.reuse_port)
-            .map_err(|e| format!("cannot listen on {addr} ({}): {e}", row.name))?;
-        bound.push(Bound { sock, name: row.name, face: row.face, start: row.start, max_line, tls });
-    }
-    Ok(bound)
-}
-
-/// The chat core and its faces, as the options set them.
-fn server(opts: &Options) -> Result<Server, String> {
-    let chat = ChatConfig {
-        default_room: opts.default_room.clone(),
-        max_rooms: opts.max_rooms,
-        max_rooms_per_client: opts.max_rooms_per_client,
-        join_rate: opts.join_rate.map(|per_second| Rate { per_second, burst: opts.join_burst }),
-    };
-    let faces = FacesConfig {
-        server_name: opts.server_name.clone(),
-        lines: lines::LinesConfig {
-            max_line: opts.max_line,
-            nick_timeout: opts.nick_timeout,
-            idle_timeout: opts.idle_timeout,
-        },
-        irc: irc::IrcConfig {
-            nick_timeout: opts.nick_timeout,
-            idle_timeout: opts.idle_timeout,
-            allow_plain_auth: opts.allow_plain_auth,
-        },
-        web: web::WebConfig { ws_origin: opts.ws_origin.clone() },
-    };
-    let mut server = Server::new(chat, faces);
-    if opts.db.is_some() && opts.redis.is_some() {
-        return Err("--db and --redis: a cluster keeps history in Redis; give one of them".into());
-    }
-    let store = StoreConfig {
-        history: HistoryConfig {
-            max_lines: opts.history,
-            max_age_ms: opts.history_age.as_millis() as u64,
-            max_bytes: opts.history_memory,
-            page: opts.history_page,
-            join_replay: opts.join_replay,
-        },
-        db: opts.db.clone(),
-        sync: opts.db_sync,
-        hash_cost: HashCost::OWASP,
-    };
-    server.hub.store = Store::open(&store, linechat::clock::unix_ms())?;
-    server.hub.signins.cfg = AccountsConfig { min_password: opts.min_password, login_rate: opts.login_rate };
-    if let Some(path) = &opts.oper_file {
-        let file = OperFile::read(path)?;
-        info!("--oper-file {}: {} operators", path.display(), file.len());
-        server.hub.opers.file = file;
-        server.oper_file = Some(path.clone());
-    }
-    if let Some(path) = &opts.jwt_secret {
-        let bytes = std::fs::read(path).map_err(|e| format!("--jwt-secret {}: {e}", path.display()))?;
-        let key =
-            TokenKey::from_file_bytes(&bytes).map_err(|e| format!("--jwt-secret {}: {e}", path.display()))?;
-        server.hub.signins.token_key = Some(key);
-    }
-    if !server.hub.store.persistent() && opts.redis.is_none() {
-        info!("accounts are kept in memory only and are lost when linechat stops (--db FILE keeps them)");
-    }
-    if let Some(dir) = &opts.handlers {
-        let cfg = script::ScriptConfig {
-            dir: dir.clone(),
-            budget: opts.handler_budget,
-            memory: opts.handler_memory,
-            max_output: opts.handler_max_output,
-            builtins: lines::json::BUILTIN_TYPES,
-        };
-        server.lines.set_scripts(script::Scripts::load(cfg)?);
-    }
-    if let Some(url) = &opts.redis {
-        let node_id = opts.node_id.clone().unwrap_or_else(cluster::default_node_id);
-        info!("cluster: node {node_id}, Redis at {url}");
-        server.hub.set_cluster(cluster::ClusterConfig {
-            url: url.clone(),
-            node_id,
-            presence_ttl: opts.presence_ttl,
-            max_outbuf: opts.redis_max_outbuf,
-        });
-    }
-    Ok(server)
 }
 
 /// `linechat hash-password`: a password from standard input (one line)
@@ -238,8 +66,12 @@ fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "client") {
         return client::main(std::env::args_os().skip(2).collect());
     }
-    let opts = match cli::parse_args(std::env::args_os().skip(1)) {
-        Ok(Command::Run(opts)) => *opts,
+    let settings = match cli::parse_args(std::env::args_os().skip(1)) {
+        Ok(Command::Run(settings)) => *settings,
+        Ok(Command::PrintConfig(settings)) => {
+            print!("{}", settings.to_file());
+            return ExitCode::SUCCESS;
+        }
         Ok(Command::Help) => {
             print!("{}", cli::usage());
             return ExitCode::SUCCESS;
@@ -262,8 +94,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let log_config = simplelog::ConfigBuilder::new().set_time_format_rfc3339().build();
-    let _ = simplelog::WriteLogger::init(opts.log_level, log_config, std::io::stderr());
+    let opts = &settings.opts;
+    linechat::logs::init(opts.log_format, opts.log_level);
+    if let Some(path) = &settings.config {
+        info!("settings from {}", path.display());
+    }
 
     if let Some(limit) = raise_fd_limit() {
         // A few descriptors go to the listeners, the poller and the spare.
@@ -275,29 +110,21 @@ fn main() -> ExitCode {
             );
         }
     }
-    let bound = match bind_listeners(&opts) {
+    let bound = match setup::bind_listeners(opts, systemd::listen_fds()) {
         Ok(bound) => bound,
         Err(e) => {
             error!("{e}");
             return ExitCode::from(1);
         }
     };
-    let server = match server(&opts) {
+    let server = match setup::server(opts) {
         Ok(server) => server,
         Err(e) => {
             error!("{e}");
             return ExitCode::from(1);
         }
     };
-    let limits = ReactorLimits {
-        max_clients: opts.max_clients,
-        max_outbuf: opts.max_outbuf,
-        max_per_address: opts.max_per_ip,
-        rate: opts.rate.map(|per_second| Rate { per_second, burst: opts.burst }),
-        close_grace: Duration::from_secs(2),
-        tls_handshake_timeout: opts.nick_timeout,
-    };
-    let mut reactor = match Reactor::new(bound, server, limits) {
+    let mut reactor = match Reactor::new(bound, server, setup::loop_settings(opts).limits) {
         Ok(r) => r,
         Err(e) => {
             error!("cannot start: {e}");
@@ -313,9 +140,11 @@ fn main() -> ExitCode {
             (Err(e), _) => warn!("{name} port listening (address unknown: {e})"),
         }
     }
-    if opts.http_listen.is_none() {
+    if !reactor.addrs().iter().any(|(_, face, _, _)| *face == linechat::faces::WEB) {
         info!("web port off");
     }
+    reactor.set_reloader(setup::reloader(settings));
+    reactor.set_notifier(Notifier::from_env());
     match reactor.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

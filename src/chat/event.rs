@@ -135,6 +135,10 @@ pub enum Event<'a> {
         lines: &'a [String],
         types: &'a [&'a str],
     },
+    /// The server's message of the day (`--motd`), once a nickname is taken.
+    Motd {
+        lines: &'a [String],
+    },
     /// An event a script handler sent: `text` for text clients (one
     /// `* ` line per line), else `TYPE: <payload as JSON>`.
     #[cfg_attr(not(feature = "lua"), allow(dead_code))]

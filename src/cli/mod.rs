@@ -13,7 +13,10 @@ use log::LevelFilter;
 
 use crate::cluster::RedisUrl;
 
+pub mod config;
 mod table;
+
+pub use config::Settings;
 
 /// The largest --max-line accepted: output offsets are 32-bit, and no chat
 /// line needs more.
@@ -67,6 +70,8 @@ pub struct Options {
     pub presence_ttl: Duration,
     pub redis_max_outbuf: usize,
     pub log_level: LevelFilter,
+    pub log_format: crate::logs::LogFormat,
+    pub motd: Option<PathBuf>,
 }
 
 /// An option's default.
@@ -144,6 +149,8 @@ impl std::default::Default for Options {
             presence_ttl: Duration::ZERO,
             redis_max_outbuf: 0,
             log_level: LevelFilter::Info,
+            log_format: crate::logs::LogFormat::Auto,
+            motd: None,
         };
         for opt in OPTIONS {
             if let Default::Value(v) = opt.default {
@@ -156,20 +163,29 @@ impl std::default::Default for Options {
 
 /// What the command line asks for.
 pub enum Command {
-    Run(Box<Options>),
+    Run(Box<Settings>),
+    /// `--print-config`: the settings as a config file.
+    PrintConfig(Box<Settings>),
     Help,
     Version,
 }
 
-/// Reads the command line (without the program's name).
+/// Reads the command line (without the program's name), and the config
+/// file it names.
 pub fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command, String> {
     use lexopt::prelude::*;
-    let mut opts = Options::default();
+    let mut given = Vec::new();
+    let mut config = None;
+    let mut print = false;
     let mut parser = lexopt::Parser::from_args(args);
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         let name = match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
+            Long("print-config") => {
+                print = true;
+                continue;
+            }
             Long(name) => name.to_string(),
             Short(c) => return Err(format!("unknown option -{c}; see --help")),
             Value(v) => return Err(format!("unexpected argument {v:?}; see --help")),
@@ -183,13 +199,14 @@ pub fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<
             let v = parser.value().map_err(|e| e.to_string())?;
             v.into_string().map_err(|v| format!("--{name}: {v:?} is not valid UTF-8"))?
         };
-        (opt.set)(&mut opts, &value).map_err(|e| format!("--{name}: {e}"))?;
+        if opt.name == "config" {
+            config = Some(PathBuf::from(value));
+        } else {
+            given.push((opt, value));
+        }
     }
-    let wants_tls = opts.tls_listen.is_some() || opts.https_listen.is_some() || opts.ircs_listen.is_some();
-    if wants_tls && (opts.tls_cert.is_none() || opts.tls_key.is_none()) {
-        return Err("--tls-listen, --https-listen and --ircs-listen need --tls-cert and --tls-key".into());
-    }
-    Ok(Command::Run(Box::new(opts)))
+    let settings = Box::new(Settings::load(config.as_deref(), given)?);
+    Ok(if print { Command::PrintConfig(settings) } else { Command::Run(settings) })
 }
 
 fn default_text(opt: &Opt) -> Option<&'static str> {
@@ -237,7 +254,8 @@ pub fn usage() -> String {
         u.push('\n');
     }
     u.push_str(
-        "  -h, --help             print this help\n  -V, --version          print the version and the features built in\n\n\
+        "  --print-config         print the settings in force as a config file, and exit\n  \
+         -h, --help             print this help\n  -V, --version          print the version and the features built in\n\n\
          BYTES take a suffix K, KiB, M or MiB (1K = 1KiB = 1024); TIME takes ms, s, m or h\n\
          (a bare number is seconds). Logs go to stderr. SIGINT or SIGTERM stops the server:\n\
          clients get '* server shutting down' and up to 2 s to receive their last lines.\n",
@@ -268,7 +286,7 @@ mod tests {
 
     fn run(args: &[&str]) -> Result<Options, String> {
         match parse_args(args.iter().map(Into::into))? {
-            Command::Run(o) => Ok(*o),
+            Command::Run(s) => Ok(s.opts),
             _ => Err("not a run".into()),
         }
     }

@@ -16,6 +16,14 @@ use super::MAX_LINE_CEILING;
 /// Every option, in the order `--help` lists them.
 pub static OPTIONS: &[Opt] = &[
     Opt {
+        name: "config",
+        value: "FILE",
+        default: Default::Unset,
+        help: "read settings from this TOML file: each key is an option below without its dashes, written as here; the command line wins; SIGHUP reads it again (README, 'Config file')",
+        // Read by parse_args before every other option.
+        set: |_, _| Ok(()),
+    },
+    Opt {
         name: "listen",
         value: "ADDR",
         default: Default::Value("127.0.0.1:7000"),
@@ -417,6 +425,16 @@ pub static OPTIONS: &[Opt] = &[
         },
     },
     Opt {
+        name: "motd",
+        value: "FILE",
+        default: Default::Unset,
+        help: "message of the day: shown to text and JSON users once they have a nickname, and as IRC's MOTD (375/372/376) instead of the built-in one; re-read on SIGHUP",
+        set: |o, v| {
+            o.motd = Some(v.into());
+            Ok(())
+        },
+    },
+    Opt {
         name: "redis",
         value: "URL",
         default: Default::Value("off"),
@@ -480,6 +498,16 @@ pub static OPTIONS: &[Opt] = &[
         help: "off, error, warn, info, debug or trace (logs go to stderr)",
         set: |o, v| {
             o.log_level = v.parse().map_err(|_| "use off, error, warn, info, debug or trace".to_string())?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "log-format",
+        value: "FORMAT",
+        default: Default::Value("auto"),
+        help: "text (with timestamps), journal (priorities as <N> prefixes, no timestamps: journald's), json (one object per line); auto: journal when run by systemd, else text",
+        set: |o, v| {
+            o.log_format = v.parse()?;
             Ok(())
         },
     },

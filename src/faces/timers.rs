@@ -18,8 +18,8 @@ fn sim(nick_timeout: Duration, idle_timeout: Option<Duration>, join_rate: Option
         ChatConfig { default_room: "#lobby".into(), max_rooms: 10, max_rooms_per_client: 5, join_rate };
     let faces = FacesConfig {
         server_name: "linechat".into(),
-        lines: lines::LinesConfig { max_line: 4096, nick_timeout, idle_timeout },
-        irc: irc::IrcConfig { nick_timeout, idle_timeout, allow_plain_auth: false },
+        lines: lines::LinesConfig { max_line: 4096, nick_timeout, idle_timeout, motd: None },
+        irc: irc::IrcConfig { nick_timeout, idle_timeout, allow_plain_auth: false, motd: None },
         web: web::WebConfig::default(),
     };
     Sim::new(Server::new(chat, faces), 1 << 20)

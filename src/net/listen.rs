@@ -172,6 +172,21 @@ impl Listeners {
         }
     }
 
+    /// New limits at the door (SIGHUP); connections already in stay.
+    pub fn set_limits(&mut self, limits: DoorLimits) {
+        self.limits = limits;
+    }
+
+    /// Points every TLS listener at other certificate files (SIGHUP),
+    /// loaded by the [`Listeners::reload_tls`] that follows.
+    pub fn set_cert_files(&mut self, files: &CertFiles) {
+        for l in &mut self.table {
+            if let Some((f, _)) = l.tls.as_mut() {
+                f.clone_from(files);
+            }
+        }
+    }
+
     /// SIGHUP: reads every TLS listener's certificate and key again. New
     /// handshakes use the new pair; a pair that fails to load is logged and
     /// the old one kept; open sessions are not touched.

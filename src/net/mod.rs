@@ -12,6 +12,7 @@
 //!   and `ws.rs`; `tls.rs`: rustls as a byte layer.
 //! - `kinds.rs`: the words every file shares (faces, refusals, endings);
 //!   `service.rs`: the trait the loop calls.
+//! - `systemd.rs`: readiness and watchdog messages, and sockets passed in.
 //! - `rate.rs`: token buckets; `memory.rs`: giving heap back after a burst.
 //! - `sim.rs`: the loop without sockets, with a clock the caller sets (tests
 //!   and fuzz targets).
@@ -31,6 +32,7 @@ pub mod reactor;
 pub mod service;
 #[doc(hidden)]
 pub mod sim;
+pub mod systemd;
 pub mod tls;
 pub mod ws;
 
@@ -41,5 +43,5 @@ pub use listen::{bind, Bound};
 pub use outbox::{ConnId, IoStats, Outbox};
 pub use outq::{Message, Transport};
 pub use rate::{Bucket, Rate};
-pub use reactor::{Reactor, ReactorLimits};
+pub use reactor::{LoopSettings, Reactor, ReactorLimits, Reloader};
 pub use service::{HttpAnswer, Service};

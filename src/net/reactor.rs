@@ -25,6 +25,20 @@ use super::outbox::{ConnId, Due, Outbox};
 use super::outq::{Flushed, Transport};
 use super::rate::Rate;
 use super::service::Service;
+use super::systemd::Notifier;
+use super::tls::CertFiles;
+
+/// What a reload (SIGHUP) may change in the loop itself.
+pub struct LoopSettings {
+    pub limits: ReactorLimits,
+    /// The TLS listeners' certificate files, if they moved.
+    pub certs: Option<CertFiles>,
+}
+
+/// Called on SIGHUP before the service's own reload: reads the settings
+/// again, applies the service's share, and returns the loop's (`None`:
+/// nothing changes, e.g. the config file no longer parses).
+pub type Reloader<S> = Box<dyn FnMut(&mut S) -> Option<LoopSettings>>;
 
 /// Limits the loop enforces itself.
 #[derive(Debug, Clone)]
@@ -76,6 +90,9 @@ pub struct Reactor<S: Service> {
     /// Set once a stop signal arrived: when to give up flushing.
     stopping_until: Option<Instant>,
     trimmer: Trimmer,
+    /// systemd's readiness and watchdog messages (none without systemd).
+    notifier: Notifier,
+    reloader: Option<Reloader<S>>,
 }
 
 impl<S: Service> Reactor<S> {
@@ -107,7 +124,33 @@ impl<S: Service> Reactor<S> {
             reads_held: false,
             stopping_until: None,
             trimmer: Trimmer::new(Instant::now()),
+            notifier: Notifier::none(),
+            reloader: None,
         })
+    }
+
+    /// Tells systemd (or whoever set `NOTIFY_SOCKET`) when the loop is
+    /// ready, reloading and stopping, and feeds its watchdog.
+    pub fn set_notifier(&mut self, notifier: Notifier) {
+        self.notifier = notifier;
+    }
+
+    /// What SIGHUP runs first (see [`Reloader`]).
+    pub fn set_reloader(&mut self, reloader: Reloader<S>) {
+        self.reloader = Some(reloader);
+    }
+
+    /// The loop's own limits, changed in place: open connections keep
+    /// going under the new ones.
+    pub fn set_limits(&mut self, limits: ReactorLimits) {
+        self.rate = limits.rate;
+        self.out.max_outbuf = limits.max_outbuf;
+        self.listeners.set_limits(DoorLimits {
+            max_clients: limits.max_clients,
+            max_per_address: limits.max_per_address,
+            tls_handshake_timeout: limits.tls_handshake_timeout,
+            close_grace: limits.close_grace,
+        });
     }
 
     /// Each listener's name, face, address and security (true: TLS), in order.
@@ -119,6 +162,7 @@ impl<S: Service> Reactor<S> {
     pub fn run(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
         let mut again = Vec::new();
+        self.notifier.ready(Instant::now());
         loop {
             let timeout = self.poll_timeout();
             if timeout != Some(Duration::ZERO) {
@@ -134,6 +178,7 @@ impl<S: Service> Reactor<S> {
             }
             let turn_began = Instant::now();
             self.out.set_now(turn_began);
+            self.notifier.turn(turn_began);
             // Output held for durability: this tick reads nothing, so that
             // once the hold ends the output is flushed before new lines come.
             self.reads_held = self.out.hold;
@@ -205,6 +250,7 @@ impl<S: Service> Reactor<S> {
             self.stopping_until,
             self.service.next_wake(),
             self.trimmer.wake_at(self.out.burst_bytes),
+            self.notifier.next_wake(),
         ];
         let next = wakes.into_iter().flatten().min();
         // Round up to the next millisecond so a timer is never polled for early in a loop.
@@ -444,8 +490,18 @@ impl<S: Service> Reactor<S> {
             }
         }
         if reload {
+            self.notifier.reloading();
+            if let Some(reloader) = self.reloader.as_mut() {
+                if let Some(settings) = reloader(&mut self.service) {
+                    if let Some(certs) = &settings.certs {
+                        self.listeners.set_cert_files(certs);
+                    }
+                    self.set_limits(settings.limits);
+                }
+            }
             self.listeners.reload_tls();
             self.service.on_reload();
+            self.notifier.reloaded();
         }
         if !stop {
             return false;
@@ -455,6 +511,7 @@ impl<S: Service> Reactor<S> {
             return true;
         }
         info!("stop signal: closing {} connections", self.out.conns.len());
+        self.notifier.stopping();
         self.listeners.close(self.poll.registry());
         self.stopping_until = Some(self.out.now() + self.close_grace);
         self.service.on_shutdown(&mut self.out);

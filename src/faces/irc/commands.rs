@@ -56,7 +56,7 @@ static COMMANDS: &[Command] = &[
     cmd("USERHOST", userhost, false, 1),
     cmd("ISON", ison, false, 1),
     cmd("LUSERS", |_, hub, id, _, out| lusers(hub, id, out), false, 0),
-    cmd("MOTD", |_, hub, id, _, out| motd(hub, id, out), false, 0),
+    cmd("MOTD", |face, hub, id, _, out| motd(face, hub, id, out), false, 0),
     cmd("CHATHISTORY", super::history::chathistory, false, 1),
     cmd("AUTHENTICATE", super::accounts::authenticate, true, 1),
     cmd("KICK", super::moderation::kick, false, 2),

@@ -128,6 +128,8 @@ pub struct IrcConfig {
     pub idle_timeout: Option<Duration>,
     /// SASL PLAIN on a listener without TLS (`--allow-plain-auth`).
     pub allow_plain_auth: bool,
+    /// `--motd`: the MOTD's lines, instead of the built-in ones.
+    pub motd: Option<std::sync::Arc<[String]>>,
 }
 
 /// The IRC face: its settings, its format and every connection's IRC state.

@@ -153,10 +153,10 @@ pub fn nick_in_use(face: &mut IrcFace, hub: &mut Hub, id: ConnId, wanted: &str, 
 pub fn complete_registration(face: &mut IrcFace, hub: &mut Hub, id: ConnId, nick: &str, out: &mut Outbox) {
     out.set_timer(id, out.now() + face.ping_after());
     info!("{nick} registered (irc)");
-    welcome(hub, id, nick, out);
+    welcome(face, hub, id, nick, out);
 }
 
-fn welcome(hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {
+fn welcome(face: &IrcFace, hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {
     let server = hub.server_name();
     let version = concat!("linechat-", env!("CARGO_PKG_VERSION"));
     let started = httpdate(hub.started_unix);
@@ -184,7 +184,7 @@ fn welcome(hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {
     let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
     numeric(hub, id, out, "005", &tokens, Some("are supported by this server"));
     lusers(hub, id, out);
-    motd(hub, id, out);
+    motd(face, hub, id, out);
 }
 
 pub(super) fn lusers(hub: &Hub, id: ConnId, out: &mut Outbox) {
@@ -211,14 +211,20 @@ pub(super) fn lusers(hub: &Hub, id: ConnId, out: &mut Outbox) {
     );
 }
 
-pub(super) fn motd(hub: &Hub, id: ConnId, out: &mut Outbox) {
+pub(super) fn motd(face: &IrcFace, hub: &Hub, id: ConnId, out: &mut Outbox) {
     let server = hub.server_name();
     let default = &hub.rooms.get(hub.rooms.default_id()).name;
     numeric(hub, id, out, "375", &[], Some(&format!("- {server} Message of the day -")));
-    for line in [
-        "- linechat: the same rooms for IRC, nc, JSON and web users.".to_string(),
-        format!("- Everyone else starts in {default}: /join {default} to meet them; /list shows the rooms."),
-    ] {
+    let lines = match &face.cfg.motd {
+        Some(motd) => motd.iter().map(|l| format!("- {l}")).collect(),
+        None => vec![
+            "- linechat: the same rooms for IRC, nc, JSON and web users.".to_string(),
+            format!(
+                "- Everyone else starts in {default}: /join {default} to meet them; /list shows the rooms."
+            ),
+        ],
+    };
+    for line in lines {
         numeric(hub, id, out, "372", &[], Some(&line));
     }
     numeric(hub, id, out, "376", &[], Some("End of /MOTD command"));

@@ -64,6 +64,8 @@ pub struct LinesConfig {
     pub max_line: usize,
     pub nick_timeout: Duration,
     pub idle_timeout: Option<Duration>,
+    /// `--motd`: shown once a nickname is taken.
+    pub motd: Option<std::sync::Arc<[String]>>,
 }
 
 /// The lines face: settings, formats, every connection's mode, scripts.
@@ -247,6 +249,9 @@ impl LinesFace {
     fn registered(&self, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
         if let Some(idle) = self.cfg.idle_timeout {
             out.set_timer(id, out.now() + idle);
+        }
+        if let Some(motd) = &self.cfg.motd {
+            hub.reply(id, &Event::Motd { lines: motd }, out);
         }
         if let Some(room) = hub.current_room(id) {
             self.tell_topic(hub, id, room, out);

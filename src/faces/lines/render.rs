@@ -105,7 +105,7 @@ pub fn text(event: &Event) -> Vec<u8> {
         Event::Pong { payload: Some(Value::String(s)) } => write!(b, "* pong {s}"),
         Event::Pong { payload: Some(v) } => write!(b, "* pong {v}"),
         Event::Echo { payload } => write!(b, "* echo {}", payload.unwrap_or(&Value::Null)),
-        Event::Help { lines, .. } => {
+        Event::Help { lines, .. } | Event::Motd { lines } => {
             for (i, line) in lines.iter().enumerate() {
                 if i > 0 {
                     b.push(b'\n');
@@ -361,6 +361,10 @@ pub fn json(event: &Event) -> Vec<u8> {
             b.push(b'}');
         }
         Event::Help { types, .. } => json_string_list(&mut b, "help", "types", types, &[]),
+        Event::Motd { lines } => {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            json_string_list(&mut b, "motd", "lines", &lines, &[])
+        }
         Event::Stamped { event, .. } => return json(event),
         Event::History { room, items, complete } => {
             b.extend_from_slice(br#"{"type":"history","payload":{"room":"#);
