@@ -51,7 +51,10 @@ impl LogFormat {
         // dev_t and ino_t are narrower on some 32-bit boards.
         #[allow(clippy::unnecessary_cast)]
         match stat {
-            Some(st) if dev.parse::<u64>() == Ok(st.st_dev as u64) && ino.parse::<u64>() == Ok(st.st_ino as u64) => {
+            Some(st)
+                if dev.parse::<u64>() == Ok(st.st_dev as u64)
+                    && ino.parse::<u64>() == Ok(st.st_ino as u64) =>
+            {
                 LogFormat::Journal
             }
             _ => LogFormat::Text,

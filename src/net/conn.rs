@@ -48,8 +48,6 @@ pub struct Conn {
     pub awaiting_handshake: bool,
     /// The peer's address.
     pub ip: Option<std::net::IpAddr>,
-    /// Counted against `--max-per-ip`.
-    pub counted: bool,
     /// Its `--rate` tokens.
     pub rate: Bucket,
     /// Out of tokens: reading resumes then.
@@ -99,7 +97,6 @@ impl Conn {
             fresh: true,
             awaiting_handshake: false,
             ip: None,
-            counted: false,
             rate: Default::default(),
             read_resume: None,
             held: Vec::new(),

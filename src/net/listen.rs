@@ -100,7 +100,7 @@ pub struct Listeners {
     pub paused_until: Option<Instant>,
     /// Stopping: accept no more.
     pub closed: bool,
-    /// Open connections per client address, when `--max-per-ip` is set.
+    /// Open connections per client address.
     per_address: HashMap<IpAddr, u32>,
 }
 
@@ -302,8 +302,9 @@ impl Listeners {
             return self.refuse(sock, i, Refusal::Full, out, service);
         }
         let ip = peer.ip();
-        let counted = self.limits.max_per_address > 0;
-        if counted {
+        // Every connection is counted by address (not only under a limit),
+        // so a limit set by a reload counts those already in.
+        if self.limits.max_per_address > 0 {
             let open = self.per_address.get(&ip).copied().unwrap_or(0);
             if open as usize >= self.limits.max_per_address {
                 debug!("{peer}: {open} connections from this address already; refused");
@@ -332,13 +333,11 @@ impl Listeners {
         if tls.is_some() {
             out.stats.open_tls[face.0 as usize] += 1;
         }
-        if counted {
-            *self.per_address.entry(ip).or_insert(0) += 1;
-        }
+        *self.per_address.entry(ip).or_insert(0) += 1;
         out.stats.accepted += 1;
         let transport = if l.start == Start::Http { Transport::Http } else { Transport::Tcp };
         let conn = entry.insert(Conn::new(Some(sock), transport, face, Framing::new(l.start), serial));
-        (conn.tls, conn.ip, conn.counted, conn.listener) = (tls, Some(ip), counted, i as u8);
+        (conn.tls, conn.ip, conn.listener) = (tls, Some(ip), i as u8);
         debug!("conn={id} peer={peer} open ({})", l.name);
         if l.start == Start::Http {
             out.stats.open_http += 1;

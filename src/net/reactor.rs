@@ -463,7 +463,7 @@ impl<S: Service> Reactor<S> {
             if self.out.conns.get(id).is_some_and(|c| c.closing == Closing::Now) {
                 // Closing the socket (on drop) also takes it out of epoll.
                 let conn = self.out.conns.remove(id);
-                self.listeners.forget(conn.ip.filter(|_| conn.counted));
+                self.listeners.forget(conn.ip);
                 let stats = &mut self.out.stats;
                 if conn.tls.is_some() {
                     stats.open_tls[conn.face.0 as usize] -= 1;

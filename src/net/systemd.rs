@@ -129,12 +129,14 @@ pub fn listen_fds() -> HashMap<String, Vec<std::net::TcpListener>> {
     let mut names = names.split(':');
     for fd in LISTEN_FDS_START..LISTEN_FDS_START + count {
         let name = names.next().filter(|n| !n.is_empty()).unwrap_or("unknown").to_string();
+        // SAFETY: F_SETFD only sets a flag, and fails on a closed descriptor.
+        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
+            warn!("LISTEN_FDS names descriptor {fd} ({name}), which is not open");
+            continue;
+        }
         // SAFETY: systemd passed descriptors 3..3+LISTEN_FDS to this
         // process (LISTEN_PID is ours) and nothing else owns them.
-        let owned = unsafe {
-            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
-            OwnedFd::from_raw_fd(fd)
-        };
+        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
         let sock = std::net::TcpListener::from(owned);
         match sock.local_addr().and_then(|_| sock.set_nonblocking(true)) {
             Ok(()) => passed.entry(name).or_default().push(sock),

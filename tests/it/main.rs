@@ -18,6 +18,7 @@ mod json;
 mod limits;
 mod moderation;
 mod nc_scripts;
+mod operations;
 mod rooms;
 mod soak;
 mod tls;

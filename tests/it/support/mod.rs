@@ -178,7 +178,7 @@ impl Server {
         Self::start_with(cmd, args)
     }
 
-    fn start_with(mut cmd: Command, args: &[&str]) -> Server {
+    pub fn start_with(mut cmd: Command, args: &[&str]) -> Server {
         let mut all: Vec<&str> = vec!["--listen", "127.0.0.1:0"];
         if !args.iter().any(|a| a.starts_with("--http-listen")) {
             all.extend(["--http-listen", "off"]);
