@@ -17,6 +17,8 @@
 //!   same options; `setup.rs`: what they build (listeners, the server, the
 //!   loop's limits) and the SIGHUP reload; `logs.rs`: stderr as text,
 //!   journald's or JSON; `clock.rs`: wall-clock time.
+//! - `words.rs`: the message catalogue (`lang/*.toml`): every word for
+//!   people, per language, that the faces and the core's faults use.
 //! - `client/`: `linechat client`, the terminal client.
 
 pub mod chat;
@@ -33,3 +35,4 @@ pub mod script;
 pub mod setup;
 pub mod store;
 pub mod units;
+pub mod words;

@@ -161,6 +161,7 @@ pub fn server(opts: &Options) -> Result<Server, String> {
             nick_timeout: opts.nick_timeout,
             idle_timeout: opts.idle_timeout,
             motd: None,
+            lang: opts.lang,
         },
         irc: irc::IrcConfig {
             nick_timeout: opts.nick_timeout,
@@ -263,8 +264,8 @@ fn read_files(opts: &Options, before: Option<&Options>) -> Result<Files, String>
 }
 
 /// Sets what can change while clients stay connected: limits, rates,
-/// timeouts, handlers, MOTD, operators, sign-in settings and the log
-/// level. `before`: the options in force (on a reload).
+/// timeouts, handlers, MOTD, operators, sign-in settings, the default
+/// language and the log level. `before`: the options in force (on a reload).
 pub fn apply_live(server: &mut Server, opts: &Options, before: Option<&Options>) -> Result<(), String> {
     let files = read_files(opts, before)?;
     let hub = &mut server.hub;
@@ -280,6 +281,7 @@ pub fn apply_live(server: &mut Server, opts: &Options, before: Option<&Options>)
     let lines = &mut server.lines.cfg;
     (lines.nick_timeout, lines.idle_timeout, lines.motd) =
         (opts.nick_timeout, opts.idle_timeout, files.motd.clone());
+    lines.lang = opts.lang;
     let irc = &mut server.irc.cfg;
     (irc.nick_timeout, irc.idle_timeout, irc.motd) = (opts.nick_timeout, opts.idle_timeout, files.motd);
     irc.allow_plain_auth = opts.allow_plain_auth;

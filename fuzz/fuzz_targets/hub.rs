@@ -29,7 +29,7 @@ fn server() -> Server {
         chat,
         FacesConfig {
             server_name: "fuzz.test".into(),
-            lines: lines::LinesConfig { max_line: 200, nick_timeout: timeout, idle_timeout: idle, motd: None },
+            lines: lines::LinesConfig { max_line: 200, nick_timeout: timeout, idle_timeout: idle, motd: None, lang: linechat::words::Lang::EN },
             irc: irc::IrcConfig { nick_timeout: timeout, idle_timeout: idle, allow_plain_auth: true, motd: None },
             web: web::WebConfig::default(),
         },

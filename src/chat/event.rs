@@ -135,6 +135,18 @@ pub enum Event<'a> {
         lines: &'a [String],
         types: &'a [&'a str],
     },
+    /// A fault, told to the client that caused it (in its language).
+    Fault {
+        fault: &'a super::fault::Fault,
+    },
+    /// The client's language is now `lang`.
+    Lang {
+        lang: crate::words::Lang,
+    },
+    /// The languages spoken here, and the client's.
+    Langs {
+        yours: crate::words::Lang,
+    },
     /// The server's message of the day (`--motd`), once a nickname is taken.
     Motd {
         lines: &'a [String],

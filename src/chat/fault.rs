@@ -2,8 +2,9 @@
 //! [`Fault::code`], its words for people [`Fault::message`]. Faces match on
 //! the variants (IRC turns them into numerics), never on the code's text.
 
-use super::rooms::RoomNameError;
-use super::session::NickError;
+use super::rooms::{RoomNameError, MAX_ROOM_CHARS};
+use super::session::{NickError, MAX_NICK_CHARS};
+use crate::words::{self, Lang};
 
 /// A protocol error to report to a client.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,53 +153,60 @@ impl Fault {
         }
     }
 
-    /// What a person is told after the code.
+    /// What a person is told after the code, in English.
     pub fn message(&self) -> String {
+        self.message_in(Lang::EN)
+    }
+
+    /// What a person is told after the code, in `lang` (the catalogue's
+    /// words; a usage, a JSON parser's or a sign-in refusal's words are
+    /// passed through as written).
+    pub fn message_in(&self, lang: Lang) -> String {
+        let say = |key: &str, args: &[(&str, &dyn std::fmt::Display)]| words::say(lang, key, args);
         match self {
-            Fault::NickTaken(nick) => format!("'{nick}' is already in use; choose another"),
-            Fault::NickInvalid(e) => e.to_string(),
-            Fault::NotJoined => "choose a nickname first".into(),
-            Fault::BadUtf8 => "the line is not valid UTF-8 and was not relayed".into(),
-            Fault::BadJson(e) => format!("not valid JSON: {e}"),
+            Fault::NickTaken(nick) => say("nick-taken", &[("nick", nick)]),
+            Fault::NickInvalid(NickError::Empty) => say("nick-empty", &[]),
+            Fault::NickInvalid(NickError::TooLong) => say("nick-too-long", &[("max", &MAX_NICK_CHARS)]),
+            Fault::NickInvalid(NickError::BadChar(c)) => say("nick-bad-char", &[("char", &format!("{c:?}"))]),
+            Fault::NotJoined => say("not-joined", &[]),
+            Fault::BadUtf8 => say("bad-utf8", &[]),
+            Fault::BadJson(e) => say("bad-json", &[("detail", e)]),
             Fault::BadPacket(what) => (*what).into(),
             Fault::BadArgs(usage) => usage.clone(),
-            Fault::UnknownType(kind) => format!("type '{kind}' is not defined"),
-            Fault::UnknownCommand(name) => format!("unknown command '/{name}'; /help lists the commands"),
-            Fault::NoSuchNick(nick) => format!("nobody called '{nick}' is online"),
-            Fault::RoomInvalid(e) => e.to_string(),
-            Fault::NotInRoom(room) => format!("you are not in {room}"),
-            Fault::InNoRoom => "you are in no room; join one first".into(),
-            Fault::TooManyRoomsHeld(max) => {
-                format!("you may be in at most {max} rooms besides the default one")
+            Fault::UnknownType(kind) => say("unknown-type", &[("type", kind)]),
+            Fault::UnknownCommand(name) => say("unknown-command", &[("name", name)]),
+            Fault::NoSuchNick(nick) => say("no-such-nick", &[("nick", nick)]),
+            Fault::RoomInvalid(RoomNameError::NoHash) => say("room-no-hash", &[]),
+            Fault::RoomInvalid(RoomNameError::Empty) => say("room-empty", &[]),
+            Fault::RoomInvalid(RoomNameError::TooLong) => say("room-too-long", &[("max", &MAX_ROOM_CHARS)]),
+            Fault::RoomInvalid(RoomNameError::BadChar(c)) => {
+                say("room-bad-char", &[("char", &format!("{c:?}"))])
             }
-            Fault::TooManyRooms(max) => format!("the server holds at most {max} rooms; join an existing one"),
-            Fault::InDefaultRoom(name) => format!("you are in the default room {name}; /join #ROOM to move"),
-            Fault::LineTooLong(max) => {
-                format!("lines are limited to {max} bytes; the rest of this line was discarded")
-            }
-            Fault::NickTimeout(secs) => format!("no nickname chosen within {secs} s"),
-            Fault::IdleTimeout(secs) => format!("nothing received for {secs} s"),
-            Fault::ServerFull => "too many clients are connected; try again later".into(),
-            Fault::TooManyConnections => "too many connections from your address; try again later".into(),
+            Fault::NotInRoom(room) => say("not-in-room", &[("room", room)]),
+            Fault::InNoRoom => say("in-no-room", &[]),
+            Fault::TooManyRoomsHeld(max) => say("too-many-rooms-held", &[("max", max)]),
+            Fault::TooManyRooms(max) => say("too-many-rooms", &[("max", max)]),
+            Fault::InDefaultRoom(room) => say("in-default-room", &[("room", room)]),
+            Fault::LineTooLong(max) => say("line-too-long", &[("max", max)]),
+            Fault::NickTimeout(secs) => say("nick-timeout", &[("secs", secs)]),
+            Fault::IdleTimeout(secs) => say("idle-timeout", &[("secs", secs)]),
+            Fault::ServerFull => say("server-full", &[]),
+            Fault::TooManyConnections => say("too-many-connections", &[]),
             Fault::HandlerError(name, why) => format!("{name}: {why}"),
-            Fault::HistoryOff => "this server keeps no history (--history 0)".into(),
+            Fault::HistoryOff => say("history-off", &[]),
             Fault::AuthFailed(why) => (*why).into(),
-            Fault::NickRegistered(nick) => {
-                format!("'{nick}' is a registered name: /login {nick} PASSWORD, or choose another")
-            }
-            Fault::NeedsAccount => "sign in first (/login NAME PASSWORD)".into(),
-            Fault::Busy => "the server is busy signing others in; try again in a moment".into(),
-            Fault::NotOperator(room) => format!("only operators of {room} may do that"),
-            Fault::Banned(room) => format!("you are banned from {room}"),
-            Fault::CannotSpeak(room) => {
-                format!("you cannot speak in {room} (it is moderated, or you are muted)")
-            }
-            Fault::InviteOnly(room) => format!("{room} is invite only"),
-            Fault::BadKey(room) => format!("{room} needs the right key: /join {room} KEY"),
-            Fault::RoomFull(room) => format!("{room} is full"),
-            Fault::UnknownMode(c) => format!("unknown mode '{c}'; modes are i k l m n t s R o v b"),
-            Fault::NotServerOperator => "only server operators may do that (/oper NAME PASSWORD)".into(),
-            Fault::Killed(why) => format!("disconnected by {why}"),
+            Fault::NickRegistered(nick) => say("nick-registered", &[("nick", nick)]),
+            Fault::NeedsAccount => say("needs-account", &[]),
+            Fault::Busy => say("server-busy", &[]),
+            Fault::NotOperator(room) => say("not-operator", &[("room", room)]),
+            Fault::Banned(room) => say("banned", &[("room", room)]),
+            Fault::CannotSpeak(room) => say("cannot-speak", &[("room", room)]),
+            Fault::InviteOnly(room) => say("invite-only", &[("room", room)]),
+            Fault::BadKey(room) => say("bad-key", &[("room", room)]),
+            Fault::RoomFull(room) => say("room-full", &[("room", room)]),
+            Fault::UnknownMode(c) => say("unknown-mode", &[("mode", c)]),
+            Fault::NotServerOperator => say("not-server-operator", &[]),
+            Fault::Killed(why) => say("killed", &[("why", why)]),
         }
     }
 

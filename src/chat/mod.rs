@@ -300,8 +300,7 @@ impl Hub {
     /// Reports `fault` to `id`, in its format.
     pub fn fail(&mut self, id: ConnId, fault: &Fault, out: &mut Outbox) {
         self.stats.errors[fault.index()] += 1;
-        let message = fault.message();
-        self.reply(id, &Event::Error { code: fault.code(), message: &message }, out);
+        self.reply(id, &Event::Fault { fault }, out);
     }
 
     /// Counts a nickname attempt or a room join against `--join-rate`:

@@ -1,4 +1,4 @@
-//! Rendering events once per format in use. Each face registers the
+//! Rendering events once per format (wire format and language) in use. Each face registers the
 //! renderer of its wire format in a table; a session holds the index of
 //! its format, and an event sent to many people is rendered at most once
 //! per format, the bytes shared by every recipient of that format.
@@ -7,6 +7,7 @@ use std::cell::OnceCell;
 
 use super::event::Event;
 use crate::net::Message;
+use crate::words::Lang;
 
 /// A wire format: an index in the renderer table the server built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,12 +23,15 @@ pub struct RenderEnv {
     pub server_name: String,
 }
 
-/// One format's renderer: the event's line(s), each ending in `\n`.
-pub type RenderFn = fn(&Event, &RenderEnv) -> Vec<u8>;
+/// One format's renderer: the event's line(s), each ending in `\n`, with
+/// the words of a language.
+pub type RenderFn = fn(&Event, &RenderEnv, Lang) -> Vec<u8>;
 
-/// The renderer of every format, by [`Format`].
+/// The renderer and language of every format, by [`Format`]: a format is
+/// a (wire format, language) pair, so an event is rendered once per pair
+/// in use and the bytes shared by everyone reading that pair.
 pub struct Renderers {
-    table: Vec<RenderFn>,
+    table: Vec<(RenderFn, Lang)>,
     pub env: RenderEnv,
 }
 
@@ -36,10 +40,10 @@ impl Renderers {
         Renderers { table: Vec::new(), env }
     }
 
-    /// Adds a format; returns its index.
-    pub fn register(&mut self, render: RenderFn) -> Format {
+    /// Adds a format in `lang`; returns its index.
+    pub fn register(&mut self, render: RenderFn, lang: Lang) -> Format {
         assert!(self.table.len() < MAX_FORMATS, "at most {MAX_FORMATS} formats");
-        self.table.push(render);
+        self.table.push((render, lang));
         Format(self.table.len() as u8 - 1)
     }
 
@@ -63,7 +67,8 @@ impl Rendered<'_> {
     pub fn get(&self, format: Format) -> &Message {
         let f = format.0 as usize;
         self.cells[f].get_or_init(|| {
-            Message::new((self.renderers.table[f])(self.event, &self.renderers.env), format.0)
+            let (render, lang) = self.renderers.table[f];
+            Message::new(render(self.event, &self.renderers.env, lang), format.0)
         })
     }
 }

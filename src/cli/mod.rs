@@ -72,6 +72,7 @@ pub struct Options {
     pub log_level: LevelFilter,
     pub log_format: crate::logs::LogFormat,
     pub motd: Option<PathBuf>,
+    pub lang: crate::words::Lang,
 }
 
 /// An option's default.
@@ -151,6 +152,7 @@ impl std::default::Default for Options {
             log_level: LevelFilter::Info,
             log_format: crate::logs::LogFormat::Auto,
             motd: None,
+            lang: crate::words::Lang::EN,
         };
         for opt in OPTIONS {
             if let Default::Value(v) = opt.default {

@@ -425,6 +425,17 @@ pub static OPTIONS: &[Opt] = &[
         },
     },
     Opt {
+        name: "lang",
+        value: "CODE",
+        default: Default::Value("en"),
+        help: "the language of the server's words (en, ko) for clients that choose none; each text or JSON client may choose its own with /lang or a lang packet",
+        set: |o, v| {
+            o.lang = crate::words::Lang::from_code(v)
+                .ok_or_else(|| format!("'{v}': these are spoken here: {}", crate::words::spoken()))?;
+            Ok(())
+        },
+    },
+    Opt {
         name: "motd",
         value: "FILE",
         default: Default::Unset,

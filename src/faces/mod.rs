@@ -27,6 +27,7 @@ use crate::chat::render::{Format, RenderEnv, Renderers};
 use crate::chat::{ChatConfig, Hub};
 use crate::net::http::Request;
 use crate::net::{CloseReason, ConnId, Face, HttpAnswer, IoStats, LineFault, Outbox, Refusal, Service};
+use crate::words::Lang;
 
 /// The chat port's face: text and JSON lines.
 pub const LINES: Face = Face(0);
@@ -73,20 +74,30 @@ pub struct Server {
 impl Server {
     pub fn new(chat: ChatConfig, cfg: FacesConfig) -> Server {
         let mut renderers = Renderers::new(RenderEnv { server_name: cfg.server_name });
-        let text = renderers.register(lines::render::render_text);
-        let json = renderers.register(lines::render::render_json);
-        let irc = renderers.register(irc::render::render);
+        let en = Lang::EN;
+        let text = renderers.register(lines::render::render_text, en);
+        let json = renderers.register(lines::render::render_json, en);
+        let irc = renderers.register(irc::render::render, en);
         debug_assert_eq!((text, json, irc), (TEXT_FORMAT, JSON_FORMAT, IRC_FORMAT));
         let tagged = [
-            renderers.register(lines::render::render_json_ids),
-            renderers.register(irc::render::render_time),
-            renderers.register(irc::render::render_msgid),
-            renderers.register(irc::render::render_time_msgid),
+            renderers.register(lines::render::render_json_ids, en),
+            renderers.register(irc::render::render_time, en),
+            renderers.register(irc::render::render_msgid, en),
+            renderers.register(irc::render::render_time_msgid, en),
         ];
         debug_assert_eq!(tagged, [JSON_IDS_FORMAT, IRC_TIME_FORMAT, IRC_MSGID_FORMAT, IRC_TAGS_FORMAT]);
+        // The lines face's formats in every other language, after English's.
+        let mut lines_formats = vec![[text, json, JSON_IDS_FORMAT]];
+        for lang in Lang::all().skip(1) {
+            lines_formats.push([
+                renderers.register(lines::render::render_text, lang),
+                renderers.register(lines::render::render_json, lang),
+                renderers.register(lines::render::render_json_ids, lang),
+            ]);
+        }
         Server {
             hub: Hub::new(chat, renderers),
-            lines: lines::LinesFace::new(cfg.lines, [text, json, JSON_IDS_FORMAT]),
+            lines: lines::LinesFace::new(cfg.lines, lines_formats),
             irc: irc::IrcFace::new(cfg.irc, [irc, IRC_TIME_FORMAT, IRC_MSGID_FORMAT, IRC_TAGS_FORMAT]),
             web: web::WebFace::new(cfg.web),
             faces: Vec::new(),

@@ -18,7 +18,13 @@ fn sim(nick_timeout: Duration, idle_timeout: Option<Duration>, join_rate: Option
         ChatConfig { default_room: "#lobby".into(), max_rooms: 10, max_rooms_per_client: 5, join_rate };
     let faces = FacesConfig {
         server_name: "linechat".into(),
-        lines: lines::LinesConfig { max_line: 4096, nick_timeout, idle_timeout, motd: None },
+        lines: lines::LinesConfig {
+            max_line: 4096,
+            nick_timeout,
+            idle_timeout,
+            motd: None,
+            lang: crate::words::Lang::EN,
+        },
         irc: irc::IrcConfig { nick_timeout, idle_timeout, allow_plain_auth: false, motd: None },
         web: web::WebConfig::default(),
     };

@@ -15,7 +15,7 @@ pub type Chunk = Rc<Vec<u8>>;
 /// Separate streams of messages (the protocol's wire formats) are packed
 /// into separate tick buffers, so that a client receiving every message of
 /// its stream gets one contiguous range per tick.
-pub const STREAMS: usize = 8;
+pub const STREAMS: usize = 16;
 
 /// One outgoing line, for any number of recipients. The first time a tick
 /// sends it to a client on a given transport, its bytes (the line, or its

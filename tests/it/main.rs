@@ -15,6 +15,7 @@ mod history;
 mod irc;
 mod irssi;
 mod json;
+mod languages;
 mod limits;
 mod moderation;
 mod nc_scripts;

@@ -160,6 +160,7 @@ fn every_option(dir: &Dir) -> Vec<(&'static str, String)> {
         ("jwt-secret", format!("\"{}\"", file("jwt"))),
         ("oper-file", format!("\"{}\"", file("opers"))),
         ("allow-plain-auth", "true".into()),
+        ("lang", "\"ko\"".into()),
         ("motd", format!("\"{}\"", file("motd"))),
         ("redis", "\"redis://127.0.0.1:6390/2\"".into()),
         ("node-id", "\"node-a\"".into()),

@@ -6,6 +6,7 @@ use std::io::Write;
 use crate::chat::event::{Event, Said};
 use crate::chat::render::RenderEnv;
 use crate::faces::lines::render::text as render_text;
+use crate::words::Lang;
 
 /// Longest IRC line, without its CRLF.
 pub const MAX_LINE: usize = 510;
@@ -16,22 +17,22 @@ fn mask(b: &mut Vec<u8>, nick: &str, server: &str) {
 }
 
 /// The IRC renderer, for the chat core's table.
-pub fn render(e: &Event, env: &RenderEnv) -> Vec<u8> {
+pub fn render(e: &Event, env: &RenderEnv, _lang: Lang) -> Vec<u8> {
     event(e, &env.server_name)
 }
 
 /// For clients that negotiated `server-time`: room lines carry `@time=`.
-pub fn render_time(e: &Event, env: &RenderEnv) -> Vec<u8> {
+pub fn render_time(e: &Event, env: &RenderEnv, _lang: Lang) -> Vec<u8> {
     tagged(e, &env.server_name, true, false)
 }
 
 /// For clients that negotiated `message-tags`: room lines carry `@msgid=`.
-pub fn render_msgid(e: &Event, env: &RenderEnv) -> Vec<u8> {
+pub fn render_msgid(e: &Event, env: &RenderEnv, _lang: Lang) -> Vec<u8> {
     tagged(e, &env.server_name, false, true)
 }
 
 /// For clients that negotiated both.
-pub fn render_time_msgid(e: &Event, env: &RenderEnv) -> Vec<u8> {
+pub fn render_time_msgid(e: &Event, env: &RenderEnv, _lang: Lang) -> Vec<u8> {
     tagged(e, &env.server_name, true, true)
 }
 
@@ -139,11 +140,14 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
         Event::Error { code: "killed", message } => {
             let _ = write!(b, "ERROR :Closing Link: {}\r\n", cut(message, MAX_LINE - 24));
         }
+        Event::Fault { fault: fault @ crate::chat::fault::Fault::Killed(_) } => {
+            let _ = write!(b, "ERROR :Closing Link: {}\r\n", cut(&fault.message(), MAX_LINE - 24));
+        }
         Event::Stamped { event: inner, .. } => return self::event(inner, server),
         Event::Shutdown => b.extend_from_slice(b"ERROR :Closing Link: the server is shutting down\r\n"),
         Event::Bye => b.extend_from_slice(b"ERROR :Closing Link: bye\r\n"),
         other => {
-            let text = render_text(other);
+            let text = render_text(other, Lang::EN);
             for line in String::from_utf8_lossy(&text).lines() {
                 let start = b.len();
                 let _ = write!(b, ":{server} NOTICE * :");

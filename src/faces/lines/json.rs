@@ -37,6 +37,7 @@
 //! logout C: {"type":"logout"}   S: {"action":"signed-out"}                           /logout
 //! password C: {"type":"password","payload":{"old":"...","new":"..."}}               /password OLD NEW
 //! unregister C: {"type":"unregister","payload":{"password":"..."}}                   /unregister PASSWORD
+//! lang   C: {"type":"lang","payload":"ko"}   S: {"type":"lang","payload":{"langs":["en","ko"],"lang":"ko"}}  (no payload: just tells)
 //! help   C: {"type":"help"}                  S: {"type":"help","payload":{"types":[...]}}  /help
 //! bye    C: {"type":"bye"}                   S: {"type":"bye"}, then the server closes  /bye, /quit
 //! ```
@@ -70,6 +71,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "echo",
     "caps",
     "help",
+    "lang",
     "bye",
     "register",
     "login",
@@ -238,6 +240,7 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         "ping" => Command::Ping(present),
         "echo" => Command::Echo(present),
         "help" => return Ok(Request::Help),
+        "lang" => return Ok(Request::Lang(optional_string(payload, "\"CODE\"")?)),
         "bye" => Command::Bye,
         "register" => {
             account(AccountCommand::Register(field(payload, "password", "{\"password\": PASSWORD}")?))

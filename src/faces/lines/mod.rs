@@ -27,9 +27,7 @@ use crate::chat::session::{Phase, Profile};
 use crate::chat::Hub;
 use crate::net::{CloseReason, ConnId, LineFault, Message, Outbox, Refusal};
 use crate::script::Scripts;
-
-/// The line every client gets on connect, whatever it speaks later.
-pub const WELCOME: &[u8] = b"* welcome to linechat - enter a nickname\n";
+use crate::words::Lang;
 
 /// What a line asks for once parsed.
 #[derive(Debug)]
@@ -42,6 +40,8 @@ pub enum Request<'a> {
     Help,
     /// JSON `caps`: the capabilities a client asks for.
     Caps(Vec<&'a str>),
+    /// `/lang [CODE]`, a `lang` packet: the languages, or a choice of one.
+    Lang(Option<&'a str>),
 }
 
 /// The capabilities a JSON client may ask for with `caps`.
@@ -66,15 +66,22 @@ pub struct LinesConfig {
     pub idle_timeout: Option<Duration>,
     /// `--motd`: shown once a nickname is taken.
     pub motd: Option<std::sync::Arc<[String]>>,
+    /// `--lang`: the language a client reads until it chooses one.
+    pub lang: Lang,
 }
 
 /// The lines face: settings, formats, every connection's mode, scripts.
 pub struct LinesFace {
     pub cfg: LinesConfig,
-    text: Format,
-    json: Format,
-    json_ids: Format,
+    /// Per language: the text, JSON and JSON-with-ids formats.
+    formats: Vec<[Format; 3]>,
+    /// The JSON format in every language (scripts ask whether a client
+    /// speaks JSON).
+    #[cfg_attr(not(feature = "lua"), allow(dead_code))]
+    json: Vec<Format>,
     modes: Vec<Mode>,
+    /// Each connection's language.
+    langs: Vec<Lang>,
     /// Script handlers (`--handlers`), looked up before the built-in types.
     pub scripts: Scripts,
     /// The `/help` text, built once (and again when handlers reload).
@@ -82,23 +89,28 @@ pub struct LinesFace {
 }
 
 impl LinesFace {
-    /// `formats`: text, JSON, and JSON with ids.
-    pub fn new(cfg: LinesConfig, formats: [Format; 3]) -> LinesFace {
+    /// `formats`: per language (by [`Lang`] index), text, JSON, and JSON with ids.
+    pub fn new(cfg: LinesConfig, formats: Vec<[Format; 3]>) -> LinesFace {
         let scripts = Scripts::default();
-        let [text, json, json_ids] = formats;
         let help_lines = scripts::help_lines(&scripts);
-        LinesFace { cfg, text, json, json_ids, modes: Vec::new(), help_lines, scripts }
+        let json = formats.iter().map(|f| f[1]).collect();
+        LinesFace { cfg, formats, json, modes: Vec::new(), langs: Vec::new(), help_lines, scripts }
+    }
+
+    fn lang(&self, id: ConnId) -> Lang {
+        self.langs.get(id).copied().unwrap_or(self.cfg.lang)
     }
 
     /// Text sessions: one room at a time, the default room on a nickname,
     /// their own lines back. JSON sessions hold several rooms.
-    fn profile(&self, mode: Mode, moderation: bool) -> Profile {
+    fn profile(&self, id: ConnId, mode: Mode, moderation: bool) -> Profile {
         let json = mode != Mode::Text && mode != Mode::Undecided;
+        let [text, json_format, json_ids] = self.formats[self.lang(id).0 as usize];
         Profile {
             format: match mode {
-                Mode::Json => self.json,
-                Mode::JsonIds => self.json_ids,
-                Mode::Text | Mode::Undecided => self.text,
+                Mode::Json => json_format,
+                Mode::JsonIds => json_ids,
+                Mode::Text | Mode::Undecided => text,
             },
             single_room: !json,
             enters_default_room: true,
@@ -118,10 +130,13 @@ impl LinesFace {
     pub fn open(&mut self, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
         if self.modes.len() <= id {
             self.modes.resize(id + 1, Mode::Undecided);
+            self.langs.resize(id + 1, Lang::EN);
         }
         self.modes[id] = Mode::Undecided;
-        hub.open(id, self.profile(Mode::Undecided, false), out.now());
-        out.send(id, &Message::new(WELCOME.to_vec(), self.text.0));
+        self.langs[id] = self.cfg.lang;
+        let profile = self.profile(id, Mode::Undecided, false);
+        out.send(id, &Message::new(render::welcome(self.cfg.lang), profile.format.0));
+        hub.open(id, profile, out.now());
         out.set_timer(id, out.now() + self.cfg.nick_timeout);
     }
 
@@ -129,7 +144,7 @@ impl LinesFace {
     /// site's pages or programs), signed in with the token at once.
     pub fn sign_in_with_token(&mut self, hub: &mut Hub, id: ConnId, token: &str, out: &mut Outbox) {
         self.modes[id] = Mode::Json;
-        hub.set_profile(id, self.profile(Mode::Json, false));
+        hub.set_profile(id, self.profile(id, Mode::Json, false));
         hub.listen_to_echo(id);
         let cmd = AccountCommand::Token(token);
         if let Err(fault) = hub.run(id, Command::Account { cmd, via: Via::default() }, out) {
@@ -155,7 +170,7 @@ impl LinesFace {
             Mode::Undecided => {
                 let mode = if line.trim_start().starts_with('{') { Mode::Json } else { Mode::Text };
                 self.modes[id] = mode;
-                hub.set_profile(id, self.profile(mode, false));
+                hub.set_profile(id, self.profile(id, mode, false));
                 if mode == Mode::Json {
                     hub.listen_to_echo(id);
                 }
@@ -222,8 +237,27 @@ impl LinesFace {
                 }
                 let moderation =
                     granted.contains(&"moderation") || hub.profile(id).is_some_and(|p| p.moderation_events);
-                hub.set_profile(id, self.profile(self.modes[id], moderation));
+                hub.set_profile(id, self.profile(id, self.modes[id], moderation));
                 hub.reply(id, &Event::Caps { caps: &granted }, out);
+                return Ok(());
+            }
+            Request::Lang(None) => {
+                hub.reply(id, &Event::Langs { yours: self.lang(id) }, out);
+                return Ok(());
+            }
+            Request::Lang(Some(code)) => {
+                let Some(lang) = Lang::from_code(code) else {
+                    let message = crate::words::say(
+                        self.lang(id),
+                        "unknown-lang",
+                        &[("lang", &code), ("langs", &crate::words::spoken())],
+                    );
+                    return Err(Fault::BadArgs(message));
+                };
+                self.langs[id] = lang;
+                let moderation = hub.profile(id).is_some_and(|p| p.moderation_events);
+                hub.set_profile(id, self.profile(id, self.modes[id], moderation));
+                hub.reply(id, &Event::Lang { lang }, out);
                 return Ok(());
             }
         };

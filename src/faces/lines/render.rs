@@ -2,6 +2,7 @@
 //! lines (one packet each) for programs and the page. Each event is
 //! rendered once per format, whoever receives it.
 
+use std::fmt::Display;
 use std::io::Write;
 
 use serde_json::Value;
@@ -11,100 +12,139 @@ use crate::chat::event::{Event, Said};
 use crate::chat::render::RenderEnv;
 use crate::chat::sanitize;
 use crate::store::history::{Entry, Kind};
+use crate::words::{put, Lang};
 
 /// The text renderer, for the chat core's table.
-pub fn render_text(event: &Event, _env: &RenderEnv) -> Vec<u8> {
-    text(event)
+pub fn render_text(event: &Event, _env: &RenderEnv, lang: Lang) -> Vec<u8> {
+    text(event, lang)
 }
 
-/// The JSON renderer, for the chat core's table.
-pub fn render_json(event: &Event, _env: &RenderEnv) -> Vec<u8> {
-    json(event)
+/// The JSON renderer, for the chat core's table (`lang`: the words of
+/// error messages).
+pub fn render_json(event: &Event, _env: &RenderEnv, lang: Lang) -> Vec<u8> {
+    json(event, lang)
 }
 
 /// The JSON renderer for clients that asked for the `ids` capability: room
 /// lines carry `"id"` and `"time"` in their payload.
-pub fn render_json_ids(event: &Event, _env: &RenderEnv) -> Vec<u8> {
+pub fn render_json_ids(event: &Event, _env: &RenderEnv, lang: Lang) -> Vec<u8> {
     match event {
         Event::Stamped { stamp, event } => {
-            let mut b = json(event);
+            let mut b = json(event, lang);
             // `...}}\n`: the payload's fields go before its closing brace.
             b.truncate(b.len() - 3);
             let _ = write!(b, r#","id":"{}","time":"{}"}}}}"#, stamp.id, crate::clock::iso_ms(stamp.time_ms));
             b.push(b'\n');
             b
         }
-        _ => json(event),
+        _ => json(event, lang),
     }
 }
 
 /// A stored line as a member of its room saw it live (text), without its newline.
-fn text_item(b: &mut Vec<u8>, room: &str, e: &Entry) {
-    let _ = match e.kind {
-        Kind::Chat | Kind::Notice => write!(b, "[{}] {}", e.from, e.text),
-        Kind::Me => write!(b, "* {} {}", e.from, e.text),
-        Kind::Topic if e.text.is_empty() => write!(b, "* {} cleared the topic for {room}", e.from),
-        Kind::Topic => write!(b, "* {} set the topic for {room}: {}", e.from, e.text),
-    };
+fn text_item(b: &mut Vec<u8>, lang: Lang, room: &str, e: &Entry) {
+    match e.kind {
+        Kind::Chat | Kind::Notice => {
+            let _ = write!(b, "[{}] {}", e.from, e.text);
+        }
+        Kind::Me => {
+            let _ = write!(b, "* {} {}", e.from, e.text);
+        }
+        Kind::Topic if e.text.is_empty() => {
+            put(b, lang, "topic-cleared", &[("by", &e.from), ("room", &room)])
+        }
+        Kind::Topic => put(b, lang, "topic-set", &[("by", &e.from), ("room", &room), ("topic", &e.text)]),
+    }
 }
 
 /// The line every client gets on connect, whatever it speaks later.
-pub const WELCOME: &[u8] = b"* welcome to linechat - enter a nickname\n";
-
-/// An event as text lines (`* ...`, `[nick] ...`, `! code: ...`).
-pub fn text(event: &Event) -> Vec<u8> {
+pub fn welcome(lang: Lang) -> Vec<u8> {
     let mut b = Vec::with_capacity(64);
-    // Writing into a Vec cannot fail.
-    let _ = match event {
+    put(&mut b, lang, "welcome", &[]);
+    b.push(b'\n');
+    b
+}
+
+/// ` until TIME UTC` and ` (REASON)`, as a ban or K-line ends.
+fn until_and_reason(b: &mut Vec<u8>, lang: Lang, until_ms: Option<u64>, reason: &str) {
+    if let Some(until) = until_ms {
+        put(b, lang, "until", &[("time", &crate::clock::text_time(until))]);
+    }
+    if !reason.is_empty() {
+        let _ = write!(b, " ({reason})");
+    }
+}
+
+/// An event as text lines (`* ...`, `[nick] ...`, `! code: ...`) in `lang`.
+pub fn text(event: &Event, lang: Lang) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64);
+    let b = &mut b;
+    match event {
         Event::Join { nick, online, room } if room.is_default => {
-            write!(b, "* {nick} joined ({online} online)")
+            put(b, lang, "join", &[("nick", nick), ("online", online)])
         }
-        Event::Join { nick, online, room } => write!(b, "* {nick} joined {} ({online} online)", room.name),
+        Event::Join { nick, online, room } => {
+            put(b, lang, "join-room", &[("nick", nick), ("room", &room.name), ("online", online)])
+        }
         Event::Leave { nick, online, room, .. } if room.is_default => {
-            write!(b, "* {nick} left ({online} online)")
+            put(b, lang, "leave", &[("nick", nick), ("online", online)])
         }
-        Event::Leave { nick, online, room, .. } => write!(b, "* {nick} left {} ({online} online)", room.name),
+        Event::Leave { nick, online, room, .. } => {
+            put(b, lang, "leave-room", &[("nick", nick), ("room", &room.name), ("online", online)])
+        }
         Event::Chat { from, text, .. } => {
             b.reserve(from.len() + text.len() + 4);
             b.push(b'[');
             b.extend_from_slice(from.as_bytes());
             b.extend_from_slice(b"] ");
             b.extend_from_slice(text.as_bytes());
-            Ok(())
         }
-        Event::Me { from, text, .. } => write!(b, "* {from} {text}"),
+        Event::Me { from, text, .. } => {
+            let _ = write!(b, "* {from} {text}");
+        }
         Event::Msg { from, to, text, kind: Said::Action, .. } => {
-            write!(b, "[{from} -> {to}] * {from} {text}")
+            let _ = write!(b, "[{from} -> {to}] * {from} {text}");
         }
-        Event::Msg { from, to, text, .. } => write!(b, "[{from} -> {to}] {text}"),
-        Event::Nick { old, new } => write!(b, "* {old} is now known as {new}"),
+        Event::Msg { from, to, text, .. } => {
+            let _ = write!(b, "[{from} -> {to}] {text}");
+        }
+        Event::Nick { old, new } => put(b, lang, "nick", &[("old", old), ("new", new)]),
         Event::Who { nicks, room } => {
-            let _ = write!(b, "* online ");
-            if !room.is_default {
-                let _ = write!(b, "in {} ", room.name);
+            let count = nicks.len();
+            if room.is_default {
+                put(b, lang, "who", &[("count", &count)]);
+            } else {
+                put(b, lang, "who-room", &[("room", &room.name), ("count", &count)]);
             }
-            let _ = write!(b, "({}):", nicks.len());
             for (i, nick) in nicks.iter().enumerate() {
                 b.extend_from_slice(if i == 0 { b" " } else { b", " });
                 b.extend_from_slice(nick.as_bytes());
             }
-            Ok(())
         }
-        Event::Topic { room, by, set: true, topic: "" } => write!(b, "* {by} cleared the topic for {room}"),
-        Event::Topic { room, topic, by, set: true } => write!(b, "* {by} set the topic for {room}: {topic}"),
-        Event::Topic { room, topic: "", .. } => write!(b, "* no topic for {room}"),
-        Event::Topic { room, topic, .. } => write!(b, "* topic for {room}: {topic}"),
+        Event::Topic { room, by, set: true, topic: "" } => {
+            put(b, lang, "topic-cleared", &[("by", by), ("room", room)])
+        }
+        Event::Topic { room, topic, by, set: true } => {
+            put(b, lang, "topic-set", &[("by", by), ("room", room), ("topic", topic)])
+        }
+        Event::Topic { room, topic: "", .. } => put(b, lang, "topic-none", &[("room", room)]),
+        Event::Topic { room, topic, .. } => put(b, lang, "topic", &[("room", room), ("topic", topic)]),
         Event::Rooms { rooms } => {
-            let _ = write!(b, "* rooms ({}):", rooms.len());
+            put(b, lang, "rooms", &[("count", &rooms.len())]);
             for (i, r) in rooms.iter().enumerate() {
                 let _ = write!(b, "{}{} ({})", if i == 0 { " " } else { ", " }, r.name, r.online);
             }
-            Ok(())
         }
-        Event::Pong { payload: None } => write!(b, "* pong"),
-        Event::Pong { payload: Some(Value::String(s)) } => write!(b, "* pong {s}"),
-        Event::Pong { payload: Some(v) } => write!(b, "* pong {v}"),
-        Event::Echo { payload } => write!(b, "* echo {}", payload.unwrap_or(&Value::Null)),
+        Event::Pong { payload: None } => b.extend_from_slice(b"* pong"),
+        Event::Pong { payload: Some(Value::String(s)) } => {
+            let _ = write!(b, "* pong {s}");
+        }
+        Event::Pong { payload: Some(v) } => {
+            let _ = write!(b, "* pong {v}");
+        }
+        Event::Echo { payload } => {
+            let _ = write!(b, "* echo {}", payload.unwrap_or(&Value::Null));
+        }
         Event::Help { lines, .. } | Event::Motd { lines } => {
             for (i, line) in lines.iter().enumerate() {
                 if i > 0 {
@@ -113,7 +153,6 @@ pub fn text(event: &Event) -> Vec<u8> {
                 b.extend_from_slice(b"* ");
                 b.extend_from_slice(line.as_bytes());
             }
-            Ok(())
         }
         Event::Script { text: Some(text), .. } => {
             for (i, line) in text.split('\n').enumerate() {
@@ -123,66 +162,74 @@ pub fn text(event: &Event) -> Vec<u8> {
                 b.extend_from_slice(b"* ");
                 b.extend_from_slice(sanitize(line).as_bytes());
             }
-            Ok(())
         }
         Event::Script { kind, payload, text: None } => {
-            write!(b, "* {}: {}", sanitize(kind), payload.unwrap_or(&Value::Null))
+            let _ = write!(b, "* {}: {}", sanitize(kind), payload.unwrap_or(&Value::Null));
         }
-        Event::Stamped { event, .. } => return text(event),
+        Event::Stamped { event, .. } => return text(event, lang),
         Event::History { room, items, .. } => {
             let n = items.len();
-            let _ = write!(b, "* history for {room} ({n} line{}):", if n == 1 { "" } else { "s" });
+            if n == 1 {
+                put(b, lang, "history-one", &[("room", room)]);
+            } else {
+                put(b, lang, "history", &[("room", room), ("count", &n)]);
+            }
             for e in items.iter() {
                 let _ = write!(b, "\n* {} ", crate::clock::text_time(e.time_ms));
-                text_item(&mut b, room, e);
+                text_item(b, lang, room, e);
             }
-            write!(b, "\n* end of history for {room}")
+            b.push(b'\n');
+            put(b, lang, "history-end", &[("room", room)]);
         }
-        Event::Caps { caps } => write!(b, "* caps: {}", caps.join(" ")),
+        Event::Caps { caps } => {
+            let _ = write!(b, "* caps: {}", caps.join(" "));
+        }
         Event::Kick { room, by, nick, reason } => {
-            let _ = write!(b, "* {by} kicked {nick}");
-            if !room.is_default {
-                let _ = write!(b, " from {}", room.name);
-            }
-            if reason.is_empty() {
-                Ok(())
+            if room.is_default {
+                put(b, lang, "kick", &[("by", by), ("nick", nick)]);
             } else {
-                write!(b, " ({reason})")
+                put(b, lang, "kick-room", &[("by", by), ("nick", nick), ("room", &room.name)]);
             }
+            until_and_reason(b, lang, None, reason);
         }
-        Event::Mode { room, by, modes, set: true } if room.is_default => write!(b, "* {by} set mode {modes}"),
-        Event::Mode { room, by, modes, set: true } => write!(b, "* {by} set mode {modes} on {}", room.name),
-        Event::Mode { room, modes, .. } => write!(b, "* modes of {}: {modes}", room.name),
+        Event::Mode { room, by, modes, set: true } if room.is_default => {
+            put(b, lang, "mode-set", &[("by", by), ("modes", modes)])
+        }
+        Event::Mode { room, by, modes, set: true } => {
+            put(b, lang, "mode-set-room", &[("by", by), ("modes", modes), ("room", &room.name)])
+        }
+        Event::Mode { room, modes, .. } => put(b, lang, "modes", &[("room", &room.name), ("modes", modes)]),
         Event::Ban { room, by, mask, set, mute, until_ms, reason } => {
-            let (what, word) = if *mute { ("mute", "muted") } else { ("ban", "banned") };
-            let place = if room.is_default { String::new() } else { format!(" in {}", room.name) };
-            if !set {
-                write!(b, "* {by} lifted the {what} on {mask}{place}")
-            } else {
-                let _ = write!(b, "* {by} {word} {mask}{place}");
-                if let Some(until) = until_ms {
-                    let _ = write!(b, " until {} UTC", crate::clock::text_time(*until));
-                }
-                if reason.is_empty() {
-                    Ok(())
-                } else {
-                    write!(b, " ({reason})")
-                }
+            let key = match (set, mute, room.is_default) {
+                (true, false, true) => "ban",
+                (true, false, false) => "ban-room",
+                (true, true, true) => "mute",
+                (true, true, false) => "mute-room",
+                (false, false, true) => "unban",
+                (false, false, false) => "unban-room",
+                (false, true, true) => "unmute",
+                (false, true, false) => "unmute-room",
+            };
+            put(b, lang, key, &[("by", by), ("mask", mask), ("room", &room.name)]);
+            if *set {
+                until_and_reason(b, lang, *until_ms, reason);
             }
         }
-        Event::Invite { room, by, nick } => write!(b, "* {by} invited {nick} to {room}"),
+        Event::Invite { room, by, nick } => {
+            put(b, lang, "invite", &[("by", by), ("nick", nick), ("room", room)])
+        }
         Event::Whois { nick, account, oper, rooms } => {
-            let _ = match account {
-                Some(account) => write!(b, "* {nick}: signed in as {account}"),
-                None => write!(b, "* {nick}: not signed in"),
-            };
+            match account {
+                Some(account) => put(b, lang, "whois-account", &[("nick", nick), ("account", account)]),
+                None => put(b, lang, "whois-anonymous", &[("nick", nick)]),
+            }
             if *oper {
-                let _ = write!(b, ", server operator");
+                put(b, lang, "whois-oper", &[]);
             }
             if rooms.is_empty() {
-                write!(b, ", in no room")
+                put(b, lang, "whois-no-rooms", &[]);
             } else {
-                write!(b, ", in {}", rooms.join(", "))
+                put(b, lang, "whois-rooms", &[("rooms", &rooms.join(", "))]);
             }
         }
         Event::Members { room, members } => {
@@ -190,62 +237,64 @@ pub fn text(event: &Event) -> Vec<u8> {
                 .iter()
                 .map(|(nick, rank)| format!("{}{nick}", crate::chat::moderation::prefix(*rank)))
                 .collect();
-            write!(b, "* members of {} ({}): {}", room.name, members.len(), shown.join(", "))
+            let args: [(&str, &dyn Display); 3] =
+                [("room", &room.name), ("count", &members.len()), ("members", &shown.join(", "))];
+            put(b, lang, "members", &args);
         }
-        Event::Kline { mask, set: false, .. } => write!(b, "* removed the K-line on {mask}"),
+        Event::Kline { mask, set: false, .. } => put(b, lang, "kline-removed", &[("mask", mask)]),
         Event::Kline { mask, until_ms, reason, .. } => {
-            let _ = write!(b, "* K-line on {mask}");
-            if let Some(until) = until_ms {
-                let _ = write!(b, " until {} UTC", crate::clock::text_time(*until));
-            }
-            write!(b, " ({reason})")
+            put(b, lang, "kline", &[("mask", mask)]);
+            until_and_reason(b, lang, *until_ms, reason);
         }
         Event::KlineList { klines } => {
-            let _ = write!(b, "* K-lines ({}):", klines.len());
+            put(b, lang, "klines", &[("count", &klines.len())]);
             for k in klines.iter() {
-                let _ = write!(b, "\n* {} by {}", k.mask, k.by);
-                if let Some(until) = k.until_ms {
-                    let _ = write!(b, " until {} UTC", crate::clock::text_time(until));
-                }
-                let _ = write!(b, " ({})", k.reason);
+                b.push(b'\n');
+                put(b, lang, "kline-item", &[("mask", &k.mask), ("by", &k.by)]);
+                until_and_reason(b, lang, k.until_ms, &k.reason);
             }
-            Ok(())
         }
         Event::Bans { room, bans } => {
-            let n = bans.len();
-            let _ = write!(b, "* bans and mutes in {room} ({n}):");
+            put(b, lang, "bans", &[("room", room), ("count", &bans.len())]);
             for ban in bans.iter() {
-                let what = if ban.mute { "mute" } else { "ban" };
-                let _ = write!(b, "\n* {what} {} by {}", ban.shown, ban.by);
-                if let Some(until) = ban.until_ms {
-                    let _ = write!(b, " until {} UTC", crate::clock::text_time(until));
-                }
-                if !ban.reason.is_empty() {
-                    let _ = write!(b, " ({})", ban.reason);
-                }
+                b.push(b'\n');
+                let key = if ban.mute { "mute-item" } else { "ban-item" };
+                put(b, lang, key, &[("mask", &ban.shown), ("by", &ban.by)]);
+                until_and_reason(b, lang, ban.until_ms, &ban.reason);
             }
-            Ok(())
         }
-        Event::Account { action, account, persistent } => match action {
-            AccountAction::Registered if *persistent => {
-                write!(b, "* registered the account {account}; you are signed in")
+        Event::Account { action, account, persistent } => {
+            let key = match action {
+                AccountAction::Registered => "registered",
+                AccountAction::SignedIn => "signed-in",
+                AccountAction::SignedOut => "signed-out",
+                AccountAction::PasswordChanged => "password-changed",
+                AccountAction::Unregistered => "unregistered",
+                AccountAction::Operator => "operator",
+            };
+            put(b, lang, key, &[("account", account)]);
+            if *action == AccountAction::Registered && !persistent {
+                b.push(b'\n');
+                put(b, lang, "memory-only", &[]);
             }
-            AccountAction::Registered => write!(
-                b,
-                "* registered the account {account}; you are signed in\n* this server keeps accounts in memory only: they are lost when it restarts"
-            ),
-            AccountAction::SignedIn => write!(b, "* signed in as {account}"),
-            AccountAction::SignedOut => write!(b, "* signed out of {account}"),
-            AccountAction::PasswordChanged => write!(b, "* changed the password of {account}"),
-            AccountAction::Unregistered => write!(b, "* removed the account {account}; you are signed out"),
-            AccountAction::Operator => write!(b, "* you are now a server operator ({account})"),
-        },
-        Event::Bye => write!(b, "* bye"),
-        Event::Shutdown => write!(b, "* server shutting down"),
-        Event::Error { code, message } => write!(b, "! {code}: {message}"),
-    };
+        }
+        Event::Lang { lang: chosen } => {
+            put(b, lang, "lang", &[("name", &chosen.name()), ("lang", &chosen.code())]);
+        }
+        Event::Langs { yours } => {
+            put(b, lang, "langs", &[("langs", &crate::words::spoken()), ("lang", &yours.code())]);
+        }
+        Event::Bye => put(b, lang, "bye", &[]),
+        Event::Shutdown => put(b, lang, "shutdown", &[]),
+        Event::Error { code, message } => {
+            let _ = write!(b, "! {code}: {message}");
+        }
+        Event::Fault { fault } => {
+            let _ = write!(b, "! {}: {}", fault.code(), fault.message_in(lang));
+        }
+    }
     b.push(b'\n');
-    b
+    std::mem::take(b)
 }
 
 /// Appends `s` as a JSON string literal.
@@ -300,7 +349,7 @@ fn json_string_list_bare(b: &mut Vec<u8>, kind: &str, items: &[&str]) {
 }
 
 /// An event as one JSON line `{"type":...,"payload":...}`.
-pub fn json(event: &Event) -> Vec<u8> {
+pub fn json(event: &Event, lang: Lang) -> Vec<u8> {
     let mut b = Vec::with_capacity(96);
     match event {
         Event::Join { nick, online, room } | Event::Leave { nick, online, room, .. } => {
@@ -365,7 +414,7 @@ pub fn json(event: &Event) -> Vec<u8> {
             let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
             json_string_list(&mut b, "motd", "lines", &lines, &[])
         }
-        Event::Stamped { event, .. } => return json(event),
+        Event::Stamped { event, .. } => return json(event, lang),
         Event::History { room, items, complete } => {
             b.extend_from_slice(br#"{"type":"history","payload":{"room":"#);
             json_str(&mut b, room);
@@ -462,6 +511,17 @@ pub fn json(event: &Event) -> Vec<u8> {
         Event::Error { code, message } => {
             json_strings(&mut b, "error", &[("code", code), ("message", message)])
         }
+        Event::Fault { fault } => {
+            json_strings(&mut b, "error", &[("code", fault.code()), ("message", &fault.message_in(lang))])
+        }
+        Event::Lang { lang: chosen } => {
+            let langs: Vec<&str> = Lang::all().map(Lang::code).collect();
+            json_string_list(&mut b, "lang", "langs", &langs, &[("lang", chosen.code())])
+        }
+        Event::Langs { yours } => {
+            let langs: Vec<&str> = Lang::all().map(Lang::code).collect();
+            json_string_list(&mut b, "lang", "langs", &langs, &[("lang", yours.code())])
+        }
     }
     b.push(b'\n');
     b
@@ -476,10 +536,10 @@ mod tests {
     const RUST: RoomRef = RoomRef { name: "#rust", is_default: false };
 
     fn text(e: Event) -> String {
-        String::from_utf8(super::text(&e)).unwrap()
+        String::from_utf8(super::text(&e, Lang::EN)).unwrap()
     }
     fn json(e: Event) -> Value {
-        let line = super::json(&e);
+        let line = super::json(&e, Lang::EN);
         assert_eq!(line.iter().filter(|&&c| c == b'\n').count(), 1, "one line");
         serde_json::from_slice(&line).unwrap()
     }
@@ -533,7 +593,7 @@ mod tests {
             serde_json::json!({"type":"leave","payload":{"nick":"민수","online":0,"room":"#rust"}})
         );
         assert_eq!(
-            super::json(&Event::Who { nicks: &["a", "\"b"], room: LOBBY }),
+            super::json(&Event::Who { nicks: &["a", "\"b"], room: LOBBY }, Lang::EN),
             b"{\"type\":\"who\",\"payload\":{\"nicks\":[\"a\",\"\\\"b\"],\"room\":\"#lobby\"}}\n"
         );
         let rooms = [RoomInfo { name: "#r\"", online: 1, topic: "t\n" }];
@@ -542,7 +602,7 @@ mod tests {
             serde_json::json!({"type":"rooms","payload":{"rooms":[{"room":"#r\"","online":1,"topic":"t\n"}]}})
         );
         assert_eq!(
-            super::json(&Event::Topic { room: "#x", topic: "", by: "", set: false }),
+            super::json(&Event::Topic { room: "#x", topic: "", by: "", set: false }, Lang::EN),
             b"{\"type\":\"topic\",\"payload\":{\"room\":\"#x\",\"topic\":\"\",\"by\":\"\"}}\n"
         );
         assert_eq!(json(Event::Pong { payload: None }), serde_json::json!({"type":"pong"}));
@@ -551,7 +611,7 @@ mod tests {
             serde_json::json!({"type":"me","payload":{"from":"a","text":"waves","room":"#x"}})
         );
         let p = serde_json::json!({"z":1,"a":[true,null]});
-        let line = super::json(&Event::Echo { payload: Some(&p) });
+        let line = super::json(&Event::Echo { payload: Some(&p) }, Lang::EN);
         assert_eq!(line, b"{\"type\":\"echo\",\"payload\":{\"z\":1,\"a\":[true,null]}}\n");
     }
 }

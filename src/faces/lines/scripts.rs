@@ -14,7 +14,7 @@ use crate::script::{RoomSummary, Scripts, World};
 /// face (which knows JSON from text).
 pub struct LinesWorld<'a> {
     hub: &'a Hub,
-    json: crate::chat::render::Format,
+    json: &'a [crate::chat::render::Format],
 }
 
 impl World for LinesWorld<'_> {
@@ -27,7 +27,7 @@ impl World for LinesWorld<'_> {
     }
 
     fn speaks_json(&self, id: ConnId) -> bool {
-        self.hub.profile(id).is_some_and(|p| p.format == self.json)
+        self.hub.profile(id).is_some_and(|p| self.json.contains(&p.format))
     }
 
     fn find_room(&self, name: &str) -> Option<usize> {
@@ -84,7 +84,7 @@ impl LinesFace {
         use crate::chat::fault::Fault;
         use crate::script::Action;
         use log::warn;
-        let world = LinesWorld { hub, json: self.json };
+        let world = LinesWorld { hub, json: &self.json };
         let (sent, failure) = match self.scripts.call(i, &world, id, payload) {
             Ok(sent) => (sent, None),
             Err(e) => (e.sent, Some(e.reason)),

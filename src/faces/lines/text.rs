@@ -61,6 +61,7 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("password", " OLD NEW", "change your account's password", "password"),
     ("unregister", " PASSWORD", "remove your account", "unregister"),
     ("ping", " [TEXT]", "get '* pong [TEXT]' back", "ping"),
+    ("lang", " [CODE]", "show the languages, or read the server in CODE (en, ko)", "lang"),
     ("help", "", "show this list", "help"),
     ("bye", "", "leave (also /quit)", "bye"),
     ("quit", "", "", "bye"),
@@ -179,6 +180,7 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
             account(AccountCommand::Unregister(Password(needs("usage: /unregister PASSWORD")?.as_bytes())))
         }
         "help" => return Ok(Request::Help),
+        "lang" => return Ok(Request::Lang(arg)),
         _ => Command::Bye,
     };
     Ok(Request::Chat(command))

@@ -1,0 +1,221 @@
+//! The message catalogue: every word linechat writes for people, one file
+//! per language in `lang/` (`en.toml`, `ko.toml`), keyed by message id with
+//! named `{placeholders}`. Built into the binary and parsed once. Codes,
+//! JSON keys and event payloads never come from here: only words do.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::sync::OnceLock;
+
+/// A language: its index in [`LANGS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Lang(pub u8);
+
+impl Lang {
+    pub const EN: Lang = Lang(0);
+
+    /// By its code (`en`, `ko`), as a client asks for it.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let code = code.trim().to_ascii_lowercase();
+        // `ko-KR` and `en_US` mean the language.
+        let base = code.split(['-', '_']).next().unwrap_or("");
+        LANGS.iter().position(|(c, _)| *c == base).map(|i| Lang(i as u8))
+    }
+
+    pub fn code(self) -> &'static str {
+        LANGS[self.0 as usize].0
+    }
+
+    /// Its own name for itself (`한국어`).
+    pub fn name(self) -> &'static str {
+        catalogue().tables[self.0 as usize].language
+    }
+
+    pub fn all() -> impl Iterator<Item = Lang> {
+        (0..LANGS.len() as u8).map(Lang)
+    }
+}
+
+/// Every language: its code and its catalogue file.
+pub const LANGS: &[(&str, &str)] =
+    &[("en", include_str!("../lang/en.toml")), ("ko", include_str!("../lang/ko.toml"))];
+
+/// One message: literal text and placeholders in order.
+#[derive(Debug)]
+pub struct Template {
+    pieces: Vec<Piece>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Text(String),
+    Arg(String),
+}
+
+impl Template {
+    fn parse(s: &str) -> Result<Template, String> {
+        let mut pieces = Vec::new();
+        let mut rest = s;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                pieces.push(Piece::Text(rest[..open].to_string()));
+            }
+            let close = rest[open..].find('}').ok_or_else(|| format!("an unclosed '{{' in {s:?}"))? + open;
+            let name = &rest[open + 1..close];
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                return Err(format!("a bad placeholder {{{name}}} in {s:?}"));
+            }
+            pieces.push(Piece::Arg(name.to_string()));
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Text(rest.to_string()));
+        }
+        Ok(Template { pieces })
+    }
+
+    /// The placeholders it names, sorted.
+    pub fn args(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .pieces
+            .iter()
+            .filter_map(|p| if let Piece::Arg(n) = p { Some(n.as_str()) } else { None })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Appends the message with `args` filled in (a placeholder without a
+    /// value is left as written).
+    pub fn put(&self, b: &mut Vec<u8>, args: &[(&str, &dyn Display)]) {
+        use std::io::Write;
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(t) => b.extend_from_slice(t.as_bytes()),
+                Piece::Arg(name) => match args.iter().find(|(n, _)| n == name) {
+                    Some((_, v)) => {
+                        let _ = write!(b, "{v}");
+                    }
+                    None => {
+                        let _ = write!(b, "{{{name}}}");
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// One language's messages.
+pub struct Table {
+    language: &'static str,
+    messages: HashMap<&'static str, Template>,
+}
+
+impl Table {
+    fn parse(file: &'static str) -> Result<Table, String> {
+        let mut language = "";
+        let mut messages = HashMap::new();
+        // `key = "text"` lines: the files are TOML of plain strings only.
+        for (n, line) in file.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) =
+                line.split_once(" = ").ok_or_else(|| format!("line {}: not key = \"text\"", n + 1))?;
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .filter(|v| !v.contains(['"', '\\']))
+                .ok_or_else(|| format!("line {}: {key}: a string without quotes or escapes inside", n + 1))?;
+            if key == "language" {
+                language = value;
+            } else if messages.insert(key, Template::parse(value)?).is_some() {
+                return Err(format!("line {}: {key} twice", n + 1));
+            }
+        }
+        Ok(Table { language, messages })
+    }
+}
+
+/// Every language's table.
+pub struct Catalogue {
+    tables: Vec<Table>,
+}
+
+/// The catalogue, parsed on first use (the files are part of the binary,
+/// and a test parses them, so this cannot fail in a release).
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| Catalogue {
+        tables: LANGS
+            .iter()
+            .map(|(code, file)| Table::parse(file).unwrap_or_else(|e| panic!("lang/{code}.toml: {e}")))
+            .collect(),
+    })
+}
+
+impl Catalogue {
+    /// Message `key` in `lang` (English where a language lacks it; a test
+    /// keeps every language complete).
+    pub fn get(&self, lang: Lang, key: &str) -> &Template {
+        self.tables[lang.0 as usize]
+            .messages
+            .get(key)
+            .or_else(|| self.tables[0].messages.get(key))
+            .unwrap_or_else(|| panic!("no message '{key}' in lang/en.toml"))
+    }
+}
+
+/// Appends message `key` in `lang` to `b`.
+pub fn put(b: &mut Vec<u8>, lang: Lang, key: &str, args: &[(&str, &dyn Display)]) {
+    catalogue().get(lang, key).put(b, args);
+}
+
+/// Message `key` in `lang`, as a string.
+pub fn say(lang: Lang, key: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut b = Vec::new();
+    put(&mut b, lang, key, args);
+    String::from_utf8(b).expect("the catalogue and the arguments are UTF-8")
+}
+
+/// The languages spoken here, as `en (English), ko (한국어)`.
+pub fn spoken() -> String {
+    Lang::all().map(|l| format!("{} ({})", l.code(), l.name())).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_message_with_the_same_placeholders() {
+        let c = catalogue();
+        let en = &c.tables[0];
+        for (i, (code, _)) in LANGS.iter().enumerate() {
+            let t = &c.tables[i];
+            assert!(!t.language.is_empty(), "lang/{code}.toml names its language");
+            for (key, template) in &en.messages {
+                let other = t.messages.get(key).unwrap_or_else(|| panic!("lang/{code}.toml lacks '{key}'"));
+                assert_eq!(other.args(), template.args(), "lang/{code}.toml: '{key}' has other placeholders");
+            }
+            for key in t.messages.keys() {
+                assert!(en.messages.contains_key(key), "lang/{code}.toml has '{key}', which English lacks");
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_by_name() {
+        let t = Template::parse("* [{nick}]님이 입장했습니다. (현재 {online}명 참여 중)").unwrap();
+        let mut b = Vec::new();
+        t.put(&mut b, &[("online", &2), ("nick", &"alice")]);
+        assert_eq!(String::from_utf8(b).unwrap(), "* [alice]님이 입장했습니다. (현재 2명 참여 중)");
+        assert!(Template::parse("{open").is_err());
+        assert_eq!(Lang::from_code("ko-KR"), Some(Lang(1)));
+        assert_eq!(Lang::from_code("EN"), Some(Lang::EN));
+        assert_eq!(Lang::from_code("fr"), None);
+        assert_eq!(spoken(), "en (English), ko (한국어)");
+    }
+}

@@ -1,0 +1,97 @@
+//! The server's words in Korean and English: chosen per client, rendered
+//! once per (format, language) in use; codes and payloads never change.
+
+use serde_json::json;
+
+use crate::support::ws::*;
+use crate::support::*;
+
+#[test]
+fn two_text_users_in_one_room_read_their_own_language() {
+    let s = Server::start(&[]);
+    let mut ko = s.connect();
+    ko.send("/lang ko");
+    ko.expect("* 언어: 한국어 (ko)");
+    ko.send("철수");
+    ko.expect("* [철수]님이 입장했습니다. (현재 1명 참여 중)");
+    let mut en = s.join("bob");
+    ko.expect("* [bob]님이 입장했습니다. (현재 2명 참여 중)");
+    // What people say is theirs, the same for everyone.
+    en.send("안녕하세요");
+    ko.expect("[bob] 안녕하세요");
+    en.expect("[bob] 안녕하세요");
+    ko.send("/join #rust");
+    ko.expect("* [철수]님이 #rust에 입장했습니다. (현재 1명 참여 중)");
+    en.expect("* 철수 left (1 online)");
+    ko.send("/topic 러스트 이야기");
+    ko.expect("* [철수]님이 #rust의 주제를 정했습니다: 러스트 이야기");
+    // Errors keep their codes; only the words after them change.
+    ko.send("/msg nobody hi");
+    ko.expect("! no-such-nick: 'nobody'(이)라는 사람은 접속해 있지 않습니다.");
+    en.send("/msg nobody hi");
+    en.expect("! no-such-nick: nobody called 'nobody' is online");
+    ko.send("/lang");
+    ko.expect("* 사용할 수 있는 언어: en (English), ko (한국어); 지금 언어: ko");
+    ko.send("/lang fr");
+    ko.expect("! bad-args: 'fr'은(는) 모르는 언어입니다. 쓸 수 있는 언어: en (English), ko (한국어)");
+    ko.send("/lang en");
+    ko.expect("* language: English (en)");
+    en.send("/join #rust");
+    ko.expect("* bob joined #rust (2 online)");
+}
+
+#[test]
+fn the_server_default_language_greets_and_answers() {
+    let s = Server::start(&["--lang", "ko"]);
+    let mut a = Client::connect(s.addr);
+    a.expect("* linechat에 오신 것을 환영합니다 - 채팅 닉네임을 입력하세요.");
+    a.send("영희");
+    a.expect("* [영희]님이 입장했습니다. (현재 1명 참여 중)");
+    let mut b = Client::connect(s.addr);
+    b.expect("* linechat에 오신 것을 환영합니다 - 채팅 닉네임을 입력하세요.");
+    b.send("영희");
+    b.expect("! nick-taken: '영희'은(는) 이미 쓰이고 있는 닉네임입니다. 다른 닉네임을 고르세요.");
+    // A client may still read English.
+    b.send("/lang en");
+    b.expect("* language: English (en)");
+    b.send("영희");
+    b.expect("! nick-taken: '영희' is already in use; choose another");
+    b.send("/me waves");
+    b.expect("! not-joined: choose a nickname first");
+    a.send("/bye");
+    a.expect("* 안녕히 가세요.");
+}
+
+#[test]
+fn json_and_websocket_clients_choose_a_language_and_payloads_stay_the_same() {
+    let s = Server::start_web(&[]);
+    let mut j = s.connect();
+    j.send_json(&json!({"type": "lang", "payload": "ko"}));
+    assert_eq!(j.json(), json!({"type": "lang", "payload": {"langs": ["en", "ko"], "lang": "ko"}}));
+    j.send_json(&json!({"type": "nick", "payload": "jo"}));
+    assert_eq!(j.json(), json!({"type": "join", "payload": {"nick": "jo", "online": 1, "room": "#lobby"}}));
+    j.send_json(&json!({"type": "part", "payload": "#nowhere"}));
+    assert_eq!(
+        j.json(),
+        json!({"type": "error", "payload": {"code": "not-in-room", "message": "#nowhere에 참여하고 있지 않습니다."}})
+    );
+    j.send_json(&json!({"type": "lang", "payload": "xx"}));
+    assert_eq!(j.json()["payload"]["code"], "bad-args");
+    j.send_json(&json!({"type": "lang"}));
+    assert_eq!(j.json(), json!({"type": "lang", "payload": {"langs": ["en", "ko"], "lang": "ko"}}));
+    // Over WebSocket, the same.
+    let (mut ws, _) = tungstenite::client(
+        format!("ws://{}/ws", s.web_addr()),
+        std::net::TcpStream::connect(s.web_addr()).unwrap(),
+    )
+    .unwrap();
+    ws.get_mut().set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    assert_eq!(ws_text(&mut ws), "* welcome to linechat - enter a nickname");
+    ws.send(tungstenite::Message::text(r#"{"type":"lang","payload":"ko"}"#)).unwrap();
+    assert_eq!(ws_json(&mut ws)["payload"]["lang"], "ko");
+    ws.send(tungstenite::Message::text(r#"{"type":"nick","payload":"jo"}"#)).unwrap();
+    assert_eq!(
+        ws_json(&mut ws),
+        json!({"type": "error", "payload": {"code": "nick-taken", "message": "'jo'은(는) 이미 쓰이고 있는 닉네임입니다. 다른 닉네임을 고르세요."}})
+    );
+}
