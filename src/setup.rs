@@ -168,6 +168,7 @@ pub fn server(opts: &Options) -> Result<Server, String> {
             idle_timeout: opts.idle_timeout,
             allow_plain_auth: opts.allow_plain_auth,
             motd: None,
+            lang: opts.lang,
         },
         web: web::WebConfig { ws_origin: opts.ws_origin.clone() },
     };
@@ -285,6 +286,7 @@ pub fn apply_live(server: &mut Server, opts: &Options, before: Option<&Options>)
     let irc = &mut server.irc.cfg;
     (irc.nick_timeout, irc.idle_timeout, irc.motd) = (opts.nick_timeout, opts.idle_timeout, files.motd);
     irc.allow_plain_auth = opts.allow_plain_auth;
+    irc.lang = opts.lang;
     server.web.cfg.ws_origin = opts.ws_origin.clone();
     if let Some(scripts) = files.scripts {
         server.lines.set_scripts(scripts.unwrap_or_default());

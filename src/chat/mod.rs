@@ -283,6 +283,11 @@ impl Hub {
     }
 
     /// The server's name (IRC replies and user masks).
+    /// The language `id` reads (that of its format).
+    pub fn lang_of(&self, id: ConnId) -> crate::words::Lang {
+        self.profile(id).map_or(crate::words::Lang::EN, |p| self.renderers.lang(p.format))
+    }
+
     pub fn server_name(&self) -> &str {
         &self.renderers.env.server_name
     }

@@ -47,6 +47,11 @@ impl Renderers {
         Format(self.table.len() as u8 - 1)
     }
 
+    /// The language of `format`.
+    pub fn lang(&self, format: Format) -> Lang {
+        self.table.get(format.0 as usize).map_or(Lang::EN, |(_, lang)| *lang)
+    }
+
     /// An event, to be rendered on first use per format.
     #[inline]
     pub fn event<'a>(&'a self, event: &'a Event<'a>) -> Rendered<'a> {

@@ -428,7 +428,7 @@ pub static OPTIONS: &[Opt] = &[
         name: "lang",
         value: "CODE",
         default: Default::Value("en"),
-        help: "the language of the server's words (en, ko) for clients that choose none; each text or JSON client may choose its own with /lang or a lang packet",
+        help: "the language of the server's words (en, ko) for clients that choose none; each client may choose its own: /lang, a lang packet, IRC LANGUAGE, the page's menu",
         set: |o, v| {
             o.lang = crate::words::Lang::from_code(v)
                 .ok_or_else(|| format!("'{v}': these are spoken here: {}", crate::words::spoken()))?;

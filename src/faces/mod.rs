@@ -86,19 +86,26 @@ impl Server {
             renderers.register(irc::render::render_time_msgid, en),
         ];
         debug_assert_eq!(tagged, [JSON_IDS_FORMAT, IRC_TIME_FORMAT, IRC_MSGID_FORMAT, IRC_TAGS_FORMAT]);
-        // The lines face's formats in every other language, after English's.
+        // Both faces' formats in every other language, after English's.
         let mut lines_formats = vec![[text, json, JSON_IDS_FORMAT]];
+        let mut irc_formats = vec![[irc, IRC_TIME_FORMAT, IRC_MSGID_FORMAT, IRC_TAGS_FORMAT]];
         for lang in Lang::all().skip(1) {
             lines_formats.push([
                 renderers.register(lines::render::render_text, lang),
                 renderers.register(lines::render::render_json, lang),
                 renderers.register(lines::render::render_json_ids, lang),
             ]);
+            irc_formats.push([
+                renderers.register(irc::render::render, lang),
+                renderers.register(irc::render::render_time, lang),
+                renderers.register(irc::render::render_msgid, lang),
+                renderers.register(irc::render::render_time_msgid, lang),
+            ]);
         }
         Server {
             hub: Hub::new(chat, renderers),
             lines: lines::LinesFace::new(cfg.lines, lines_formats),
-            irc: irc::IrcFace::new(cfg.irc, [irc, IRC_TIME_FORMAT, IRC_MSGID_FORMAT, IRC_TAGS_FORMAT]),
+            irc: irc::IrcFace::new(cfg.irc, irc_formats),
             web: web::WebFace::new(cfg.web),
             faces: Vec::new(),
             finishing: false,

@@ -25,7 +25,13 @@ fn sim(nick_timeout: Duration, idle_timeout: Option<Duration>, join_rate: Option
             motd: None,
             lang: crate::words::Lang::EN,
         },
-        irc: irc::IrcConfig { nick_timeout, idle_timeout, allow_plain_auth: false, motd: None },
+        irc: irc::IrcConfig {
+            nick_timeout,
+            idle_timeout,
+            allow_plain_auth: false,
+            motd: None,
+            lang: crate::words::Lang::EN,
+        },
         web: web::WebConfig::default(),
     };
     Sim::new(Server::new(chat, faces), 1 << 20)

@@ -74,7 +74,7 @@ fn cap_negotiation_suspends_registration_until_cap_end() {
     c.send("USER bob 0 * :Bob");
     assert_eq!(
         c.irc_line(),
-        ":linechat CAP * LS :account-notify batch draft/chathistory echo-message labeled-response message-tags multi-prefix sasl=PLAIN server-time"
+        ":linechat CAP * LS :account-notify batch draft/chathistory draft/languages=2,en,ko echo-message labeled-response message-tags multi-prefix sasl=PLAIN server-time"
     );
     c.send("CAP REQ :echo-message away-notify");
     assert_eq!(c.irc_line(), ":linechat CAP * NAK :echo-message away-notify");

@@ -95,3 +95,54 @@ fn json_and_websocket_clients_choose_a_language_and_payloads_stay_the_same() {
         json!({"type": "error", "payload": {"code": "nick-taken", "message": "'jo'은(는) 이미 쓰이고 있는 닉네임입니다. 다른 닉네임을 고르세요."}})
     );
 }
+
+#[test]
+fn irc_clients_choose_korean_with_language_and_numerics_follow() {
+    let s = Server::start_irc(&[]);
+    let mut c = Client::connect(s.irc_addr());
+    c.send("CAP LS 302");
+    let ls = c.irc_line();
+    assert!(ls.contains(" draft/languages=2,en,ko "), "{ls}");
+    c.send("CAP REQ :draft/languages");
+    assert_eq!(c.irc_line(), ":linechat CAP * ACK :draft/languages");
+    c.send("LANGUAGE fr de xx");
+    assert_eq!(c.irc_line(), ":linechat 981 * 2 :You specified too many languages");
+    c.send("LANGUAGE fr ko");
+    assert_eq!(c.irc_line(), ":linechat 982 * fr :Languages are not supported by this server");
+    c.send("LANGUAGE ko en");
+    assert_eq!(c.irc_line(), ":linechat 687 * ko en :언어를 설정했습니다");
+    c.send("CAP END");
+    c.send("NICK 민수");
+    c.send("USER minsu 0 * :Minsu");
+    assert_eq!(c.irc_line(), ":linechat 001 민수 :linechat에 오신 것을 환영합니다, 민수!민수@linechat");
+    assert_eq!(c.irc_skip_until(" 375 "), ":linechat 375 민수 :- linechat 오늘의 메시지 -");
+    c.irc_skip_until(" 376 ");
+    // Codes and parameters stay; only the words change.
+    c.send("PART #nowhere");
+    assert_eq!(c.irc_line(), ":linechat 403 민수 #nowhere :그런 채널은 없습니다");
+    c.send("PRIVMSG nobody :hi");
+    assert_eq!(c.irc_line(), ":linechat 401 민수 nobody :그런 닉네임이나 채널은 없습니다");
+    c.send("PRIVMSG NickServ :HELP");
+    assert_eq!(
+        c.irc_line(),
+        ":NickServ!NickServ@services NOTICE 민수 :NickServ는 등록된 닉네임을 관리합니다. 명령:"
+    );
+    // An English IRC client on the same server is unchanged.
+    let mut en = s.irc_join("eve");
+    en.send("PART #nowhere");
+    assert_eq!(en.irc_line(), ":linechat 403 eve #nowhere :No such channel");
+}
+
+#[test]
+fn with_lang_ko_irc_clients_start_in_korean_and_may_switch_back() {
+    let s = Server::start_irc(&["--lang", "ko"]);
+    let mut c = Client::connect(s.irc_addr());
+    c.send("NICK 지수");
+    c.send("USER jisu 0 * :Jisu");
+    assert_eq!(c.irc_line(), ":linechat 001 지수 :linechat에 오신 것을 환영합니다, 지수!지수@linechat");
+    c.irc_skip_until(" 376 ");
+    c.send("LANGUAGE en");
+    assert_eq!(c.irc_line(), ":linechat 687 지수 en :Language preferences have been set");
+    c.send("MOTD");
+    assert_eq!(c.irc_line(), ":linechat 375 지수 :- linechat Message of the day -");
+}

@@ -5,9 +5,11 @@
 //! answered as NOTICEs from NickServ. The chat core does the work; lines
 //! the client sends while its password is checked wait, in order.
 
+use super::say;
+use crate::words;
 use base64::Engine;
 
-use super::{client_name, numeric, send, IrcFace};
+use super::{client_name, send, IrcFace};
 use crate::chat::accounts::{AccountAction, AccountCommand, Password, Signed, Via};
 use crate::chat::command::Command;
 use crate::chat::fault::Fault;
@@ -38,26 +40,25 @@ pub(super) fn authenticate(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params
     let allow_plain = face.cfg.allow_plain_auth || out.is_tls(id);
     let Some(state) = face.state(id) else { return };
     if !state.caps.sasl {
-        return numeric(hub, id, out, "904", &[], Some("SASL authentication failed: CAP REQ sasl first"));
+        return say(hub, id, out, "904", &[], "irc-sasl-authentication-failed-cap-req-sasl-first", &[]);
     }
     if arg == "*" {
         if state.sasl.take().is_some() {
-            return numeric(hub, id, out, "906", &[], Some("SASL authentication aborted"));
+            return say(hub, id, out, "906", &[], "irc-sasl-authentication-aborted", &[]);
         }
-        return numeric(hub, id, out, "904", &[], Some("SASL authentication failed"));
+        return say(hub, id, out, "904", &[], "irc-sasl-authentication-failed", &[]);
     }
     let Some(sasl) = state.sasl.as_mut() else {
         // A mechanism.
         if hub.account_of(id).is_some() {
-            return numeric(hub, id, out, "907", &[], Some("You have already authenticated using SASL"));
+            return say(hub, id, out, "907", &[], "irc-you-have-already-authenticated-using-sasl", &[]);
         }
         if !arg.eq_ignore_ascii_case("PLAIN") {
-            numeric(hub, id, out, "908", &[MECHANISMS], Some("are available SASL mechanisms"));
-            return numeric(hub, id, out, "904", &[], Some("SASL authentication failed"));
+            say(hub, id, out, "908", &[MECHANISMS], "irc-are-available-sasl-mechanisms", &[]);
+            return say(hub, id, out, "904", &[], "irc-sasl-authentication-failed", &[]);
         }
         if !allow_plain {
-            let why = "SASL authentication failed: PLAIN needs TLS here (use the TLS port)";
-            return numeric(hub, id, out, "904", &[], Some(why));
+            return say(hub, id, out, "904", &[], "irc-sasl-plain-needs-tls", &[]);
         }
         state.sasl = Some(SaslState::default());
         return send(out, id, b"AUTHENTICATE +\r\n".to_vec());
@@ -65,7 +66,7 @@ pub(super) fn authenticate(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params
     if arg != "+" {
         if arg.len() > 400 || sasl.buffer.len() + arg.len() > MAX_SASL_RESPONSE {
             state.sasl = None;
-            return numeric(hub, id, out, "905", &[], Some("SASL message too long"));
+            return say(hub, id, out, "905", &[], "irc-sasl-message-too-long", &[]);
         }
         sasl.buffer.push_str(arg);
         if arg.len() == 400 {
@@ -75,7 +76,7 @@ pub(super) fn authenticate(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params
     let response = std::mem::take(&mut sasl.buffer);
     state.sasl = None;
     let Some((account, password)) = plain(&response) else {
-        return numeric(hub, id, out, "904", &[], Some("SASL authentication failed"));
+        return say(hub, id, out, "904", &[], "irc-sasl-authentication-failed", &[]);
     };
     let cmd = AccountCommand::Login { account: &account, password: Password(&password), take_nick: false };
     if let Err(fault) = hub.run(id, Command::Account { cmd, via: VIA_SASL }, out) {
@@ -97,11 +98,11 @@ fn plain(response: &str) -> Option<(String, Vec<u8>)> {
 }
 
 fn sasl_failed(hub: &Hub, id: ConnId, fault: &Fault, out: &mut Outbox) {
-    let text = match fault {
-        Fault::Busy => "SASL authentication failed: the server is busy; try again".to_string(),
-        _ => "SASL authentication failed".to_string(),
+    let key = match fault {
+        Fault::Busy => "irc-sasl-busy",
+        _ => "irc-sasl-authentication-failed",
     };
-    numeric(hub, id, out, "904", &[], Some(&text));
+    say(hub, id, out, "904", &[], key, &[]);
 }
 
 /// `PRIVMSG NickServ :TEXT`, `NICKSERV TEXT`, `NS TEXT`.
@@ -126,27 +127,26 @@ pub(super) fn nickserv(hub: &mut Hub, id: ConnId, text: &str, out: &mut Outbox) 
         ("UNREGISTER" | "DROP", [password]) => AccountCommand::Unregister(pw(password)),
         ("HELP" | "", _) => return help(hub, id, out),
         _ => {
-            let text =
-                format!("Unknown command or wrong arguments: {verb}. /msg NickServ HELP lists the commands");
+            let text = words::say(hub.lang_of(id), "nickserv-unknown", &[("verb", &verb)]);
             return notice(hub, id, &text, out);
         }
     };
     if let Err(fault) = hub.run(id, Command::Account { cmd, via: VIA_NICKSERV }, out) {
-        notice(hub, id, &fault.message(), out);
+        notice(hub, id, &fault.message_in(hub.lang_of(id)), out);
     }
 }
 
 fn help(hub: &Hub, id: ConnId, out: &mut Outbox) {
-    for line in [
-        "NickServ keeps registered nicknames. Commands:",
-        "REGISTER PASSWORD: register your current nickname",
-        "IDENTIFY [ACCOUNT] PASSWORD: sign in (and take the account's nickname)",
-        "LOGOUT: sign out",
-        "PASSWD OLD NEW: change your password",
-        "UNREGISTER PASSWORD: remove your account",
-        "SASL PLAIN signs in while connecting, where the client supports it.",
+    for key in [
+        "nickserv-help",
+        "nickserv-help-register",
+        "nickserv-help-identify",
+        "nickserv-help-logout",
+        "nickserv-help-passwd",
+        "nickserv-help-unregister",
+        "nickserv-help-sasl",
     ] {
-        notice(hub, id, line, out);
+        notice(hub, id, &words::say(hub.lang_of(id), key, &[]), out);
     }
 }
 
@@ -168,43 +168,39 @@ pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
     match &s.result {
         Ok((action, account)) => {
             if s.via == VIA_NICKSERV {
-                let text = match action {
-                    AccountAction::Registered if hub.accounts_persistent() => {
-                        format!("Account {account} registered")
-                    }
-                    AccountAction::Registered => {
-                        format!("Account {account} registered (this server keeps accounts in memory only)")
-                    }
-                    AccountAction::SignedIn => format!("You're now logged in as {account}"),
-                    AccountAction::SignedOut => "You're now logged out".to_string(),
-                    AccountAction::PasswordChanged => "Password changed".to_string(),
-                    AccountAction::Unregistered => format!("Account {account} removed"),
-                    AccountAction::Operator => format!("You are now a server operator ({account})"),
+                let key = match action {
+                    AccountAction::Registered if hub.accounts_persistent() => "nickserv-registered",
+                    AccountAction::Registered => "nickserv-registered-memory",
+                    AccountAction::SignedIn => "nickserv-signed-in",
+                    AccountAction::SignedOut => "nickserv-signed-out",
+                    AccountAction::PasswordChanged => "nickserv-password-changed",
+                    AccountAction::Unregistered => "nickserv-unregistered",
+                    AccountAction::Operator => "nickserv-operator",
                 };
-                notice(hub, id, &text, out);
+                notice(hub, id, &words::say(hub.lang_of(id), key, &[("account", account)]), out);
             }
             match action {
                 AccountAction::Registered | AccountAction::SignedIn => {
-                    let text = format!("You are now logged in as {account}");
-                    numeric(hub, id, out, "900", &[&mask(hub, id), account], Some(&text));
+                    let args: [(&str, &dyn std::fmt::Display); 1] = [("account", account)];
+                    say(hub, id, out, "900", &[&mask(hub, id), account], "irc-logged-in-as", &args);
                     if s.via == VIA_SASL {
-                        numeric(hub, id, out, "903", &[], Some("SASL authentication successful"));
+                        say(hub, id, out, "903", &[], "irc-sasl-authentication-successful", &[]);
                     }
                 }
                 AccountAction::SignedOut | AccountAction::Unregistered => {
-                    numeric(hub, id, out, "901", &[&mask(hub, id)], Some("You are now logged out"));
+                    say(hub, id, out, "901", &[&mask(hub, id)], "irc-you-are-now-logged-out", &[]);
                 }
                 AccountAction::PasswordChanged => {}
                 AccountAction::Operator => {
-                    numeric(hub, id, out, "381", &[], Some("You are now an IRC operator"));
+                    say(hub, id, out, "381", &[], "irc-you-are-now-an-irc-operator", &[]);
                 }
             }
         }
         Err(fault) if s.via == VIA_SASL => sasl_failed(hub, id, fault, out),
         Err(Fault::AuthFailed("wrong operator name or password")) => {
-            numeric(hub, id, out, "464", &[], Some("Password incorrect"));
+            say(hub, id, out, "464", &[], "irc-password-incorrect", &[]);
         }
-        Err(fault) => notice(hub, id, &fault.message(), out),
+        Err(fault) => notice(hub, id, &fault.message_in(hub.lang_of(id)), out),
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::parse::Line;
 use super::render::{action, strip_formatting};
+use super::say;
 use super::{existing_room, joined, names, numeric, IrcFace};
 use crate::chat::command::{Command as Chat, Outcome};
 use crate::chat::event::Said;
@@ -36,6 +37,7 @@ use super::register::{cap, lusers, motd, nick, ping, quit, user};
 
 static COMMANDS: &[Command] = &[
     cmd("CAP", cap, true, 1),
+    cmd("LANGUAGE", super::language::language, true, 1),
     cmd("PASS", |_, _, _, _, _| {}, true, 0),
     cmd("NICK", nick, true, 0),
     cmd("USER", user, true, 4),
@@ -99,15 +101,15 @@ pub fn run(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mut
 fn run_verb(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
     let Some(command) = COMMANDS.iter().find(|c| c.verb == line.command) else {
         if hub.nick_of(id).is_none() {
-            return numeric(hub, id, out, "451", &[], Some("You have not registered"));
+            return say(hub, id, out, "451", &[], "irc-you-have-not-registered", &[]);
         }
-        return numeric(hub, id, out, "421", &[&line.command], Some("Unknown command"));
+        return say(hub, id, out, "421", &[&line.command], "irc-unknown-command", &[]);
     };
     if !command.before_registration && hub.nick_of(id).is_none() {
-        return numeric(hub, id, out, "451", &[], Some("You have not registered"));
+        return say(hub, id, out, "451", &[], "irc-you-have-not-registered", &[]);
     }
     if line.params.len() < command.min_params {
-        return numeric(hub, id, out, "461", &[command.verb], Some("Not enough parameters"));
+        return say(hub, id, out, "461", &[command.verb], "irc-not-enough-parameters", &[]);
     }
     if matches!(command.verb, "NICK" | "JOIN") {
         hub.charge_join(id, out);
@@ -133,7 +135,7 @@ fn join(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mu
                 super::history::replay(face, hub, id, room, out);
             }
             Ok(_) => {}
-            Err(Fault::RoomInvalid(_)) => numeric(hub, id, out, "403", &[name], Some("No such channel")),
+            Err(Fault::RoomInvalid(_)) => say(hub, id, out, "403", &[name], "irc-no-such-channel", &[]),
             Err(fault) => super::moderation::room_fault(hub, id, name, &fault, out),
         }
     }
@@ -144,7 +146,7 @@ fn part(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut O
     for name in params[0].split(',').filter(|n| !n.is_empty()) {
         let Some(room) = existing_room(hub, id, name, out) else { continue };
         if !hub.holds(id, room) {
-            numeric(hub, id, out, "442", &[name], Some("You're not on that channel"));
+            say(hub, id, out, "442", &[name], "irc-you-re-not-on-that-channel", &[]);
             continue;
         }
         let _ = hub.run(id, Chat::Part { room: Some(name), reason: reason.as_deref() }, out);
@@ -165,8 +167,8 @@ fn message(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], notic
     let (Some(targets), Some(text)) = (params.first(), params.get(1)) else {
         if !notice {
             match params.first() {
-                None => numeric(hub, id, out, "411", &[], Some(&format!("No recipient given ({verb})"))),
-                Some(_) => numeric(hub, id, out, "412", &[], Some("No text to send")),
+                None => say(hub, id, out, "411", &[], "irc-no-recipient", &[("verb", &verb)]),
+                Some(_) => say(hub, id, out, "412", &[], "irc-no-text-to-send", &[]),
             }
         }
         return;
@@ -180,7 +182,7 @@ fn message(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], notic
     let text = sanitize(&strip_formatting(text)).into_owned();
     if text.trim().is_empty() {
         if !notice {
-            numeric(hub, id, out, "412", &[], Some("No text to send"));
+            say(hub, id, out, "412", &[], "irc-no-text-to-send", &[]);
         }
         return;
     }
@@ -198,10 +200,10 @@ fn message(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], notic
                 Some(_) => {
                     let said = hub.run(id, Chat::Say { room: Some(target), text: &text, said }, out);
                     if let (Err(_), false) = (said, notice) {
-                        numeric(hub, id, out, "404", &[target], Some("Cannot send to channel"));
+                        say(hub, id, out, "404", &[target], "irc-cannot-send-to-channel", &[]);
                     }
                 }
-                None if !notice => numeric(hub, id, out, "403", &[target], Some("No such channel")),
+                None if !notice => say(hub, id, out, "403", &[target], "irc-no-such-channel", &[]),
                 None => {}
             }
             continue;
@@ -209,7 +211,7 @@ fn message(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], notic
         let to = hub.find_nick(target);
         if hub.run(id, Chat::Msg { to: target, text: &text, said }, out).is_err() {
             if !notice {
-                numeric(hub, id, out, "401", &[target], Some("No such nick/channel"));
+                say(hub, id, out, "401", &[target], "irc-no-such-nick-channel", &[]);
             }
             continue;
         }
@@ -227,13 +229,13 @@ fn topic(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut 
     let Some(text) = params.get(1) else {
         let r = hub.rooms.get(room);
         if r.topic.is_empty() {
-            return numeric(hub, id, out, "331", &[&r.name], Some("No topic is set"));
+            return say(hub, id, out, "331", &[&r.name], "irc-no-topic-is-set", &[]);
         }
         numeric(hub, id, out, "332", &[&r.name], Some(&r.topic));
         return numeric(hub, id, out, "333", &[&r.name, &r.topic_by, &r.topic_at.to_string()], None);
     };
     if !hub.holds(id, room) {
-        return numeric(hub, id, out, "442", &[params[0]], Some("You're not on that channel"));
+        return say(hub, id, out, "442", &[params[0]], "irc-you-re-not-on-that-channel", &[]);
     }
     let name = hub.rooms.get(room).name.clone();
     if let Err(fault) = hub.run(id, Chat::SetTopic { room: Some(&name), text: &strip_formatting(text) }, out)
@@ -244,12 +246,12 @@ fn topic(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut 
 
 fn names_cmd(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let Some(list) = params.first() else {
-        return numeric(hub, id, out, "366", &["*"], Some("End of /NAMES list"));
+        return say(hub, id, out, "366", &["*"], "irc-end-of-names-list", &[]);
     };
     for name in list.split(',').filter(|n| !n.is_empty()) {
         match hub.rooms.lookup(name) {
             Some(room) => names(face, hub, id, room, out),
-            None => numeric(hub, id, out, "366", &[name], Some("End of /NAMES list")),
+            None => say(hub, id, out, "366", &[name], "irc-end-of-names-list", &[]),
         }
     }
 }
@@ -257,7 +259,7 @@ fn names_cmd(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out
 fn list(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let wanted: Option<Vec<String>> =
         params.first().filter(|p| p.starts_with('#')).map(|p| p.split(',').map(fold_nick).collect());
-    numeric(hub, id, out, "321", &["Channel"], Some("Users  Name"));
+    say(hub, id, out, "321", &["Channel"], "irc-users-name", &[]);
     for room in hub.rooms.sorted() {
         let r = hub.rooms.get(room);
         if wanted.as_ref().is_some_and(|w| !w.contains(&fold_nick(&r.name))) || hub.hidden_from(id, room) {
@@ -265,5 +267,5 @@ fn list(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut O
         }
         numeric(hub, id, out, "322", &[&r.name, &r.online().to_string()], Some(&r.topic));
     }
-    numeric(hub, id, out, "323", &[], Some("End of /LIST"));
+    say(hub, id, out, "323", &[], "irc-end-of-list", &[]);
 }

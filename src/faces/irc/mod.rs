@@ -11,12 +11,14 @@
 pub mod accounts;
 pub mod commands;
 pub mod history;
+pub mod language;
 pub mod moderation;
 pub mod parse;
 pub mod queries;
 pub mod register;
 pub mod render;
 
+use crate::words::{self, Lang};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -54,6 +56,8 @@ pub struct IrcState {
     pub quit_reason: Option<String>,
     /// A SASL exchange in progress.
     pub sasl: Option<accounts::SaslState>,
+    /// The language of its numerics and notices (`LANGUAGE`).
+    pub lang: Lang,
 }
 
 /// The IRCv3 capabilities a client negotiated.
@@ -76,6 +80,8 @@ pub struct Caps {
     pub account_notify: bool,
     /// Every prefix of a member in NAMES and WHO (`@+`), not only the highest.
     pub multi_prefix: bool,
+    /// `draft/languages`: knows that `LANGUAGE` is here.
+    pub languages: bool,
 }
 
 /// Every capability offered, by name (those about history only with history on).
@@ -83,6 +89,7 @@ pub const CAPS: &[&str] = &[
     "account-notify",
     "batch",
     "draft/chathistory",
+    "draft/languages",
     "echo-message",
     "labeled-response",
     "message-tags",
@@ -97,6 +104,7 @@ impl Caps {
             "account-notify" => &mut self.account_notify,
             "batch" => &mut self.batch,
             "draft/chathistory" => &mut self.chathistory,
+            "draft/languages" => &mut self.languages,
             "echo-message" => &mut self.echo_message,
             "labeled-response" => &mut self.labeled_response,
             "message-tags" => &mut self.message_tags,
@@ -128,6 +136,8 @@ pub struct IrcConfig {
     pub idle_timeout: Option<Duration>,
     /// SASL PLAIN on a listener without TLS (`--allow-plain-auth`).
     pub allow_plain_auth: bool,
+    /// `--lang`: the language of a client that sends no `LANGUAGE`.
+    pub lang: Lang,
     /// `--motd`: the MOTD's lines, instead of the built-in ones.
     pub motd: Option<std::sync::Arc<[String]>>,
 }
@@ -136,7 +146,8 @@ pub struct IrcConfig {
 pub struct IrcFace {
     pub cfg: IrcConfig,
     /// Plain, with `@time=`, with `@msgid=`, with both.
-    formats: [Format; 4],
+    /// Per language (by [`Lang`] index): plain, server-time, message-tags, both.
+    formats: Vec<[Format; 4]>,
     states: Vec<Option<IrcState>>,
     /// Batches opened so far (each gets the next number as its reference).
     batches: u64,
@@ -148,8 +159,9 @@ pub struct IrcFace {
 }
 
 impl IrcFace {
-    /// `formats`: plain IRC, then with server-time, message-tags, both.
-    pub fn new(cfg: IrcConfig, formats: [Format; 4]) -> IrcFace {
+    /// `formats`: per language, plain IRC, then with server-time,
+    /// message-tags, both.
+    pub fn new(cfg: IrcConfig, formats: Vec<[Format; 4]>) -> IrcFace {
         IrcFace {
             cfg,
             formats,
@@ -163,9 +175,10 @@ impl IrcFace {
 
     /// The sessions of this face: one room list per client, never moved,
     /// told of a quit once, lines kept whole; the tags they negotiated.
-    pub fn profile(&self, caps: Caps) -> Profile {
+    pub fn profile(&self, caps: Caps, lang: Lang) -> Profile {
+        let formats = &self.formats[lang.0 as usize];
         Profile {
-            format: self.formats[usize::from(caps.server_time) + 2 * usize::from(caps.message_tags)],
+            format: formats[usize::from(caps.server_time) + 2 * usize::from(caps.message_tags)],
             single_room: false,
             enters_default_room: false,
             echo_own: caps.echo_message,
@@ -202,8 +215,8 @@ impl IrcFace {
         if self.states.len() <= id {
             self.states.resize_with(id + 1, || None);
         }
-        self.states[id] = Some(IrcState::default());
-        hub.open(id, self.profile(Caps::default()), out.now());
+        self.states[id] = Some(IrcState { lang: self.cfg.lang, ..IrcState::default() });
+        hub.open(id, self.profile(Caps::default(), self.cfg.lang), out.now());
         out.set_timer(id, out.now() + self.cfg.nick_timeout);
     }
 
@@ -211,7 +224,7 @@ impl IrcFace {
     pub fn line(&mut self, hub: &mut Hub, id: ConnId, line: Result<&[u8], LineFault>, out: &mut Outbox) {
         hub.heard(id, out.now());
         let Ok(bytes) = line else {
-            return numeric(hub, id, out, "417", &[], Some("Input line was too long"));
+            return say(hub, id, out, "417", &[], "irc-input-line-was-too-long", &[]);
         };
         let Ok(text) = std::str::from_utf8(bytes) else {
             // UTF8ONLY: say so, naming the command if it can be read (a command
@@ -233,7 +246,7 @@ impl IrcFace {
             }
             Err(parse::LineError::Empty) => {}
             Err(parse::LineError::TooLong) => {
-                numeric(hub, id, out, "417", &[], Some("Input line was too long"))
+                say(hub, id, out, "417", &[], "irc-input-line-was-too-long", &[])
             }
         }
     }
@@ -326,7 +339,7 @@ impl IrcFace {
 
     /// A client from a K-lined address: 465 and `ERROR` (then closed).
     pub fn refuse_banned(hub: &Hub, id: ConnId, reason: &str, out: &mut Outbox) {
-        numeric(hub, id, out, "465", &[], Some(&format!("You are banned from this server ({reason})")));
+        say(hub, id, out, "465", &[], "irc-banned-from-server", &[("reason", &reason)]);
         send(out, id, format!("ERROR :Closing Link: K-lined ({reason})\r\n").into_bytes());
     }
 
@@ -356,7 +369,7 @@ pub fn quit_words(reason: &CloseReason) -> String {
 pub(super) fn existing_room(hub: &Hub, id: ConnId, name: &str, out: &mut Outbox) -> Option<RoomId> {
     let room = hub.rooms.lookup(name);
     if room.is_none() {
-        numeric(hub, id, out, "403", &[name], Some("No such channel"));
+        say(hub, id, out, "403", &[name], "irc-no-such-channel", &[]);
     }
     room
 }
@@ -399,7 +412,7 @@ pub fn names(face: &IrcFace, hub: &Hub, id: ConnId, room: RoomId, out: &mut Outb
     if line.len() > head.len() {
         send(out, id, format!("{}\r\n", line.trim_end()).into_bytes());
     }
-    numeric(hub, id, out, "366", &[&r.name], Some("End of /NAMES list"));
+    say(hub, id, out, "366", &[&r.name], "irc-end-of-names-list", &[]);
 }
 
 /// The name numerics address: the nickname, or `*` before there is one.
@@ -427,6 +440,20 @@ pub fn numeric(hub: &Hub, id: ConnId, out: &mut Outbox, code: &str, params: &[&s
     }
     b.extend_from_slice(b"\r\n");
     send(out, id, b);
+}
+
+/// A numeric whose trailing text is message `key` of the catalogue, in
+/// the client's language.
+pub fn say(
+    hub: &Hub,
+    id: ConnId,
+    out: &mut Outbox,
+    code: &str,
+    params: &[&str],
+    key: &str,
+    args: &[(&str, &dyn std::fmt::Display)],
+) {
+    numeric(hub, id, out, code, params, Some(&words::say(hub.lang_of(id), key, args)));
 }
 
 /// Queues one or more complete IRC lines for `id`.

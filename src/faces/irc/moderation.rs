@@ -2,6 +2,7 @@
 //! INVITE, and the numerics for every refusal the chat core gives (482,
 //! 474, 404, 473, 475, 471, 477, 472, 441, 443).
 
+use super::say;
 use super::{numeric, IrcFace};
 use crate::chat::accounts::Password;
 use crate::chat::command::Command;
@@ -15,35 +16,34 @@ use crate::net::{ConnId, Outbox};
 
 /// A refusal about the room `name`, as IRC numbers it.
 pub fn room_fault(hub: &Hub, id: ConnId, name: &str, fault: &Fault, out: &mut Outbox) {
-    let (code, text): (&str, String) = match fault {
-        Fault::NotOperator(_) => ("482", "You're not a channel operator".into()),
-        Fault::Banned(_) => ("474", "Cannot join channel (+b)".into()),
-        Fault::CannotSpeak(_) => ("404", "Cannot send to channel".into()),
-        Fault::InviteOnly(_) => ("473", "Cannot join channel (+i)".into()),
-        Fault::BadKey(_) => ("475", "Cannot join channel (+k)".into()),
-        Fault::RoomFull(_) => ("471", "Cannot join channel (+l)".into()),
-        Fault::NeedsAccount => ("477", "Cannot join channel (+R): you need to sign in".into()),
-        Fault::NotInRoom(_) => ("442", "You're not on that channel".into()),
-        Fault::TooManyRoomsHeld(_) | Fault::TooManyRooms(_) => {
-            ("405", "You have joined too many channels".into())
-        }
+    let (code, key) = match fault {
+        Fault::NotOperator(_) => ("482", "irc-not-channel-operator"),
+        Fault::Banned(_) => ("474", "irc-cannot-join-banned"),
+        Fault::CannotSpeak(_) => ("404", "irc-cannot-send-to-channel"),
+        Fault::InviteOnly(_) => ("473", "irc-cannot-join-invite-only"),
+        Fault::BadKey(_) => ("475", "irc-cannot-join-key"),
+        Fault::RoomFull(_) => ("471", "irc-cannot-join-full"),
+        Fault::NeedsAccount => ("477", "irc-cannot-join-needs-account"),
+        Fault::NotInRoom(_) => ("442", "irc-you-re-not-on-that-channel"),
+        Fault::TooManyRoomsHeld(_) | Fault::TooManyRooms(_) => ("405", "irc-too-many-channels"),
         Fault::UnknownMode(c) => {
-            return numeric(hub, id, out, "472", &[&c.to_string()], Some("is unknown mode char to me"));
+            return say(hub, id, out, "472", &[&c.to_string()], "irc-is-unknown-mode-char-to-me", &[]);
         }
-        Fault::NoSuchNick(nick) => {
-            return numeric(hub, id, out, "401", &[nick], Some("No such nick/channel"))
-        }
+        Fault::NoSuchNick(nick) => return say(hub, id, out, "401", &[nick], "irc-no-such-nick-channel", &[]),
         Fault::BadArgs(why) if why.contains(" is not in ") => {
             let nick = why.split(' ').next().unwrap_or_default();
-            return numeric(hub, id, out, "441", &[nick, name], Some("They aren't on that channel"));
+            return say(hub, id, out, "441", &[nick, name], "irc-they-aren-t-on-that-channel", &[]);
         }
         Fault::BadArgs(why) if why.contains(" is already in ") => {
             let nick = why.split(' ').next().unwrap_or_default();
-            return numeric(hub, id, out, "443", &[nick, name], Some("is already on channel"));
+            return say(hub, id, out, "443", &[nick, name], "irc-is-already-on-channel", &[]);
         }
-        other => ("403", format!("{name}: {}", other.message())),
+        other => {
+            let text = format!("{name}: {}", other.message_in(hub.lang_of(id)));
+            return numeric(hub, id, out, "403", &[name], Some(&text));
+        }
     };
-    numeric(hub, id, out, code, &[name], Some(&text));
+    say(hub, id, out, code, &[name], key, &[]);
 }
 
 /// `MODE #room [CHANGES ARGS...]`.
@@ -60,8 +60,8 @@ pub(super) fn channel_mode(hub: &mut Hub, id: ConnId, room: RoomId, params: &[&s
     match changes.trim_start_matches('+') {
         _ if params.len() > 2 => {}
         "b" => return ban_list(hub, id, room, out),
-        "e" => return numeric(hub, id, out, "349", &[&name], Some("End of channel exception list")),
-        "I" => return numeric(hub, id, out, "347", &[&name], Some("End of channel invite list")),
+        "e" => return say(hub, id, out, "349", &[&name], "irc-end-of-channel-exception-list", &[]),
+        "I" => return say(hub, id, out, "347", &[&name], "irc-end-of-channel-invite-list", &[]),
         _ => {}
     }
     let all = params[1..].join(" ");
@@ -80,7 +80,7 @@ fn ban_list(hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
         let set = (ban.set_ms / 1000).to_string();
         numeric(hub, id, out, "367", &[&r.name, &mask, &ban.by, &set], None);
     }
-    numeric(hub, id, out, "368", &[&r.name], Some("End of channel ban list"));
+    say(hub, id, out, "368", &[&r.name], "irc-end-of-channel-ban-list", &[]);
 }
 
 /// `KICK #room nick[,nick] [:reason]`.
@@ -115,7 +115,15 @@ pub(super) fn invite(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
 pub(super) fn oper(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let cmd = OperCommand::Up { name: params[0], password: Password(params[1].as_bytes()) };
     if let Err(fault) = hub.run(id, Command::Oper(cmd), out) {
-        numeric(hub, id, out, "464", &[], Some(&format!("Password incorrect: {}", fault.message())));
+        say(
+            hub,
+            id,
+            out,
+            "464",
+            &[],
+            "irc-password-incorrect-why",
+            &[("why", &fault.message_in(hub.lang_of(id)))],
+        );
     }
 }
 
@@ -124,10 +132,10 @@ fn as_oper(hub: &mut Hub, id: ConnId, cmd: OperCommand, out: &mut Outbox) {
     match hub.run(id, Command::Oper(cmd), out) {
         Ok(_) => {}
         Err(Fault::NotServerOperator) => {
-            numeric(hub, id, out, "481", &[], Some("Permission Denied- You're not an IRC operator"));
+            say(hub, id, out, "481", &[], "irc-permission-denied-you-re-not-an-irc-operator", &[]);
         }
-        Err(Fault::NoSuchNick(nick)) => numeric(hub, id, out, "401", &[&nick], Some("No such nick/channel")),
-        Err(fault) => numeric(hub, id, out, "NOTICE", &[], Some(&fault.message())),
+        Err(Fault::NoSuchNick(nick)) => say(hub, id, out, "401", &[&nick], "irc-no-such-nick-channel", &[]),
+        Err(fault) => numeric(hub, id, out, "NOTICE", &[], Some(&fault.message_in(hub.lang_of(id)))),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Questions about users and rooms: WHO, WHOIS, MODE, AWAY, USERHOST, ISON.
 
 use super::render::strip_formatting;
+use super::say;
 use super::{existing_room, numeric, IrcFace};
 use crate::chat::masks::glob;
 use crate::chat::rooms::MAX_TOPIC_CHARS;
@@ -59,7 +60,7 @@ pub(super) fn who(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
             reply(hub, out, "*", user);
         }
     }
-    numeric(hub, id, out, "315", &[mask], Some("End of WHO list"));
+    say(hub, id, out, "315", &[mask], "irc-end-of-who-list", &[]);
 }
 
 pub(super) fn whois(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
@@ -71,27 +72,27 @@ pub(super) fn whois(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&st
             Some(user) => {
                 let nick = hub.nick_of(user).unwrap_or_default().to_string();
                 numeric(hub, id, out, "311", &[&nick, &nick, &server, "*"], Some(&nick));
-                numeric(hub, id, out, "312", &[&nick, &server], Some("linechat"));
+                say(hub, id, out, "312", &[&nick, &server], "irc-linechat", &[]);
                 let away = face.get(user).and_then(|i| i.away.clone());
                 if let Some(away) = away {
                     numeric(hub, id, out, "301", &[&nick], Some(&away));
                 }
                 if hub.session(user).is_some_and(|s| s.oper) {
-                    numeric(hub, id, out, "313", &[&nick], Some("is an IRC operator"));
+                    say(hub, id, out, "313", &[&nick], "irc-is-an-irc-operator", &[]);
                 }
                 if let Some(account) = hub.account_of(user).map(str::to_string) {
-                    numeric(hub, id, out, "330", &[&nick, &account], Some("is logged in as"));
+                    say(hub, id, out, "330", &[&nick, &account], "irc-is-logged-in-as", &[]);
                 }
             }
             None => match hub.remote_nick(target).map(str::to_string) {
                 Some(nick) => {
                     numeric(hub, id, out, "311", &[&nick, &nick, &server, "*"], Some(&nick));
-                    numeric(hub, id, out, "312", &[&nick, &server], Some("linechat (another node)"));
+                    say(hub, id, out, "312", &[&nick, &server], "irc-linechat-another-node", &[]);
                 }
-                None => numeric(hub, id, out, "401", &[target], Some("No such nick/channel")),
+                None => say(hub, id, out, "401", &[target], "irc-no-such-nick-channel", &[]),
             },
         }
-        numeric(hub, id, out, "318", &[target], Some("End of /WHOIS list"));
+        say(hub, id, out, "318", &[target], "irc-end-of-whois-list", &[]);
     }
 }
 
@@ -100,13 +101,11 @@ pub(super) fn mode(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], 
     if !target.starts_with('#') {
         let mine = hub.nick_of(id).is_some_and(|n| fold_nick(n) == fold_nick(target));
         if !mine {
-            let why = if hub.find_nick(target).is_some() {
-                ("502", "Can't change mode for other users")
+            return if hub.find_nick(target).is_some() {
+                say(hub, id, out, "502", &[], "irc-cannot-change-others-modes", &[])
             } else {
-                ("401", "No such nick/channel")
+                say(hub, id, out, "401", &[target], "irc-no-such-nick-channel", &[])
             };
-            let args: &[&str] = if why.0 == "401" { &[target] } else { &[] };
-            return numeric(hub, id, out, why.0, args, Some(why.1));
         }
         // No user modes to change: the answer is always the (empty) mode string.
         return numeric(hub, id, out, "221", &["+"], None);
@@ -123,9 +122,9 @@ pub(super) fn away(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
         state.away = (!back).then_some(text);
     }
     if back {
-        numeric(hub, id, out, "305", &[], Some("You are no longer marked as being away"));
+        say(hub, id, out, "305", &[], "irc-you-are-no-longer-marked-as-being-away", &[]);
     } else {
-        numeric(hub, id, out, "306", &[], Some("You have been marked as being away"));
+        say(hub, id, out, "306", &[], "irc-you-have-been-marked-as-being-away", &[]);
     }
 }
 

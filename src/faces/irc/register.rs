@@ -1,6 +1,8 @@
 //! Registration: CAP negotiation, NICK and USER, and the welcome burst
 //! (001-005, LUSERS, MOTD) once both are in and CAP is settled.
 
+use super::say;
+use crate::words;
 use log::info;
 
 use super::render::strip_formatting;
@@ -31,6 +33,9 @@ pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
                 .filter(offered)
                 .map(|c| match c {
                     "sasl" if values => format!("sasl={}", super::accounts::MECHANISMS),
+                    "draft/languages" if values => {
+                        format!("draft/languages={}", super::language::cap_value())
+                    }
                     c => c.to_string(),
                 })
                 .collect();
@@ -50,7 +55,8 @@ pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
             });
             if known && !asked.trim().is_empty() {
                 state.caps = caps;
-                let profile = face.profile(caps);
+                let lang = state.lang;
+                let profile = face.profile(caps, lang);
                 hub.set_profile(id, profile);
                 format!("CAP {me} ACK :{asked}")
             } else {
@@ -62,29 +68,30 @@ pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
             try_register(face, hub, id, out);
             return;
         }
-        _ => return numeric(hub, id, out, "410", &[params[0]], Some("Invalid CAP command")),
+        _ => return say(hub, id, out, "410", &[params[0]], "irc-invalid-cap-command", &[]),
     };
     send(out, id, format!(":{server} {reply}\r\n").into_bytes());
 }
 
 pub(super) fn nick(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let Some(&raw) = params.first().filter(|n| !n.is_empty()) else {
-        return numeric(hub, id, out, "431", &[], Some("No nickname given"));
+        return say(hub, id, out, "431", &[], "irc-no-nickname-given", &[]);
     };
     let Ok(wanted) = parse_nick(raw) else {
-        let why = format!("Erroneous nickname: 1 to {MAX_NICK_CHARS} letters, digits, '_', '-' or '.'");
-        return numeric(hub, id, out, "432", &[raw], Some(&why));
+        return say(hub, id, out, "432", &[raw], "irc-erroneous-nickname", &[("max", &MAX_NICK_CHARS)]);
     };
     if hub.nick_taken(wanted, id) {
-        return numeric(hub, id, out, "433", &[wanted], Some("Nickname is already in use"));
+        return say(hub, id, out, "433", &[wanted], "irc-nickname-is-already-in-use", &[]);
     }
     if hub.nick_of(id).is_some() {
         // A change (or nothing, for the nickname one has); in a cluster the
         // new one is claimed first, and a refusal comes back as 433.
         match hub.run(id, Command::Nick(wanted), out) {
-            Err(Fault::NickRegistered(_)) => numeric(hub, id, out, "433", &[wanted], Some(REGISTERED_HINT)),
+            Err(Fault::NickRegistered(_)) => {
+                say(hub, id, out, "433", &[wanted], "irc-nickname-is-registered", &[])
+            }
             Err(Fault::NickTaken(_)) => {
-                numeric(hub, id, out, "433", &[wanted], Some("Nickname is already in use"))
+                say(hub, id, out, "433", &[wanted], "irc-nickname-is-already-in-use", &[])
             }
             _ => {}
         }
@@ -99,10 +106,10 @@ pub(super) fn nick(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
 
 pub(super) fn user(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     if hub.nick_of(id).is_some() {
-        return numeric(hub, id, out, "462", &[], Some("You may not reregister"));
+        return say(hub, id, out, "462", &[], "irc-you-may-not-reregister", &[]);
     }
     if params[0].is_empty() {
-        return numeric(hub, id, out, "461", &["USER"], Some("Not enough parameters"));
+        return say(hub, id, out, "461", &["USER"], "irc-not-enough-parameters", &[]);
     }
     if let Some(state) = face.state(id) {
         state.user_given = true;
@@ -128,15 +135,11 @@ fn try_register(face: &mut IrcFace, hub: &mut Hub, id: ConnId, out: &mut Outbox)
             if let Some(state) = face.state(id) {
                 state.pending_nick = None;
             }
-            numeric(hub, id, out, "433", &[&wanted], Some(REGISTERED_HINT));
+            say(hub, id, out, "433", &[&wanted], "irc-nickname-is-registered", &[]);
         }
         Err(_) => nick_in_use(face, hub, id, &wanted, out),
     }
 }
-
-/// 433's words for a registered nickname.
-const REGISTERED_HINT: &str =
-    "Nickname is registered: sign in with SASL, or take another and /msg NickServ IDENTIFY NICK PASSWORD";
 
 /// 433 for `wanted`; an unregistered client must send NICK again.
 pub fn nick_in_use(face: &mut IrcFace, hub: &mut Hub, id: ConnId, wanted: &str, out: &mut Outbox) {
@@ -145,7 +148,7 @@ pub fn nick_in_use(face: &mut IrcFace, hub: &mut Hub, id: ConnId, wanted: &str, 
             state.pending_nick = None;
         }
     }
-    numeric(hub, id, out, "433", &[wanted], Some("Nickname is already in use"));
+    say(hub, id, out, "433", &[wanted], "irc-nickname-is-already-in-use", &[]);
 }
 
 /// The client has its nickname (free, and claimed in the cluster if there
@@ -160,9 +163,9 @@ fn welcome(face: &IrcFace, hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) 
     let server = hub.server_name();
     let version = concat!("linechat-", env!("CARGO_PKG_VERSION"));
     let started = httpdate(hub.started_unix);
-    numeric(hub, id, out, "001", &[], Some(&format!("Welcome to {server}, {nick}!{nick}@{server}")));
-    numeric(hub, id, out, "002", &[], Some(&format!("Your host is {server}, running version {version}")));
-    numeric(hub, id, out, "003", &[], Some(&format!("This server was created {started}")));
+    say(hub, id, out, "001", &[], "irc-welcome", &[("server", &server), ("nick", &nick)]);
+    say(hub, id, out, "002", &[], "irc-your-host", &[("server", &server), ("version", &version)]);
+    say(hub, id, out, "003", &[], "irc-created", &[("date", &started)]);
     numeric(hub, id, out, "004", &[server, version, "i", "biklmnostvR"], None);
     let mut tokens = vec![
         "CASEMAPPING=ascii".to_string(),
@@ -182,7 +185,7 @@ fn welcome(face: &IrcFace, hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) 
         tokens.push("MSGREFTYPES=msgid,timestamp".to_string());
     }
     let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
-    numeric(hub, id, out, "005", &tokens, Some("are supported by this server"));
+    say(hub, id, out, "005", &tokens, "irc-are-supported-by-this-server", &[]);
     lusers(hub, id, out);
     motd(face, hub, id, out);
 }
@@ -190,16 +193,16 @@ fn welcome(face: &IrcFace, hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) 
 pub(super) fn lusers(hub: &Hub, id: ConnId, out: &mut Outbox) {
     let users = hub.online().to_string();
     let rooms = hub.rooms.len().to_string();
-    numeric(hub, id, out, "251", &[], Some(&format!("There are {users} users and 0 invisible on 1 servers")));
-    numeric(hub, id, out, "254", &[&rooms], Some("channels formed"));
-    numeric(hub, id, out, "255", &[], Some(&format!("I have {users} clients and 0 servers")));
+    say(hub, id, out, "251", &[], "irc-luser-client", &[("users", &users)]);
+    say(hub, id, out, "254", &[&rooms], "irc-channels-formed", &[]);
+    say(hub, id, out, "255", &[], "irc-luser-me", &[("users", &users)]);
     numeric(
         hub,
         id,
         out,
         "265",
         &[&users, &users],
-        Some(&format!("Current local users {users}, max {users}")),
+        Some(&words::say(hub.lang_of(id), "irc-local-users", &[("users", &users)])),
     );
     numeric(
         hub,
@@ -207,27 +210,25 @@ pub(super) fn lusers(hub: &Hub, id: ConnId, out: &mut Outbox) {
         out,
         "266",
         &[&users, &users],
-        Some(&format!("Current global users {users}, max {users}")),
+        Some(&words::say(hub.lang_of(id), "irc-global-users", &[("users", &users)])),
     );
 }
 
 pub(super) fn motd(face: &IrcFace, hub: &Hub, id: ConnId, out: &mut Outbox) {
     let server = hub.server_name();
     let default = &hub.rooms.get(hub.rooms.default_id()).name;
-    numeric(hub, id, out, "375", &[], Some(&format!("- {server} Message of the day -")));
-    let lines = match &face.cfg.motd {
+    say(hub, id, out, "375", &[], "irc-motd-start", &[("server", &server)]);
+    let lines: Vec<String> = match &face.cfg.motd {
         Some(motd) => motd.iter().map(|l| format!("- {l}")).collect(),
-        None => vec![
-            "- linechat: the same rooms for IRC, nc, JSON and web users.".to_string(),
-            format!(
-                "- Everyone else starts in {default}: /join {default} to meet them; /list shows the rooms."
-            ),
-        ],
+        None => ["irc-motd-1", "irc-motd-2"]
+            .iter()
+            .map(|key| format!("- {}", words::say(hub.lang_of(id), key, &[("room", default)])))
+            .collect(),
     };
     for line in lines {
         numeric(hub, id, out, "372", &[], Some(&line));
     }
-    numeric(hub, id, out, "376", &[], Some("End of /MOTD command"));
+    say(hub, id, out, "376", &[], "irc-end-of-motd-command", &[]);
 }
 
 /// A Unix time as an HTTP-style date (`Fri, 04 Dec 2026 15:04:05 GMT`).
