@@ -170,7 +170,7 @@ pub fn server(opts: &Options) -> Result<Server, String> {
             motd: None,
             lang: opts.lang,
         },
-        web: web::WebConfig { ws_origin: opts.ws_origin.clone() },
+        web: web::WebConfig { ws_origin: opts.ws_origin.clone(), lang: opts.lang },
     };
     let mut server = Server::new(chat, faces);
     if opts.db.is_some() && opts.redis.is_some() {
@@ -288,6 +288,7 @@ pub fn apply_live(server: &mut Server, opts: &Options, before: Option<&Options>)
     irc.allow_plain_auth = opts.allow_plain_auth;
     irc.lang = opts.lang;
     server.web.cfg.ws_origin = opts.ws_origin.clone();
+    server.web.cfg.lang = opts.lang;
     if let Some(scripts) = files.scripts {
         server.lines.set_scripts(scripts.unwrap_or_default());
     }

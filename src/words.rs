@@ -74,6 +74,17 @@ impl Template {
         Ok(Template { pieces })
     }
 
+    /// The message as written, `{placeholders}` and all.
+    pub fn source(&self) -> String {
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.clone(),
+                Piece::Arg(n) => format!("{{{n}}}"),
+            })
+            .collect()
+    }
+
     /// The placeholders it names, sorted.
     pub fn args(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self
@@ -165,6 +176,19 @@ impl Catalogue {
             .get(key)
             .or_else(|| self.tables[0].messages.get(key))
             .unwrap_or_else(|| panic!("no message '{key}' in lang/en.toml"))
+    }
+}
+
+impl Catalogue {
+    /// Every message whose key starts with `prefix`, in `lang`, as written
+    /// (placeholders unfilled): the chat page fills them itself.
+    pub fn with_prefix(&self, lang: Lang, prefix: &str) -> std::collections::BTreeMap<&'static str, String> {
+        self.tables[lang.0 as usize]
+            .messages
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, t)| (*k, t.source()))
+            .collect()
     }
 }
 

@@ -55,6 +55,15 @@ pub struct FacesConfig {
     pub web: web::WebConfig,
 }
 
+/// What a WebSocket upgrade's query asks of the session it opens.
+struct Upgrade {
+    id: ConnId,
+    /// `?token=`: sign in with it.
+    token: Option<String>,
+    /// `?lang=`: read the server in it from the first line.
+    lang: Option<Lang>,
+}
+
 /// The chat core with its faces: what the loop serves.
 pub struct Server {
     pub hub: Hub,
@@ -65,8 +74,8 @@ pub struct Server {
     faces: Vec<Option<Face>>,
     /// Inside [`Server::finish_waiting`] (which handles lines itself).
     finishing: bool,
-    /// A WebSocket upgrade's `?token=`, for the session it opens.
-    upgrade_token: Option<(ConnId, String)>,
+    /// A WebSocket upgrade's `?token=` and `?lang=`, for the session it opens.
+    upgrade: Option<Upgrade>,
     /// `--oper-file`, read again on SIGHUP.
     pub oper_file: Option<std::path::PathBuf>,
 }
@@ -109,7 +118,7 @@ impl Server {
             web: web::WebFace::new(cfg.web),
             faces: Vec::new(),
             finishing: false,
-            upgrade_token: None,
+            upgrade: None,
             oper_file: None,
         }
     }
@@ -214,8 +223,10 @@ impl Service for Server {
         match face {
             IRC => self.irc.open(&mut self.hub, id, out),
             _ => {
-                self.lines.open(&mut self.hub, id, out);
-                if let Some((_, token)) = self.upgrade_token.take().filter(|(of, _)| *of == id) {
+                let upgrade = self.upgrade.take().filter(|u| u.id == id);
+                let lang = upgrade.as_ref().and_then(|u| u.lang);
+                self.lines.open(&mut self.hub, id, lang, out);
+                if let Some(token) = upgrade.and_then(|u| u.token) {
                     self.lines.sign_in_with_token(&mut self.hub, id, &token, out);
                     self.finish_waiting(out);
                 }
@@ -292,8 +303,10 @@ impl Service for Server {
         let (hub, scripts) = (&self.hub, &self.lines.scripts);
         let answer =
             self.web.route(req, hub.cluster_degraded().as_deref(), &mut || metrics::render(hub, scripts, io));
-        if let (HttpAnswer::Upgrade(_), Some(token)) = (&answer, req.query_param("token")) {
-            self.upgrade_token = Some((id, token.to_string()));
+        if let HttpAnswer::Upgrade(_) = &answer {
+            let token = req.query_param("token").map(str::to_string);
+            let lang = req.query_param("lang").and_then(Lang::from_code);
+            self.upgrade = Some(Upgrade { id, token, lang });
         }
         answer
     }

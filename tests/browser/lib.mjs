@@ -57,7 +57,7 @@ export async function openPage(ctx, webPort) {
   const page = await ctx.newPage();
   page.setDefaultTimeout(TIMEOUT);
   await page.goto(`http://127.0.0.1:${webPort}/`);
-  await page.locator("#status", { hasText: "connected" }).waitFor();
+  await page.locator('#status[data-state="connected"]').waitFor();
   return page;
 }
 

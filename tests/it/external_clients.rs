@@ -32,6 +32,23 @@ fn run_browser_script_on(script: &str, web_port: u16, chat_port: u16) {
 }
 
 #[test]
+fn the_page_in_korean_from_the_browsers_language_and_its_menu() {
+    let s = Server::start_web(&[]);
+    let shots = concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots");
+    std::fs::create_dir_all(shots).unwrap();
+    let dir = browser_dir();
+    run_checked(
+        Command::new("node")
+            .current_dir(dir)
+            .arg("korean_page.mjs")
+            .arg(s.web_addr().port().to_string())
+            .arg(s.addr.port().to_string())
+            .env("SCREENSHOT", format!("{shots}/page-ko.png")),
+        "korean_page.mjs",
+    );
+}
+
+#[test]
 fn browser_pages_and_nc_client_chat() {
     run_browser_script("two_pages.mjs");
 }

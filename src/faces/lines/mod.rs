@@ -126,16 +126,18 @@ impl LinesFace {
         self.modes.get(id).copied().unwrap_or(Mode::Undecided)
     }
 
-    /// A client connected: greeted, it has `--nick-timeout` to choose a nickname.
-    pub fn open(&mut self, hub: &mut Hub, id: ConnId, out: &mut Outbox) {
+    /// A client connected: greeted (in `lang`, else the server's
+    /// language), it has `--nick-timeout` to choose a nickname.
+    pub fn open(&mut self, hub: &mut Hub, id: ConnId, lang: Option<Lang>, out: &mut Outbox) {
         if self.modes.len() <= id {
             self.modes.resize(id + 1, Mode::Undecided);
             self.langs.resize(id + 1, Lang::EN);
         }
         self.modes[id] = Mode::Undecided;
-        self.langs[id] = self.cfg.lang;
+        let lang = lang.unwrap_or(self.cfg.lang);
+        self.langs[id] = lang;
         let profile = self.profile(id, Mode::Undecided, false);
-        out.send(id, &Message::new(render::welcome(self.cfg.lang), profile.format.0));
+        out.send(id, &Message::new(render::welcome(lang), profile.format.0));
         hub.open(id, profile, out.now());
         out.set_timer(id, out.now() + self.cfg.nick_timeout);
     }

@@ -3,18 +3,47 @@
 //! the chat's lines, one per text frame). Reading and parsing the request
 //! head is the loop's framing (`net/http.rs`).
 
+use std::sync::OnceLock;
+
 use crate::net::http::{response, response_with, Request};
 use crate::net::ws;
 use crate::net::HttpAnswer as Route;
+use crate::words::{self, Lang, LANGS};
 
-/// The chat page, served at `/`.
+/// The chat page, served at `/`, with its words put in (see [`page`]).
 const CHAT_PAGE: &str = include_str!("page.html");
+
+/// The chat page's response with the `page-` words of every language and
+/// `default` as the language of readers whose browser asks for none the
+/// server speaks: built once per default language.
+fn page(default: Lang) -> &'static [u8] {
+    static PAGES: [OnceLock<Vec<u8>>; LANGS.len()] = [const { OnceLock::new() }; LANGS.len()];
+    PAGES[default.0 as usize].get_or_init(|| {
+        let langs: serde_json::Map<String, serde_json::Value> = Lang::all()
+            .map(|lang| {
+                let page_words = words::catalogue().with_prefix(lang, "page-");
+                (lang.code().to_string(), serde_json::json!({ "name": lang.name(), "words": page_words }))
+            })
+            .collect();
+        let all = serde_json::json!({ "default": default.code(), "langs": langs });
+        // `</` cannot close the script from inside a JSON string.
+        let all = all.to_string().replace("</", "<\\/");
+        let marker = "/*WORDS*/";
+        let start = CHAT_PAGE.find(marker).expect("the page has its words' place");
+        let end =
+            start + marker.len() + CHAT_PAGE[start + marker.len()..].find(';').expect("the words end with ;");
+        let html = format!("{}{all}{}", &CHAT_PAGE[..start], &CHAT_PAGE[end..]);
+        response("200 OK", "text/html; charset=utf-8", html.as_bytes())
+    })
+}
 
 /// The web face's settings.
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// The only Origin a WebSocket may come from, if restricted (`--ws-origin`).
     pub ws_origin: Option<String>,
+    /// `--lang`: the page's language when the browser asks for none spoken here.
+    pub lang: Lang,
 }
 
 /// The web face: its routes. Connections it upgrades speak the lines face.
@@ -29,7 +58,7 @@ impl WebFace {
 
     /// What a request gets (see [`route`]).
     pub fn route(&self, req: &Request, degraded: Option<&str>, metrics: &mut dyn FnMut() -> String) -> Route {
-        route(req, self.cfg.ws_origin.as_deref(), degraded, metrics)
+        route(req, self.cfg.ws_origin.as_deref(), self.cfg.lang, degraded, metrics)
     }
 }
 
@@ -50,6 +79,7 @@ fn plain(status: &str, body: &str) -> Route {
 pub fn route(
     req: &Request,
     allowed_origin: Option<&str>,
+    lang: Lang,
     degraded: Option<&str>,
     metrics: &mut dyn FnMut() -> String,
 ) -> Route {
@@ -57,7 +87,7 @@ pub fn route(
         return plain("405 Method Not Allowed", "only GET is served here\n");
     }
     match req.path {
-        "/" => Route::Respond(response("200 OK", "text/html; charset=utf-8", CHAT_PAGE.as_bytes())),
+        "/" => Route::Respond(page(lang).to_vec()),
         "/healthz" => match degraded {
             None => plain("200 OK", "ok\n"),
             Some(why) => plain("200 OK", &format!("degraded: {why}\n")),
@@ -119,7 +149,7 @@ mod tests {
         let raw = head("GET /ws?x=1 HTTP/1.1\nHost: h\nUpgrade: WebSocket\nConnection: keep-alive, Upgrade\nSec-WebSocket-Version: 13\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n\n");
         let req = Request::parse(&raw).unwrap();
         assert_eq!((req.method, req.path), ("GET", "/ws"));
-        match route(&req, None, None, &mut String::new) {
+        match route(&req, None, Lang::EN, None, &mut String::new) {
             Route::Upgrade(r) => {
                 let r = String::from_utf8(r).unwrap();
                 assert!(r.starts_with("HTTP/1.1 101 "));
@@ -127,7 +157,9 @@ mod tests {
             }
             Route::Respond(_) => panic!("expected an upgrade"),
         }
-        let Route::Respond(r) = route(&req, Some("http://good"), None, &mut String::new) else { panic!() };
+        let Route::Respond(r) = route(&req, Some("http://good"), Lang::EN, None, &mut String::new) else {
+            panic!()
+        };
         assert!(r.starts_with(b"HTTP/1.1 403 "));
         assert!(Request::parse(b"garbage\r\n\r\n").is_none());
         assert!(Request::parse(&head("GET / HTTP/1.1\nbad header\n\n")).is_none());
