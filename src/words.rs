@@ -85,6 +85,29 @@ impl Template {
             .collect()
     }
 
+    /// The values of its placeholders if `line` is this message (each
+    /// placeholder takes the shortest text that lets the rest match in
+    /// order): how the terminal client follows the server in any language.
+    pub fn matches<'l>(&self, line: &'l str) -> Option<Vec<(&str, &'l str)>> {
+        let mut found = Vec::new();
+        let mut rest = line;
+        let mut pieces = self.pieces.iter().peekable();
+        while let Some(piece) = pieces.next() {
+            match piece {
+                Piece::Text(t) => rest = rest.strip_prefix(t.as_str())?,
+                Piece::Arg(name) => {
+                    let end = match pieces.peek() {
+                        Some(Piece::Text(next)) => rest.find(next.as_str())?,
+                        _ => rest.len(),
+                    };
+                    found.push((name.as_str(), &rest[..end]));
+                    rest = &rest[end..];
+                }
+            }
+        }
+        rest.is_empty().then_some(found)
+    }
+
     /// The placeholders it names, sorted.
     pub fn args(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self
@@ -204,6 +227,16 @@ pub fn say(lang: Lang, key: &str, args: &[(&str, &dyn Display)]) -> String {
     String::from_utf8(b).expect("the catalogue and the arguments are UTF-8")
 }
 
+/// The placeholders' values if `line` is message `key` in any language.
+pub fn matches_any<'l>(key: &str, line: &'l str) -> Option<Vec<(&'static str, &'l str)>> {
+    Lang::all().find_map(|lang| catalogue().get(lang, key).matches(line))
+}
+
+/// The value of placeholder `name` among `found`.
+pub fn arg<'l>(found: &[(&str, &'l str)], name: &str) -> Option<&'l str> {
+    found.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
 /// The languages spoken here, as `en (English), ko (한국어)`.
 pub fn spoken() -> String {
     Lang::all().map(|l| format!("{} ({})", l.code(), l.name())).collect::<Vec<_>>().join(", ")
@@ -241,5 +274,11 @@ mod tests {
         assert_eq!(Lang::from_code("EN"), Some(Lang::EN));
         assert_eq!(Lang::from_code("fr"), None);
         assert_eq!(spoken(), "en (English), ko (한국어)");
+        let join = matches_any("join-room", "* [철수]님이 #rust에 입장했습니다. (현재 2명 참여 중)").unwrap();
+        assert_eq!((arg(&join, "nick"), arg(&join, "room")), (Some("철수"), Some("#rust")));
+        let join = matches_any("join-room", "* bob joined #a (3 online)").unwrap();
+        assert_eq!(arg(&join, "online"), Some("3"));
+        assert!(matches_any("join", "* bob joined #a (3 online)").is_none());
+        assert!(matches_any("welcome", "* welcome to linechat - enter a nickname").is_some());
     }
 }

@@ -4,6 +4,8 @@
 //! (Text lines carry no ids, so the line itself is the reference; if it is
 //! not in the history any more, everything is shown under a note.)
 
+use crate::words::{self, Lang};
+
 /// Lines asked for after a reconnect (the server cuts it to its page).
 pub const CATCH_UP_LINES: usize = 100;
 
@@ -14,9 +16,16 @@ pub struct CatchUp {
     /// A `/history` block asked for is coming: its items so far.
     reading: Option<Vec<String>>,
     asked: bool,
+    /// The language of the client's own notes.
+    lang: Lang,
 }
 
 impl CatchUp {
+    /// Its notes in `lang`.
+    pub fn new(lang: Lang) -> CatchUp {
+        CatchUp { lang, ..CatchUp::default() }
+    }
+
     /// A line shown: a room's chat line becomes the reference.
     pub fn seen(&mut self, line: &str) {
         if is_chat(line) {
@@ -40,13 +49,14 @@ impl CatchUp {
     /// While the asked-for block comes in: takes `line` and returns what to
     /// show instead (`None`: not part of the block, show it as it is).
     pub fn filter(&mut self, line: &str) -> Option<Vec<String>> {
-        if self.asked && line.starts_with("* history for ") {
+        let head = words::matches_any("history", line).or_else(|| words::matches_any("history-one", line));
+        if self.asked && head.is_some() {
             self.asked = false;
             self.reading = Some(Vec::new());
             return Some(Vec::new());
         }
         let items = self.reading.as_mut()?;
-        if line.starts_with("* end of history for ") {
+        if words::matches_any("history-end", line).is_some() {
             let items = self.reading.take().unwrap_or_default();
             return Some(self.missed(items));
         }
@@ -66,8 +76,7 @@ impl CatchUp {
             Some(i) => items[i + 1..].to_vec(),
             None if items.is_empty() => Vec::new(),
             None => {
-                let mut all =
-                    vec!["-- the last line seen is no longer in the history; the latest lines:".to_string()];
+                let mut all = vec![format!("-- {}", words::say(self.lang, "client-gap", &[]))];
                 all.extend(items);
                 all
             }
@@ -76,7 +85,8 @@ impl CatchUp {
             self.last = Some(last.clone());
         }
         if !show.is_empty() && after.is_some() {
-            show.insert(0, format!("-- {} lines said while disconnected:", show.len()));
+            let count = show.len();
+            show.insert(0, format!("-- {}", words::say(self.lang, "client-missed", &[("count", &count)])));
         }
         show
     }

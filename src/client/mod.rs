@@ -24,6 +24,8 @@ use mio::{Events, Interest, Poll, Token};
 
 use link::{Link, Security, BACKOFF_FIRST, BACKOFF_MAX};
 
+use crate::words::{self, Lang};
+
 const USAGE: &str = "\
 linechat client - chat with a linechat server from a terminal
 
@@ -36,6 +38,8 @@ usage: linechat client [OPTIONS] [ADDR]
   --tls           connect with TLS (the server's --tls-listen port); needs --ca or --insecure
   --ca FILE       trust the server certificate signed by this CA (PEM)
   --insecure      do not check the server's certificate
+  --lang CODE     read the server and this client in CODE (en, ko); by default the
+                  language of $LANG when the server speaks it
   -h, --help      print this help
 
 On a terminal: Enter sends, Up/Down browse the history, Left/Right/Home/End move,
@@ -53,12 +57,28 @@ struct Options {
     nick: Option<String>,
     json: bool,
     security: Security,
+    /// The language asked of the server (`--lang`, or `$LANG`'s).
+    lang: Option<Lang>,
+}
+
+/// The language of `$LANG` (`ko_KR.UTF-8`: Korean), if linechat speaks it
+/// and it is not English (which needs no asking).
+fn lang_from_env() -> Option<Lang> {
+    let env = std::env::var("LC_ALL").or_else(|_| std::env::var("LANG")).ok()?;
+    Lang::from_code(env.split('.').next()?).filter(|l| *l != Lang::EN)
 }
 
 fn parse(args: Vec<std::ffi::OsString>) -> Result<Option<Options>, String> {
     use lexopt::prelude::*;
     let mut p = lexopt::Parser::from_args(args);
-    let mut o = Options { addr: "127.0.0.1:7000".into(), nick: None, json: false, security: Security::Plain };
+    let mut o = Options {
+        addr: "127.0.0.1:7000".into(),
+        nick: None,
+        json: false,
+        security: Security::Plain,
+        lang: None,
+    };
+    let mut lang = None;
     let (mut tls, mut ca, mut insecure) = (false, None, false);
     let e = |e: lexopt::Error| e.to_string();
     while let Some(arg) = p.next().map_err(e)? {
@@ -69,6 +89,12 @@ fn parse(args: Vec<std::ffi::OsString>) -> Result<Option<Options>, String> {
             Long("tls") => tls = true,
             Long("ca") => ca = Some(std::path::PathBuf::from(p.value().map_err(e)?)),
             Long("insecure") => insecure = true,
+            Long("lang") => {
+                let code = p.value().map_err(e)?.string().map_err(e)?;
+                let chosen = Lang::from_code(&code)
+                    .ok_or_else(|| format!("--lang {code}: these are spoken: {}", words::spoken()))?;
+                lang = Some(chosen);
+            }
             Value(v) => o.addr = v.string().map_err(e)?,
             _ => return Err(arg.unexpected().to_string()),
         }
@@ -88,6 +114,7 @@ fn parse(args: Vec<std::ffi::OsString>) -> Result<Option<Options>, String> {
     } else if ca.is_some() || insecure {
         return Err("--ca and --insecure go with --tls".into());
     }
+    o.lang = lang.or_else(lang_from_env);
     Ok(Some(o))
 }
 
@@ -143,6 +170,7 @@ struct Session {
 
 impl Session {
     fn new(opts: Options, addr: SocketAddr) -> Session {
+        let lang = opts.lang.unwrap_or(Lang::EN);
         Session {
             nick: opts.nick.clone(),
             opts,
@@ -151,7 +179,7 @@ impl Session {
             room: None,
             leaving: false,
             reconnected: false,
-            catch_up: catchup::CatchUp::default(),
+            catch_up: catchup::CatchUp::new(lang),
         }
     }
 
@@ -159,6 +187,22 @@ impl Session {
         let mut link = Link::connect(self.addr, &self.opts.security)?;
         poll.registry().register(&mut link.sock, SOCK, Interest::READABLE | Interest::WRITABLE)?;
         Ok(link)
+    }
+
+    /// The client's own words (status lines) in its language.
+    fn say(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        words::say(self.opts.lang.unwrap_or(Lang::EN), key, args)
+    }
+
+    /// The first line on every connection: the language asked for, if any
+    /// (before the nickname, so the server's words are in it from the start).
+    fn lang_line(&self) -> Option<String> {
+        let lang = self.opts.lang?;
+        Some(if self.opts.json {
+            format!(r#"{{"type":"lang","payload":"{}"}}"#, lang.code())
+        } else {
+            format!("/lang {}", lang.code())
+        })
     }
 
     /// The line that chooses our nickname.
@@ -174,16 +218,25 @@ impl Session {
     /// what to send back (our nickname after the greeting, our room after
     /// the join).
     fn observe(&mut self, line: &str) -> Option<String> {
-        if line.starts_with("* welcome to linechat") {
+        // The server's words may be in any language: its messages are
+        // matched against the catalogue's.
+        if words::matches_any("welcome", line).is_some() {
             self.reconnected = self.joined || self.reconnected;
             self.joined = false;
             return self.nick.clone().map(|n| self.nick_line(&n));
         }
         let nick = self.nick.clone()?;
-        if let Some(rest) = line.strip_prefix(&format!("* {nick} joined ")) {
+        let joined = words::matches_any("join", line)
+            .map(|found| (found, None))
+            .or_else(|| words::matches_any("join-room", line).map(|f| (f.clone(), words::arg(&f, "room"))))
+            .filter(|(found, _)| words::arg(found, "nick") == Some(nick.as_str()));
+        let renamed = words::matches_any("nick", line)
+            .filter(|found| words::arg(found, "old") == Some(nick.as_str()))
+            .and_then(|found| words::arg(&found, "new").map(str::to_string));
+        if let Some((_, room)) = joined {
             let first = !self.joined;
             self.joined = true;
-            if rest.starts_with('(') {
+            if room.is_none() {
                 // Back in the default room: rejoin our own after a reconnect.
                 let room = if first { self.room.clone() } else { None };
                 if room.is_none() {
@@ -195,14 +248,14 @@ impl Session {
                 }
                 return room.map(|r| format!("/join {r}"));
             }
-            let room = rest.split_whitespace().next().map(str::to_string);
+            let room = room.map(str::to_string);
             if room != self.room {
                 self.catch_up.moved();
             }
             self.room = room;
             return self.caught_up();
-        } else if let Some(new) = line.strip_prefix(&format!("* {nick} is now known as ")) {
-            self.nick = Some(new.to_string());
+        } else if let Some(new) = renamed {
+            self.nick = Some(new);
         }
         None
     }
@@ -240,18 +293,22 @@ impl Session {
         let mut link: Option<Link> = None;
         let mut retry_at = Some(Instant::now());
         let mut backoff = BACKOFF_FIRST;
-        screen.status(&format!("connecting to {}", self.opts.addr))?;
+        screen.status(&self.say("client-connecting", &[("addr", &self.opts.addr)]))?;
         screen.prompt(&editor, &self.prompt())?;
         loop {
             if link.is_none() && retry_at.is_some_and(|t| t <= Instant::now()) {
                 retry_at = None;
                 match self.connect(&poll) {
-                    Ok(l) => link = Some(l),
+                    Ok(mut l) => {
+                        if let Some(first) = self.lang_line() {
+                            l.send_line(&first)?;
+                        }
+                        link = Some(l)
+                    }
                     Err(e) => {
-                        screen.status(&format!(
-                            "cannot connect: {e}; trying again in {} s",
-                            backoff.as_secs_f32()
-                        ))?;
+                        let secs = backoff.as_secs_f32();
+                        screen
+                            .status(&self.say("client-cannot-connect", &[("error", &e), ("secs", &secs)]))?;
                         retry_at = Some(Instant::now() + backoff);
                         backoff = (backoff * 2).min(BACKOFF_MAX);
                     }
@@ -274,7 +331,7 @@ impl Session {
                         let (lines, over) =
                             l.flush().and_then(|()| l.read_lines()).unwrap_or((Vec::new(), true));
                         for line in lines {
-                            if line.starts_with("* welcome") {
+                            if words::matches_any("welcome", &line).is_some() {
                                 backoff = BACKOFF_FIRST;
                             }
                             if let Some(shown) = self.catch_up.filter(&line) {
@@ -335,7 +392,7 @@ impl Session {
                                 self.typed(&line);
                                 match link.as_mut() {
                                     Some(l) => l.send_line(&line)?,
-                                    None => screen.status("not connected: the line was not sent")?,
+                                    None => screen.status(&self.say("client-not-sent", &[]))?,
                                 }
                             }
                         }
@@ -356,7 +413,8 @@ impl Session {
                 }
                 self.reconnected |= self.joined;
                 self.joined = false;
-                screen.status(&format!("connection lost; reconnecting in {} s", backoff.as_secs_f32()))?;
+                let secs = backoff.as_secs_f32();
+                screen.status(&self.say("client-lost", &[("secs", &secs)]))?;
                 retry_at = Some(Instant::now() + backoff);
                 backoff = (backoff * 2).min(BACKOFF_MAX);
             }
@@ -415,8 +473,30 @@ mod tests {
             nick: nick.map(str::to_string),
             json: false,
             security: Security::Plain,
+            lang: None,
         };
         Session::new(opts, "127.0.0.1:1".parse().unwrap())
+    }
+
+    #[test]
+    fn follows_the_server_in_korean_too() {
+        let mut s = session(Some("ally"));
+        assert_eq!(
+            s.observe("* linechat에 오신 것을 환영합니다 - 채팅 닉네임을 입력하세요.").as_deref(),
+            Some("ally")
+        );
+        assert_eq!(s.observe("* [ally]님이 #rust에 입장했습니다. (현재 1명 참여 중)"), None);
+        assert_eq!(s.room.as_deref(), Some("#rust"));
+        assert_eq!(
+            s.observe("* linechat에 오신 것을 환영합니다 - 채팅 닉네임을 입력하세요.").as_deref(),
+            Some("ally")
+        );
+        assert_eq!(
+            s.observe("* [ally]님이 입장했습니다. (현재 1명 참여 중)").as_deref(),
+            Some("/join #rust")
+        );
+        s.observe("* [ally]님의 닉네임이 [앨리](으)로 바뀌었습니다.");
+        assert_eq!(s.nick.as_deref(), Some("앨리"));
     }
 
     #[test]

@@ -32,6 +32,9 @@ impl Session {
         loop {
             if !sent_pending && link.sock.peer_addr().is_ok() {
                 sent_pending = true;
+                if let Some(first) = self.lang_line() {
+                    link.send_line(&first)?;
+                }
                 if let Some(nick) = self.opts.nick.clone() {
                     link.send_line(&self.nick_line(&nick))?;
                 }

@@ -279,3 +279,45 @@ fn over_tls_it_checks_the_certificate() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2), "--tls needs --ca or --insecure");
 }
+
+/// `--lang ko`: the client asks the server for Korean before its nickname,
+/// follows the Korean lines (it rejoins its room after a restart), and
+/// writes its own notes in Korean.
+#[test]
+fn the_client_in_korean_rejoins_and_speaks_korean() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let start = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_linechat"));
+        c.args(["--listen", &addr, "--http-listen", "off"]).stderr(Stdio::null());
+        c.spawn().expect("start linechat")
+    };
+    let wait_up = || eventually("the server to listen", || std::net::TcpStream::connect(&addr).is_ok());
+    let mut first = start();
+    wait_up();
+    let t = client_in_tmux("korean", &format!("{addr} --lang ko --nick 철수"), "exec cat");
+    t.wait_for(&format!("-- {addr}에 연결하는 중"));
+    t.wait_for("* [철수]님이 입장했습니다. (현재 1명 참여 중)");
+    t.type_line("/join #rust");
+    t.wait_for("* [철수]님이 #rust에 입장했습니다. (현재 1명 참여 중)");
+    t.type_line("/msg nobody hi");
+    t.wait_for("! no-such-nick: 'nobody'(이)라는 사람은 접속해 있지 않습니다.");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    t.wait_for("-- 연결이 끊겼습니다.");
+    let mut second = start();
+    wait_up();
+    let mut nc = Client::connect(addr.parse().unwrap());
+    nc.expect(WELCOME);
+    nc.send("ncuser");
+    nc.send("/join #rust");
+    nc.skip_until("* ncuser joined #rust");
+    eventually("철수 back in #rust", || {
+        nc.send("/who");
+        nc.skip_until("* online in #rust") == "* online in #rust (2): ncuser, 철수"
+    });
+    nc.send("다시 왔네요");
+    t.wait_for("[ncuser] 다시 왔네요");
+    second.kill().unwrap();
+    second.wait().unwrap();
+}
