@@ -313,9 +313,9 @@ impl Service for Server {
 
     fn refusal(&self, face: Face, why: Refusal) -> Vec<u8> {
         match face {
-            IRC => irc::IrcFace::refusal(why).to_vec(),
-            WEB => web::refusal(lines::LinesFace::refusal(why)),
-            _ => lines::LinesFace::refusal(why).to_vec(),
+            IRC => self.irc.refusal(why),
+            WEB => web::refusal(&self.lines.refusal(why)),
+            _ => self.lines.refusal(why),
         }
     }
 

@@ -34,6 +34,13 @@ fn two_text_users_in_one_room_read_their_own_language() {
     ko.expect("* 사용할 수 있는 언어: en (English), ko (한국어); 지금 언어: ko");
     ko.send("/lang fr");
     ko.expect("! bad-args: 'fr'은(는) 모르는 언어입니다. 쓸 수 있는 언어: en (English), ko (한국어)");
+    ko.send("/help");
+    ko.expect("* 명령:");
+    ko.expect("*   /who [#ROOM] - 내 대화방(또는 #ROOM)에 누가 있는지 보기");
+    ko.skip_until("*   //TEXT - '/'로 시작하는 TEXT 보내기");
+    ko.send("/history");
+    ko.expect("* #rust의 지난 대화 (1줄):");
+    ko.skip_until("* #rust의 지난 대화 끝");
     ko.send("/lang en");
     ko.expect("* language: English (en)");
     en.send("/join #rust");
@@ -60,6 +67,13 @@ fn the_server_default_language_greets_and_answers() {
     b.expect("! not-joined: choose a nickname first");
     a.send("/bye");
     a.expect("* 안녕히 가세요.");
+    // Refused at the door in the server's language.
+    drop(b);
+    let limited = Server::start(&["--lang", "ko", "--max-per-ip", "1"]);
+    let mut first = Client::connect(limited.addr);
+    first.expect("* linechat에 오신 것을 환영합니다 - 채팅 닉네임을 입력하세요.");
+    let mut second = Client::connect(limited.addr);
+    second.expect("! too-many-connections: 이 주소에서 접속이 너무 많습니다. 나중에 다시 시도하세요.");
 }
 
 #[test]

@@ -344,13 +344,12 @@ impl IrcFace {
     }
 
     /// What a client refused at the door is told.
-    pub fn refusal(why: Refusal) -> &'static [u8] {
-        match why {
-            Refusal::Full => b"ERROR :Closing link: the server is full; try again later\r\n",
-            Refusal::PerAddress => {
-                b"ERROR :Closing link: too many connections from your address; try again later\r\n"
-            }
-        }
+    pub fn refusal(&self, why: Refusal) -> Vec<u8> {
+        let key = match why {
+            Refusal::Full => "irc-server-full",
+            Refusal::PerAddress => "too-many-connections",
+        };
+        format!("ERROR :Closing link: {}\r\n", words::say(self.cfg.lang, key, &[])).into_bytes()
     }
 }
 

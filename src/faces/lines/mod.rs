@@ -85,7 +85,7 @@ pub struct LinesFace {
     /// Script handlers (`--handlers`), looked up before the built-in types.
     pub scripts: Scripts,
     /// The `/help` text, built once (and again when handlers reload).
-    help_lines: Vec<String>,
+    help_lines: Vec<Vec<String>>,
 }
 
 impl LinesFace {
@@ -229,7 +229,8 @@ impl LinesFace {
             }
             Request::Help => {
                 let types = self.packet_types();
-                hub.reply(id, &Event::Help { lines: &self.help_lines, types: &types }, out);
+                let lines = &self.help_lines[self.lang(id).0 as usize];
+                hub.reply(id, &Event::Help { lines, types: &types }, out);
                 return Ok(());
             }
             Request::Caps(asked) => {
@@ -367,13 +368,12 @@ impl LinesFace {
     }
 
     /// What a client refused at the door is told.
-    pub fn refusal(why: Refusal) -> &'static [u8] {
-        match why {
-            Refusal::Full => b"! server-full: too many clients are connected; try again later\n",
-            Refusal::PerAddress => {
-                b"! too-many-connections: too many connections from your address; try again later\n"
-            }
-        }
+    pub fn refusal(&self, why: Refusal) -> Vec<u8> {
+        let fault = match why {
+            Refusal::Full => Fault::ServerFull,
+            Refusal::PerAddress => Fault::TooManyConnections,
+        };
+        format!("! {}: {}\n", fault.code(), fault.message_in(self.cfg.lang)).into_bytes()
     }
 
     /// Every packet type, built-in and scripted, for the `help` packet.

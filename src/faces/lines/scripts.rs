@@ -9,6 +9,7 @@ use crate::chat::rooms::parse_room;
 use crate::chat::Hub;
 use crate::net::{ConnId, Outbox};
 use crate::script::{RoomSummary, Scripts, World};
+use crate::words::{self, Lang};
 
 /// What a handler may read of the chat: the Hub, seen through the lines
 /// face (which knows JSON from text).
@@ -142,19 +143,28 @@ fn script_event(ev: &crate::script::ScriptEvent) -> crate::chat::event::Event<'_
     }
 }
 
-/// The `/help` text: the built-in commands (a script's help replacing the
-/// line of a command it replaces), then the script handlers of their own.
-pub(super) fn help_lines(scripts: &Scripts) -> Vec<String> {
-    let mut lines = vec!["commands:".to_string()];
-    for (name, args, what, _) in text::COMMANDS.iter().filter(|c| !c.2.is_empty()) {
-        let what = scripts.names().find(|(n, _)| n == name).and_then(|(_, help)| help).unwrap_or(what);
-        lines.push(format!("  /{name}{args} - {what}"));
-    }
-    for (name, help) in scripts.names() {
-        if !text::COMMANDS.iter().any(|c| c.0 == name) {
-            lines.push(format!("  /{name} - {}", help.unwrap_or("(a script handler)")));
-        }
-    }
-    lines.push("  //TEXT - send TEXT starting with '/'".to_string());
-    lines
+/// The `/help` text in every language (by [`Lang`] index): the built-in
+/// commands (a script's help, as its file writes it, replacing the line of
+/// a command it replaces), then the script handlers of their own.
+pub(super) fn help_lines(scripts: &Scripts) -> Vec<Vec<String>> {
+    Lang::all()
+        .map(|lang| {
+            let mut lines = vec![words::say(lang, "help-commands", &[])];
+            for (name, args, _, _) in text::COMMANDS.iter().filter(|c| c.2) {
+                let what = match scripts.names().find(|(n, _)| n == name).and_then(|(_, help)| help) {
+                    Some(help) => help.to_string(),
+                    None => words::say(lang, &format!("help-{name}"), &[]),
+                };
+                lines.push(format!("  /{name}{args} - {what}"));
+            }
+            for (name, help) in scripts.names() {
+                if !text::COMMANDS.iter().any(|c| c.0 == name) {
+                    let help = help.map_or_else(|| words::say(lang, "help-script", &[]), str::to_string);
+                    lines.push(format!("  /{name} - {help}"));
+                }
+            }
+            lines.push(format!("  //TEXT - {}", words::say(lang, "help-literal", &[])));
+            lines
+        })
+        .collect()
 }
