@@ -172,7 +172,12 @@ impl Fault {
             Fault::BadUtf8 => say("bad-utf8", &[]),
             Fault::BadJson(e) => say("bad-json", &[("detail", e)]),
             Fault::BadPacket(what) => (*what).into(),
-            Fault::BadArgs(usage) => usage.clone(),
+            // A command's syntax is the same in every language; the word
+            // before it is not.
+            Fault::BadArgs(usage) => match usage.strip_prefix("usage: ") {
+                Some(syntax) => say("usage", &[("syntax", &syntax)]),
+                None => usage.clone(),
+            },
             Fault::UnknownType(kind) => say("unknown-type", &[("type", kind)]),
             Fault::UnknownCommand(name) => say("unknown-command", &[("name", name)]),
             Fault::NoSuchNick(nick) => say("no-such-nick", &[("nick", nick)]),

@@ -32,6 +32,8 @@ fn two_text_users_in_one_room_read_their_own_language() {
     en.expect("! no-such-nick: nobody called 'nobody' is online");
     ko.send("/lang");
     ko.expect("* 사용할 수 있는 언어: en (English), ko (한국어); 지금 언어: ko");
+    ko.send("/kick");
+    ko.expect("! bad-args: 사용법: /kick NICK [REASON]");
     ko.send("/lang fr");
     ko.expect("! bad-args: 'fr'은(는) 모르는 언어입니다. 쓸 수 있는 언어: en (English), ko (한국어)");
     ko.send("/help");
@@ -136,6 +138,8 @@ fn irc_clients_choose_korean_with_language_and_numerics_follow() {
     assert_eq!(c.irc_line(), ":linechat 403 민수 #nowhere :그런 채널은 없습니다");
     c.send("PRIVMSG nobody :hi");
     assert_eq!(c.irc_line(), ":linechat 401 민수 nobody :그런 닉네임이나 채널은 없습니다");
+    c.send("CHATHISTORY TARGETS * * 10");
+    assert_eq!(c.irc_line(), "FAIL CHATHISTORY INVALID_PARAMS TARGETS :TARGETS는 지원하지 않습니다");
     c.send("PRIVMSG NickServ :HELP");
     assert_eq!(
         c.irc_line(),

@@ -18,7 +18,8 @@ use crate::net::{ConnId, Outbox};
 use crate::store::history::{Entry, Kind, MsgId, Query, Ref};
 
 /// `FAIL CHATHISTORY CODE ... :text` to `id`.
-fn fail(out: &mut Outbox, id: ConnId, code: &str, context: &[&str], text: &str) {
+fn fail(hub: &Hub, out: &mut Outbox, id: ConnId, code: &str, context: &[&str], key: &str) {
+    let text = crate::words::say(hub.lang_of(id), key, &[]);
     let mut line = format!("FAIL CHATHISTORY {code}");
     for c in context {
         line.push(' ');
@@ -44,21 +45,21 @@ pub(super) fn chathistory(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params:
     let needed = match sub.as_str() {
         "LATEST" | "BEFORE" | "AFTER" | "AROUND" => 4,
         "BETWEEN" => 5,
-        "TARGETS" => return fail(out, id, "INVALID_PARAMS", &[&sub], "TARGETS is not supported"),
-        _ => return fail(out, id, "UNKNOWN_COMMAND", &[params[0]], "Unknown subcommand"),
+        "TARGETS" => return fail(hub, out, id, "INVALID_PARAMS", &[&sub], "fail-targets"),
+        _ => return fail(hub, out, id, "UNKNOWN_COMMAND", &[params[0]], "fail-unknown-subcommand"),
     };
     if params.len() < needed {
-        return fail(out, id, "NEED_MORE_PARAMS", &[&sub], "Missing parameters");
+        return fail(hub, out, id, "NEED_MORE_PARAMS", &[&sub], "fail-missing-parameters");
     }
     let target = params[1];
     if !hub.store.history.enabled() {
-        return fail(out, id, "MESSAGE_ERROR", &[&sub, target], "This server keeps no history");
+        return fail(hub, out, id, "MESSAGE_ERROR", &[&sub, target], "fail-no-history");
     }
     let Some(room) = hub.rooms.lookup(target).filter(|&room| hub.holds(id, room)) else {
-        return fail(out, id, "INVALID_TARGET", &[&sub, target], "Messages could not be retrieved");
+        return fail(hub, out, id, "INVALID_TARGET", &[&sub, target], "fail-not-retrieved");
     };
     let Some(limit) = params[needed - 1].parse::<usize>().ok().filter(|&n| n > 0) else {
-        return fail(out, id, "INVALID_PARAMS", &[&sub, params[needed - 1]], "Invalid limit");
+        return fail(hub, out, id, "INVALID_PARAMS", &[&sub, params[needed - 1]], "fail-invalid-limit");
     };
     let refs: Vec<Option<Ref>> = params[2..needed - 1].iter().map(|r| reference(r)).collect();
     let query = match (sub.as_str(), refs.as_slice()) {
@@ -68,7 +69,7 @@ pub(super) fn chathistory(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params:
         ("AFTER", [Some(r)]) => Query::After(*r),
         ("AROUND", [Some(r)]) => Query::Around(*r),
         ("BETWEEN", [Some(a), Some(b)]) => Query::Between(*a, *b),
-        _ => return fail(out, id, "INVALID_PARAMS", &[&sub, params[2]], "Invalid message reference"),
+        _ => return fail(hub, out, id, "INVALID_PARAMS", &[&sub, params[2]], "fail-invalid-reference"),
     };
     let name = hub.rooms.get(room).name.clone();
     send_page(face, hub, id, Ask { room: &name, query, limit, labelable: true }, out);
@@ -104,9 +105,9 @@ fn send_page(face: &mut IrcFace, hub: &mut Hub, id: ConnId, ask: Ask, out: &mut 
             }
         }
         Err(Fault::BadArgs(_)) => {
-            fail(out, id, "INVALID_PARAMS", &["CHATHISTORY", name], "Unknown message reference")
+            fail(hub, out, id, "INVALID_PARAMS", &["CHATHISTORY", name], "fail-unknown-reference")
         }
-        Err(_) => fail(out, id, "MESSAGE_ERROR", &[name], "Messages could not be retrieved"),
+        Err(_) => fail(hub, out, id, "MESSAGE_ERROR", &[name], "fail-not-retrieved"),
     }
 }
 

@@ -17,33 +17,33 @@ fn mask(b: &mut Vec<u8>, nick: &str, server: &str) {
 }
 
 /// The IRC renderer, for the chat core's table.
-pub fn render(e: &Event, env: &RenderEnv, _lang: Lang) -> Vec<u8> {
-    event(e, &env.server_name)
+pub fn render(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
+    event_in(e, &env.server_name, lang)
 }
 
 /// For clients that negotiated `server-time`: room lines carry `@time=`.
-pub fn render_time(e: &Event, env: &RenderEnv, _lang: Lang) -> Vec<u8> {
-    tagged(e, &env.server_name, true, false)
+pub fn render_time(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
+    tagged(e, &env.server_name, lang, true, false)
 }
 
 /// For clients that negotiated `message-tags`: room lines carry `@msgid=`.
-pub fn render_msgid(e: &Event, env: &RenderEnv, _lang: Lang) -> Vec<u8> {
-    tagged(e, &env.server_name, false, true)
+pub fn render_msgid(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
+    tagged(e, &env.server_name, lang, false, true)
 }
 
 /// For clients that negotiated both.
-pub fn render_time_msgid(e: &Event, env: &RenderEnv, _lang: Lang) -> Vec<u8> {
-    tagged(e, &env.server_name, true, true)
+pub fn render_time_msgid(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
+    tagged(e, &env.server_name, lang, true, true)
 }
 
 /// `event` with the tags of its stamp, if it has one: `time` on every line
 /// it takes, `msgid` on the first (a line from a face with longer lines
 /// can take several, and a msgid names one message).
-fn tagged(e: &Event, server: &str, time: bool, msgid: bool) -> Vec<u8> {
+fn tagged(e: &Event, server: &str, lang: Lang, time: bool, msgid: bool) -> Vec<u8> {
     let Event::Stamped { stamp, event: inner } = e else {
-        return event(e, server);
+        return event_in(e, server, lang);
     };
-    let body = event(inner, server);
+    let body = event_in(inner, server, lang);
     let when = time.then(|| crate::clock::iso_ms(stamp.time_ms));
     let id = msgid.then(|| stamp.id.to_string());
     let mut b = Vec::with_capacity(body.len() + 64);
@@ -74,6 +74,11 @@ pub fn tag_lines(b: &mut Vec<u8>, body: &[u8], batch: Option<&str>, time: Option
 /// The IRC line(s) for `event`, each ending in CRLF. Events with no IRC
 /// form of their own (replies meant for other faces) become server notices.
 pub fn event(event: &Event, server: &str) -> Vec<u8> {
+    event_in(event, server, Lang::EN)
+}
+
+/// An event as IRC lines, its words (notices, closing links) in `lang`.
+pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
     let mut b = Vec::with_capacity(96);
     match event {
         Event::Join { nick, room, .. } => {
@@ -141,13 +146,15 @@ pub fn event(event: &Event, server: &str) -> Vec<u8> {
             let _ = write!(b, "ERROR :Closing Link: {}\r\n", cut(message, MAX_LINE - 24));
         }
         Event::Fault { fault: fault @ crate::chat::fault::Fault::Killed(_) } => {
-            let _ = write!(b, "ERROR :Closing Link: {}\r\n", cut(&fault.message(), MAX_LINE - 24));
+            let _ = write!(b, "ERROR :Closing Link: {}\r\n", cut(&fault.message_in(lang), MAX_LINE - 24));
         }
-        Event::Stamped { event: inner, .. } => return self::event(inner, server),
-        Event::Shutdown => b.extend_from_slice(b"ERROR :Closing Link: the server is shutting down\r\n"),
+        Event::Stamped { event: inner, .. } => return event_in(inner, server, lang),
+        Event::Shutdown => {
+            let _ = write!(b, "ERROR :Closing Link: {}\r\n", crate::words::say(lang, "irc-shutdown", &[]));
+        }
         Event::Bye => b.extend_from_slice(b"ERROR :Closing Link: bye\r\n"),
         other => {
-            let text = render_text(other, Lang::EN);
+            let text = render_text(other, lang);
             for line in String::from_utf8_lossy(&text).lines() {
                 let start = b.len();
                 let _ = write!(b, ":{server} NOTICE * :");
