@@ -4,6 +4,7 @@
 //! a parsed request's path and headers come from the bytes given.
 #![no_main]
 
+use linechat::words::Lang;
 use libfuzzer_sys::fuzz_target;
 use linechat::faces::web::route;
 use linechat::net::http::{HeadProgress, HttpHead, Request};
@@ -33,8 +34,8 @@ fuzz_target!(|input: &[u8]| {
         assert!(head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n"));
         if let Some(req) = Request::parse(&head) {
             assert!(memchr_in(&head, req.path.as_bytes()));
-            let _ = route(&req, Some("http://example.org"), Some("test"), &mut || String::from("metrics"));
-            let _ = route(&req, None, None, &mut String::new);
+            let _ = route(&req, Some("http://example.org"), Lang::EN, Some("test"), &mut || String::from("metrics"));
+            let _ = route(&req, None, Lang(1), None, &mut String::new);
         }
     }
 });

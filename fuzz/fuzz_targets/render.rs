@@ -31,6 +31,7 @@ fuzz_target!(|input: &[u8]| {
     let cap = |s: &str, n: usize| s.chars().take(n).collect::<String>();
     let (from, text, room) = (cap(&sanitize(a), 24), sanitize(b).into_owned(), cap(&sanitize(c), 33));
     let topic = cap(&text, 300);
+    let nick_taken = linechat::chat::fault::Fault::NickTaken(from.clone());
     let events = [
         Event::Chat { from: &from, text: &text, room: &room, notice: false, whole: false },
         Event::Chat { from: &from, text: &text, room: &room, notice: true, whole: true },
@@ -53,9 +54,10 @@ fuzz_target!(|input: &[u8]| {
             quit: true,
         },
         Event::Error { code: "bad-args", message: &text },
+        Event::Fault { fault: &nick_taken },
     ];
-    for ev in &events {
-        let json = render_json(ev);
+    for (ev, lang) in events.iter().flat_map(|ev| linechat::words::Lang::all().map(move |lang| (ev, lang))) {
+        let json = render_json(ev, lang);
         let v: Value = serde_json::from_slice(&json).expect("render_json wrote JSON");
         let payload = &v["payload"];
         match ev {
@@ -67,10 +69,11 @@ fuzz_target!(|input: &[u8]| {
             Event::Msg { .. } => assert_eq!(payload["text"], *text),
             Event::Topic { .. } => assert_eq!(payload["topic"], *topic),
             Event::Error { .. } => assert_eq!(payload["message"], *text),
+            Event::Fault { .. } => assert_eq!(payload["code"], "nick-taken"),
             _ => assert_eq!(payload["nick"], *from),
         }
         one_line(&json);
-        one_line(&render_text(ev));
-        irc_ok(&linechat::faces::irc::render::event(ev, "fuzz.test"));
+        one_line(&render_text(ev, lang));
+        irc_ok(&linechat::faces::irc::render::event_in(ev, "fuzz.test", lang));
     }
 });

@@ -71,10 +71,7 @@ impl Settings {
         };
         if let Some(path) = config {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            for entry in parse(&text).map_err(|e| format!("{}:{e}", path.display()))? {
-                s.set(entry.opt, &entry.value)
-                    .map_err(|e| format!("{}:{}: {}: {e}", path.display(), entry.line, entry.opt.name))?;
-            }
+            s.apply_text(&text).map_err(|e| format!("{}:{e}", path.display()))?;
         }
         for (opt, value) in &given {
             s.set(opt, value).map_err(|e| format!("--{}: {e}", opt.name))?;
@@ -86,6 +83,22 @@ impl Settings {
             return Err("--tls-listen, --https-listen and --ircs-listen need --tls-cert and --tls-key".into());
         }
         Ok(s)
+    }
+
+    /// The settings a config file's `text` makes on its own (no command
+    /// line); an error is `LINE: ...`.
+    pub fn from_text(text: &str) -> Result<Settings, String> {
+        let mut s = Settings::load(None, Vec::new())?;
+        s.apply_text(text)?;
+        Ok(s)
+    }
+
+    fn apply_text(&mut self, text: &str) -> Result<(), String> {
+        for entry in parse(text)? {
+            self.set(entry.opt, &entry.value)
+                .map_err(|e| format!("{}: {}: {e}", entry.line, entry.opt.name))?;
+        }
+        Ok(())
     }
 
     fn set(&mut self, opt: &'static Opt, value: &str) -> Result<(), String> {
