@@ -29,6 +29,7 @@ pub mod command;
 mod deliver;
 pub mod event;
 pub mod fault;
+pub mod format;
 mod history;
 mod invariants;
 pub mod masks;

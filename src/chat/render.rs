@@ -1,21 +1,15 @@
-//! Rendering events once per format (wire format and language) in use. Each face registers the
-//! renderer of its wire format in a table; a session holds the index of
-//! its format, and an event sent to many people is rendered at most once
-//! per format, the bytes shared by every recipient of that format.
+//! Rendering events once per format (a wire format in a language) in use.
+//! Each face registers the renderer of its wire format in a table, once per
+//! language; a session holds the index of its format, and an event sent to
+//! many people is rendered at most once per format, the bytes shared by
+//! every recipient of that format.
 
 use std::cell::OnceCell;
 
 use super::event::Event;
+pub use super::format::{Format, MAX_FORMATS};
 use crate::net::Message;
 use crate::words::Lang;
-
-/// A wire format: an index in the renderer table the server built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Format(pub u8);
-
-/// Formats at most (each packed in a tick buffer stream of its own, so a
-/// room of one format gets one contiguous range per client per tick).
-pub const MAX_FORMATS: usize = crate::net::outq::STREAMS;
 
 /// What renderers may need beyond the event.
 pub struct RenderEnv {

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use slab::Slab;
 
+use super::format::Format;
 use super::names::{check_name, fold_nick, NickError};
-use super::render::Format;
 use crate::net::ConnId;
 
 /// A room's key in the table; stable while the room exists.

@@ -8,8 +8,8 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use super::format::Format;
 pub use super::names::{fold_nick, parse_nick, NickError, MAX_NICK_CHARS};
-use super::render::Format;
 use super::rooms::RoomId;
 use crate::net::{Bucket, LineFault};
 
