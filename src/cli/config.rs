@@ -188,8 +188,17 @@ pub struct Change<'a> {
 }
 
 impl std::fmt::Display for Change<'_> {
+    /// For the log: a Redis URL without its password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |v: Option<&str>| v.map_or_else(|| "unset".to_string(), |v| format!("{v:?}"));
+        let redis = self.opt.name == "redis";
+        let shown = |v: Option<&str>| match v {
+            None => "unset".to_string(),
+            Some(v) if redis && v != "off" => match crate::cluster::RedisUrl::parse(v) {
+                Ok(url) => format!("{:?}", url.to_string()),
+                Err(_) => "(not a Redis URL)".to_string(),
+            },
+            Some(v) => format!("{v:?}"),
+        };
         write!(f, "{}: {} -> {}", self.opt.name, shown(self.old), shown(self.new))
     }
 }
@@ -317,6 +326,15 @@ mod tests {
         assert!(changes.contains(&"burst: \"10\" -> \"20\" false".to_string()), "{changes:?}");
         assert!(changes.contains(&"listen: \"127.0.0.1:7000\" -> \"127.0.0.1:7777\" true".to_string()));
         assert!(changes.contains(&"server-name: \"chat.example\" -> \"linechat\" true".to_string()));
+        // A password in a Redis URL never reaches the log.
+        let secret = s.reload().map(|mut with| {
+            with.written[OPTIONS.iter().position(|o| o.name == "redis").unwrap()] =
+                Some("redis://u:hunter2@127.0.0.1:6390/0".into());
+            with
+        });
+        let logged: Vec<String> = s.changes(secret.as_ref().unwrap()).iter().map(|c| c.to_string()).collect();
+        assert!(logged.iter().any(|l| l == "redis: \"off\" -> \"redis://u@127.0.0.1:6390/0\""), "{logged:?}");
+        assert!(!logged.concat().contains("hunter2"));
         let kept = s.keep_restart_only(new);
         assert!(s.changes(&kept).iter().all(|c| !c.needs_restart));
         std::fs::remove_dir_all(&dir).unwrap();
