@@ -28,7 +28,7 @@ impl Lang {
 
     /// Its own name for itself (`한국어`).
     pub fn name(self) -> &'static str {
-        catalogue().tables[self.0 as usize].language
+        &catalogue().tables[self.0 as usize].language
     }
 
     pub fn all() -> impl Iterator<Item = Lang> {
@@ -142,13 +142,13 @@ impl Template {
 
 /// One language's messages.
 pub struct Table {
-    language: &'static str,
+    language: String,
     messages: HashMap<&'static str, Template>,
 }
 
 impl Table {
     fn parse(file: &'static str) -> Result<Table, String> {
-        let mut language = "";
+        let mut language = String::new();
         let mut messages = HashMap::new();
         // `key = "text"` lines: the files are TOML of plain strings only.
         for (n, line) in file.lines().enumerate() {
@@ -158,19 +158,36 @@ impl Table {
             }
             let (key, value) =
                 line.split_once(" = ").ok_or_else(|| format!("line {}: not key = \"text\"", n + 1))?;
-            let value = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .filter(|v| !v.contains(['"', '\\']))
-                .ok_or_else(|| format!("line {}: {key}: a string without quotes or escapes inside", n + 1))?;
+            let value =
+                value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).and_then(unescape).ok_or_else(
+                    || format!("line {}: {key}: a string, with \\\" and \\\\ its only escapes", n + 1),
+                )?;
             if key == "language" {
                 language = value;
-            } else if messages.insert(key, Template::parse(value)?).is_some() {
+            } else if messages.insert(key, Template::parse(&value)?).is_some() {
                 return Err(format!("line {}: {key} twice", n + 1));
             }
         }
         Ok(Table { language, messages })
     }
+}
+
+/// A TOML basic string's inside with `\"` and `\\` (the only escapes the
+/// catalogue uses); `None` for a bare quote or any other escape.
+fn unescape(v: &str) -> Option<String> {
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return None,
+            '\\' => match chars.next()? {
+                e @ ('"' | '\\') => out.push(e),
+                _ => return None,
+            },
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 /// Every language's table.

@@ -107,7 +107,7 @@ impl Hub {
             AccountCommand::Register(password) => {
                 let nick = self.nick_of(id).ok_or(Fault::NotJoined)?.to_string();
                 if let Some(account) = self.account_of(id) {
-                    return Err(Fault::usage(format!("you are signed in as {account}; /logout first")));
+                    return Err(Fault::refused("logout-first", &[("account", &account)]));
                 }
                 let key = fold_nick(&nick);
                 if self.store.accounts.contains(&key) {
@@ -120,15 +120,15 @@ impl Hub {
             AccountCommand::Login { account, password, take_nick } => {
                 let key = fold_nick(account.trim());
                 if self.account_of(id).is_some_and(|a| fold_nick(a) == key) {
-                    return Err(Fault::usage(format!("you are already signed in as {}", account.trim())));
+                    return Err(Fault::refused("already-signed-in", &[("account", &account.trim())]));
                 }
                 if password.0.len() > MAX_PASSWORD {
-                    return Err(Fault::usage(format!("passwords are at most {MAX_PASSWORD} bytes")));
+                    return Err(Fault::refused("password-too-long", &[("max", &MAX_PASSWORD)]));
                 }
                 if !self.charge_login(id, &key, out) {
                     self.signins.failures += 1;
                     warn!("conn={id}: sign-in to '{}' refused: too many attempts", account.trim());
-                    return Err(Fault::AuthFailed("too many sign-in attempts; try again in a minute"));
+                    return Err(Fault::AuthFailed("auth-too-many"));
                 }
                 let hash = self.store.accounts.get(&key).map(|a| a.hash.clone());
                 let job = Job::Verify { password: Secret::new(password.0), hash };
@@ -167,14 +167,14 @@ impl Hub {
     /// A token sign-in: checked here (an HMAC), answered at once.
     fn token_login(&mut self, id: ConnId, token: &str, via: Via, out: &mut Outbox) -> Result<Outcome, Fault> {
         let Some(key) = &self.signins.token_key else {
-            return Err(Fault::AuthFailed("this server accepts no sign-in tokens"));
+            return Err(Fault::AuthFailed("auth-no-tokens"));
         };
         let claims = match key.verify(token, crate::clock::unix_now()) {
             Ok(claims) => claims,
             Err(why) => {
                 self.signins.failures += 1;
                 warn!("conn={id}: sign-in token refused ({why:?})");
-                return Err(Fault::AuthFailed("bad or expired token"));
+                return Err(Fault::AuthFailed("auth-bad-token"));
             }
         };
         let name = claims.account.clone();
@@ -221,7 +221,7 @@ impl Hub {
     fn check_password(&self, password: Password) -> Result<(), Fault> {
         let (min, len) = (self.signins.cfg.min_password, password.0.len());
         if len < min || len > MAX_PASSWORD {
-            return Err(Fault::usage(format!("a password is {min} to {MAX_PASSWORD} bytes")));
+            return Err(Fault::refused("password-length", &[("min", &min), ("max", &MAX_PASSWORD)]));
         }
         Ok(())
     }
@@ -354,7 +354,7 @@ impl Hub {
             (Waiting::Oper { name }, _) => {
                 self.signins.failures += 1;
                 warn!("conn={id}: operator sign-in as '{name}' failed");
-                (Err(Fault::AuthFailed("wrong operator name or password")), false)
+                (Err(Fault::AuthFailed("auth-wrong-oper")), false)
             }
             (Waiting::Password { key } | Waiting::Unregister { key }, _) => {
                 (Err(self.auth_failed(id, &key)), false)
@@ -366,7 +366,7 @@ impl Hub {
     fn auth_failed(&mut self, id: ConnId, key: &str) -> Fault {
         self.signins.failures += 1;
         warn!("conn={id}: sign-in to '{key}' failed");
-        Fault::AuthFailed("wrong account or password")
+        Fault::AuthFailed("auth-wrong")
     }
 
     /// `key` is no more: every session signed in to it is signed out (the

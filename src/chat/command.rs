@@ -217,7 +217,7 @@ impl Hub {
             Command::Msg { to, text, said } => {
                 let text = sanitize(text);
                 if text.trim().is_empty() {
-                    return Err(Fault::usage("the message is empty"));
+                    return Err(Fault::refused("empty-message", &[]));
                 }
                 let to = to.trim();
                 match self.find_nick(to) {

@@ -21,6 +21,9 @@ pub enum Fault {
     BadPacket(&'static str),
     /// A command's arguments are not of its shape (its usage).
     BadArgs(String),
+    /// A command's arguments do not fit how things are (`bad-args`): the
+    /// catalogue's message `key` with its values.
+    Refused(&'static str, Vec<(&'static str, String)>),
     UnknownType(String),
     UnknownCommand(String),
     NoSuchNick(String),
@@ -48,7 +51,7 @@ pub enum Fault {
     /// History was asked for with `--history 0`.
     HistoryOff,
     /// A wrong password, an unknown account, a bad token, or too many
-    /// tries (why, in words that never tell which).
+    /// tries (why, as the catalogue's key of words that never tell which).
     AuthFailed(&'static str),
     /// The nickname belongs to an account the client is not signed in to.
     NickRegistered(String),
@@ -123,7 +126,7 @@ impl Fault {
             Fault::BadUtf8 => 3,
             Fault::BadJson(_) => 4,
             Fault::BadPacket(_) => 5,
-            Fault::BadArgs(_) | Fault::InDefaultRoom(_) => 6,
+            Fault::BadArgs(_) | Fault::Refused(..) | Fault::InDefaultRoom(_) => 6,
             Fault::UnknownType(_) => 7,
             Fault::UnknownCommand(_) => 8,
             Fault::NoSuchNick(_) => 9,
@@ -171,13 +174,18 @@ impl Fault {
             Fault::NotJoined => say("not-joined", &[]),
             Fault::BadUtf8 => say("bad-utf8", &[]),
             Fault::BadJson(e) => say("bad-json", &[("detail", e)]),
-            Fault::BadPacket(what) => (*what).into(),
+            Fault::BadPacket(key) => say(key, &[]),
             // A command's syntax is the same in every language; the word
             // before it is not.
-            Fault::BadArgs(usage) => match usage.strip_prefix("usage: ") {
-                Some(syntax) => say("usage", &[("syntax", &syntax)]),
-                None => usage.clone(),
-            },
+            Fault::BadArgs(usage) => {
+                if let Some(syntax) = usage.strip_prefix("usage: ") {
+                    say("usage", &[("syntax", &syntax)])
+                } else if let Some(shape) = usage.strip_prefix("expected payload ") {
+                    say("expected-payload", &[("shape", &shape)])
+                } else {
+                    usage.clone()
+                }
+            }
             Fault::UnknownType(kind) => say("unknown-type", &[("type", kind)]),
             Fault::UnknownCommand(name) => say("unknown-command", &[("name", name)]),
             Fault::NoSuchNick(nick) => say("no-such-nick", &[("nick", nick)]),
@@ -199,7 +207,12 @@ impl Fault {
             Fault::TooManyConnections => say("too-many-connections", &[]),
             Fault::HandlerError(name, why) => format!("{name}: {why}"),
             Fault::HistoryOff => say("history-off", &[]),
-            Fault::AuthFailed(why) => (*why).into(),
+            Fault::AuthFailed(key) => say(key, &[]),
+            Fault::Refused(key, values) => {
+                let args: Vec<(&str, &dyn std::fmt::Display)> =
+                    values.iter().map(|(n, v)| (*n, v as &dyn std::fmt::Display)).collect();
+                say(key, &args)
+            }
             Fault::NickRegistered(nick) => say("nick-registered", &[("nick", nick)]),
             Fault::NeedsAccount => say("needs-account", &[]),
             Fault::Busy => say("server-busy", &[]),
@@ -218,6 +231,19 @@ impl Fault {
     /// `bad-args` with a usage or shape.
     pub fn usage(text: impl Into<String>) -> Fault {
         Fault::BadArgs(text.into())
+    }
+
+    /// `bad-args` in the catalogue's words `key`, with their values.
+    pub fn refused(key: &'static str, values: &[(&'static str, &dyn std::fmt::Display)]) -> Fault {
+        Fault::Refused(key, values.iter().map(|(n, v)| (*n, v.to_string())).collect())
+    }
+
+    /// The value `name` of a [`Fault::Refused`], if it is one.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        match self {
+            Fault::Refused(_, values) => values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()),
+            _ => None,
+        }
     }
 }
 

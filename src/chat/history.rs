@@ -47,7 +47,7 @@ impl Hub {
                 }
                 Ok(page)
             }
-            Err(QueryError::UnknownId) => Err(Fault::usage(format!("no such line in {name}"))),
+            Err(QueryError::UnknownId) => Err(Fault::refused("no-such-line", &[("room", &name)])),
         }
     }
 

@@ -125,7 +125,10 @@ impl Hub {
         let target = self.user(nick)?;
         if !self.holds(target, room) {
             let who = self.nick_of(target).unwrap_or_default();
-            return Err(Fault::usage(format!("{who} is not in {}", self.rooms.get(room).name)));
+            return Err(Fault::refused(
+                "not-in-that-room",
+                &[("nick", &who), ("room", &self.rooms.get(room).name)],
+            ));
         }
         Ok(target)
     }
@@ -299,7 +302,7 @@ impl Hub {
         let rules = &mut self.rooms.get_mut(room).rules;
         rules.bans.retain(|b| b.active(now) && !b.is(&shown, mute));
         if rules.bans.len() >= MAX_BANS {
-            return Err(Fault::usage(format!("a room holds at most {MAX_BANS} bans and mutes")));
+            return Err(Fault::refused("too-many-bans", &[("max", &MAX_BANS)]));
         }
         let (until_ms, reason) = (super::rules::until(now, duration), super::rules::reason(reason));
         rules.bans.push(Ban {
@@ -339,7 +342,10 @@ impl Hub {
         rules.bans.retain(|b| !b.is(&shown, mute));
         if rules.bans.len() == before {
             let what = if mute { "mute" } else { "ban" };
-            return Err(Fault::usage(format!("no {what} on {shown} in {}", self.rooms.get(room).name)));
+            return Err(Fault::refused(
+                if what == "mute" { "no-mute" } else { "no-ban" },
+                &[("mask", &shown), ("room", &self.rooms.get(room).name)],
+            ));
         }
         let by_nick = self.nick_of(by).unwrap_or_default().to_string();
         let event = Event::Ban {
@@ -371,7 +377,10 @@ impl Hub {
         let target = self.user(nick)?;
         let target_nick = self.nick_of(target).unwrap_or_default().to_string();
         if self.holds(target, room) {
-            return Err(Fault::usage(format!("{target_nick} is already in {}", self.rooms.get(room).name)));
+            return Err(Fault::refused(
+                "already-in-room",
+                &[("nick", &target_nick), ("room", &self.rooms.get(room).name)],
+            ));
         }
         let rules = &mut self.rooms.get_mut(room).rules;
         let folded = fold_nick(&target_nick);

@@ -98,7 +98,7 @@ impl Hub {
                 let klines = &mut self.opers.klines;
                 klines.retain(|k| k.active(now) && k.mask != mask);
                 if klines.len() >= MAX_KLINES {
-                    return Err(Fault::usage(format!("the server holds at most {MAX_KLINES} K-lines")));
+                    return Err(Fault::refused("too-many-klines", &[("max", &MAX_KLINES)]));
                 }
                 let (until_ms, reason) = (super::rules::until(now, duration), super::rules::reason(reason));
                 klines.push(Kline { mask, by: by.clone(), set_ms: now, until_ms, reason: reason.clone() });
@@ -120,7 +120,7 @@ impl Hub {
                 let before = self.opers.klines.len();
                 self.opers.klines.retain(|k| k.mask != mask);
                 if self.opers.klines.len() == before {
-                    return Err(Fault::usage(format!("no K-line on {mask}")));
+                    return Err(Fault::refused("no-kline", &[("mask", &mask)]));
                 }
                 info!("{by} removed the K-line on {mask}");
                 let shown = mask.to_string();
@@ -147,7 +147,7 @@ impl Hub {
     ) -> Result<Outcome, Fault> {
         if !self.charge_oper(id, name, out) {
             warn!("conn={id}: operator sign-in as '{name}' refused: too many attempts");
-            return Err(Fault::AuthFailed("too many sign-in attempts; try again in a minute"));
+            return Err(Fault::AuthFailed("auth-too-many"));
         }
         let hash = self.opers.file.hash(name).map(str::to_string);
         let job = crate::store::passwords::Job::Verify {

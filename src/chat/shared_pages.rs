@@ -134,7 +134,7 @@ impl Hub {
             Query::Between(a, b) => [Some(a), Some(b)],
         };
         if refs.iter().flatten().any(|r| matches!(r, Ref::Id(m) if m.room != check)) {
-            return Err(Fault::usage(format!("no such line in {name}")));
+            return Err(Fault::refused("no-such-line", &[("room", &name)]));
         }
         let limit = limit.min(self.store.history.cfg.page);
         let serial = self.serial_of(id);

@@ -91,6 +91,16 @@ fn json_and_websocket_clients_choose_a_language_and_payloads_stay_the_same() {
         j.json(),
         json!({"type": "error", "payload": {"code": "not-in-room", "message": "#nowhere에 참여하고 있지 않습니다."}})
     );
+    j.send_json(&json!({"type": "login", "payload": {"account": "nobody", "password": "wrong-password"}}));
+    assert_eq!(
+        j.json(),
+        json!({"type": "error", "payload": {"code": "auth-failed", "message": "계정이나 비밀번호가 틀렸습니다."}})
+    );
+    j.send_json(&json!({"type": "msg", "payload": 5}));
+    assert_eq!(
+        j.json(),
+        json!({"type": "error", "payload": {"code": "bad-args", "message": "payload는 이런 모양이어야 합니다: {\"to\": NICK, \"text\": TEXT}"}})
+    );
     j.send_json(&json!({"type": "lang", "payload": "xx"}));
     assert_eq!(j.json()["payload"]["code"], "bad-args");
     j.send_json(&json!({"type": "lang"}));

@@ -197,7 +197,7 @@ pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
             }
         }
         Err(fault) if s.via == VIA_SASL => sasl_failed(hub, id, fault, out),
-        Err(Fault::AuthFailed("wrong operator name or password")) => {
+        Err(Fault::AuthFailed("auth-wrong-oper")) => {
             say(hub, id, out, "464", &[], "irc-password-incorrect", &[]);
         }
         Err(fault) => notice(hub, id, &fault.message_in(hub.lang_of(id)), out),

@@ -30,12 +30,12 @@ pub fn room_fault(hub: &Hub, id: ConnId, name: &str, fault: &Fault, out: &mut Ou
             return say(hub, id, out, "472", &[&c.to_string()], "irc-is-unknown-mode-char-to-me", &[]);
         }
         Fault::NoSuchNick(nick) => return say(hub, id, out, "401", &[nick], "irc-no-such-nick-channel", &[]),
-        Fault::BadArgs(why) if why.contains(" is not in ") => {
-            let nick = why.split(' ').next().unwrap_or_default();
+        Fault::Refused("not-in-that-room", _) => {
+            let nick = fault.value("nick").unwrap_or_default();
             return say(hub, id, out, "441", &[nick, name], "irc-they-aren-t-on-that-channel", &[]);
         }
-        Fault::BadArgs(why) if why.contains(" is already in ") => {
-            let nick = why.split(' ').next().unwrap_or_default();
+        Fault::Refused("already-in-room", _) => {
+            let nick = fault.value("nick").unwrap_or_default();
             return say(hub, id, out, "443", &[nick, name], "irc-is-already-on-channel", &[]);
         }
         other => {

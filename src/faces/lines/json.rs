@@ -112,10 +112,10 @@ pub const HISTORY_LIMIT: usize = 50;
 pub fn packet(line: &str) -> Result<(String, Value), Fault> {
     let packet: Value = serde_json::from_str(line).map_err(|e| Fault::BadJson(e.to_string()))?;
     let Value::Object(mut map) = packet else {
-        return Err(Fault::BadPacket("a packet is a JSON object"));
+        return Err(Fault::BadPacket("packet-not-object"));
     };
     let Some(Value::String(kind)) = map.remove("type") else {
-        return Err(Fault::BadPacket("a packet needs a string \"type\""));
+        return Err(Fault::BadPacket("packet-no-type"));
     };
     Ok((kind, map.remove("payload").unwrap_or(Value::Null)))
 }
@@ -380,7 +380,7 @@ fn history(payload: &Value) -> Result<Command<'_>, Fault> {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => MsgId::parse(s)
                 .map(|id| Some(Ref::Id(id)))
-                .ok_or_else(|| Fault::usage(format!("'{s}' is not a line id"))),
+                .ok_or_else(|| Fault::refused("not-a-line-id", &[("id", &s)])),
             Some(_) => Err(shape()),
         }
     };
@@ -388,7 +388,7 @@ fn history(payload: &Value) -> Result<Command<'_>, Fault> {
         (None, None) => Query::Latest(None),
         (Some(r), None) => Query::Before(r),
         (None, Some(r)) => Query::After(r),
-        (Some(_), Some(_)) => return Err(Fault::usage("give \"before\" or \"after\", not both")),
+        (Some(_), Some(_)) => return Err(Fault::refused("before-or-after", &[])),
     };
     Ok(Command::History { room, query, limit })
 }
@@ -423,7 +423,7 @@ mod tests {
         assert_eq!(decoded("topic", json!({"text":""})), r#"SetTopic { room: None, text: "" }"#);
         assert_eq!(decoded("ping", Value::Null), "Ping(None)");
         assert_eq!(decoded("frob", Value::Null), "! unknown-type: type 'frob' is not defined");
-        assert_eq!(packet("[1]").unwrap_err(), Fault::BadPacket("a packet is a JSON object"));
+        assert_eq!(packet("[1]").unwrap_err(), Fault::BadPacket("packet-not-object"));
         assert_eq!(packet(r#"{"type":"who"}"#).unwrap(), ("who".to_string(), Value::Null));
         assert_eq!(needs_nick("chat"), Some(true));
         assert_eq!(needs_nick("frob"), None);
