@@ -28,6 +28,15 @@ impl Secret {
         Secret(bytes.to_vec())
     }
 
+    /// Takes `bytes` over (no copy left behind).
+    pub fn from_vec(bytes: Vec<u8>) -> Secret {
+        Secret(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -5,16 +5,16 @@
 //! answered as NOTICEs from NickServ. The chat core does the work; lines
 //! the client sends while its password is checked wait, in order.
 
-use super::say;
-use crate::words;
 use base64::Engine;
 
-use super::{client_name, send, IrcFace};
+use super::{client_name, say, send, IrcFace};
 use crate::chat::accounts::{AccountAction, AccountCommand, Password, Signed, Via};
 use crate::chat::command::Command;
 use crate::chat::fault::Fault;
 use crate::chat::Hub;
 use crate::net::{ConnId, Outbox};
+use crate::store::passwords::Secret;
+use crate::words;
 
 /// Requests made through SASL.
 pub const VIA_SASL: Via = Via(1);
@@ -28,10 +28,17 @@ pub const MECHANISMS: &str = "PLAIN";
 /// 1024-byte password and their separators fit well within it).
 pub const MAX_SASL_RESPONSE: usize = 4096;
 
-/// A SASL exchange in progress: the response's chunks so far.
+/// A SASL exchange in progress: the response's chunks so far (they hold
+/// the password: zeroed when the exchange ends, however it ends).
 #[derive(Debug, Default)]
 pub struct SaslState {
     pub buffer: String,
+}
+
+impl Drop for SaslState {
+    fn drop(&mut self) {
+        drop(Secret::from_vec(std::mem::take(&mut self.buffer).into_bytes()));
+    }
 }
 
 /// `AUTHENTICATE`.
@@ -73,28 +80,33 @@ pub(super) fn authenticate(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params
             return; // More follows.
         }
     }
-    let response = std::mem::take(&mut sasl.buffer);
+    let response = Secret::from_vec(std::mem::take(&mut sasl.buffer).into_bytes());
     state.sasl = None;
-    let Some((account, password)) = plain(&response) else {
+    let Some((account, password)) = plain(response.as_bytes()) else {
         return say(hub, id, out, "904", &[], "irc-sasl-authentication-failed", &[]);
     };
-    let cmd = AccountCommand::Login { account: &account, password: Password(&password), take_nick: false };
+    let cmd = AccountCommand::Login {
+        account: &account,
+        password: Password(password.as_bytes()),
+        take_nick: false,
+    };
     if let Err(fault) = hub.run(id, Command::Account { cmd, via: VIA_SASL }, out) {
         sasl_failed(hub, id, &fault, out);
     }
 }
 
 /// A PLAIN response: `authzid NUL authcid NUL password`, base64. The
-/// authorization identity, if given, must be the authentication one.
-fn plain(response: &str) -> Option<(String, Vec<u8>)> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(response).ok()?;
-    let mut parts = bytes.splitn(3, |&b| b == 0);
+/// authorization identity, if given, must be the authentication one. The
+/// decoded bytes and the password are zeroed when dropped.
+fn plain(response: &[u8]) -> Option<(String, Secret)> {
+    let bytes = Secret::from_vec(base64::engine::general_purpose::STANDARD.decode(response).ok()?);
+    let mut parts = bytes.as_bytes().splitn(3, |&b| b == 0);
     let (authz, authc, password) = (parts.next()?, parts.next()?, parts.next()?);
     let authc = std::str::from_utf8(authc).ok().filter(|a| !a.is_empty())?;
     if !authz.is_empty() && authz != authc.as_bytes() {
         return None;
     }
-    Some((authc.to_string(), password.to_vec()))
+    Some((authc.to_string(), Secret::new(password)))
 }
 
 fn sasl_failed(hub: &Hub, id: ConnId, fault: &Fault, out: &mut Outbox) {
@@ -214,6 +226,7 @@ mod tests {
 
     #[test]
     fn plain_responses_are_taken_apart() {
+        let plain = |s: &str| plain(s.as_bytes()).map(|(a, p)| (a, p.as_bytes().to_vec()));
         assert_eq!(plain(&b64(b"\0alice\0pw pw")), Some(("alice".into(), b"pw pw".to_vec())));
         assert_eq!(plain(&b64(b"alice\0alice\0pw")), Some(("alice".into(), b"pw".to_vec())));
         assert_eq!(plain(&b64(b"bob\0alice\0pw")), None, "authzid must be authcid");

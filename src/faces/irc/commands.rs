@@ -6,8 +6,7 @@
 
 use super::parse::Line;
 use super::render::{action, strip_formatting};
-use super::say;
-use super::{existing_room, joined, names, numeric, IrcFace};
+use super::{existing_room, joined, names, numeric, say, IrcFace};
 use crate::chat::command::{Command as Chat, Outcome};
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;

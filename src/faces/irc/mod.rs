@@ -18,7 +18,6 @@ pub mod queries;
 pub mod register;
 pub mod render;
 
-use crate::words::{self, Lang};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -28,6 +27,7 @@ use crate::chat::rooms::RoomId;
 use crate::chat::session::{Phase, Profile};
 use crate::chat::Hub;
 use crate::net::{CloseReason, ConnId, LineFault, Message, Outbox, Refusal};
+use crate::words::{self, Lang};
 
 /// Longest input line the IRC listener frames: 4096 bytes of tags (IRCv3)
 /// and a 512-byte message. Longer lines get 417 and are discarded.

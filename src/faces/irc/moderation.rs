@@ -2,8 +2,7 @@
 //! INVITE, and the numerics for every refusal the chat core gives (482,
 //! 474, 404, 473, 475, 471, 477, 472, 441, 443).
 
-use super::say;
-use super::{numeric, IrcFace};
+use super::{numeric, say, IrcFace};
 use crate::chat::accounts::Password;
 use crate::chat::command::Command;
 use crate::chat::command::Moderation;

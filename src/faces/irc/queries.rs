@@ -1,8 +1,7 @@
 //! Questions about users and rooms: WHO, WHOIS, MODE, AWAY, USERHOST, ISON.
 
 use super::render::strip_formatting;
-use super::say;
-use super::{existing_room, numeric, IrcFace};
+use super::{existing_room, numeric, say, IrcFace};
 use crate::chat::masks::glob;
 use crate::chat::rooms::MAX_TOPIC_CHARS;
 use crate::chat::session::fold_nick;

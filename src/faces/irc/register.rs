@@ -1,18 +1,17 @@
 //! Registration: CAP negotiation, NICK and USER, and the welcome burst
 //! (001-005, LUSERS, MOTD) once both are in and CAP is settled.
 
-use super::say;
-use crate::words;
 use log::info;
 
 use super::render::strip_formatting;
-use super::{client_name, numeric, send, IrcFace};
+use super::{client_name, numeric, say, send, IrcFace};
 use crate::chat::command::{Command, Outcome};
 use crate::chat::fault::Fault;
 use crate::chat::rooms::{MAX_ROOM_CHARS, MAX_TOPIC_CHARS};
 use crate::chat::session::{parse_nick, MAX_NICK_CHARS};
 use crate::chat::{sanitize, Hub};
 use crate::net::{CloseReason, ConnId, Outbox};
+use crate::words;
 
 pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let registered = hub.nick_of(id).is_some();
