@@ -278,7 +278,6 @@ pub fn apply_live(server: &mut Server, opts: &Options, before: Option<&Options>)
     hub.signins.cfg = AccountsConfig { min_password: opts.min_password, login_rate: opts.login_rate };
     hub.signins.token_key = files.token_key;
     hub.opers.file = files.opers.unwrap_or_default();
-    server.oper_file = opts.oper_file.clone();
     let lines = &mut server.lines.cfg;
     (lines.nick_timeout, lines.idle_timeout, lines.motd) =
         (opts.nick_timeout, opts.idle_timeout, files.motd.clone());

@@ -76,8 +76,6 @@ pub struct Server {
     finishing: bool,
     /// A WebSocket upgrade's `?token=` and `?lang=`, for the session it opens.
     upgrade: Option<Upgrade>,
-    /// `--oper-file`, read again on SIGHUP.
-    pub oper_file: Option<std::path::PathBuf>,
 }
 
 impl Server {
@@ -119,7 +117,6 @@ impl Server {
             faces: Vec::new(),
             finishing: false,
             upgrade: None,
-            oper_file: None,
         }
     }
 
@@ -138,19 +135,6 @@ impl Server {
         self.finishing = true;
         self.finish_all(out);
         self.finishing = false;
-    }
-
-    /// Reads `--oper-file` again (SIGHUP); a file that does not parse
-    /// changes nothing.
-    pub fn reload_opers(&mut self) {
-        let Some(path) = self.oper_file.clone() else { return };
-        match crate::chat::opers::OperFile::read(&path) {
-            Ok(file) => {
-                log::info!("--oper-file {}: {} operators", path.display(), file.len());
-                self.hub.opers.file = file;
-            }
-            Err(e) => log::error!("{e} (the operators stay as they were)"),
-        }
     }
 
     /// Account requests answered: each face says how they ended.
@@ -319,9 +303,10 @@ impl Service for Server {
         }
     }
 
+    /// SIGHUP, after the settings were read again (`setup::reloader`,
+    /// which also reads the operator file): the handler folder.
     fn on_reload(&mut self) {
         self.lines.reload_scripts();
-        self.reload_opers();
     }
 
     fn on_start(&mut self, registry: &mio::Registry) {

@@ -264,15 +264,8 @@ pub fn text(event: &Event, lang: Lang) -> Vec<u8> {
             }
         }
         Event::Account { action, account, persistent } => {
-            let key = match action {
-                AccountAction::Registered => "registered",
-                AccountAction::SignedIn => "signed-in",
-                AccountAction::SignedOut => "signed-out",
-                AccountAction::PasswordChanged => "password-changed",
-                AccountAction::Unregistered => "unregistered",
-                AccountAction::Operator => "operator",
-            };
-            put(b, lang, key, &[("account", account)]);
+            // The catalogue's keys are the actions' names.
+            put(b, lang, action.name(), &[("account", account)]);
             if *action == AccountAction::Registered && !persistent {
                 b.push(b'\n');
                 put(b, lang, "memory-only", &[]);
