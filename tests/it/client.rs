@@ -93,17 +93,30 @@ fn hangul_input_wide_characters_and_resize() {
     t.wait_for("[ncuser] wide again");
 }
 
+/// A free address to start (and restart) linechat on, so a restarted
+/// server is where its clients left it.
+fn free_addr() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    format!("127.0.0.1:{port}")
+}
+
+/// linechat on `addr` (chat port only).
+fn start_on(addr: &str) -> std::process::Child {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_linechat"));
+    c.args(["--listen", addr, "--http-listen", "off"]).stderr(Stdio::null());
+    c.spawn().expect("start linechat")
+}
+
+/// Waits until something listens on `addr`.
+fn wait_listening(addr: &str) {
+    eventually("the server to listen", || std::net::TcpStream::connect(addr).is_ok());
+}
+
 #[test]
 fn reconnects_after_a_server_restart_with_the_same_nick_and_room() {
-    // A fixed port, so the restarted server is where the client left it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr = format!("127.0.0.1:{port}");
-    let start = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_linechat"));
-        c.args(["--listen", &addr, "--http-listen", "off"]).stderr(Stdio::null());
-        c.spawn().expect("start linechat")
-    };
-    let wait_up = || eventually("the server to listen", || std::net::TcpStream::connect(&addr).is_ok());
+    let addr = free_addr();
+    let start = || start_on(&addr);
+    let wait_up = || wait_listening(&addr);
     let mut first = start();
     wait_up();
     let t = client_in_tmux("reconnect", &format!("{addr} --nick alice"), "exec cat");
@@ -285,14 +298,9 @@ fn over_tls_it_checks_the_certificate() {
 /// writes its own notes in Korean.
 #[test]
 fn the_client_in_korean_rejoins_and_speaks_korean() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr = format!("127.0.0.1:{port}");
-    let start = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_linechat"));
-        c.args(["--listen", &addr, "--http-listen", "off"]).stderr(Stdio::null());
-        c.spawn().expect("start linechat")
-    };
-    let wait_up = || eventually("the server to listen", || std::net::TcpStream::connect(&addr).is_ok());
+    let addr = free_addr();
+    let start = || start_on(&addr);
+    let wait_up = || wait_listening(&addr);
     let mut first = start();
     wait_up();
     let t = client_in_tmux("korean", &format!("{addr} --lang ko --nick 철수"), "exec cat");
