@@ -37,7 +37,7 @@ pub static OPTIONS: &[Opt] = &[
         name: "http-listen",
         value: "ADDR",
         default: Default::Value("127.0.0.1:7080"),
-        help: "web port: chat page at /, /metrics, /healthz, WebSocket at /ws; 'off' disables it",
+        help: "web port: chat page at /, /metrics, /healthz, WebSocket at /ws, IRC over WebSocket at /irc; 'off' disables it",
         set: |o, v| {
             o.http_listen = optional(v, addr)?;
             Ok(())

@@ -26,7 +26,9 @@ use crate::chat::event::Event;
 use crate::chat::render::{Format, RenderEnv, Renderers};
 use crate::chat::{ChatConfig, Hub};
 use crate::net::http::Request;
-use crate::net::{CloseReason, ConnId, Face, HttpAnswer, IoStats, LineFault, Outbox, Refusal, Service};
+use crate::net::{
+    CloseReason, ConnId, Face, HttpAnswer, IoStats, LineFault, Outbox, Refusal, Service, WsFrames,
+};
 use crate::words::Lang;
 
 /// The chat port's face: text and JSON lines.
@@ -62,6 +64,8 @@ struct Upgrade {
     token: Option<String>,
     /// `?lang=`: read the server in it from the first line.
     lang: Option<Lang>,
+    /// `/irc`: the session speaks IRC (one IRC line per WebSocket frame).
+    irc: bool,
 }
 
 /// The chat core with its faces: what the loop serves.
@@ -204,10 +208,15 @@ impl Service for Server {
             log::info!("conn={id} refused: K-lined ({reason})");
             return out.close_after_flush(id, CloseReason::Requested);
         }
+        let upgrade = self.upgrade.take().filter(|u| u.id == id);
+        if upgrade.as_ref().is_some_and(|u| u.irc) {
+            // IRC over WebSocket: an IRC client from here on.
+            self.faces[id] = Some(IRC);
+            return self.irc.open(&mut self.hub, id, out);
+        }
         match face {
             IRC => self.irc.open(&mut self.hub, id, out),
             _ => {
-                let upgrade = self.upgrade.take().filter(|u| u.id == id);
                 let lang = upgrade.as_ref().and_then(|u| u.lang);
                 self.lines.open(&mut self.hub, id, lang, out);
                 if let Some(token) = upgrade.and_then(|u| u.token) {
@@ -285,12 +294,17 @@ impl Service for Server {
             ));
         }
         let (hub, scripts) = (&self.hub, &self.lines.scripts);
-        let answer =
+        let mut answer =
             self.web.route(req, hub.cluster_degraded().as_deref(), &mut || metrics::render(hub, scripts, io));
-        if let HttpAnswer::Upgrade(_) = &answer {
-            let token = req.query_param("token").map(str::to_string);
-            let lang = req.query_param("lang").and_then(Lang::from_code);
-            self.upgrade = Some(Upgrade { id, token, lang });
+        if let HttpAnswer::Upgrade { frames, max_line, .. } = &mut answer {
+            let irc = matches!(frames, WsFrames::Lines { .. });
+            if irc {
+                // IRC's lines: tags and a message, as on the IRC port.
+                *max_line = Some(irc::MAX_INPUT_LINE);
+            }
+            let token = req.query_param("token").map(str::to_string).filter(|_| !irc);
+            let lang = req.query_param("lang").and_then(Lang::from_code).filter(|_| !irc);
+            self.upgrade = Some(Upgrade { id, token, lang, irc });
         }
         answer
     }

@@ -12,6 +12,7 @@ use super::http::{self, HeadProgress, Request};
 use super::kinds::{CloseReason, Face};
 use super::lines::LineFault;
 use super::outbox::{ConnId, Outbox};
+use super::outq::WsFrames;
 use super::service::{HttpAnswer, Service};
 use super::ws;
 
@@ -49,7 +50,10 @@ pub fn feed<S: Service>(
                 out.is_open(id) && fed.lines < budget && !out.is_paused(id)
             })
         }
-        Framing::Ws(decoder) => fed.lines = feed_ws(decoder, data, id, max_line, service, out),
+        Framing::Ws(decoder) => {
+            let max_line = decoder.max_line.unwrap_or(max_line);
+            fed.lines = feed_ws(decoder, data, id, max_line, service, out)
+        }
         Framing::Http(head) => match head.feed(data) {
             HeadProgress::Incomplete => {}
             HeadProgress::TooLarge => {
@@ -94,19 +98,20 @@ fn request_ready<S: Service>(
             out.close_after_flush(id, CloseReason::Requested);
             0
         }
-        HttpAnswer::Upgrade(bytes) => {
-            out.push_raw(id, Rc::new(bytes));
-            out.upgraded(id);
-            *framing = Framing::Ws(Box::default());
+        HttpAnswer::Upgrade { response, frames, max_line: own_max } => {
+            out.push_raw(id, Rc::new(response));
+            out.upgraded(id, frames);
+            let binary = matches!(frames, WsFrames::Lines { binary: true });
+            *framing = Framing::Ws(Box::new(ws::WsDecoder::new(binary, own_max)));
             service.on_open(id, face, out);
             let Framing::Ws(decoder) = framing else { return 0 };
-            feed_ws(decoder, rest, id, max_line, service, out)
+            feed_ws(decoder, rest, id, own_max.unwrap_or(max_line), service, out)
         }
     }
 }
 
 /// Hands the lines of a client's WebSocket messages to the service: each
-/// text message may carry several `\n`-separated lines, and a trailing
+/// text (or accepted binary) message may carry several `\n`-separated lines, and a trailing
 /// newline is ignored (line tools such as websocat send one). Returns how
 /// many lines it handed over.
 fn feed_ws<S: Service>(

@@ -24,7 +24,8 @@ pub enum Framing {
     Lines(LineSplitter),
     /// Before the request head is complete.
     Http(HttpHead),
-    /// After a WebSocket upgrade: frames carrying lines.
+    /// After a WebSocket upgrade: frames carrying lines (binary frames too
+    /// where the upgrade said so).
     Ws(Box<ws::WsDecoder>),
     /// Nothing more is read into the service (closing, or an HTTP reply in flight).
     Closed,

@@ -41,7 +41,7 @@ pub use kinds::{CloseReason, Face, Refusal, LINK_TOKENS, MAX_FACES};
 pub use lines::LineFault;
 pub use listen::{bind, Bound};
 pub use outbox::{ConnId, IoStats, Outbox};
-pub use outq::{Message, Transport};
+pub use outq::{Message, Transport, WsFrames};
 pub use rate::{Bucket, Rate};
 pub use reactor::{LoopSettings, Reactor, ReactorLimits, Reloader};
 pub use service::{HttpAnswer, Service};

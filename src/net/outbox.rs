@@ -15,7 +15,7 @@ use slab::Slab;
 use super::conn::{Closing, Conn};
 use super::framing::{Framing, Start};
 use super::kinds::{CloseReason, Face, MAX_FACES};
-use super::outq::{Chunk, Flushed, Message, Transport, STREAMS};
+use super::outq::{Chunk, Flushed, Message, Transport, WsFrames, STREAMS, TRANSPORT_KINDS};
 use super::ws;
 
 /// A connection's key in the table; stable for the connection's life.
@@ -116,8 +116,9 @@ pub struct Outbox {
     capture: Option<(ConnId, Vec<u8>)>,
 }
 
-/// A tick buffer per stream and transport (chat port, WebSocket).
-const TICK_SLOTS: usize = STREAMS * 2;
+/// A tick buffer per stream and kind of transport (raw bytes, and each
+/// WebSocket framing).
+const TICK_SLOTS: usize = STREAMS * TRANSPORT_KINDS;
 /// A tick buffer larger than this is frozen early, so one tick's output
 /// never piles up in one allocation.
 const TICK_BUFFER_MAX: usize = 1 << 20;
@@ -133,7 +134,7 @@ impl Outbox {
             closed: Vec::new(),
             doomed: Vec::new(),
             timers: BinaryHeap::new(),
-            tick_bufs: Default::default(),
+            tick_bufs: std::array::from_fn(|_| Vec::new()),
             tick_gen: 0,
             burst_bytes: 0,
             max_outbuf,
@@ -219,10 +220,11 @@ impl Outbox {
         self.conns.iter().map(|(_, c)| c.out.queued()).sum()
     }
 
-    /// An HTTP connection became a WebSocket: it carries the service's lines now.
-    pub(crate) fn upgraded(&mut self, id: ConnId) {
+    /// An HTTP connection became a WebSocket: it carries the service's
+    /// lines now, in `frames`.
+    pub(crate) fn upgraded(&mut self, id: ConnId, frames: WsFrames) {
         let Some(conn) = self.conns.get_mut(id) else { return };
-        conn.transport = Transport::WebSocket;
+        conn.transport = Transport::WebSocket(frames);
         conn.close_deadline = None;
         conn.in_service = true;
         self.stats.open_http -= 1;
@@ -375,7 +377,7 @@ impl Outbox {
         if conn.closing != Closing::No {
             return;
         }
-        if conn.transport == Transport::WebSocket && !conn.ws_close_sent {
+        if conn.transport.is_websocket() && !conn.ws_close_sent {
             // End the WebSocket properly: a close frame after the last message.
             conn.ws_close_sent = true;
             let code = if reason == CloseReason::Shutdown { ws::CLOSE_GOING_AWAY } else { ws::CLOSE_NORMAL };

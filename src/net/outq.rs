@@ -26,9 +26,9 @@ pub struct Message {
     line: Vec<u8>,
     /// Which stream it belongs to (below [`STREAMS`]).
     stream: u8,
-    /// Where it was placed, per transport (chat port, WebSocket):
+    /// Where it was placed, per kind of transport ([`Transport::kind`]):
     /// (buffer generation, start, end).
-    placed: [Cell<Option<(u32, u32, u32)>>; 2],
+    placed: [Cell<Option<(u32, u32, u32)>>; TRANSPORT_KINDS],
 }
 
 impl Message {
@@ -36,7 +36,7 @@ impl Message {
     pub fn new(line: Vec<u8>, stream: u8) -> Message {
         debug_assert_eq!(line.last(), Some(&b'\n'));
         debug_assert!((stream as usize) < STREAMS);
-        Message { line, stream, placed: [Cell::new(None), Cell::new(None)] }
+        Message { line, stream, placed: Default::default() }
     }
 
     /// The line, ending in `\n`.
@@ -47,13 +47,13 @@ impl Message {
     /// Which tick buffer it goes to for a client on `transport`.
     #[inline]
     pub fn slot(&self, transport: Transport) -> usize {
-        self.stream as usize * 2 + usize::from(transport == Transport::WebSocket)
+        self.stream as usize * TRANSPORT_KINDS + transport.kind()
     }
 
     /// Its range in the tick buffer for `transport`, if placed in generation `gen`.
     #[inline]
     pub fn placed(&self, transport: Transport, gen: u32) -> Option<(u32, u32)> {
-        match self.placed[usize::from(transport == Transport::WebSocket)].get() {
+        match self.placed[transport.kind()].get() {
             Some((g, start, end)) if g == gen => Some((start, end)),
             _ => None,
         }
@@ -63,13 +63,21 @@ impl Message {
     pub fn place(&self, transport: Transport, gen: u32, buf: &mut Vec<u8>) -> (u32, u32) {
         let start = buf.len() as u32;
         match transport {
-            Transport::WebSocket => {
+            Transport::WebSocket(WsFrames::Messages) => {
                 super::ws::write_frame(buf, super::ws::OP_TEXT, &self.line[..self.line.len() - 1])
+            }
+            Transport::WebSocket(WsFrames::Lines { binary }) => {
+                let opcode = if binary { super::ws::OP_BINARY } else { super::ws::OP_TEXT };
+                for line in self.line.split_inclusive(|&b| b == b'\n') {
+                    let line = line.strip_suffix(b"\n").unwrap_or(line);
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    super::ws::write_frame(buf, opcode, line);
+                }
             }
             Transport::Tcp | Transport::Http => buf.extend_from_slice(&self.line),
         }
         let end = buf.len() as u32;
-        self.placed[usize::from(transport == Transport::WebSocket)].set(Some((gen, start, end)));
+        self.placed[transport.kind()].set(Some((gen, start, end)));
         (start, end)
     }
 }
@@ -244,10 +252,42 @@ impl OutQueue {
 pub enum Transport {
     /// The chat and IRC ports: newline-terminated lines both ways.
     Tcp,
-    /// The web port after a WebSocket upgrade: one line per text frame.
-    WebSocket,
+    /// The web port after a WebSocket upgrade.
+    WebSocket(WsFrames),
     /// The web port before (or without) an upgrade: raw HTTP.
     Http,
+}
+
+/// How a WebSocket carries a service's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WsFrames {
+    /// Each message in one text frame, its lines `\n`-separated, without
+    /// the last line ending (the chat's lines over `/ws`).
+    Messages,
+    /// Each line in a frame of its own, without its line ending, in text
+    /// or (`binary`) binary frames: as IRC over WebSocket asks.
+    Lines { binary: bool },
+}
+
+/// The kinds of transport a message may be placed for, each placed once.
+pub(crate) const TRANSPORT_KINDS: usize = 4;
+
+impl Transport {
+    /// Which placement this transport shares: raw bytes, or each WebSocket framing.
+    #[inline]
+    pub fn kind(self) -> usize {
+        match self {
+            Transport::Tcp | Transport::Http => 0,
+            Transport::WebSocket(WsFrames::Messages) => 1,
+            Transport::WebSocket(WsFrames::Lines { binary: false }) => 2,
+            Transport::WebSocket(WsFrames::Lines { binary: true }) => 3,
+        }
+    }
+
+    /// Is it a WebSocket (whatever its frames)?
+    pub fn is_websocket(self) -> bool {
+        matches!(self, Transport::WebSocket(_))
+    }
 }
 
 #[cfg(test)]
@@ -326,5 +366,23 @@ mod tests {
         let mut w = Trickle { got: Vec::new(), budget: 1000, room: 1000 };
         q.flush(&mut w).unwrap();
         assert_eq!(w.got, (10..20u8).collect::<Vec<u8>>());
+    }
+
+    #[test]
+    fn irc_over_websocket_places_one_frame_per_line() {
+        let msg = Message::new(b":a PRIVMSG #r :one\r\n:a PRIVMSG #r :two\r\n".to_vec(), 2);
+        let mut buf = Vec::new();
+        let lines = Transport::WebSocket(WsFrames::Lines { binary: false });
+        let (start, end) = msg.place(lines, 7, &mut buf);
+        let mut want = super::super::ws::frame(super::super::ws::OP_TEXT, b":a PRIVMSG #r :one");
+        want.extend(super::super::ws::frame(super::super::ws::OP_TEXT, b":a PRIVMSG #r :two"));
+        assert_eq!(&buf[start as usize..end as usize], &want[..]);
+        // Each framing is placed once, apart from the others.
+        assert_eq!(msg.placed(lines, 7), Some((start, end)));
+        assert_eq!(msg.placed(Transport::WebSocket(WsFrames::Messages), 7), None);
+        let binary = Transport::WebSocket(WsFrames::Lines { binary: true });
+        let (b_start, _) = msg.place(binary, 7, &mut buf);
+        assert_eq!(buf[b_start as usize], 0x80 | super::super::ws::OP_BINARY);
+        assert_ne!(msg.slot(lines), msg.slot(binary));
     }
 }

@@ -470,7 +470,7 @@ impl<S: Service> Reactor<S> {
                 }
                 match conn.transport {
                     Transport::Tcp => stats.open_lines[conn.face.0 as usize] -= 1,
-                    Transport::WebSocket => stats.open_ws -= 1,
+                    Transport::WebSocket(_) => stats.open_ws -= 1,
                     Transport::Http => stats.open_http -= 1,
                 }
                 debug!("conn={id} closed");

@@ -8,14 +8,16 @@ use super::http::Request;
 use super::kinds::{CloseReason, Face, Refusal};
 use super::lines::LineFault;
 use super::outbox::{ConnId, IoStats, Outbox};
+use super::outq::WsFrames;
 
 /// What a request head on an HTTP listener gets.
 pub enum HttpAnswer {
     /// Send this response and close.
     Respond(Vec<u8>),
     /// Send this 101 response; the connection speaks WebSocket from now on,
-    /// one line per text message, as a connection of the listener's face.
-    Upgrade(Vec<u8>),
+    /// as a connection of the listener's face, its lines carried in `frames`
+    /// (lines up to `max_line` bytes, when set, instead of the listener's).
+    Upgrade { response: Vec<u8>, frames: WsFrames, max_line: Option<usize> },
 }
 
 /// What the loop calls into. Every method may queue output or closes

@@ -90,7 +90,7 @@ pub fn close_frame(code: u16, reason: &str) -> Vec<u8> {
 /// What a client's frames amounted to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum WsEvent<'a> {
-    /// A complete text message.
+    /// A complete text message (or binary message, where accepted).
     Text(&'a [u8]),
     /// Answer with a pong carrying this payload.
     Ping(&'a [u8]),
@@ -110,6 +110,13 @@ pub struct WsDecoder {
     message: Vec<u8>,
     /// Inside a fragmented text message.
     in_message: bool,
+    /// The fragmented message in progress is binary.
+    message_binary: bool,
+    /// Binary messages are taken as lines too (IRC's `binary.ircv3.net`);
+    /// otherwise they are refused.
+    accept_binary: bool,
+    /// The longest line, when not the listener's.
+    pub max_line: Option<usize>,
     /// A close or failure was reported: ignore everything after it.
     done: bool,
 }
@@ -128,6 +135,12 @@ fn utf8_broken(bytes: &[u8]) -> bool {
 }
 
 impl WsDecoder {
+    /// A decoder that takes binary messages as lines too (`accept_binary`),
+    /// with its own longest line (`max_line`) instead of the listener's.
+    pub fn new(accept_binary: bool, max_line: Option<usize>) -> WsDecoder {
+        WsDecoder { accept_binary, max_line, ..WsDecoder::default() }
+    }
+
     /// Feeds bytes from the socket; calls `on_event` per complete event, in
     /// order, until it returns false or a close/failure ends the stream.
     /// `max_message` bounds a text message's payload (fragments included).
@@ -198,7 +211,8 @@ impl WsDecoder {
         };
         // Refuse an oversized message before buffering any of it.
         if !is_control && (self.message.len() as u64).saturating_add(len) > max_message as u64 {
-            let code = if opcode == OP_BINARY { CLOSE_UNSUPPORTED } else { CLOSE_TOO_BIG };
+            let code =
+                if opcode == OP_BINARY && !self.accept_binary { CLOSE_UNSUPPORTED } else { CLOSE_TOO_BIG };
             let why =
                 if code == CLOSE_TOO_BIG { "message too big" } else { "binary messages are not supported" };
             fail!(code, why);
@@ -235,9 +249,9 @@ impl WsDecoder {
                 on_event(WsEvent::Close(code));
                 false
             }
-            OP_BINARY => fail!(CLOSE_UNSUPPORTED, "binary messages are not supported"),
-            OP_TEXT | OP_CONT => {
-                if (opcode == OP_TEXT) == self.in_message {
+            OP_BINARY if !self.accept_binary => fail!(CLOSE_UNSUPPORTED, "binary messages are not supported"),
+            OP_TEXT | OP_BINARY | OP_CONT => {
+                if (opcode != OP_CONT) == self.in_message {
                     let why = if self.in_message {
                         "new message inside a fragmented one"
                     } else {
@@ -245,20 +259,25 @@ impl WsDecoder {
                     };
                     fail!(CLOSE_PROTOCOL, why);
                 }
+                if opcode != OP_CONT {
+                    self.message_binary = opcode == OP_BINARY;
+                }
+                // Binary messages carry bytes: whether they are UTF-8 is the service's business.
+                let text = !self.message_binary;
                 if fin && !self.in_message {
-                    if std::str::from_utf8(&payload).is_err() {
+                    if text && std::str::from_utf8(&payload).is_err() {
                         fail!(CLOSE_BAD_DATA, "text is not valid UTF-8");
                     }
                     on_event(WsEvent::Text(&payload))
                 } else {
                     self.message.extend_from_slice(&payload);
                     self.in_message = !fin;
-                    if utf8_broken(&self.message) {
+                    if text && utf8_broken(&self.message) {
                         fail!(CLOSE_BAD_DATA, "text is not valid UTF-8");
                     }
                     if fin {
                         let message = std::mem::take(&mut self.message);
-                        if std::str::from_utf8(&message).is_err() {
+                        if text && std::str::from_utf8(&message).is_err() {
                             fail!(CLOSE_BAD_DATA, "text is not valid UTF-8");
                         }
                         on_event(WsEvent::Text(&message))
@@ -305,7 +324,10 @@ mod tests {
 
     /// Collects owned events from feeding `chunks` one after another.
     fn decode(chunks: &[&[u8]], max: usize) -> Vec<String> {
-        let mut d = WsDecoder::default();
+        decode_with(WsDecoder::default(), chunks, max)
+    }
+
+    fn decode_with(mut d: WsDecoder, chunks: &[&[u8]], max: usize) -> Vec<String> {
         let mut got = Vec::new();
         for c in chunks {
             d.feed(c, max, &mut |e| {
@@ -392,5 +414,22 @@ mod tests {
         let mut after = client_frame(0x88, b"");
         after.extend(client_frame(0x81, b"late"));
         assert_eq!(decode(&[&after], 100), ["close:1000"]);
+    }
+
+    #[test]
+    fn binary_messages_are_lines_where_accepted() {
+        let binary = || WsDecoder::new(true, None);
+        assert_eq!(decode_with(binary(), &[&client_frame(0x82, b"PING x")], 100), ["text:PING x"]);
+        // Bytes, not text: invalid UTF-8 reaches the service, which answers it.
+        assert_eq!(decode_with(binary(), &[&client_frame(0x82, b"a\xffb")], 100), ["text:a\u{fffd}b"]);
+        let mut parts = client_frame(0x02, b"PRIV");
+        parts.extend(client_frame(0x80, b"MSG \xff"));
+        assert_eq!(decode_with(binary(), &[&parts], 100), ["text:PRIVMSG \u{fffd}"]);
+        // Text frames still have to be UTF-8, and the size limit holds.
+        assert_eq!(decode_with(binary(), &[&client_frame(0x81, b"\xff")], 100), ["fail:1007"]);
+        assert_eq!(decode_with(binary(), &[&client_frame(0x82, &[b'a'; 101])], 100), ["fail:1009"]);
+        let mut mixed = client_frame(0x02, b"a");
+        mixed.extend(client_frame(0x81, b"b"));
+        assert_eq!(decode_with(binary(), &[&mixed], 100), ["fail:1002"], "text inside fragmented binary");
     }
 }

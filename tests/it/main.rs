@@ -13,6 +13,7 @@ mod garbage;
 mod handlers;
 mod history;
 mod irc;
+mod irc_websocket;
 mod irssi;
 mod json;
 mod languages;

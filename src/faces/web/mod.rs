@@ -1,13 +1,16 @@
 //! The web face's routes: the chat page at `/`, `/healthz`, `/metrics`,
-//! and the WebSocket upgrade at `/ws` (after which the connection speaks
-//! the chat's lines, one per text frame). Reading and parsing the request
-//! head is the loop's framing (`net/http.rs`).
+//! and the WebSocket upgrades: `/ws` (after which the connection speaks
+//! the chat's lines, one message per text frame) and `/irc` (IRC over
+//! WebSocket, one IRC line per frame, with the IRCv3 subprotocols
+//! `text.ircv3.net` and `binary.ircv3.net`). Reading and parsing the
+//! request head is the loop's framing (`net/http.rs`).
 
 use std::sync::OnceLock;
 
 use crate::net::http::{response, response_with, Request};
 use crate::net::ws;
 use crate::net::HttpAnswer as Route;
+use crate::net::WsFrames;
 use crate::words::{self, Lang, LANGS};
 
 /// The chat page, served at `/`, with its words put in (see [`page`]).
@@ -97,14 +100,35 @@ pub fn route(
             "text/plain; version=0.0.4; charset=utf-8",
             metrics().as_bytes(),
         )),
-        "/ws" => upgrade(req, allowed_origin),
+        "/ws" => upgrade(req, allowed_origin, WsFrames::Messages, None),
+        "/irc" => {
+            let (frames, protocol) = irc_subprotocol(req);
+            upgrade(req, allowed_origin, frames, protocol)
+        }
         _ => plain("404 Not Found", "not found\n"),
     }
 }
 
-fn upgrade(req: &Request, allowed_origin: Option<&str>) -> Route {
+/// The IRCv3 WebSocket subprotocols, in the order the client listed them:
+/// the first one known is chosen. A client that names none gets text
+/// frames and no `Sec-WebSocket-Protocol` in the answer.
+fn irc_subprotocol(req: &Request) -> (WsFrames, Option<&'static str>) {
+    let offered = req.header("Sec-WebSocket-Protocol").unwrap_or("");
+    for name in offered.split(',').map(str::trim) {
+        if name.eq_ignore_ascii_case("binary.ircv3.net") {
+            return (WsFrames::Lines { binary: true }, Some("binary.ircv3.net"));
+        }
+        if name.eq_ignore_ascii_case("text.ircv3.net") {
+            return (WsFrames::Lines { binary: false }, Some("text.ircv3.net"));
+        }
+    }
+    (WsFrames::Lines { binary: false }, None)
+}
+
+fn upgrade(req: &Request, allowed_origin: Option<&str>, frames: WsFrames, protocol: Option<&str>) -> Route {
     if !req.header_has("Upgrade", "websocket") || !req.header_has("Connection", "upgrade") {
-        let body = b"/ws speaks WebSocket only\n";
+        let body = format!("{} speaks WebSocket only\n", req.path);
+        let body = body.as_bytes();
         return Route::Respond(response_with(
             "426 Upgrade Required",
             "Upgrade: websocket\r\n",
@@ -125,14 +149,14 @@ fn upgrade(req: &Request, allowed_origin: Option<&str>) -> Route {
             return plain("403 Forbidden", "origin not allowed\n");
         }
     }
-    Route::Upgrade(
-        format!(
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Accept: {}\r\n\r\n",
-            ws::accept_key(key)
-        )
-        .into_bytes(),
+    let protocol = protocol.map(|p| format!("Sec-WebSocket-Protocol: {p}\r\n")).unwrap_or_default();
+    let response = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {}\r\n{protocol}\r\n",
+        ws::accept_key(key)
     )
+    .into_bytes();
+    Route::Upgrade { response, frames, max_line: None }
 }
 
 #[cfg(test)]
@@ -150,8 +174,10 @@ mod tests {
         let req = Request::parse(&raw).unwrap();
         assert_eq!((req.method, req.path), ("GET", "/ws"));
         match route(&req, None, Lang::EN, None, &mut String::new) {
-            Route::Upgrade(r) => {
+            Route::Upgrade { response: r, frames, .. } => {
+                assert_eq!(frames, WsFrames::Messages);
                 let r = String::from_utf8(r).unwrap();
+                assert!(!r.contains("Sec-WebSocket-Protocol"));
                 assert!(r.starts_with("HTTP/1.1 101 "));
                 assert!(r.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
             }
@@ -163,5 +189,36 @@ mod tests {
         assert!(r.starts_with(b"HTTP/1.1 403 "));
         assert!(Request::parse(b"garbage\r\n\r\n").is_none());
         assert!(Request::parse(&head("GET / HTTP/1.1\nbad header\n\n")).is_none());
+    }
+
+    #[test]
+    fn irc_over_websocket_picks_the_first_known_subprotocol() {
+        let ask = |protocols: &str| {
+            let extra = if protocols.is_empty() {
+                String::new()
+            } else {
+                format!("Sec-WebSocket-Protocol: {protocols}\n")
+            };
+            let raw = head(&format!("GET /irc HTTP/1.1\nHost: h\nUpgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Version: 13\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n{extra}\n"));
+            let req = Request::parse(&raw).unwrap();
+            match route(&req, None, Lang::EN, None, &mut String::new) {
+                Route::Upgrade { response, frames, .. } => {
+                    let response = String::from_utf8(response).unwrap();
+                    let chosen = response
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Sec-WebSocket-Protocol: "))
+                        .map(str::to_string);
+                    (frames, chosen)
+                }
+                Route::Respond(_) => panic!("expected an upgrade"),
+            }
+        };
+        let text = WsFrames::Lines { binary: false };
+        let binary = WsFrames::Lines { binary: true };
+        assert_eq!(ask("text.ircv3.net"), (text, Some("text.ircv3.net".into())));
+        assert_eq!(ask("binary.ircv3.net, text.ircv3.net"), (binary, Some("binary.ircv3.net".into())));
+        assert_eq!(ask("chat, text.ircv3.net,binary.ircv3.net"), (text, Some("text.ircv3.net".into())));
+        assert_eq!(ask(""), (text, None));
+        assert_eq!(ask("mqtt"), (text, None));
     }
 }
