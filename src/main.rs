@@ -117,13 +117,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let server = match setup::server(opts) {
+    let mut server = match setup::server(opts) {
         Ok(server) => server,
         Err(e) => {
             error!("{e}");
             return ExitCode::from(1);
         }
     };
+    server.irc.cfg.tls_port = setup::tls_irc_port(&bound);
     let mut reactor = match Reactor::new(bound, server, setup::loop_settings(opts).limits) {
         Ok(r) => r,
         Err(e) => {

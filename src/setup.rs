@@ -20,6 +20,7 @@ use crate::net::tls::CertFiles;
 use crate::net::{self, Bound, Face, LoopSettings, Rate, ReactorLimits, Reloader, Start};
 use crate::store::history::HistoryConfig;
 use crate::store::passwords::HashCost;
+use crate::store::passwords::Secret;
 use crate::store::{Store, StoreConfig};
 use crate::{cluster, script};
 
@@ -146,6 +147,16 @@ pub fn bind_listeners(
     Ok(bound)
 }
 
+/// The port of the bound TLS IRC listener, if there is one: what IRC's
+/// `sts` points clients at.
+pub fn tls_irc_port(bound: &[Bound]) -> Option<u16> {
+    bound
+        .iter()
+        .find(|b| b.face == faces::IRC && b.tls.is_some())
+        .and_then(|b| b.sock.local_addr().ok())
+        .map(|a| a.port())
+}
+
 /// The chat core and its faces, as the options set them.
 pub fn server(opts: &Options) -> Result<Server, String> {
     let chat = ChatConfig {
@@ -167,8 +178,7 @@ pub fn server(opts: &Options) -> Result<Server, String> {
             nick_timeout: opts.nick_timeout,
             idle_timeout: opts.idle_timeout,
             allow_plain_auth: opts.allow_plain_auth,
-            motd: None,
-            lang: opts.lang,
+            ..irc::IrcConfig::default()
         },
         web: web::WebConfig { ws_origin: opts.ws_origin.clone(), lang: opts.lang },
     };
@@ -210,6 +220,7 @@ pub fn server(opts: &Options) -> Result<Server, String> {
 /// reload with one unreadable file changes nothing.
 struct Files {
     motd: Option<Arc<[String]>>,
+    irc_password: Option<Arc<Secret>>,
     opers: Option<OperFile>,
     token_key: Option<TokenKey>,
     scripts: Option<Option<script::Scripts>>,
@@ -222,6 +233,18 @@ fn read_files(opts: &Options, before: Option<&Options>) -> Result<Files, String>
                 std::fs::read_to_string(path).map_err(|e| format!("--motd {}: {e}", path.display()))?;
             let lines: Vec<String> = text.lines().map(|l| crate::chat::sanitize(l).into_owned()).collect();
             Some(lines.into())
+        }
+        None => None,
+    };
+    let irc_password = match &opts.irc_password {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--irc-password {}: {e}", path.display()))?;
+            let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
+            if first.is_empty() {
+                return Err(format!("--irc-password {}: the first line is empty", path.display()));
+            }
+            Some(Arc::new(Secret::new(first.as_bytes())))
         }
         None => None,
     };
@@ -261,7 +284,7 @@ fn read_files(opts: &Options, before: Option<&Options>) -> Result<Files, String>
             None => None,
         })
     };
-    Ok(Files { motd, opers, token_key, scripts })
+    Ok(Files { motd, irc_password, opers, token_key, scripts })
 }
 
 /// Sets what can change while clients stay connected: limits, rates,
@@ -286,6 +309,10 @@ pub fn apply_live(server: &mut Server, opts: &Options, before: Option<&Options>)
     (irc.nick_timeout, irc.idle_timeout, irc.motd) = (opts.nick_timeout, opts.idle_timeout, files.motd);
     irc.allow_plain_auth = opts.allow_plain_auth;
     irc.lang = opts.lang;
+    irc.password = files.irc_password;
+    irc.sts_duration = opts.sts_duration;
+    irc.monitor_max = opts.monitor_max;
+    hub.presence.set_max_departed(opts.whowas);
     server.web.cfg.ws_origin = opts.ws_origin.clone();
     server.web.cfg.lang = opts.lang;
     if let Some(scripts) = files.scripts {

@@ -30,7 +30,7 @@ fn server() -> Server {
         FacesConfig {
             server_name: "fuzz.test".into(),
             lines: lines::LinesConfig { max_line: 200, nick_timeout: timeout, idle_timeout: idle, motd: None, lang: linechat::words::Lang::EN },
-            irc: irc::IrcConfig { nick_timeout: timeout, idle_timeout: idle, allow_plain_auth: true, motd: None, lang: linechat::words::Lang::EN },
+            irc: irc::IrcConfig { nick_timeout: timeout, idle_timeout: idle, allow_plain_auth: true, monitor_max: 8, ..Default::default() },
             web: web::WebConfig::default(),
         },
     );

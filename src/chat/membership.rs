@@ -9,6 +9,7 @@ use super::command::Outcome;
 use super::deliver::{send_to_members, Once};
 use super::event::{Event, RoomRef};
 use super::fault::Fault;
+use super::presence::Departed;
 use super::rooms::{parse_room, Member, RoomId};
 use super::session::{fold_nick, Phase, Seat, Session};
 use super::Hub;
@@ -40,6 +41,19 @@ impl Hub {
         session.phase = Phase::Joined { nick: nick.to_string() };
         self.nicks.insert(fold_nick(nick), id);
         self.note_owned(nick, None);
+        self.presence.came(nick);
+    }
+
+    /// `nick`, used by `id` until now, is given up: remembered with who held it.
+    fn departed(&mut self, id: ConnId, nick: &str) {
+        let session = self.session(id);
+        let departed = Departed {
+            nick: nick.to_string(),
+            realname: session.and_then(|s| s.realname.clone()),
+            account: session.and_then(|s| s.account.clone()),
+            at: crate::clock::unix_now(),
+        };
+        self.presence.went(departed);
     }
 
     /// Gives `id` its first nickname `nick` (already checked, free and
@@ -257,6 +271,8 @@ impl Hub {
             session.phase = Phase::Joined { nick: new.to_string() };
         }
         info!("{old} is now known as {new}");
+        self.departed(id, &old);
+        self.presence.came(new);
         self.broadcast_to_sharers(id, &Event::Nick { old: &old, new }, out);
         if fold_nick(&old) != fold_nick(new) {
             self.forget_owned(&old);
@@ -284,6 +300,7 @@ impl Hub {
             std::mem::replace(&mut session.phase, Phase::AwaitNick { since: out.now() })
         {
             self.nicks.remove(&fold_nick(&nick));
+            self.departed(id, &nick);
         }
     }
 }

@@ -37,6 +37,7 @@ pub mod membership;
 pub mod moderation;
 pub mod names;
 pub mod opers;
+pub mod presence;
 mod remote;
 pub mod render;
 pub mod rooms;
@@ -120,6 +121,8 @@ pub struct Hub {
     pub signins: accounts::SignIns,
     /// Server operators' file and the K-lines.
     pub opers: opers::Opers,
+    /// Nicknames coming and going, and those who left.
+    pub presence: presence::Presence,
 }
 
 impl Hub {
@@ -143,6 +146,7 @@ impl Hub {
             answers: Vec::new(),
             signins: accounts::SignIns::default(),
             opers: opers::Opers::default(),
+            presence: presence::Presence::default(),
         }
     }
 

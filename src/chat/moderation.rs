@@ -397,6 +397,18 @@ impl Hub {
         if target != id {
             self.reply(id, &event, out);
         }
+        // Members who asked to see invitations sent to others (invite-notify).
+        let notified: Vec<ConnId> = self
+            .rooms
+            .get(room)
+            .members
+            .iter()
+            .map(|m| m.id)
+            .filter(|&m| m != id && m != target && self.profile(m).is_some_and(|p| p.invite_notify))
+            .collect();
+        for member in notified {
+            self.reply(member, &event, out);
+        }
         Ok(())
     }
 

@@ -36,6 +36,8 @@ pub struct Profile {
     pub moderation_events: bool,
     /// Told of a kick by a leave as well (JSON: its room list follows leaves).
     pub leave_on_kick: bool,
+    /// Told of invitations into its rooms sent to others (IRC's invite-notify).
+    pub invite_notify: bool,
 }
 
 /// Lines a session sent while its nickname claim was in flight, in order.
@@ -74,6 +76,8 @@ pub struct Session {
     pub account: Option<String>,
     /// A server operator.
     pub oper: bool,
+    /// Its full name, if its face asks for one (IRC's realname).
+    pub realname: Option<String>,
 }
 
 impl Session {
@@ -93,6 +97,7 @@ impl Session {
             serial: 0,
             account: None,
             oper: false,
+            realname: None,
         }
     }
 

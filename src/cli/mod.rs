@@ -73,6 +73,10 @@ pub struct Options {
     pub log_format: crate::logs::LogFormat,
     pub motd: Option<PathBuf>,
     pub lang: crate::words::Lang,
+    pub irc_password: Option<PathBuf>,
+    pub sts_duration: Option<Duration>,
+    pub monitor_max: usize,
+    pub whowas: usize,
 }
 
 /// An option's default.
@@ -153,6 +157,10 @@ impl std::default::Default for Options {
             log_format: crate::logs::LogFormat::Auto,
             motd: None,
             lang: crate::words::Lang::EN,
+            irc_password: None,
+            sts_duration: None,
+            monitor_max: 0,
+            whowas: 0,
         };
         for opt in OPTIONS {
             if let Default::Value(v) = opt.default {

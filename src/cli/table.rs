@@ -425,6 +425,46 @@ pub static OPTIONS: &[Opt] = &[
         },
     },
     Opt {
+        name: "irc-password",
+        value: "FILE",
+        default: Default::Unset,
+        help: "IRC clients must give the password in FILE (its first line) with PASS before NICK and USER, or get 464 and are closed; re-read on SIGHUP",
+        set: |o, v| {
+            o.irc_password = Some(v.into());
+            Ok(())
+        },
+    },
+    Opt {
+        name: "sts-duration",
+        value: "TIME",
+        default: Default::Value("off"),
+        help: "offer IRCv3 sts: IRC clients on the plain port are pointed at the TLS IRC port (--ircs-listen) and keep to TLS this long; off by default, so a self-signed certificate never locks clients out",
+        set: |o, v| {
+            o.sts_duration = optional(v, duration)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "monitor-max",
+        value: "N",
+        default: Default::Value("100"),
+        help: "most nicknames one IRC client may watch with MONITOR (ISUPPORT MONITOR)",
+        set: |o, v| {
+            o.monitor_max = count(v)?;
+            Ok(())
+        },
+    },
+    Opt {
+        name: "whowas",
+        value: "N",
+        default: Default::Value("200"),
+        help: "how many departed nicknames are remembered for IRC's WHOWAS (0: none)",
+        set: |o, v| {
+            o.whowas = count(v)?;
+            Ok(())
+        },
+    },
+    Opt {
         name: "lang",
         value: "CODE",
         default: Default::Value("en"),

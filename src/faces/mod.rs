@@ -342,6 +342,7 @@ impl Service for Server {
     }
 
     fn on_turn(&mut self, out: &mut Outbox) {
+        self.irc.turn(&mut self.hub, out);
         self.hub.cluster_turn(out);
         self.hub.passwords_ready(out);
         self.finish_waiting(out);

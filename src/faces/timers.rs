@@ -31,6 +31,7 @@ fn sim(nick_timeout: Duration, idle_timeout: Option<Duration>, join_rate: Option
             allow_plain_auth: false,
             motd: None,
             lang: crate::words::Lang::EN,
+            ..irc::IrcConfig::default()
         },
         web: web::WebConfig::default(),
     };

@@ -37,6 +37,13 @@ impl Secret {
         &self.0
     }
 
+    /// Is `given` this secret? Compared in time that depends on the
+    /// lengths only, not on where the bytes first differ.
+    pub fn matches(&self, given: &[u8]) -> bool {
+        let diff = self.0.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        diff == 0 && self.0.len() == given.len()
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -32,7 +32,7 @@ fn registration_sends_the_welcome_burst_in_order() {
     );
     assert_eq!(burst[0], ":linechat 001 bob :Welcome to linechat, bob!bob@linechat");
     assert!(
-        burst[3].starts_with(":linechat 004 bob linechat linechat-") && burst[3].ends_with(" i biklmnostvR")
+        burst[3].starts_with(":linechat 004 bob linechat linechat-") && burst[3].ends_with(" Bi biklmnostvR")
     );
     for token in [
         "CHANTYPES=#",
@@ -50,7 +50,7 @@ fn registration_sends_the_welcome_burst_in_order() {
     assert_eq!(burst[5], ":linechat 251 bob :There are 1 users and 0 invisible on 1 servers");
     // An IRC client starts in no room.
     c.send("WHOIS bob");
-    assert_eq!(c.irc_line(), ":linechat 311 bob bob bob linechat * :bob");
+    assert_eq!(c.irc_line(), ":linechat 311 bob bob bob linechat * :Real Name");
 }
 
 #[test]
@@ -74,10 +74,10 @@ fn cap_negotiation_suspends_registration_until_cap_end() {
     c.send("USER bob 0 * :Bob");
     assert_eq!(
         c.irc_line(),
-        ":linechat CAP * LS :account-notify batch draft/chathistory draft/languages=2,en,ko echo-message labeled-response message-tags multi-prefix sasl=PLAIN server-time"
+        ":linechat CAP * LS :account-notify away-notify batch cap-notify draft/chathistory draft/languages=2,en,ko echo-message extended-monitor invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names"
     );
-    c.send("CAP REQ :echo-message away-notify");
-    assert_eq!(c.irc_line(), ":linechat CAP * NAK :echo-message away-notify");
+    c.send("CAP REQ :echo-message no-such-cap");
+    assert_eq!(c.irc_line(), ":linechat CAP * NAK :echo-message no-such-cap");
     c.send("CAP REQ :echo-message");
     assert_eq!(c.irc_line(), ":linechat CAP * ACK :echo-message");
     c.send("CAP LIST");
@@ -401,7 +401,7 @@ fn queries_names_list_who_whois_mode_away_userhost_ison() {
     bob.irc_line();
     bob.send("WHO #rust");
     assert_eq!(bob.irc_line(), ":linechat 352 bob #rust alice linechat linechat alice H@ :0 alice");
-    assert_eq!(bob.irc_line(), ":linechat 352 bob #rust bob linechat linechat bob H :0 bob");
+    assert_eq!(bob.irc_line(), ":linechat 352 bob #rust bob linechat linechat bob H :0 bob test");
     assert_eq!(bob.irc_line(), ":linechat 315 bob #rust :End of WHO list");
     bob.send("WHO AL*");
     assert_eq!(bob.irc_line(), ":linechat 352 bob * alice linechat linechat alice H :0 alice");
@@ -416,7 +416,11 @@ fn queries_names_list_who_whois_mode_away_userhost_ison() {
     bob.send("MODE bob");
     assert_eq!(bob.irc_line(), ":linechat 221 bob +");
     bob.send("MODE bob +i");
-    assert_eq!(bob.irc_line(), ":linechat 221 bob +");
+    assert_eq!(bob.irc_line(), ":bob!bob@linechat MODE bob :+i");
+    bob.send("MODE bob");
+    assert_eq!(bob.irc_line(), ":linechat 221 bob +i");
+    bob.send("MODE bob -i");
+    assert_eq!(bob.irc_line(), ":bob!bob@linechat MODE bob :-i");
     bob.send("MODE alice +i");
     assert_eq!(bob.irc_line(), ":linechat 502 bob :Can't change mode for other users");
     bob.send("MODE #rust");
@@ -437,7 +441,7 @@ fn queries_names_list_who_whois_mode_away_userhost_ison() {
     bob.send("USERHOST cat alice ghost");
     assert_eq!(bob.irc_line(), ":linechat 302 bob :cat=-cat@linechat alice=+alice@linechat");
     bob.send("WHO cat");
-    assert_eq!(bob.irc_line(), ":linechat 352 bob * cat linechat linechat cat G :0 cat");
+    assert_eq!(bob.irc_line(), ":linechat 352 bob * cat linechat linechat cat G :0 cat test");
     bob.irc_line();
     cat.send("AWAY");
     assert_eq!(cat.irc_line(), ":linechat 305 cat :You are no longer marked as being away");

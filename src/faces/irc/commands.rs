@@ -6,10 +6,11 @@
 
 use super::parse::Line;
 use super::render::{action, strip_formatting};
-use super::{existing_room, joined, names, numeric, say, IrcFace};
+use super::{existing_room, joined, names, names_lines, numeric, say, IrcFace};
 use crate::chat::command::{Command as Chat, Outcome};
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
+use crate::chat::masks::glob;
 use crate::chat::membership::Exit;
 use crate::chat::rooms::RoomId;
 use crate::chat::session::fold_nick;
@@ -37,7 +38,7 @@ use super::register::{cap, lusers, motd, nick, ping, quit, user};
 static COMMANDS: &[Command] = &[
     cmd("CAP", cap, true, 1),
     cmd("LANGUAGE", super::language::language, true, 1),
-    cmd("PASS", |_, _, _, _, _| {}, true, 0),
+    cmd("PASS", super::register::pass, true, 1),
     cmd("NICK", nick, true, 0),
     cmd("USER", user, true, 4),
     cmd("PING", ping, true, 1),
@@ -54,9 +55,21 @@ static COMMANDS: &[Command] = &[
     cmd("WHOIS", whois, false, 1),
     cmd("MODE", mode, false, 1),
     cmd("AWAY", away, false, 0),
+    cmd("SETNAME", super::notify::setname, false, 1),
+    cmd("MONITOR", super::notify::monitor, false, 1),
     cmd("USERHOST", userhost, false, 1),
     cmd("ISON", ison, false, 1),
-    cmd("LUSERS", |_, hub, id, _, out| lusers(hub, id, out), false, 0),
+    cmd("LUSERS", |face, hub, id, _, out| lusers(face, hub, id, out), false, 0),
+    cmd("WHOWAS", super::queries::whowas, false, 1),
+    cmd("TIME", super::server_info::time, false, 0),
+    cmd("VERSION", super::server_info::version, false, 0),
+    cmd("INFO", super::server_info::info, false, 0),
+    cmd("ADMIN", super::server_info::admin, false, 0),
+    cmd("HELP", super::server_info::help, false, 0),
+    cmd("HELPOP", super::server_info::help, false, 0),
+    cmd("LINKS", super::server_info::links, false, 0),
+    cmd("STATS", super::server_info::stats, false, 0),
+    cmd("KNOCK", super::server_info::knock, false, 1),
     cmd("MOTD", |face, hub, id, _, out| motd(face, hub, id, out), false, 0),
     cmd("CHATHISTORY", super::history::chathistory, false, 1),
     cmd("AUTHENTICATE", super::accounts::authenticate, true, 1),
@@ -130,6 +143,7 @@ fn join(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mu
         let key = keys.next().filter(|k| !k.is_empty());
         match hub.run(id, Chat::Join { room: name, key }, out) {
             Ok(Outcome::Joined(room)) => {
+                super::notify::joined_away(face, hub, id, room, out);
                 joined(face, hub, id, room, out);
                 super::history::replay(face, hub, id, room, out);
             }
@@ -245,23 +259,68 @@ fn topic(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut 
 
 fn names_cmd(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let Some(list) = params.first() else {
+        // Every room this client may see, then one 366 for `*`.
+        for room in hub.rooms.sorted() {
+            if !hub.hidden_from(id, room) {
+                names_lines(face, hub, id, room, out);
+            }
+        }
         return say(hub, id, out, "366", &["*"], "irc-end-of-names-list", &[]);
     };
     for name in list.split(',').filter(|n| !n.is_empty()) {
-        match hub.rooms.lookup(name) {
+        match hub.rooms.lookup(name).filter(|&room| !hub.hidden_from(id, room)) {
             Some(room) => names(face, hub, id, room, out),
             None => say(hub, id, out, "366", &[name], "irc-end-of-names-list", &[]),
         }
     }
 }
 
+/// `LIST [#a,#b|ELIST conditions]`: `>N`/`<N` members (U), `C>N`/`C<N`
+/// created more/less than N minutes ago (C), `T>N`/`T<N` topic set more/less
+/// than N minutes ago (T), a mask `*rust*` (M) or its negation `!*rust*` (N).
 fn list(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
-    let wanted: Option<Vec<String>> =
-        params.first().filter(|p| p.starts_with('#')).map(|p| p.split(',').map(fold_nick).collect());
+    let conditions: Vec<&str> = params.first().map(|p| p.split(',').collect()).unwrap_or_default();
+    let now = crate::clock::unix_now();
+    let minutes_ago = |at: u64| now.saturating_sub(at) / 60;
     say(hub, id, out, "321", &["Channel"], "irc-users-name", &[]);
     for room in hub.rooms.sorted() {
         let r = hub.rooms.get(room);
-        if wanted.as_ref().is_some_and(|w| !w.contains(&fold_nick(&r.name))) || hub.hidden_from(id, room) {
+        if hub.hidden_from(id, room) {
+            continue;
+        }
+        let folded = fold_nick(&r.name);
+        let (mut named, mut masked, mut pass) = (false, false, true);
+        let mut any_mask = false;
+        for cond in &conditions {
+            let number = |s: &str| s.parse::<u64>().ok();
+            let ok = if let Some(n) = cond.strip_prefix("C>").and_then(number) {
+                minutes_ago(r.created) > n
+            } else if let Some(n) = cond.strip_prefix("C<").and_then(number) {
+                minutes_ago(r.created) < n
+            } else if let Some(n) = cond.strip_prefix("T>").and_then(number) {
+                r.topic_at != 0 && minutes_ago(r.topic_at) > n
+            } else if let Some(n) = cond.strip_prefix("T<").and_then(number) {
+                r.topic_at != 0 && minutes_ago(r.topic_at) < n
+            } else if let Some(n) = cond.strip_prefix('>').and_then(number) {
+                r.online() as u64 > n
+            } else if let Some(n) = cond.strip_prefix('<').and_then(number) {
+                (r.online() as u64) < n
+            } else if let Some(mask) = cond.strip_prefix('!') {
+                !glob(&fold_nick(mask), &folded)
+            } else if cond.contains(['*', '?']) {
+                any_mask = true;
+                masked |= glob(&fold_nick(cond), &folded);
+                true
+            } else if cond.starts_with('#') {
+                any_mask = true;
+                named |= fold_nick(cond) == folded;
+                true
+            } else {
+                true
+            };
+            pass &= ok;
+        }
+        if !pass || (any_mask && !named && !masked) {
             continue;
         }
         numeric(hub, id, out, "322", &[&r.name, &r.online().to_string()], Some(&r.topic));

@@ -13,10 +13,12 @@ pub mod commands;
 pub mod history;
 pub mod language;
 pub mod moderation;
+pub mod notify;
 pub mod parse;
 pub mod queries;
 pub mod register;
 pub mod render;
+pub mod server_info;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -58,6 +60,16 @@ pub struct IrcState {
     pub sasl: Option<accounts::SaslState>,
     /// The language of its numerics and notices (`LANGUAGE`).
     pub lang: Lang,
+    /// It sent `CAP LS 302` (or later): cap-notify is on without asking.
+    pub cap_302: bool,
+    /// The server password it gave with PASS, when one is asked for.
+    pub password_given: bool,
+    /// User mode `+i`: not counted among visible users in LUSERS.
+    pub invisible: bool,
+    /// User mode `+B`: a bot (`B` in WHO, 335 in WHOIS).
+    pub bot: bool,
+    /// The nicknames it monitors (folded), at most `--monitor-max`.
+    pub monitoring: Vec<String>,
 }
 
 /// The IRCv3 capabilities a client negotiated.
@@ -82,35 +94,64 @@ pub struct Caps {
     pub multi_prefix: bool,
     /// `draft/languages`: knows that `LANGUAGE` is here.
     pub languages: bool,
+    /// Told when someone sharing a room goes away or comes back (AWAY).
+    pub away_notify: bool,
+    /// Told of capabilities that appear or go (CAP NEW/DEL); `CAP LS 302`
+    /// implies it without listing it (`IrcState::cap_302`).
+    pub cap_notify: bool,
+    /// Told of invitations into its rooms sent to others (INVITE).
+    pub invite_notify: bool,
+    /// May change its realname, and is told of others' changes (SETNAME).
+    pub setname: bool,
+    /// `nick!user@host` in NAMES.
+    pub userhost_in_names: bool,
+    /// Told of away, account and realname changes of the nicknames it
+    /// monitors too, not only of those sharing a room.
+    pub extended_monitor: bool,
 }
 
-/// Every capability offered, by name (those about history only with history on).
+/// Every capability offered, by name (those about history only with
+/// history on, `sts` only with `--sts-duration` and a TLS IRC port; `sts`
+/// is never requested, only read).
 pub const CAPS: &[&str] = &[
     "account-notify",
+    "away-notify",
     "batch",
+    "cap-notify",
     "draft/chathistory",
     "draft/languages",
     "echo-message",
+    "extended-monitor",
+    "invite-notify",
     "labeled-response",
     "message-tags",
     "multi-prefix",
     "sasl",
     "server-time",
+    "setname",
+    "sts",
+    "userhost-in-names",
 ];
 
 impl Caps {
     fn flag(&mut self, name: &str) -> Option<&mut bool> {
         Some(match name {
             "account-notify" => &mut self.account_notify,
+            "away-notify" => &mut self.away_notify,
             "batch" => &mut self.batch,
+            "cap-notify" => &mut self.cap_notify,
             "draft/chathistory" => &mut self.chathistory,
             "draft/languages" => &mut self.languages,
             "echo-message" => &mut self.echo_message,
+            "extended-monitor" => &mut self.extended_monitor,
+            "invite-notify" => &mut self.invite_notify,
             "labeled-response" => &mut self.labeled_response,
             "message-tags" => &mut self.message_tags,
             "multi-prefix" => &mut self.multi_prefix,
             "sasl" => &mut self.sasl,
             "server-time" => &mut self.server_time,
+            "setname" => &mut self.setname,
+            "userhost-in-names" => &mut self.userhost_in_names,
             _ => return None,
         })
     }
@@ -128,7 +169,7 @@ impl Caps {
 }
 
 /// The face's settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct IrcConfig {
     /// Time to register before being disconnected.
     pub nick_timeout: Duration,
@@ -140,6 +181,26 @@ pub struct IrcConfig {
     pub lang: Lang,
     /// `--motd`: the MOTD's lines, instead of the built-in ones.
     pub motd: Option<std::sync::Arc<[String]>>,
+    /// The TLS IRC port's port number, when there is one (what `sts` points at).
+    pub tls_port: Option<u16>,
+    /// `--sts-duration`: how long clients keep to TLS once told (`sts`, off when unset).
+    pub sts_duration: Option<Duration>,
+    /// `--monitor-max`: the most nicknames one client may MONITOR.
+    pub monitor_max: usize,
+    /// `--irc-password`: the password PASS must give before NICK and USER.
+    pub password: Option<std::sync::Arc<crate::store::passwords::Secret>>,
+}
+
+impl IrcConfig {
+    /// The `sts` capability's value for a connection (`tls`: over TLS), or
+    /// none when the server does not ask for TLS.
+    pub fn sts(&self, tls: bool) -> Option<String> {
+        let (port, duration) = (self.tls_port?, self.sts_duration?);
+        Some(match tls {
+            true => format!("duration={}", duration.as_secs()),
+            false => format!("port={port},duration={}", duration.as_secs()),
+        })
+    }
 }
 
 /// The IRC face: its settings, its format and every connection's IRC state.
@@ -156,6 +217,10 @@ pub struct IrcFace {
     pub(crate) pages_asked: u64,
     /// The page the line being handled asked for and must wait for.
     pub(crate) deferred: Option<u64>,
+    /// Who monitors which nicknames (MONITOR).
+    pub(crate) watchers: notify::Watchers,
+    /// Whether `sts` was last offered (a reload may change it: CAP NEW/DEL).
+    pub(crate) sts_announced: bool,
 }
 
 impl IrcFace {
@@ -170,7 +235,24 @@ impl IrcFace {
             pages: Default::default(),
             pages_asked: 0,
             deferred: None,
+            watchers: notify::Watchers::default(),
+            sts_announced: false,
         }
+    }
+
+    /// Every IRC client's state, by connection.
+    pub fn registered(&self) -> impl Iterator<Item = (ConnId, &IrcState)> {
+        self.states.iter().enumerate().filter_map(|(id, s)| s.as_ref().map(|s| (id, s)))
+    }
+
+    /// The end of a turn: watchers told of nicknames that came and went,
+    /// and `cap-notify` clients of `sts` coming or going with a reload.
+    pub fn turn(&mut self, hub: &mut Hub, out: &mut Outbox) {
+        if hub.presence.changed() {
+            let changes = hub.presence.take_changes();
+            notify::presence_changed(self, hub, &changes, out);
+        }
+        notify::announce_caps(self, hub, out);
     }
 
     /// The sessions of this face: one room list per client, never moved,
@@ -186,6 +268,7 @@ impl IrcFace {
             whole_lines: true,
             moderation_events: true,
             leave_on_kick: false,
+            invite_notify: caps.invite_notify,
         }
     }
 
@@ -301,6 +384,7 @@ impl IrcFace {
     /// reason, if it gave one (QUIT, a ping timeout).
     pub fn close(&mut self, id: ConnId) -> Option<String> {
         self.pages.retain(|_, (who, _)| *who != id);
+        notify::clear(self, id);
         self.states.get_mut(id).and_then(Option::take).and_then(|s| s.quit_reason)
     }
 
@@ -321,20 +405,7 @@ impl IrcFace {
     /// `id` signed in to `account` or (`None`) out: IRC clients with
     /// `account-notify` sharing a room with it (and itself) get `ACCOUNT`.
     pub fn account_changed(&self, hub: &Hub, id: ConnId, account: Option<&str>, out: &mut Outbox) {
-        let Some(nick) = hub.nick_of(id) else { return };
-        let mut told: Vec<ConnId> = vec![id];
-        for room in hub.rooms_of(id) {
-            told.extend(hub.rooms.get(room).members.iter().map(|m| m.id));
-        }
-        told.sort_unstable();
-        told.dedup();
-        let line = format!(":{nick}!{nick}@{} ACCOUNT {}\r\n", hub.server_name(), account.unwrap_or("*"));
-        let message = Message::new(line.into_bytes(), super::IRC.0);
-        for to in told {
-            if self.get(to).is_some_and(|s| s.caps.account_notify) {
-                out.send(to, &message);
-            }
-        }
+        notify::account_changed(self, hub, id, account, out);
     }
 
     /// A client from a K-lined address: 465 and `ERROR` (then closed).
@@ -386,14 +457,27 @@ pub fn joined(face: &IrcFace, hub: &Hub, id: ConnId, room: RoomId, out: &mut Out
 
 /// 353 lines (as many as the nicknames need) and 366 for `room`.
 pub fn names(face: &IrcFace, hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+    names_lines(face, hub, id, room, out);
     let r = hub.rooms.get(room);
-    let multi = face.get(id).is_some_and(|s| s.caps.multi_prefix);
+    say(hub, id, out, "366", &[&r.name], "irc-end-of-names-list", &[]);
+}
+
+/// The 353 lines for `room`: prefixes (all with `multi-prefix`), and
+/// `nick!user@host` with `userhost-in-names`.
+pub fn names_lines(face: &IrcFace, hub: &Hub, id: ConnId, room: RoomId, out: &mut Outbox) {
+    let r = hub.rooms.get(room);
+    let caps = face.get(id).map(|s| s.caps).unwrap_or_default();
+    let server = hub.server_name();
     let ranked: Vec<String> = hub
         .sorted_nicks(room)
         .into_iter()
         .map(|nick| {
             let rank = hub.find_nick(nick).map_or(0, |m| hub.rank_of(m, room));
-            format!("{}{nick}", moderation::prefix(rank, multi))
+            let prefix = moderation::prefix(rank, caps.multi_prefix);
+            match caps.userhost_in_names {
+                true => format!("{prefix}{nick}!{nick}@{server}"),
+                false => format!("{prefix}{nick}"),
+            }
         })
         .collect();
     let nicks = ranked.iter().map(String::as_str);
@@ -411,7 +495,6 @@ pub fn names(face: &IrcFace, hub: &Hub, id: ConnId, room: RoomId, out: &mut Outb
     if line.len() > head.len() {
         send(out, id, format!("{}\r\n", line.trim_end()).into_bytes());
     }
-    say(hub, id, out, "366", &[&r.name], "irc-end-of-names-list", &[]);
 }
 
 /// The name numerics address: the nickname, or `*` before there is one.

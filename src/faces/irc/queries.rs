@@ -1,4 +1,5 @@
-//! Questions about users and rooms: WHO, WHOIS, MODE, AWAY, USERHOST, ISON.
+//! Questions about users and rooms: WHO (and WHOX), WHOIS, WHOWAS, MODE
+//! (and the user modes `+i`, `+B`), AWAY, USERHOST, ISON.
 
 use super::render::strip_formatting;
 use super::{existing_room, numeric, say, IrcFace};
@@ -16,23 +17,95 @@ fn presence(face: &IrcFace, user: ConnId) -> &'static str {
     }
 }
 
+/// The realname of `user`: what it gave with USER or SETNAME, else its nickname.
+pub(super) fn realname(hub: &Hub, user: ConnId) -> String {
+    match hub.session(user).and_then(|s| s.realname.clone()) {
+        Some(name) => name,
+        None => hub.nick_of(user).unwrap_or_default().to_string(),
+    }
+}
+
+/// WHO's flags: `H`/`G`, `*` for a server operator, `B` for a bot, then the
+/// member's prefix in `room`.
+fn who_flags(
+    face: &IrcFace,
+    hub: &Hub,
+    user: ConnId,
+    room: Option<crate::chat::rooms::RoomId>,
+    multi: bool,
+) -> String {
+    let rank = room.map_or(0, |room| hub.rank_of(user, room));
+    let oper = if hub.session(user).is_some_and(|s| s.oper) { "*" } else { "" };
+    let bot = if face.get(user).is_some_and(|s| s.bot) { "B" } else { "" };
+    format!("{}{oper}{bot}{}", presence(face, user), super::moderation::prefix(rank, multi))
+}
+
+/// WHOX (`WHO mask %fields[,token]`): which fields, in the order 354 gives them.
+struct Whox {
+    fields: String,
+    token: Option<String>,
+}
+
+impl Whox {
+    /// `%tcuihsnfdlaor,123` (as `WHO` takes its second parameter).
+    fn parse(spec: &str) -> Option<Whox> {
+        let spec = spec.strip_prefix('%')?;
+        let (fields, token) = match spec.split_once(',') {
+            Some((f, t)) => (f, Some(t)),
+            None => (spec, None),
+        };
+        // A token is 1-3 digits; fields are letters; anything else is ignored.
+        let token = token.filter(|t| !t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()));
+        let wanted: String = "tcuihsnfdlaor".chars().filter(|c| fields.contains(*c)).collect();
+        Some(Whox { fields: wanted, token: token.map(str::to_string) })
+    }
+}
+
 pub(super) fn who(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let mask = params.first().copied().unwrap_or("*");
+    let whox = params.get(1).and_then(|p| Whox::parse(p));
     let server = hub.server_name().to_string();
     let multi = face.get(id).is_some_and(|s| s.caps.multi_prefix);
+    let face = &*face;
     let reply = |hub: &Hub, out: &mut Outbox, chan: &str, user: ConnId| {
         let nick = hub.nick_of(user).unwrap_or_default();
-        let rank = hub.rooms.lookup(chan).map_or(0, |room| hub.rank_of(user, room));
-        let flags = format!("{}{}", presence(face, user), super::moderation::prefix(rank, multi));
-        let flags = flags.as_str();
-        numeric(
-            hub,
-            id,
-            out,
-            "352",
-            &[chan, nick, &server, &server, nick, flags],
-            Some(&format!("0 {nick}")),
-        );
+        let room = hub.rooms.lookup(chan);
+        let flags = who_flags(face, hub, user, room, multi);
+        let real = realname(hub, user);
+        let Some(whox) = &whox else {
+            let params = [chan, nick, &server, &server, nick, &flags];
+            return numeric(hub, id, out, "352", &params, Some(&format!("0 {real}")));
+        };
+        let idle =
+            hub.session(user).map_or(0, |s| out.now().saturating_duration_since(s.last_active).as_secs());
+        let account = hub.account_of(user).unwrap_or("0").to_string();
+        let oplevel = if room.is_some_and(|r| hub.rank_of(user, r) & crate::chat::moderation::OP != 0) {
+            "@"
+        } else {
+            "n/a"
+        };
+        let mut fields: Vec<String> = Vec::new();
+        let mut trailing = None;
+        for field in whox.fields.chars() {
+            fields.push(match field {
+                't' => whox.token.clone().unwrap_or_default(),
+                'c' => chan.to_string(),
+                'u' | 'n' => nick.to_string(),
+                'i' => "255.255.255.255".to_string(),
+                'h' | 's' => server.clone(),
+                'f' => flags.clone(),
+                'd' => "0".to_string(),
+                'l' => idle.to_string(),
+                'a' => account.clone(),
+                'o' => oplevel.to_string(),
+                _ => {
+                    trailing = Some(real.clone()); // 'r', always last
+                    continue;
+                }
+            });
+        }
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        numeric(hub, id, out, "354", &fields, trailing.as_deref());
     };
     if mask.starts_with('#') {
         if let Some(room) = hub.rooms.lookup(mask) {
@@ -62,6 +135,30 @@ pub(super) fn who(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
     say(hub, id, out, "315", &[mask], "irc-end-of-who-list", &[]);
 }
 
+/// `WHOWAS nick [count]`: 314 and 312 (and 330) per remembered use, newest
+/// first, then 369; none remembered: 406, 369.
+pub(super) fn whowas(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let server = hub.server_name().to_string();
+    let count = params.get(1).and_then(|c| c.parse::<usize>().ok()).filter(|&c| c > 0).unwrap_or(usize::MAX);
+    for target in params[0].split(',').filter(|t| !t.is_empty()) {
+        let found: Vec<crate::chat::presence::Departed> =
+            hub.presence.departed(&fold_nick(target), count).into_iter().cloned().collect();
+        if found.is_empty() {
+            say(hub, id, out, "406", &[target], "irc-there-was-no-such-nickname", &[]);
+        }
+        for d in found {
+            let real = d.realname.clone().unwrap_or_else(|| d.nick.clone());
+            numeric(hub, id, out, "314", &[&d.nick, &d.nick, &server, "*"], Some(&real));
+            if let Some(account) = &d.account {
+                say(hub, id, out, "330", &[&d.nick, account], "irc-was-logged-in-as", &[]);
+            }
+            let when = crate::clock::iso_ms(d.at * 1000);
+            numeric(hub, id, out, "312", &[&d.nick, &server], Some(&when));
+        }
+        say(hub, id, out, "369", &[target], "irc-end-of-whowas", &[]);
+    }
+}
+
 pub(super) fn whois(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     // WHOIS [server] nick
     let asked = params.last().copied().unwrap_or_default();
@@ -70,8 +167,11 @@ pub(super) fn whois(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&st
         match hub.find_nick(target) {
             Some(user) => {
                 let nick = hub.nick_of(user).unwrap_or_default().to_string();
-                numeric(hub, id, out, "311", &[&nick, &nick, &server, "*"], Some(&nick));
+                numeric(hub, id, out, "311", &[&nick, &nick, &server, "*"], Some(&realname(hub, user)));
                 say(hub, id, out, "312", &[&nick, &server], "irc-linechat", &[]);
+                if face.get(user).is_some_and(|s| s.bot) {
+                    say(hub, id, out, "335", &[&nick], "irc-is-a-bot", &[]);
+                }
                 let away = face.get(user).and_then(|i| i.away.clone());
                 if let Some(away) = away {
                     numeric(hub, id, out, "301", &[&nick], Some(&away));
@@ -95,7 +195,7 @@ pub(super) fn whois(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&st
     }
 }
 
-pub(super) fn mode(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+pub(super) fn mode(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let target = params[0];
     if !target.starts_with('#') {
         let mine = hub.nick_of(id).is_some_and(|n| fold_nick(n) == fold_nick(target));
@@ -106,11 +206,58 @@ pub(super) fn mode(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], 
                 say(hub, id, out, "401", &[target], "irc-no-such-nick-channel", &[])
             };
         }
-        // No user modes to change: the answer is always the (empty) mode string.
-        return numeric(hub, id, out, "221", &["+"], None);
+        return user_mode(face, hub, id, params.get(1).copied(), out);
     }
     let Some(room) = existing_room(hub, id, target, out) else { return };
     super::moderation::channel_mode(hub, id, room, params, out);
+}
+
+/// `MODE me [+-iB...]`: `i` (invisible) and `B` (bot) are the user modes;
+/// what changed is confirmed with `MODE`, an unknown letter gets 501;
+/// without changes, 221 and the modes set.
+fn user_mode(face: &mut IrcFace, hub: &Hub, id: ConnId, changes: Option<&str>, out: &mut Outbox) {
+    let nick = hub.nick_of(id).unwrap_or_default().to_string();
+    let Some(state) = face.state(id) else { return };
+    let Some(changes) = changes else {
+        let modes =
+            format!("+{}{}", if state.bot { "B" } else { "" }, if state.invisible { "i" } else { "" });
+        return numeric(hub, id, out, "221", &[&modes], None);
+    };
+    let (mut on, mut applied, mut sign, mut unknown) = (true, String::new(), ' ', false);
+    for c in changes.chars() {
+        let flag = match c {
+            '+' | '-' => {
+                on = c == '+';
+                continue;
+            }
+            'i' => &mut state.invisible,
+            'B' => &mut state.bot,
+            _ => {
+                unknown = true;
+                continue;
+            }
+        };
+        if *flag != on {
+            *flag = on;
+            let want = if on { '+' } else { '-' };
+            if sign != want {
+                applied.push(want);
+                sign = want;
+            }
+            applied.push(c);
+        }
+    }
+    if unknown {
+        say(hub, id, out, "501", &[], "irc-unknown-mode-flag", &[]);
+    }
+    if !applied.is_empty() {
+        send_mode(hub, id, &nick, &applied, out);
+    }
+}
+
+fn send_mode(hub: &Hub, id: ConnId, nick: &str, applied: &str, out: &mut Outbox) {
+    let line = format!(":{nick}!{nick}@{} MODE {nick} :{applied}\r\n", hub.server_name());
+    super::send(out, id, line.into_bytes());
 }
 
 pub(super) fn away(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
@@ -125,6 +272,7 @@ pub(super) fn away(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
     } else {
         say(hub, id, out, "306", &[], "irc-you-have-been-marked-as-being-away", &[]);
     }
+    super::notify::away_changed(face, hub, id, out);
 }
 
 pub(super) fn userhost(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {

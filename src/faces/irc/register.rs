@@ -7,34 +7,46 @@ use super::render::strip_formatting;
 use super::{client_name, numeric, say, send, IrcFace};
 use crate::chat::command::{Command, Outcome};
 use crate::chat::fault::Fault;
-use crate::chat::rooms::{MAX_ROOM_CHARS, MAX_TOPIC_CHARS};
 use crate::chat::session::{parse_nick, MAX_NICK_CHARS};
 use crate::chat::{sanitize, Hub};
 use crate::net::{CloseReason, ConnId, Outbox};
 use crate::words;
+
+/// Is capability `cap` offered to `id` now?
+pub(super) fn offered(face: &IrcFace, hub: &Hub, tls: bool, cap: &str) -> bool {
+    match cap {
+        "draft/chathistory" => hub.store.history.enabled(),
+        "sts" => face.cfg.sts(tls).is_some(),
+        _ => true,
+    }
+}
 
 pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let registered = hub.nick_of(id).is_some();
     let me = hub.nick_of(id).map_or_else(|| "*".to_string(), str::to_string);
     let server = hub.server_name().to_string();
     let sub = params[0].to_ascii_uppercase();
+    let tls = out.is_tls(id);
+    let sts = face.cfg.sts(tls);
+    let offer: Vec<&str> = super::CAPS.iter().copied().filter(|c| offered(face, hub, tls, c)).collect();
     let Some(state) = face.state(id) else { return };
-    let history = hub.store.history.enabled();
-    let offered = |c: &&str| history || *c != "draft/chathistory";
     let reply = match sub.as_str() {
         "LS" => {
             state.cap_negotiating |= !registered;
-            // Version 302 and later learn capabilities' values.
+            // Version 302 and later learn capabilities' values, and are
+            // told of capabilities that come and go (cap-notify).
             let values = params.get(1).and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 302);
-            let caps: Vec<String> = super::CAPS
+            state.cap_302 |= values;
+            let caps: Vec<String> = offer
                 .iter()
-                .copied()
-                .filter(offered)
-                .map(|c| match c {
+                // `sts` means nothing without its value.
+                .filter(|c| values || **c != "sts")
+                .map(|&c| match c {
                     "sasl" if values => format!("sasl={}", super::accounts::MECHANISMS),
                     "draft/languages" if values => {
                         format!("draft/languages={}", super::language::cap_value())
                     }
+                    "sts" => format!("sts={}", sts.clone().unwrap_or_default()),
                     c => c.to_string(),
                 })
                 .collect();
@@ -50,7 +62,11 @@ pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
                     Some(name) => (name, false),
                     None => (c, true),
                 };
-                offered(&name) && caps.set(name, on)
+                // `sts` is read, never requested; cap-notify, once implied, stays.
+                name != "sts"
+                    && offer.contains(&name)
+                    && !(name == "cap-notify" && !on && state.cap_302)
+                    && caps.set(name, on)
             });
             if known && !asked.trim().is_empty() {
                 state.caps = caps;
@@ -70,6 +86,20 @@ pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
         _ => return say(hub, id, out, "410", &[params[0]], "irc-invalid-cap-command", &[]),
     };
     send(out, id, format!(":{server} {reply}\r\n").into_bytes());
+}
+
+/// `PASS password`: before registration, the server password (`--irc-password`).
+pub(super) fn pass(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    if hub.nick_of(id).is_some() {
+        return say(hub, id, out, "462", &[], "irc-you-may-not-reregister", &[]);
+    }
+    let Some(&given) = params.first() else {
+        return say(hub, id, out, "461", &["PASS"], "irc-not-enough-parameters", &[]);
+    };
+    let right = face.cfg.password.as_ref().is_some_and(|p| p.matches(given.as_bytes()));
+    if let Some(state) = face.state(id) {
+        state.password_given = right;
+    }
 }
 
 pub(super) fn nick(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
@@ -107,8 +137,13 @@ pub(super) fn user(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
     if hub.nick_of(id).is_some() {
         return say(hub, id, out, "462", &[], "irc-you-may-not-reregister", &[]);
     }
-    if params[0].is_empty() {
+    // USER <username> <mode> <unused> <realname>: neither may be empty.
+    let realname = sanitize(&strip_formatting(params[3])).trim().to_string();
+    if params[0].is_empty() || realname.is_empty() {
         return say(hub, id, out, "461", &["USER"], "irc-not-enough-parameters", &[]);
+    }
+    if let Some(session) = hub.session_mut(id) {
+        session.realname = Some(super::notify::cut_realname(&realname));
     }
     if let Some(state) = face.state(id) {
         state.user_given = true;
@@ -121,11 +156,19 @@ fn try_register(face: &mut IrcFace, hub: &mut Hub, id: ConnId, out: &mut Outbox)
     if hub.nick_of(id).is_some() || hub.is_waiting(id) {
         return;
     }
+    let asks_password = face.cfg.password.is_some();
     let Some(state) = face.state(id) else { return };
     if !state.user_given || state.cap_negotiating {
         return;
     }
     let Some(wanted) = state.pending_nick.clone() else { return };
+    if asks_password && !state.password_given {
+        // The server password was missing or wrong: told, and closed.
+        state.quit_reason = Some("Bad password".into());
+        say(hub, id, out, "464", &[], "irc-password-incorrect", &[]);
+        send(out, id, b"ERROR :Closing Link: bad server password\r\n".to_vec());
+        return out.close_after_flush(id, CloseReason::Requested);
+    }
     // Someone may have taken it while this client negotiated.
     match hub.run(id, Command::Nick(&wanted), out) {
         Ok(Outcome::Registered) => complete_registration(face, hub, id, &wanted, out),
@@ -160,39 +203,23 @@ pub fn complete_registration(face: &mut IrcFace, hub: &mut Hub, id: ConnId, nick
 
 fn welcome(face: &IrcFace, hub: &Hub, id: ConnId, nick: &str, out: &mut Outbox) {
     let server = hub.server_name();
-    let version = concat!("linechat-", env!("CARGO_PKG_VERSION"));
+    let version = super::server_info::VERSION;
     let started = httpdate(hub.started_unix);
     say(hub, id, out, "001", &[], "irc-welcome", &[("server", &server), ("nick", &nick)]);
     say(hub, id, out, "002", &[], "irc-your-host", &[("server", &server), ("version", &version)]);
     say(hub, id, out, "003", &[], "irc-created", &[("date", &started)]);
-    numeric(hub, id, out, "004", &[server, version, "i", "biklmnostvR"], None);
-    let mut tokens = vec![
-        "CASEMAPPING=ascii".to_string(),
-        "CHANTYPES=#".to_string(),
-        format!("CHANNELLEN={}", MAX_ROOM_CHARS + 1),
-        format!("NICKLEN={MAX_NICK_CHARS}"),
-        format!("TOPICLEN={MAX_TOPIC_CHARS}"),
-        format!("AWAYLEN={MAX_TOPIC_CHARS}"),
-        format!("CHANLIMIT=#:{}", hub.cfg.max_rooms_per_client),
-        "CHANMODES=b,k,l,imnstR".to_string(),
-        "PREFIX=(ov)@+".to_string(),
-        format!("NETWORK={server}"),
-        "UTF8ONLY".to_string(),
-    ];
-    if hub.store.history.enabled() {
-        tokens.push(format!("CHATHISTORY={}", hub.store.history.cfg.page));
-        tokens.push("MSGREFTYPES=msgid,timestamp".to_string());
-    }
-    let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
-    say(hub, id, out, "005", &tokens, "irc-are-supported-by-this-server", &[]);
-    lusers(hub, id, out);
+    numeric(hub, id, out, "004", &[server, version, "Bi", "biklmnostvR"], None);
+    super::server_info::send_isupport(face, hub, id, out);
+    lusers(face, hub, id, out);
     motd(face, hub, id, out);
 }
 
-pub(super) fn lusers(hub: &Hub, id: ConnId, out: &mut Outbox) {
+pub(super) fn lusers(face: &IrcFace, hub: &Hub, id: ConnId, out: &mut Outbox) {
+    let invisible = face.registered().filter(|(user, s)| s.invisible && hub.nick_of(*user).is_some()).count();
+    let visible = hub.online().saturating_sub(invisible).to_string();
     let users = hub.online().to_string();
     let rooms = hub.rooms.len().to_string();
-    say(hub, id, out, "251", &[], "irc-luser-client", &[("users", &users)]);
+    say(hub, id, out, "251", &[], "irc-luser-client", &[("users", &visible), ("invisible", &invisible)]);
     say(hub, id, out, "254", &[&rooms], "irc-channels-formed", &[]);
     say(hub, id, out, "255", &[], "irc-luser-me", &[("users", &users)]);
     numeric(

@@ -119,6 +119,7 @@ impl LinesFace {
             whole_lines: false,
             moderation_events: !json || moderation,
             leave_on_kick: json,
+            invite_notify: false,
         }
     }
 
