@@ -14,6 +14,7 @@ mod handlers;
 mod history;
 mod irc;
 mod irc_websocket;
+mod ircv3;
 mod irssi;
 mod json;
 mod languages;
