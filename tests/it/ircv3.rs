@@ -22,7 +22,7 @@ fn with_caps(s: &Server, nick: &str, caps: &str) -> Client {
 
 fn join(c: &mut Client, room: &str) {
     c.send(&format!("JOIN {room}"));
-    c.irc_skip_until(&format!(" 366 "));
+    c.irc_skip_until(" 366 ");
 }
 
 #[test]
@@ -369,10 +369,10 @@ fn sts_points_plain_clients_at_tls_and_cap_notify_follows_a_reload() {
     plain.send("NICK notified");
     plain.send("USER n 0 * :N");
     plain.irc_skip_until(" 376 ");
-    std::fs::write(&dir.join("linechat.toml"), "").unwrap();
+    std::fs::write(dir.join("linechat.toml"), "").unwrap();
     s.signal(libc::SIGHUP);
     assert_eq!(plain.irc_line(), ":linechat CAP notified DEL :sts");
-    std::fs::write(&dir.join("linechat.toml"), "sts-duration = \"2d\"\n").unwrap();
+    std::fs::write(dir.join("linechat.toml"), "sts-duration = \"2d\"\n").unwrap();
     s.signal(libc::SIGHUP);
     assert_eq!(plain.irc_line(), format!(":linechat CAP notified NEW :sts=port={port},duration=172800"));
     let _ = std::fs::remove_dir_all(&dir);
