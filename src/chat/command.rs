@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::event::{Event, RoomInfo, RoomRef, Said};
+use super::event::{Event, RoomInfo, RoomRef, Said, Signal};
 use super::fault::Fault;
 use super::rooms::{parse_room, RoomId};
 use super::sanitize;
@@ -126,6 +126,8 @@ pub enum Command<'a> {
     Say { room: Option<&'a str>, text: &'a str, said: Said },
     /// A private message; the sender gets a copy if it gets its own lines.
     Msg { to: &'a str, text: &'a str, said: Said },
+    /// Typing, or a reaction, in a room (`#name`) or to a user.
+    Signal { to: &'a str, signal: Signal<'a> },
     /// Set (or, empty, clear) the topic of a room the client is in.
     SetTopic { room: Option<&'a str>, text: &'a str },
     /// Ask for any room's topic.
@@ -166,6 +168,7 @@ impl Command<'_> {
                 | Command::Part { .. }
                 | Command::Say { .. }
                 | Command::Msg { .. }
+                | Command::Signal { .. }
                 | Command::SetTopic { .. }
                 | Command::Topic(_)
                 | Command::History { .. }
@@ -229,6 +232,7 @@ impl Hub {
                 }
                 Ok(Outcome::Done)
             }
+            Command::Signal { to, signal } => self.signal(id, to, signal, out).map(|()| Outcome::Done),
             Command::SetTopic { room, text } => {
                 let room = self.room_or_current(id, room)?;
                 self.check_topic(id, room)?;

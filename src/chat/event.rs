@@ -57,6 +57,45 @@ pub enum Said {
     Action,
 }
 
+/// Whether someone is typing (IRCv3 `+typing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typing {
+    Active,
+    Paused,
+    Done,
+}
+
+impl Typing {
+    pub fn name(self) -> &'static str {
+        match self {
+            Typing::Active => "active",
+            Typing::Paused => "paused",
+            Typing::Done => "done",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Typing> {
+        Some(match name {
+            "active" => Typing::Active,
+            "paused" => Typing::Paused,
+            "done" => Typing::Done,
+            _ => return None,
+        })
+    }
+}
+
+/// A signal about a conversation that is not a line of it: typing, or a
+/// reaction to a stored line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal<'a> {
+    Typing(Typing),
+    /// `emoji` on the line `id` (as every face shows ids).
+    React {
+        id: &'a str,
+        emoji: &'a str,
+    },
+}
+
 /// One line of a room listing.
 pub struct RoomInfo<'a> {
     pub name: &'a str,
@@ -171,6 +210,16 @@ pub enum Event<'a> {
         room: &'a str,
         items: &'a [&'a Entry],
         complete: bool,
+    },
+    /// `from` is typing, or reacted, in the room `to` (`room`) or to the
+    /// user `to`; a reaction carries the author and text of the line it is
+    /// about when the room's history still has it.
+    Signal {
+        from: &'a str,
+        to: &'a str,
+        room: bool,
+        signal: Signal<'a>,
+        quoted: Option<(&'a str, &'a str)>,
     },
     /// `by` kicked `nick` out of `room`.
     Kick {

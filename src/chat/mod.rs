@@ -46,6 +46,7 @@ pub mod session;
 pub mod shared_accounts;
 pub mod shared_history;
 mod shared_pages;
+pub mod signals;
 mod speech;
 pub mod tokens;
 

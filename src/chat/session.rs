@@ -38,6 +38,10 @@ pub struct Profile {
     pub leave_on_kick: bool,
     /// Told of invitations into its rooms sent to others (IRC's invite-notify).
     pub invite_notify: bool,
+    /// Told who is typing (JSON `typing`, IRC `message-tags`).
+    pub typing: bool,
+    /// Told of reactions (text always, JSON `reactions`, IRC `message-tags`).
+    pub reactions: bool,
 }
 
 /// Lines a session sent while its nickname claim was in flight, in order.

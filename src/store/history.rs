@@ -467,6 +467,11 @@ impl History {
     }
 
     /// The topic kept for the room `key`, if any.
+    /// The line `id` of the room `key`, if it is still kept.
+    pub fn entry(&self, key: &str, id: MsgId) -> Option<&Entry> {
+        self.rings.get(key)?.entries.iter().rev().find(|e| e.id == id)
+    }
+
     pub fn topic(&self, key: &str) -> Option<&SavedTopic> {
         self.rings.get(key)?.topic.as_ref()
     }

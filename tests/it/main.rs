@@ -23,6 +23,7 @@ mod moderation;
 mod nc_scripts;
 mod operations;
 mod rooms;
+mod signals;
 mod soak;
 mod tls;
 mod web;

@@ -8,7 +8,7 @@ use super::parse::Line;
 use super::render::{action, strip_formatting};
 use super::{existing_room, joined, names, names_lines, numeric, say, IrcFace};
 use crate::chat::command::{Command as Chat, Outcome};
-use crate::chat::event::Said;
+use crate::chat::event::{Said, Signal};
 use crate::chat::fault::Fault;
 use crate::chat::masks::glob;
 use crate::chat::membership::Exit;
@@ -56,6 +56,8 @@ static COMMANDS: &[Command] = &[
     cmd("MODE", mode, false, 1),
     cmd("AWAY", away, false, 0),
     cmd("SETNAME", super::notify::setname, false, 1),
+    // Read with its tags: see `tagmsg`.
+    cmd("TAGMSG", |_, _, _, _, _| {}, false, 1),
     cmd("MONITOR", super::notify::monitor, false, 1),
     cmd("USERHOST", userhost, false, 1),
     cmd("ISON", ison, false, 1),
@@ -125,6 +127,9 @@ fn run_verb(face: &mut IrcFace, hub: &mut Hub, id: ConnId, line: &Line, out: &mu
     }
     if matches!(command.verb, "NICK" | "JOIN") {
         hub.charge_join(id, out);
+    }
+    if command.verb == "TAGMSG" {
+        return tagmsg(hub, id, line, out);
     }
     (command.handle)(face, hub, id, &line.params, out);
 }
@@ -326,4 +331,35 @@ fn list(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut O
         numeric(hub, id, out, "322", &[&r.name, &r.online().to_string()], Some(&r.topic));
     }
     say(hub, id, out, "323", &[], "irc-end-of-list", &[]);
+}
+
+/// `@+typing=active TAGMSG <target>` and `@+draft/react=👍;+draft/reply=<msgid>
+/// TAGMSG <target>`: typing and reactions, relayed to every face that shows
+/// them. Other client tags are not relayed.
+fn tagmsg(hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
+    let target = line.params[0].split(',').next().unwrap_or_default();
+    let typing = line.tag("+typing").and_then(|state| crate::chat::event::Typing::from_name(&state));
+    let react = line.tag("+draft/react");
+    let reply = line.tag("+draft/reply");
+    let result = match (typing, react.as_deref(), reply.as_deref()) {
+        (Some(state), None, _) => {
+            hub.run(id, Chat::Signal { to: target, signal: Signal::Typing(state) }, out)
+        }
+        (_, Some(emoji), Some(msgid)) => {
+            hub.run(id, Chat::Signal { to: target, signal: Signal::React { id: msgid, emoji } }, out)
+        }
+        _ => return,
+    };
+    let Err(fault) = result else { return };
+    match fault {
+        Fault::NoSuchNick(_) => say(hub, id, out, "401", &[target], "irc-no-such-nick-channel", &[]),
+        Fault::NotInRoom(_) | Fault::RoomInvalid(_) if hub.rooms.lookup(target).is_none() => {
+            say(hub, id, out, "403", &[target], "irc-no-such-channel", &[])
+        }
+        Fault::NotInRoom(_) => say(hub, id, out, "404", &[target], "irc-cannot-send-to-channel", &[]),
+        fault => {
+            let words = fault.message_in(hub.lang_of(id));
+            super::send(out, id, format!("FAIL TAGMSG INVALID_PARAMS :{words}\r\n").into_bytes());
+        }
+    }
 }

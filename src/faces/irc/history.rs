@@ -228,7 +228,7 @@ pub fn send_labeled(face: &mut IrcFace, hub: &Hub, id: ConnId, label: &str, repl
 }
 
 /// A tag value escaped as message-tags says.
-fn escape_tag(v: &str) -> String {
+pub(super) fn escape_tag(v: &str) -> String {
     let mut s = String::with_capacity(v.len());
     for c in v.chars() {
         match c {

@@ -269,6 +269,8 @@ impl IrcFace {
             moderation_events: true,
             leave_on_kick: false,
             invite_notify: caps.invite_notify,
+            typing: caps.message_tags,
+            reactions: caps.message_tags,
         }
     }
 

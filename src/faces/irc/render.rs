@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::chat::event::{Event, Said};
+use crate::chat::event::{Event, Said, Signal};
 use crate::chat::render::RenderEnv;
 use crate::faces::lines::render::text as render_text;
 use crate::words::Lang;
@@ -141,6 +141,23 @@ pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
         Event::Invite { room, by, nick } => {
             mask(&mut b, by, server);
             let _ = write!(b, " INVITE {nick} {room}\r\n");
+        }
+        // Only sessions with message-tags get these (their profile says so).
+        Event::Signal { from, to, signal, .. } => {
+            match signal {
+                Signal::Typing(state) => {
+                    let _ = write!(b, "@+typing={}", state.name());
+                }
+                Signal::React { id, emoji } => {
+                    b.extend_from_slice(b"@+draft/react=");
+                    b.extend_from_slice(super::history::escape_tag(emoji).as_bytes());
+                    b.extend_from_slice(b";+draft/reply=");
+                    b.extend_from_slice(super::history::escape_tag(id).as_bytes());
+                }
+            }
+            b.push(b' ');
+            mask(&mut b, from, server);
+            let _ = write!(b, " TAGMSG {to}\r\n");
         }
         Event::Error { code: "killed", message } => {
             let _ = write!(b, "ERROR :Closing Link: {}\r\n", cut(message, MAX_LINE - 24));

@@ -38,6 +38,10 @@
 //! password C: {"type":"password","payload":{"old":"...","new":"..."}}               /password OLD NEW
 //! unregister C: {"type":"unregister","payload":{"password":"..."}}                   /unregister PASSWORD
 //! lang   C: {"type":"lang","payload":"ko"}   S: {"type":"lang","payload":{"langs":["en","ko"],"lang":"ko"}}  (no payload: just tells)
+//! typing C: {"type":"typing","payload":{"room":"#rust","state":"active"}}  (or "to": NICK; "paused", "done")
+//!        S (to the room's clients with the typing capability): {"type":"typing","payload":{"nick":"alice","room":"#rust","state":"active"}}
+//! react  C: {"type":"react","payload":{"room":"#rust","id":ID,"emoji":"👍"}}  (or "to": NICK)
+//!        S (reactions capability): {"type":"react","payload":{"nick":"alice","room":"#rust","id":ID,"emoji":"👍"}}
 //! help   C: {"type":"help"}                  S: {"type":"help","payload":{"types":[...]}}  /help
 //! bye    C: {"type":"bye"}                   S: {"type":"bye"}, then the server closes  /bye, /quit
 //! ```
@@ -48,7 +52,7 @@ use crate::chat::accounts::{AccountCommand, Password, Via};
 use crate::chat::command::Command;
 use crate::chat::command::Moderation;
 use crate::chat::command::OperCommand;
-use crate::chat::event::Said;
+use crate::chat::event::{Said, Signal, Typing};
 use crate::chat::fault::Fault;
 use crate::chat::rules::{OP, VOICE};
 use crate::store::history::{MsgId, Query, Ref};
@@ -97,12 +101,14 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "klines",
     "members",
     "whois",
+    "typing",
+    "react",
 ];
 
 /// The built-in types refused with `not-joined` before a nickname.
 const NEED_NICK: &[&str] = &[
     "chat", "me", "msg", "join", "part", "topic", "history", "register", "op", "deop", "voice", "devoice",
-    "kick", "ban", "unban", "bans", "mute", "unmute", "invite", "mode",
+    "kick", "ban", "unban", "bans", "mute", "unmute", "invite", "mode", "typing", "react",
 ];
 
 /// Lines a `history` packet gets when it says no `limit`.
@@ -228,6 +234,20 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         }
         "part" => Command::Part { room: optional_string(payload, "\"#ROOM\"")?, reason: None },
         "rooms" => Command::Rooms,
+        "typing" => {
+            let shape = "{\"room\": \"#ROOM\" or \"to\": NICK, \"state\": \"active\"|\"paused\"|\"done\"}";
+            let to = signal_target(payload, shape)?;
+            let state = optional_field(payload, "state", shape)?.unwrap_or("active");
+            let state = Typing::from_name(state).ok_or_else(|| expected(shape))?;
+            Command::Signal { to, signal: Signal::Typing(state) }
+        }
+        "react" => {
+            let shape = "{\"room\": \"#ROOM\" or \"to\": NICK, \"id\": ID, \"emoji\": EMOJI}";
+            let to = signal_target(payload, shape)?;
+            let id = optional_field(payload, "id", shape)?.ok_or_else(|| expected(shape))?;
+            let emoji = optional_field(payload, "emoji", shape)?.ok_or_else(|| expected(shape))?;
+            Command::Signal { to, signal: Signal::React { id, emoji } }
+        }
         "topic" => topic(payload)?,
         "history" => history(payload)?,
         "caps" => {
@@ -293,6 +313,15 @@ fn optional_field<'a>(payload: &'a Value, key: &str, shape: &str) -> Result<Opti
 
 fn account(cmd: AccountCommand<'_>) -> Command<'_> {
     Command::Account { cmd, via: Via::default() }
+}
+
+/// A signal's place: `room` (a room's name) or `to` (a nickname).
+fn signal_target<'a>(payload: &'a Value, shape: &str) -> Result<&'a str, Fault> {
+    match (optional_field(payload, "room", shape)?, optional_field(payload, "to", shape)?) {
+        (Some(room), None) if room.starts_with('#') => Ok(room),
+        (None, Some(to)) if !to.starts_with('#') => Ok(to),
+        _ => Err(expected(shape)),
+    }
 }
 
 fn expected(shape: &str) -> Fault {

@@ -45,7 +45,26 @@ pub enum Request<'a> {
 }
 
 /// The capabilities a JSON client may ask for with `caps`.
-pub const CAPS: &[&str] = &["ids", "moderation"];
+pub const CAPS: &[&str] = &["ids", "moderation", "typing", "reactions"];
+
+/// The event capabilities a JSON client asked for (`ids` is its mode).
+#[derive(Debug, Default, Clone, Copy)]
+struct JsonCaps {
+    moderation: bool,
+    typing: bool,
+    reactions: bool,
+}
+
+impl JsonCaps {
+    /// What `id`'s session was given so far.
+    fn of(hub: &Hub, id: ConnId) -> JsonCaps {
+        hub.profile(id).map_or_else(JsonCaps::default, |p| JsonCaps {
+            moderation: p.moderation_events,
+            typing: p.typing,
+            reactions: p.reactions,
+        })
+    }
+}
 
 /// What a connection speaks, decided by its first non-empty line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +122,7 @@ impl LinesFace {
 
     /// Text sessions: one room at a time, the default room on a nickname,
     /// their own lines back. JSON sessions hold several rooms.
-    fn profile(&self, id: ConnId, mode: Mode, moderation: bool) -> Profile {
+    fn profile(&self, id: ConnId, mode: Mode, caps: JsonCaps) -> Profile {
         let json = mode != Mode::Text && mode != Mode::Undecided;
         let [text, json_format, json_ids] = self.formats[self.lang(id).0 as usize];
         Profile {
@@ -117,9 +136,12 @@ impl LinesFace {
             echo_own: true,
             quit_once: false,
             whole_lines: false,
-            moderation_events: !json || moderation,
+            moderation_events: !json || caps.moderation,
             leave_on_kick: json,
             invite_notify: false,
+            // Text users see reactions as lines, never who is typing.
+            typing: json && caps.typing,
+            reactions: !json || caps.reactions,
         }
     }
 
@@ -137,7 +159,7 @@ impl LinesFace {
         self.modes[id] = Mode::Undecided;
         let lang = lang.unwrap_or(self.cfg.lang);
         self.langs[id] = lang;
-        let profile = self.profile(id, Mode::Undecided, false);
+        let profile = self.profile(id, Mode::Undecided, JsonCaps::default());
         out.send(id, &Message::new(render::welcome(lang), profile.format.0));
         hub.open(id, profile, out.now());
         out.set_timer(id, out.now() + self.cfg.nick_timeout);
@@ -147,7 +169,7 @@ impl LinesFace {
     /// site's pages or programs), signed in with the token at once.
     pub fn sign_in_with_token(&mut self, hub: &mut Hub, id: ConnId, token: &str, out: &mut Outbox) {
         self.modes[id] = Mode::Json;
-        hub.set_profile(id, self.profile(id, Mode::Json, false));
+        hub.set_profile(id, self.profile(id, Mode::Json, JsonCaps::default()));
         hub.listen_to_echo(id);
         let cmd = AccountCommand::Token(token);
         if let Err(fault) = hub.run(id, Command::Account { cmd, via: Via::default() }, out) {
@@ -173,7 +195,7 @@ impl LinesFace {
             Mode::Undecided => {
                 let mode = if line.trim_start().starts_with('{') { Mode::Json } else { Mode::Text };
                 self.modes[id] = mode;
-                hub.set_profile(id, self.profile(id, mode, false));
+                hub.set_profile(id, self.profile(id, mode, JsonCaps::default()));
                 if mode == Mode::Json {
                     hub.listen_to_echo(id);
                 }
@@ -239,9 +261,13 @@ impl LinesFace {
                 if granted.contains(&"ids") && self.modes[id] == Mode::Json {
                     self.modes[id] = Mode::JsonIds;
                 }
-                let moderation =
-                    granted.contains(&"moderation") || hub.profile(id).is_some_and(|p| p.moderation_events);
-                hub.set_profile(id, self.profile(id, self.modes[id], moderation));
+                let had = JsonCaps::of(hub, id);
+                let caps = JsonCaps {
+                    moderation: had.moderation || granted.contains(&"moderation"),
+                    typing: had.typing || granted.contains(&"typing"),
+                    reactions: had.reactions || granted.contains(&"reactions"),
+                };
+                hub.set_profile(id, self.profile(id, self.modes[id], caps));
                 hub.reply(id, &Event::Caps { caps: &granted }, out);
                 return Ok(());
             }
@@ -259,8 +285,7 @@ impl LinesFace {
                     return Err(Fault::BadArgs(message));
                 };
                 self.langs[id] = lang;
-                let moderation = hub.profile(id).is_some_and(|p| p.moderation_events);
-                hub.set_profile(id, self.profile(id, self.modes[id], moderation));
+                hub.set_profile(id, self.profile(id, self.modes[id], JsonCaps::of(hub, id)));
                 hub.reply(id, &Event::Lang { lang }, out);
                 return Ok(());
             }

@@ -8,7 +8,7 @@ use std::io::Write;
 use serde_json::Value;
 
 use crate::chat::accounts::AccountAction;
-use crate::chat::event::{Event, Said};
+use crate::chat::event::{Event, Said, Signal};
 use crate::chat::render::RenderEnv;
 use crate::chat::sanitize;
 use crate::store::history::{Entry, Kind};
@@ -217,6 +217,12 @@ pub fn text(event: &Event, lang: Lang) -> Vec<u8> {
         }
         Event::Invite { room, by, nick } => {
             put(b, lang, "invite", &[("by", by), ("nick", nick), ("room", room)])
+        }
+        // Text sessions never get typing (their profile says so).
+        Event::Signal { signal: Signal::Typing(_), .. } => {}
+        Event::Signal { from, signal: Signal::React { emoji, .. }, quoted, .. } => {
+            let (author, text) = quoted.unwrap_or(("?", ""));
+            put(b, lang, "reacted", &[("nick", from), ("emoji", emoji), ("author", &author), ("text", &text)])
         }
         Event::Whois { nick, account, oper, rooms } => {
             match account {
@@ -450,6 +456,19 @@ pub fn json(event: &Event, lang: Lang) -> Vec<u8> {
         }
         Event::Invite { room, by, nick } => {
             json_strings(&mut b, "invite", &[("room", room), ("by", by), ("nick", nick)])
+        }
+        Event::Signal { from, to, room, signal, .. } => {
+            let place = if *room { "room" } else { "to" };
+            match signal {
+                Signal::Typing(state) => {
+                    json_strings(&mut b, "typing", &[("nick", from), (place, to), ("state", state.name())])
+                }
+                Signal::React { id, emoji } => json_strings(
+                    &mut b,
+                    "react",
+                    &[("nick", from), (place, to), ("id", id), ("emoji", emoji)],
+                ),
+            }
         }
         Event::Whois { nick, account, oper, rooms } => {
             let payload = serde_json::json!({"nick": nick, "account": account, "oper": oper, "rooms": rooms});
