@@ -128,6 +128,8 @@ pub enum Command<'a> {
     Msg { to: &'a str, text: &'a str, said: Said },
     /// Typing, or a reaction, in a room (`#name`) or to a user.
     Signal { to: &'a str, signal: Signal<'a> },
+    /// Delete a line of a room by id (`None`: the sender's newest there).
+    Delete { room: Option<&'a str>, id: Option<&'a str> },
     /// Set (or, empty, clear) the topic of a room the client is in.
     SetTopic { room: Option<&'a str>, text: &'a str },
     /// Ask for any room's topic.
@@ -169,6 +171,7 @@ impl Command<'_> {
                 | Command::Say { .. }
                 | Command::Msg { .. }
                 | Command::Signal { .. }
+                | Command::Delete { .. }
                 | Command::SetTopic { .. }
                 | Command::Topic(_)
                 | Command::History { .. }
@@ -233,6 +236,9 @@ impl Hub {
                 Ok(Outcome::Done)
             }
             Command::Signal { to, signal } => self.signal(id, to, signal, out).map(|()| Outcome::Done),
+            Command::Delete { room, id: line } => {
+                self.delete_line(id, room, line, out).map(|()| Outcome::Done)
+            }
             Command::SetTopic { room, text } => {
                 let room = self.room_or_current(id, room)?;
                 self.check_topic(id, room)?;

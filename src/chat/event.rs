@@ -221,6 +221,13 @@ pub enum Event<'a> {
         signal: Signal<'a>,
         quoted: Option<(&'a str, &'a str)>,
     },
+    /// `by` deleted the line `id` of `author` in `room` (a tombstone now).
+    Delete {
+        room: &'a str,
+        id: &'a str,
+        by: &'a str,
+        author: &'a str,
+    },
     /// `by` kicked `nick` out of `room`.
     Kick {
         room: RoomRef<'a>,

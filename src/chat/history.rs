@@ -2,13 +2,14 @@
 //! they are said (with the id and time every face shows), pages read back
 //! for any face, and the store's turn (durability holds output).
 
+use super::event::Event;
 use super::event::Stamp;
 use super::fault::Fault;
 use super::rooms::{parse_room, RoomId};
 use super::shared_history::Purpose;
 use super::Hub;
 use crate::net::{ConnId, Outbox};
-use crate::store::history::{Kind, NewLine, Page, Query, QueryError};
+use crate::store::history::{Kind, MsgId, NewLine, Page, Query, QueryError};
 
 impl Hub {
     /// Records a line said in `room`; its id and time, if history is on.
@@ -84,5 +85,65 @@ impl Hub {
     /// The storage thread woke the loop.
     pub fn store_ready(&mut self, out: &mut Outbox) {
         out.hold = self.store.ready(out.now());
+    }
+}
+
+impl Hub {
+    /// Deletes the line `line` of `room` (`None`: `id`'s newest line
+    /// there): its author, the room's operators and server operators may.
+    /// It stays in history as a tombstone; the room's sessions that show
+    /// deletions are told.
+    pub(crate) fn delete_line(
+        &mut self,
+        id: ConnId,
+        room: Option<&str>,
+        line: Option<&str>,
+        out: &mut Outbox,
+    ) -> Result<(), Fault> {
+        if !self.store.history.enabled() {
+            return Err(Fault::HistoryOff);
+        }
+        let room = match (room, self.session(id).is_some_and(|s| s.oper)) {
+            // Server operators may delete in rooms they are not in.
+            (Some(name), true) => self.rooms.find(name).ok_or_else(|| Fault::NotInRoom(name.to_string()))?,
+            (room, _) => self.room_or_current(id, room)?,
+        };
+        let me = super::names::fold_nick(self.nick_of(id).unwrap_or_default());
+        let key = self.rooms.get(room).key.clone();
+        let history = &self.store.history;
+        let entry = match line {
+            Some(raw) => MsgId::parse(raw).and_then(|line| history.entry(&key, line)),
+            None => history.newest_first(&key).find(|e| {
+                super::names::fold_nick(&e.from) == me
+                    && matches!(e.kind, Kind::Chat | Kind::Me | Kind::Notice)
+            }),
+        };
+        let Some(entry) = entry.filter(|e| e.kind != Kind::Deleted) else {
+            return Err(match line {
+                Some(raw) => Fault::refused("no-kept-line", &[("id", &raw)]),
+                None => Fault::refused("nothing-to-delete", &[("room", &self.rooms.get(room).name)]),
+            });
+        };
+        let (line_id, author) = (entry.id, entry.from.to_string());
+        if super::names::fold_nick(&author) != me && !self.is_moderator(id, room) {
+            return Err(Fault::refused("not-your-line", &[]));
+        }
+        self.store.delete(&key, line_id);
+        let by = self.nick_of(id).unwrap_or_default().to_string();
+        let (name, line_id) = (self.rooms.get(room).name.clone(), line_id.to_string());
+        log::info!("{by} deleted line {line_id} of {author} in {name}");
+        let event = Event::Delete { room: &name, id: &line_id, by: &by, author: &author };
+        let rendered = self.renderers.event(&event);
+        for m in &self.rooms.get(room).members {
+            if self.profile(m.id).is_some_and(|p| p.deletions) {
+                out.send(m.id, rendered.get(m.format));
+                self.stats.deliveries += 1;
+            }
+        }
+        // A server operator outside the room learns it was done.
+        if !self.holds(id, room) {
+            self.reply(id, &event, out);
+        }
+        Ok(())
     }
 }

@@ -42,6 +42,9 @@ pub struct Profile {
     pub typing: bool,
     /// Told of reactions (text always, JSON `reactions`, IRC `message-tags`).
     pub reactions: bool,
+    /// Told of deleted lines (text always, JSON `deletions`, IRC
+    /// `draft/message-redaction`).
+    pub deletions: bool,
 }
 
 /// Lines a session sent while its nickname claim was in flight, in order.

@@ -55,6 +55,9 @@ pub enum Kind {
     Me,
     /// A topic change; `text` is the new topic (empty: cleared).
     Topic,
+    /// A deleted line's tombstone: its id and time stay (a reference for
+    /// paging), its author and text are gone.
+    Deleted,
 }
 
 impl Kind {
@@ -65,6 +68,7 @@ impl Kind {
             Kind::Notice => "notice",
             Kind::Me => "me",
             Kind::Topic => "topic",
+            Kind::Deleted => "deleted",
         }
     }
 
@@ -74,6 +78,7 @@ impl Kind {
             "notice" => Kind::Notice,
             "me" => Kind::Me,
             "topic" => Kind::Topic,
+            "deleted" => Kind::Deleted,
             _ => return None,
         })
     }
@@ -470,6 +475,26 @@ impl History {
     /// The line `id` of the room `key`, if it is still kept.
     pub fn entry(&self, key: &str, id: MsgId) -> Option<&Entry> {
         self.rings.get(key)?.entries.iter().rev().find(|e| e.id == id)
+    }
+
+    /// The lines kept of the room `key`, newest first.
+    pub fn newest_first(&self, key: &str) -> impl Iterator<Item = &Entry> {
+        self.rings.get(key).into_iter().flat_map(|r| r.entries.iter().rev())
+    }
+
+    /// Turns the line `id` of the room `key` into a tombstone (no author,
+    /// no text); false if it is not kept or is one already.
+    pub fn delete(&mut self, key: &str, id: MsgId) -> bool {
+        let Some(ring) = self.rings.get_mut(key) else { return false };
+        let Some(entry) = ring.entries.iter_mut().rev().find(|e| e.id == id) else { return false };
+        if entry.kind == Kind::Deleted {
+            return false;
+        }
+        let freed = entry.from.len() + entry.text.len();
+        (entry.kind, entry.from, entry.text) = (Kind::Deleted, "".into(), "".into());
+        ring.bytes -= freed;
+        self.bytes -= freed;
+        true
     }
 
     pub fn topic(&self, key: &str) -> Option<&SavedTopic> {

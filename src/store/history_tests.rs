@@ -129,3 +129,21 @@ fn topics_are_kept_and_history_off_keeps_nothing() {
     assert!(off.append("#rust", "#rust", line, 5).is_none());
     assert_eq!(off.rooms(), 0);
 }
+
+#[test]
+fn a_deleted_line_becomes_a_tombstone_that_still_pages() {
+    let mut h = history(10, 1 << 20);
+    let ids: Vec<MsgId> = ["one", "two", "three"].iter().map(|t| say(&mut h, "#r", t, 2_000)).collect();
+    let before = h.size();
+    assert!(h.delete("#r", ids[1]));
+    assert!(!h.delete("#r", ids[1]), "already a tombstone");
+    assert!(h.size().1 < before.1, "its text no longer counts");
+    let gone = h.entry("#r", ids[1]).unwrap();
+    assert_eq!((gone.kind, &*gone.from, &*gone.text), (Kind::Deleted, "", ""));
+    // Still a reference for paging, and still in pages.
+    let page = h.query("#r", Query::After(Ref::Id(ids[1])), 10, 2_000).unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert!(page.complete);
+    assert_eq!(h.query("#r", Query::Latest(None), 10, 2_000).unwrap().items.len(), 3);
+    assert!(!h.delete("#nowhere", ids[0]));
+}

@@ -79,11 +79,13 @@ pub struct StoreStats {
 pub struct Batch {
     pub rows: Vec<Row>,
     pub accounts: Vec<AccountChange>,
+    /// Lines made tombstones: (room key, seq).
+    pub deleted: Vec<(String, u64)>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty() && self.accounts.is_empty()
+        self.rows.is_empty() && self.accounts.is_empty() && self.deleted.is_empty()
     }
 }
 
@@ -189,6 +191,20 @@ impl Store {
             disk.pending.rows.push(Row { key: key.to_string(), name: name.to_string(), entry });
         }
         Some((id, time_ms))
+    }
+
+    /// Makes the line `id` of the room `key` a tombstone, in memory and
+    /// (with `--db`) in the file with this turn's batch; false if no such
+    /// line is kept.
+    pub fn delete(&mut self, key: &str, id: MsgId) -> bool {
+        if !self.history.delete(key, id) {
+            return false;
+        }
+        #[cfg(feature = "db")]
+        if let Some(disk) = &mut self.disk {
+            disk.pending.deleted.push((key.to_string(), id.seq));
+        }
+        true
     }
 
     /// An account was registered, changed or removed: with `--db` the

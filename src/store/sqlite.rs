@@ -71,6 +71,9 @@ impl Db {
         conn.pragma_update(None, "synchronous", sync).map_err(sql)?;
         // The WAL file is cut back to this after each checkpoint.
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).map_err(sql)?;
+        // A deleted line's text is overwritten where that costs no extra
+        // writes, rather than left in free space.
+        conn.pragma_update(None, "secure_delete", "FAST").map_err(sql)?;
         conn.execute_batch(SCHEMA).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Db { conn })
     }
@@ -274,6 +277,14 @@ fn commit(
     let tx = conn.transaction()?;
     write_lines(&tx, &batch.rows, cfg, rooms)?;
     write_accounts(&tx, &batch.accounts)?;
+    if !batch.deleted.is_empty() {
+        let mut bury = tx.prepare_cached(
+            "UPDATE lines SET kind = 'deleted', nick = '', text = '' WHERE room = ?1 AND seq = ?2",
+        )?;
+        for (room, seq) in &batch.deleted {
+            bury.execute(params![room, *seq as i64])?;
+        }
+    }
     tx.commit()?;
     Ok(batch.rows.len())
 }
@@ -386,7 +397,7 @@ mod tests {
             rows.push(Row { key: "#rust".into(), name: "#Rust".into(), entry });
         }
         let retention = RetentionForDisk { max_lines: 3, max_age_ms: 86_400_000 };
-        let batch = Batch { rows: rows.clone(), accounts: Vec::new() };
+        let batch = Batch { rows: rows.clone(), ..Batch::default() };
         assert_eq!(commit(&mut db.conn, &batch, retention, &mut HashMap::new()).unwrap(), 4);
         assert_eq!(topic_of(&db.conn, "#rust").as_deref(), Some("d"));
         let n: i64 = db.conn.query_row("SELECT count(*) FROM lines", [], |r| r.get(0)).unwrap();
@@ -400,6 +411,14 @@ mod tests {
         assert_eq!(page.items[0].id, rows[1].entry.id, "ids survive");
         assert_eq!(page.room, "#Rust");
         assert_eq!(again.topic("#rust").unwrap().by, "bob");
+        // A deleted line stays as a tombstone in the file too.
+        let gone = Batch { deleted: vec![("#rust".into(), rows[2].entry.id.seq)], ..Batch::default() };
+        commit(&mut db.conn, &gone, retention, &mut HashMap::new()).unwrap();
+        let mut third = History::new(cfg(), 0);
+        db.load(&mut third, 3_000).unwrap();
+        let page = third.query("#rust", Query::Latest(None), 10, 3_000).unwrap();
+        assert_eq!((page.items[1].kind, &*page.items[1].text, &*page.items[1].from), (Kind::Deleted, "", ""));
+        assert_eq!(page.items[1].id, rows[2].entry.id);
         let next = again.append(
             "#rust",
             "#Rust",
@@ -420,9 +439,10 @@ mod tests {
         let saved = Batch {
             rows: Vec::new(),
             accounts: vec![accounts.save("alice", alice.clone()), accounts.save("bob", alice.clone())],
+            ..Batch::default()
         };
         commit(&mut db.conn, &saved, retention, &mut HashMap::new()).unwrap();
-        let dropped = Batch { rows: Vec::new(), accounts: vec![accounts.remove("bob").unwrap()] };
+        let dropped = Batch { accounts: vec![accounts.remove("bob").unwrap()], ..Batch::default() };
         commit(&mut db.conn, &dropped, retention, &mut HashMap::new()).unwrap();
         let mut back = Accounts::default();
         assert_eq!(db.load_accounts(&mut back).unwrap(), 1);

@@ -8,6 +8,7 @@ mod accounts;
 mod chat;
 mod client;
 mod cluster;
+mod deletions;
 mod external_clients;
 mod garbage;
 mod handlers;

@@ -56,6 +56,7 @@ static COMMANDS: &[Command] = &[
     cmd("MODE", mode, false, 1),
     cmd("AWAY", away, false, 0),
     cmd("SETNAME", super::notify::setname, false, 1),
+    cmd("REDACT", redact, false, 2),
     // Read with its tags: see `tagmsg`.
     cmd("TAGMSG", |_, _, _, _, _| {}, false, 1),
     cmd("MONITOR", super::notify::monitor, false, 1),
@@ -361,5 +362,28 @@ fn tagmsg(hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
             let words = fault.message_in(hub.lang_of(id));
             super::send(out, id, format!("FAIL TAGMSG INVALID_PARAMS :{words}\r\n").into_bytes());
         }
+    }
+}
+
+/// `REDACT <#room> <msgid> [:reason]` (draft/message-redaction): deletes the
+/// line; refusals as standard replies.
+fn redact(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let (target, msgid) = (params[0], params[1]);
+    let fail = |hub: &Hub, out: &mut Outbox, code: &str, fault: &Fault| {
+        let words = fault.message_in(hub.lang_of(id));
+        let line = format!("FAIL REDACT {code} {target} {msgid} :{words}\r\n");
+        super::send(out, id, line.into_bytes());
+    };
+    if !target.starts_with('#') {
+        let fault = Fault::NoSuchNick(target.to_string());
+        return fail(hub, out, "INVALID_TARGET", &fault);
+    }
+    match hub.run(id, Chat::Delete { room: Some(target), id: Some(msgid) }, out) {
+        Ok(_) => {}
+        Err(fault @ (Fault::NotInRoom(_) | Fault::RoomInvalid(_))) => {
+            fail(hub, out, "INVALID_TARGET", &fault)
+        }
+        Err(fault @ Fault::Refused("not-your-line", _)) => fail(hub, out, "REDACT_FORBIDDEN", &fault),
+        Err(fault) => fail(hub, out, "UNKNOWN_MSGID", &fault),
     }
 }

@@ -121,7 +121,7 @@ fn render_page(face: &mut IrcFace, hub: &Hub, id: ConnId, room: &str, items: &[E
     if let Some(batch) = &batch {
         let _ = write!(b, ":{server} BATCH +{batch} chathistory {room}\r\n");
     }
-    for e in items.iter().filter(|e| e.kind != Kind::Topic) {
+    for e in items.iter().filter(|e| e.kind != Kind::Topic && e.kind != Kind::Deleted) {
         item(&mut b, server, room, e, batch.as_deref(), caps.server_time, caps.message_tags);
     }
     if let Some(batch) = &batch {

@@ -108,6 +108,8 @@ pub struct Caps {
     /// Told of away, account and realname changes of the nicknames it
     /// monitors too, not only of those sharing a room.
     pub extended_monitor: bool,
+    /// `draft/message-redaction`: told of deleted lines (REDACT).
+    pub message_redaction: bool,
 }
 
 /// Every capability offered, by name (those about history only with
@@ -120,6 +122,7 @@ pub const CAPS: &[&str] = &[
     "cap-notify",
     "draft/chathistory",
     "draft/languages",
+    "draft/message-redaction",
     "echo-message",
     "extended-monitor",
     "invite-notify",
@@ -142,6 +145,7 @@ impl Caps {
             "cap-notify" => &mut self.cap_notify,
             "draft/chathistory" => &mut self.chathistory,
             "draft/languages" => &mut self.languages,
+            "draft/message-redaction" => &mut self.message_redaction,
             "echo-message" => &mut self.echo_message,
             "extended-monitor" => &mut self.extended_monitor,
             "invite-notify" => &mut self.invite_notify,
@@ -271,6 +275,7 @@ impl IrcFace {
             invite_notify: caps.invite_notify,
             typing: caps.message_tags,
             reactions: caps.message_tags,
+            deletions: caps.message_redaction,
         }
     }
 

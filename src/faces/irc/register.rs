@@ -15,7 +15,7 @@ use crate::words;
 /// Is capability `cap` offered to `id` now?
 pub(super) fn offered(face: &IrcFace, hub: &Hub, tls: bool, cap: &str) -> bool {
     match cap {
-        "draft/chathistory" => hub.store.history.enabled(),
+        "draft/chathistory" | "draft/message-redaction" => hub.store.history.enabled(),
         "sts" => face.cfg.sts(tls).is_some(),
         _ => true,
     }

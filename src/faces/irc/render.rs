@@ -142,6 +142,11 @@ pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
             mask(&mut b, by, server);
             let _ = write!(b, " INVITE {nick} {room}\r\n");
         }
+        // Only sessions with draft/message-redaction get this.
+        Event::Delete { room, id, by, .. } => {
+            mask(&mut b, by, server);
+            let _ = write!(b, " REDACT {room} {id}\r\n");
+        }
         // Only sessions with message-tags get these (their profile says so).
         Event::Signal { from, to, signal, .. } => {
             match signal {

@@ -42,6 +42,8 @@
 //!        S (to the room's clients with the typing capability): {"type":"typing","payload":{"nick":"alice","room":"#rust","state":"active"}}
 //! react  C: {"type":"react","payload":{"room":"#rust","id":ID,"emoji":"👍"}}  (or "to": NICK)
 //!        S (reactions capability): {"type":"react","payload":{"nick":"alice","room":"#rust","id":ID,"emoji":"👍"}}
+//! delete C: {"type":"delete","payload":{"room":"#rust","id":ID}}                      /delete [ID]
+//!        S (deletions capability): {"type":"delete","payload":{"room":"#rust","id":ID,"by":"alice"}}
 //! help   C: {"type":"help"}                  S: {"type":"help","payload":{"types":[...]}}  /help
 //! bye    C: {"type":"bye"}                   S: {"type":"bye"}, then the server closes  /bye, /quit
 //! ```
@@ -103,12 +105,13 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "whois",
     "typing",
     "react",
+    "delete",
 ];
 
 /// The built-in types refused with `not-joined` before a nickname.
 const NEED_NICK: &[&str] = &[
     "chat", "me", "msg", "join", "part", "topic", "history", "register", "op", "deop", "voice", "devoice",
-    "kick", "ban", "unban", "bans", "mute", "unmute", "invite", "mode", "typing", "react",
+    "kick", "ban", "unban", "bans", "mute", "unmute", "invite", "mode", "typing", "react", "delete",
 ];
 
 /// Lines a `history` packet gets when it says no `limit`.
@@ -240,6 +243,12 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
             let state = optional_field(payload, "state", shape)?.unwrap_or("active");
             let state = Typing::from_name(state).ok_or_else(|| expected(shape))?;
             Command::Signal { to, signal: Signal::Typing(state) }
+        }
+        "delete" => {
+            let shape = "{\"room\": \"#ROOM\", \"id\": ID}";
+            let room = optional_field(payload, "room", shape)?;
+            let id = optional_field(payload, "id", shape)?.ok_or_else(|| expected(shape))?;
+            Command::Delete { room, id: Some(id) }
         }
         "react" => {
             let shape = "{\"room\": \"#ROOM\" or \"to\": NICK, \"id\": ID, \"emoji\": EMOJI}";

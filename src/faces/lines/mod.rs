@@ -45,7 +45,7 @@ pub enum Request<'a> {
 }
 
 /// The capabilities a JSON client may ask for with `caps`.
-pub const CAPS: &[&str] = &["ids", "moderation", "typing", "reactions"];
+pub const CAPS: &[&str] = &["ids", "moderation", "typing", "reactions", "deletions"];
 
 /// The event capabilities a JSON client asked for (`ids` is its mode).
 #[derive(Debug, Default, Clone, Copy)]
@@ -53,6 +53,7 @@ struct JsonCaps {
     moderation: bool,
     typing: bool,
     reactions: bool,
+    deletions: bool,
 }
 
 impl JsonCaps {
@@ -62,6 +63,7 @@ impl JsonCaps {
             moderation: p.moderation_events,
             typing: p.typing,
             reactions: p.reactions,
+            deletions: p.deletions,
         })
     }
 }
@@ -142,6 +144,7 @@ impl LinesFace {
             // Text users see reactions as lines, never who is typing.
             typing: json && caps.typing,
             reactions: !json || caps.reactions,
+            deletions: !json || caps.deletions,
         }
     }
 
@@ -266,6 +269,7 @@ impl LinesFace {
                     moderation: had.moderation || granted.contains(&"moderation"),
                     typing: had.typing || granted.contains(&"typing"),
                     reactions: had.reactions || granted.contains(&"reactions"),
+                    deletions: had.deletions || granted.contains(&"deletions"),
                 };
                 hub.set_profile(id, self.profile(id, self.modes[id], caps));
                 hub.reply(id, &Event::Caps { caps: &granted }, out);

@@ -54,6 +54,7 @@ fn text_item(b: &mut Vec<u8>, lang: Lang, room: &str, e: &Entry) {
             put(b, lang, "topic-cleared", &[("by", &e.from), ("room", &room)])
         }
         Kind::Topic => put(b, lang, "topic-set", &[("by", &e.from), ("room", &room), ("topic", &e.text)]),
+        Kind::Deleted => put(b, lang, "deleted-line", &[]),
     }
 }
 
@@ -218,6 +219,7 @@ pub fn text(event: &Event, lang: Lang) -> Vec<u8> {
         Event::Invite { room, by, nick } => {
             put(b, lang, "invite", &[("by", by), ("nick", nick), ("room", room)])
         }
+        Event::Delete { by, .. } => put(b, lang, "deleted", &[("by", by)]),
         // Text sessions never get typing (their profile says so).
         Event::Signal { signal: Signal::Typing(_), .. } => {}
         Event::Signal { from, signal: Signal::React { emoji, .. }, quoted, .. } => {
@@ -422,6 +424,12 @@ pub fn json(event: &Event, lang: Lang) -> Vec<u8> {
                 if i > 0 {
                     b.push(b',');
                 }
+                if e.kind == Kind::Deleted {
+                    // A tombstone: its id and time, nothing of what it said.
+                    let (id, time) = (e.id, crate::clock::iso_ms(e.time_ms));
+                    let _ = write!(b, r#"{{"id":"{id}","time":"{time}","deleted":true}}"#);
+                    continue;
+                }
                 let kind = if e.kind == Kind::Notice { "chat" } else { e.kind.name() };
                 let _ = write!(
                     b,
@@ -456,6 +464,9 @@ pub fn json(event: &Event, lang: Lang) -> Vec<u8> {
         }
         Event::Invite { room, by, nick } => {
             json_strings(&mut b, "invite", &[("room", room), ("by", by), ("nick", nick)])
+        }
+        Event::Delete { room, id, by, .. } => {
+            json_strings(&mut b, "delete", &[("room", room), ("id", id), ("by", by)])
         }
         Event::Signal { from, to, room, signal, .. } => {
             let place = if *room { "room" } else { "to" };

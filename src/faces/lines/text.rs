@@ -45,6 +45,7 @@ pub const COMMANDS: &[(&str, &str, bool, &str)] = &[
     ("unkline", " ADDRESS", true, "unkline"),
     ("klines", "", true, "klines"),
     ("history", " [#ROOM] [N]", true, "history"),
+    ("delete", " [ID]", true, "delete"),
     ("register", " PASSWORD", true, "register"),
     ("login", " NAME PASSWORD", true, "login"),
     ("login-token", " TOKEN", true, "login-token"),
@@ -152,6 +153,7 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
         "members" => Command::Members(arg),
         "whois" => Command::Whois(needs("usage: /whois NICK")?),
         "history" => history(args)?,
+        "delete" => Command::Delete { room: None, id: arg },
         "register" => {
             account(AccountCommand::Register(Password(needs("usage: /register PASSWORD")?.as_bytes())))
         }

@@ -448,6 +448,16 @@ pub trait Lines {
         }
     }
 
+    /// Reads JSON lines until one of type `kind`; returns it.
+    fn json_skip_until(&mut self, kind: &str) -> Value {
+        loop {
+            let v = self.json();
+            if v["type"] == kind {
+                return v;
+            }
+        }
+    }
+
     /// Like [`sync`] for a JSON client.
     fn sync_json(&mut self) -> Vec<Value> {
         self.send_json(&serde_json::json!({"type": "ping", "payload": "sync-barrier"}));
