@@ -340,6 +340,7 @@ impl Hub {
                 if let Some(change) = self.store.accounts.remove(&key) {
                     self.account_changed(change);
                 }
+                self.store.markers.forget(&key);
                 self.sign_everyone_out(id, &key);
                 info!("conn={id} removed the account {name}");
                 (Ok((AccountAction::Unregistered, name)), false)

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::event::{Event, RoomInfo, RoomRef, Said, Signal};
 use super::fault::Fault;
+use super::markers::ReadUpTo;
 use super::rooms::{parse_room, RoomId};
 use super::sanitize;
 use super::session::parse_nick;
@@ -130,6 +131,8 @@ pub enum Command<'a> {
     Signal { to: &'a str, signal: Signal<'a> },
     /// Delete a line of a room by id (`None`: the sender's newest there).
     Delete { room: Option<&'a str>, id: Option<&'a str> },
+    /// Move (or ask) the account's read marker in a room (`None`: the current one).
+    MarkRead { room: Option<&'a str>, upto: ReadUpTo<'a> },
     /// Set (or, empty, clear) the topic of a room the client is in.
     SetTopic { room: Option<&'a str>, text: &'a str },
     /// Ask for any room's topic.
@@ -172,6 +175,7 @@ impl Command<'_> {
                 | Command::Msg { .. }
                 | Command::Signal { .. }
                 | Command::Delete { .. }
+                | Command::MarkRead { .. }
                 | Command::SetTopic { .. }
                 | Command::Topic(_)
                 | Command::History { .. }
@@ -239,6 +243,7 @@ impl Hub {
             Command::Delete { room, id: line } => {
                 self.delete_line(id, room, line, out).map(|()| Outcome::Done)
             }
+            Command::MarkRead { room, upto } => self.mark_read(id, room, upto, out).map(|()| Outcome::Done),
             Command::SetTopic { room, text } => {
                 let room = self.room_or_current(id, room)?;
                 self.check_topic(id, room)?;

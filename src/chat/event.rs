@@ -221,6 +221,12 @@ pub enum Event<'a> {
         signal: Signal<'a>,
         quoted: Option<(&'a str, &'a str)>,
     },
+    /// Where the account has read `room` up to (none yet: `time_ms` none).
+    MarkRead {
+        room: &'a str,
+        time_ms: Option<u64>,
+        id: Option<&'a str>,
+    },
     /// `by` deleted the line `id` of `author` in `room` (a tombstone now).
     Delete {
         room: &'a str,

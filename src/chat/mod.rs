@@ -32,6 +32,7 @@ pub mod fault;
 pub mod format;
 mod history;
 mod invariants;
+pub mod markers;
 pub mod masks;
 pub mod membership;
 pub mod moderation;

@@ -45,6 +45,9 @@ pub struct Profile {
     /// Told of deleted lines (text always, JSON `deletions`, IRC
     /// `draft/message-redaction`).
     pub deletions: bool,
+    /// Told when another connection of its account moves a read marker
+    /// (JSON `read-markers`, IRC `draft/read-marker`).
+    pub read_markers: bool,
 }
 
 /// Lines a session sent while its nickname claim was in flight, in order.

@@ -101,6 +101,7 @@ impl Hub {
             Some(account) => self.store.accounts.restore(key, account),
             None => {
                 self.store.accounts.remove(&key);
+                self.store.markers.forget(&key);
                 self.sign_everyone_out(usize::MAX, &key);
             }
         }

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod history;
 pub mod ids;
+pub mod markers;
 pub mod passwords;
 #[cfg(feature = "db")]
 pub mod sqlite;
@@ -81,11 +82,13 @@ pub struct Batch {
     pub accounts: Vec<AccountChange>,
     /// Lines made tombstones: (room key, seq).
     pub deleted: Vec<(String, u64)>,
+    /// Read markers moved.
+    pub markers: Vec<markers::MarkerRow>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty() && self.accounts.is_empty() && self.deleted.is_empty()
+        self.rows.is_empty() && self.accounts.is_empty() && self.deleted.is_empty() && self.markers.is_empty()
     }
 }
 
@@ -103,6 +106,8 @@ struct Disk {
 pub struct Store {
     pub history: History,
     pub accounts: Accounts,
+    /// Each account's read markers.
+    pub markers: markers::Markers,
     pub hasher: Hasher,
     #[cfg(feature = "db")]
     disk: Option<Disk>,
@@ -118,6 +123,7 @@ impl Store {
         Store {
             history: History::new(cfg, now_ms),
             accounts: Accounts::default(),
+            markers: markers::Markers::default(),
             hasher: Hasher::new(HashCost::OWASP),
             #[cfg(feature = "db")]
             disk: None,
@@ -142,6 +148,7 @@ impl Store {
         let started = std::time::Instant::now();
         let (rooms, lines) = db.load(&mut self.history, now_ms)?;
         let accounts = db.load_accounts(&mut self.accounts)?;
+        db.load_markers(&mut self.markers)?;
         log::info!(
             "--db {}: {lines} lines of {rooms} rooms and {accounts} accounts read back in {} ms",
             path.display(),
@@ -205,6 +212,25 @@ impl Store {
             disk.pending.deleted.push((key.to_string(), id.seq));
         }
         true
+    }
+
+    /// Moves `account`'s read marker in `room` forward to `marker`; the
+    /// marker now, and whether it moved (then, with `--db`, it goes to
+    /// the file with this turn's batch).
+    pub fn mark_read(
+        &mut self,
+        account: &str,
+        room: &str,
+        marker: markers::Marker,
+    ) -> (markers::Marker, bool) {
+        let (now, moved) = self.markers.advance(account, room, marker);
+        #[cfg(feature = "db")]
+        if let (true, Some(disk)) = (moved, &mut self.disk) {
+            let row =
+                markers::MarkerRow { account: account.to_string(), room: room.to_string(), marker: now };
+            disk.pending.markers.push(row);
+        }
+        (now, moved)
     }
 
     /// An account was registered, changed or removed: with `--db` the

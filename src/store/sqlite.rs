@@ -16,6 +16,7 @@ use rusqlite::{params, Connection};
 
 use super::accounts::{Account, AccountChange, Accounts};
 use super::history::{Entry, History, Kind, MsgId, SavedTopic};
+use super::markers::{Marker, MarkerRow, Markers};
 use super::{Batch, DbSync, Row};
 
 /// How often (in committed batches at least a second apart) lines past
@@ -40,6 +41,13 @@ CREATE TABLE IF NOT EXISTS rooms (
     topic TEXT NOT NULL DEFAULT '',
     topic_by TEXT NOT NULL DEFAULT '',
     topic_at INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS read_markers (
+    account TEXT NOT NULL,
+    room TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    id TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (account, room)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS accounts (
     account TEXT PRIMARY KEY,
@@ -167,6 +175,27 @@ impl Db {
         Ok(count)
     }
 
+    /// Reads the read markers back; returns how many.
+    pub fn load_markers(&self, markers: &mut Markers) -> Result<usize, String> {
+        let mut rows = self.conn.prepare("SELECT account, room, time, id FROM read_markers").map_err(sql)?;
+        let rows = rows
+            .query_map([], |r| {
+                let id: String = r.get(3)?;
+                Ok(MarkerRow {
+                    account: r.get(0)?,
+                    room: r.get(1)?,
+                    marker: Marker { time_ms: r.get::<_, i64>(2)? as u64, id: MsgId::parse(&id) },
+                })
+            })
+            .map_err(sql)?;
+        let mut count = 0;
+        for row in rows {
+            markers.restore(row.map_err(sql)?);
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Starts the storage thread; it wakes `waker` after each batch.
     pub fn spawn(self, waker: Arc<mio::Waker>, cfg: RetentionForDisk) -> Result<DiskThread, String> {
         let (batches, rx) = mpsc::channel::<Batch>();
@@ -277,6 +306,15 @@ fn commit(
     let tx = conn.transaction()?;
     write_lines(&tx, &batch.rows, cfg, rooms)?;
     write_accounts(&tx, &batch.accounts)?;
+    if !batch.markers.is_empty() {
+        let mut mark = tx.prepare_cached(
+            "INSERT OR REPLACE INTO read_markers (account, room, time, id) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for row in &batch.markers {
+            let id = row.marker.id.map(|id| id.to_string()).unwrap_or_default();
+            mark.execute(params![row.account, row.room, row.marker.time_ms as i64, id])?;
+        }
+    }
     if !batch.deleted.is_empty() {
         let mut bury = tx.prepare_cached(
             "UPDATE lines SET kind = 'deleted', nick = '', text = '' WHERE room = ?1 AND seq = ?2",
@@ -298,6 +336,7 @@ fn write_accounts(tx: &rusqlite::Transaction, changes: &[AccountChange]) -> rusq
         "INSERT OR REPLACE INTO accounts (account, name, hash, certfps, created) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut drop = tx.prepare_cached("DELETE FROM accounts WHERE account = ?1")?;
+    let mut unmark = tx.prepare_cached("DELETE FROM read_markers WHERE account = ?1")?;
     for change in changes {
         match change {
             AccountChange::Save { key, account: a } => {
@@ -305,6 +344,7 @@ fn write_accounts(tx: &rusqlite::Transaction, changes: &[AccountChange]) -> rusq
             }
             AccountChange::Drop { key } => {
                 drop.execute([key])?;
+                unmark.execute([key])?;
             }
         }
     }

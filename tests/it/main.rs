@@ -23,6 +23,7 @@ mod limits;
 mod moderation;
 mod nc_scripts;
 mod operations;
+mod read_markers;
 mod rooms;
 mod signals;
 mod soak;

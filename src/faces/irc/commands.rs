@@ -10,6 +10,7 @@ use super::{existing_room, joined, names, names_lines, numeric, say, IrcFace};
 use crate::chat::command::{Command as Chat, Outcome};
 use crate::chat::event::{Said, Signal};
 use crate::chat::fault::Fault;
+use crate::chat::markers::ReadUpTo;
 use crate::chat::masks::glob;
 use crate::chat::membership::Exit;
 use crate::chat::rooms::RoomId;
@@ -57,6 +58,7 @@ static COMMANDS: &[Command] = &[
     cmd("AWAY", away, false, 0),
     cmd("SETNAME", super::notify::setname, false, 1),
     cmd("REDACT", redact, false, 2),
+    cmd("MARKREAD", markread, false, 1),
     // Read with its tags: see `tagmsg`.
     cmd("TAGMSG", |_, _, _, _, _| {}, false, 1),
     cmd("MONITOR", super::notify::monitor, false, 1),
@@ -150,6 +152,10 @@ fn join(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mu
         match hub.run(id, Chat::Join { room: name, key }, out) {
             Ok(Outcome::Joined(room)) => {
                 super::notify::joined_away(face, hub, id, room, out);
+                if face.get(id).is_some_and(|s| s.caps.read_marker) && hub.account_of(id).is_some() {
+                    // The account's marker for the room, before the names.
+                    let _ = hub.run(id, Chat::MarkRead { room: Some(name), upto: ReadUpTo::Ask }, out);
+                }
                 joined(face, hub, id, room, out);
                 super::history::replay(face, hub, id, room, out);
             }
@@ -385,5 +391,33 @@ fn redact(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut
         }
         Err(fault @ Fault::Refused("not-your-line", _)) => fail(hub, out, "REDACT_FORBIDDEN", &fault),
         Err(fault) => fail(hub, out, "UNKNOWN_MSGID", &fault),
+    }
+}
+
+/// `MARKREAD <#room> [timestamp=YYYY-MM-DDThh:mm:ss.sssZ]` (draft/read-marker):
+/// moves the account's marker, or asks for it; answered `MARKREAD <#room>
+/// timestamp=...` (or `*`), also to the account's other clients.
+fn markread(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let target = params[0];
+    let fail = |hub: &Hub, out: &mut Outbox, code: &str, fault: &Fault| {
+        let words = fault.message_in(hub.lang_of(id));
+        super::send(out, id, format!("FAIL MARKREAD {code} {target} :{words}\r\n").into_bytes());
+    };
+    let upto = match params.get(1) {
+        None => ReadUpTo::Ask,
+        Some(param) => match param.strip_prefix("timestamp=").and_then(crate::clock::parse_iso_ms) {
+            Some(time) => ReadUpTo::Time(time),
+            None => {
+                return fail(hub, out, "INVALID_PARAMS", &Fault::usage("timestamp=YYYY-MM-DDThh:mm:ss.sssZ"))
+            }
+        },
+    };
+    if !target.starts_with('#') {
+        return fail(hub, out, "INVALID_PARAMS", &Fault::NotInRoom(target.to_string()));
+    }
+    match hub.run(id, Chat::MarkRead { room: Some(target), upto }, out) {
+        Ok(_) => {}
+        Err(fault @ Fault::NeedsAccount) => fail(hub, out, "ACCOUNT_REQUIRED", &fault),
+        Err(fault) => fail(hub, out, "INVALID_PARAMS", &fault),
     }
 }

@@ -110,6 +110,8 @@ pub struct Caps {
     pub extended_monitor: bool,
     /// `draft/message-redaction`: told of deleted lines (REDACT).
     pub message_redaction: bool,
+    /// `draft/read-marker`: MARKREAD, and told of its account's markers.
+    pub read_marker: bool,
 }
 
 /// Every capability offered, by name (those about history only with
@@ -123,6 +125,7 @@ pub const CAPS: &[&str] = &[
     "draft/chathistory",
     "draft/languages",
     "draft/message-redaction",
+    "draft/read-marker",
     "echo-message",
     "extended-monitor",
     "invite-notify",
@@ -146,6 +149,7 @@ impl Caps {
             "draft/chathistory" => &mut self.chathistory,
             "draft/languages" => &mut self.languages,
             "draft/message-redaction" => &mut self.message_redaction,
+            "draft/read-marker" => &mut self.read_marker,
             "echo-message" => &mut self.echo_message,
             "extended-monitor" => &mut self.extended_monitor,
             "invite-notify" => &mut self.invite_notify,
@@ -276,6 +280,7 @@ impl IrcFace {
             typing: caps.message_tags,
             reactions: caps.message_tags,
             deletions: caps.message_redaction,
+            read_markers: caps.read_marker,
         }
     }
 

@@ -142,6 +142,14 @@ pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
             mask(&mut b, by, server);
             let _ = write!(b, " INVITE {nick} {room}\r\n");
         }
+        Event::MarkRead { room, time_ms, .. } => {
+            let _ = match time_ms {
+                Some(time) => {
+                    write!(b, ":{server} MARKREAD {room} timestamp={}\r\n", crate::clock::iso_ms(*time))
+                }
+                None => write!(b, ":{server} MARKREAD {room} *\r\n"),
+            };
+        }
         // Only sessions with draft/message-redaction get this.
         Event::Delete { room, id, by, .. } => {
             mask(&mut b, by, server);

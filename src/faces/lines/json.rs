@@ -44,6 +44,8 @@
 //!        S (reactions capability): {"type":"react","payload":{"nick":"alice","room":"#rust","id":ID,"emoji":"👍"}}
 //! delete C: {"type":"delete","payload":{"room":"#rust","id":ID}}                      /delete [ID]
 //!        S (deletions capability): {"type":"delete","payload":{"room":"#rust","id":ID,"by":"alice"}}
+//! markread C: {"type":"markread","payload":{"room":"#rust","id":ID}}  (without id: ask)   /markread [#ROOM]
+//!        S (to the sender, and the account's other read-markers clients): {"type":"markread","payload":{"room":"#rust","id":ID,"time":TIME}}
 //! help   C: {"type":"help"}                  S: {"type":"help","payload":{"types":[...]}}  /help
 //! bye    C: {"type":"bye"}                   S: {"type":"bye"}, then the server closes  /bye, /quit
 //! ```
@@ -56,6 +58,7 @@ use crate::chat::command::Moderation;
 use crate::chat::command::OperCommand;
 use crate::chat::event::{Said, Signal, Typing};
 use crate::chat::fault::Fault;
+use crate::chat::markers::ReadUpTo;
 use crate::chat::rules::{OP, VOICE};
 use crate::store::history::{MsgId, Query, Ref};
 
@@ -106,6 +109,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "typing",
     "react",
     "delete",
+    "markread",
 ];
 
 /// The built-in types refused with `not-joined` before a nickname.
@@ -243,6 +247,15 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
             let state = optional_field(payload, "state", shape)?.unwrap_or("active");
             let state = Typing::from_name(state).ok_or_else(|| expected(shape))?;
             Command::Signal { to, signal: Signal::Typing(state) }
+        }
+        "markread" => {
+            let shape = "{\"room\": \"#ROOM\", \"id\": ID} (without id: ask)";
+            let room = optional_field(payload, "room", shape)?;
+            let upto = match optional_field(payload, "id", shape)? {
+                Some(id) => ReadUpTo::Line(id),
+                None => ReadUpTo::Ask,
+            };
+            Command::MarkRead { room, upto }
         }
         "delete" => {
             let shape = "{\"room\": \"#ROOM\", \"id\": ID}";

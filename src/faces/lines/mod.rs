@@ -45,7 +45,7 @@ pub enum Request<'a> {
 }
 
 /// The capabilities a JSON client may ask for with `caps`.
-pub const CAPS: &[&str] = &["ids", "moderation", "typing", "reactions", "deletions"];
+pub const CAPS: &[&str] = &["ids", "moderation", "typing", "reactions", "deletions", "read-markers"];
 
 /// The event capabilities a JSON client asked for (`ids` is its mode).
 #[derive(Debug, Default, Clone, Copy)]
@@ -54,6 +54,7 @@ struct JsonCaps {
     typing: bool,
     reactions: bool,
     deletions: bool,
+    read_markers: bool,
 }
 
 impl JsonCaps {
@@ -64,6 +65,7 @@ impl JsonCaps {
             typing: p.typing,
             reactions: p.reactions,
             deletions: p.deletions,
+            read_markers: p.read_markers,
         })
     }
 }
@@ -145,6 +147,8 @@ impl LinesFace {
             typing: json && caps.typing,
             reactions: !json || caps.reactions,
             deletions: !json || caps.deletions,
+            // Text users hear only their own /markread.
+            read_markers: json && caps.read_markers,
         }
     }
 
@@ -270,6 +274,7 @@ impl LinesFace {
                     typing: had.typing || granted.contains(&"typing"),
                     reactions: had.reactions || granted.contains(&"reactions"),
                     deletions: had.deletions || granted.contains(&"deletions"),
+                    read_markers: had.read_markers || granted.contains(&"read-markers"),
                 };
                 hub.set_profile(id, self.profile(id, self.modes[id], caps));
                 hub.reply(id, &Event::Caps { caps: &granted }, out);

@@ -220,6 +220,10 @@ pub fn text(event: &Event, lang: Lang) -> Vec<u8> {
             put(b, lang, "invite", &[("by", by), ("nick", nick), ("room", room)])
         }
         Event::Delete { by, .. } => put(b, lang, "deleted", &[("by", by)]),
+        Event::MarkRead { room, time_ms: Some(time), .. } => {
+            put(b, lang, "marked-read", &[("room", room), ("time", &crate::clock::iso_ms(*time))])
+        }
+        Event::MarkRead { room, time_ms: None, .. } => put(b, lang, "marked-nothing", &[("room", room)]),
         // Text sessions never get typing (their profile says so).
         Event::Signal { signal: Signal::Typing(_), .. } => {}
         Event::Signal { from, signal: Signal::React { emoji, .. }, quoted, .. } => {
@@ -467,6 +471,12 @@ pub fn json(event: &Event, lang: Lang) -> Vec<u8> {
         }
         Event::Delete { room, id, by, .. } => {
             json_strings(&mut b, "delete", &[("room", room), ("id", id), ("by", by)])
+        }
+        Event::MarkRead { room, time_ms, id } => {
+            let time = time_ms.map(crate::clock::iso_ms);
+            let payload = serde_json::json!({"room": room, "id": id, "time": time});
+            let _ =
+                serde_json::to_writer(&mut b, &serde_json::json!({"type": "markread", "payload": payload}));
         }
         Event::Signal { from, to, room, signal, .. } => {
             let place = if *room { "room" } else { "to" };

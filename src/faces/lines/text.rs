@@ -46,6 +46,7 @@ pub const COMMANDS: &[(&str, &str, bool, &str)] = &[
     ("klines", "", true, "klines"),
     ("history", " [#ROOM] [N]", true, "history"),
     ("delete", " [ID]", true, "delete"),
+    ("markread", " [#ROOM]", true, "markread"),
     ("register", " PASSWORD", true, "register"),
     ("login", " NAME PASSWORD", true, "login"),
     ("login-token", " TOKEN", true, "login-token"),
@@ -154,6 +155,7 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
         "whois" => Command::Whois(needs("usage: /whois NICK")?),
         "history" => history(args)?,
         "delete" => Command::Delete { room: None, id: arg },
+        "markread" => Command::MarkRead { room: arg, upto: crate::chat::markers::ReadUpTo::Newest },
         "register" => {
             account(AccountCommand::Register(Password(needs("usage: /register PASSWORD")?.as_bytes())))
         }
