@@ -100,6 +100,7 @@ fn authors_and_operators_delete_lines_and_every_face_shows_it() {
     assert_eq!(js.json_skip_until("delete")["payload"]["by"], "ircy");
 }
 
+#[cfg(feature = "db")]
 #[test]
 fn a_tombstone_survives_a_restart_with_db() {
     let db = db_path("tombstone");

@@ -97,6 +97,7 @@ fn a_marker_moves_forward_on_every_device_of_the_account() {
     );
 }
 
+#[cfg(feature = "db")]
 #[test]
 fn markers_survive_a_restart_with_db() {
     let db = db_path("markers");
