@@ -178,6 +178,7 @@ impl Hub {
             whole: line.whole,
             from: line.from.into(),
             text: line.text.into(),
+            reactions: None,
         };
         let stamp = Stamp { id: entry.id, time_ms: entry.time_ms };
         self.store.history.insert(&r.key, &r.name, entry, crate::clock::unix_ms());

@@ -195,5 +195,6 @@ fn entry_of(l: StreamLine, check: u32) -> Entry {
         whole: l.whole,
         from: l.nick.into(),
         text: l.text.into(),
+        reactions: None,
     }
 }

@@ -1,7 +1,8 @@
 //! Signals about a conversation that are not lines of it: who is typing
 //! (IRCv3 `+typing`) and reactions to stored lines (`+draft/react`). They
 //! reach only the sessions whose profile asks for them (`Profile::typing`,
-//! `Profile::reactions`), are never stored, and stay on this server.
+//! `Profile::reactions`). Reactions are kept with their line in history;
+//! typing is never stored. Both stay on this server.
 
 use super::event::{Event, Signal};
 use super::fault::Fault;
@@ -44,7 +45,13 @@ impl Hub {
         }
         let name = self.rooms.get(room).name.clone();
         let quoted = match signal {
-            Signal::React { id: line, .. } => Some(self.reacted_line(room, line)?),
+            Signal::React { id: line, emoji } => {
+                let (line, author, text) = self.reacted_line(room, line)?;
+                // Kept with the line: history pages carry it.
+                let key = self.rooms.get(room).key.clone();
+                self.store.react(&key, line, &from, emoji);
+                Some((author, text))
+            }
             Signal::Typing(_) => None,
         };
         let quoted = quoted.as_ref().map(|(a, t)| (a.as_str(), t.as_str()));
@@ -63,22 +70,22 @@ impl Hub {
         Ok(())
     }
 
-    /// The author and (cut) text of the line `raw` of `room`, which must be
-    /// one of its lines still kept.
-    fn reacted_line(&self, room: RoomId, raw: &str) -> Result<(String, String), Fault> {
+    /// The id, author and (cut) text of the line `raw` of `room`, which
+    /// must be one of its lines still kept.
+    fn reacted_line(&self, room: RoomId, raw: &str) -> Result<(MsgId, String, String), Fault> {
         if !self.store.history.enabled() {
             return Err(Fault::HistoryOff);
         }
         let key = &self.rooms.get(room).key;
         let entry = MsgId::parse(raw).and_then(|line| self.store.history.entry(key, line));
-        let Some(entry) = entry else {
+        let Some(entry) = entry.filter(|e| e.kind != crate::store::history::Kind::Deleted) else {
             return Err(Fault::refused("no-kept-line", &[("id", &raw)]));
         };
         let mut text: String = entry.text.chars().take(QUOTE_CHARS).collect();
         if entry.text.chars().count() > QUOTE_CHARS {
             text.push('…');
         }
-        Ok((entry.from.to_string(), text))
+        Ok((entry.id, entry.from.to_string(), text))
     }
 
     /// A signal to one user, if its profile asks for it (and back to the

@@ -95,13 +95,36 @@ pub struct Entry {
     pub whole: bool,
     pub from: Box<str>,
     pub text: Box<str>,
+    /// Reactions to it, in the order given (none: no allocation).
+    pub reactions: Option<Box<Vec<Reaction>>>,
 }
+
+/// Someone's reaction to a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    pub nick: Box<str>,
+    pub emoji: Box<str>,
+}
+
+/// The most reactions one line keeps; later ones are still relayed live.
+pub const MAX_REACTIONS_PER_LINE: usize = 64;
 
 impl Entry {
     /// What it costs in memory, roughly: the entry, its strings, its slot.
     pub fn cost(&self) -> usize {
-        std::mem::size_of::<Entry>() + self.from.len() + self.text.len()
+        std::mem::size_of::<Entry>() + self.from.len() + self.text.len() + reactions_cost(&self.reactions)
     }
+
+    /// Its reactions (none: empty).
+    pub fn reactions(&self) -> &[Reaction] {
+        self.reactions.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+fn reactions_cost(reactions: &Option<Box<Vec<Reaction>>>) -> usize {
+    reactions.as_deref().map_or(0, |all| {
+        all.iter().map(|r| std::mem::size_of::<Reaction>() + r.nick.len() + r.emoji.len()).sum()
+    })
 }
 
 /// The topic a room had when its last member left, kept with its history.
@@ -319,6 +342,7 @@ impl History {
             whole: line.whole,
             from: line.from.into(),
             text: line.text.into(),
+            reactions: None,
         };
         ring.next_seq += 1;
         if line.kind == Kind::Topic {
@@ -482,6 +506,33 @@ impl History {
         self.rings.get(key).into_iter().flat_map(|r| r.entries.iter().rev())
     }
 
+    /// Keeps `nick`'s reaction `emoji` to the line `id` of the room `key`
+    /// (once; at most [`MAX_REACTIONS_PER_LINE`]); false if not kept.
+    pub fn react(&mut self, key: &str, id: MsgId, nick: &str, emoji: &str) -> bool {
+        self.react_where(key, |e| e.id == id, nick, emoji)
+    }
+
+    /// As [`History::react`], for the line `seq` (read back from a file).
+    pub fn react_at(&mut self, key: &str, seq: u64, nick: &str, emoji: &str) -> bool {
+        self.react_where(key, |e| e.id.seq == seq, nick, emoji)
+    }
+
+    fn react_where(&mut self, key: &str, line: impl Fn(&Entry) -> bool, nick: &str, emoji: &str) -> bool {
+        let Some(ring) = self.rings.get_mut(key) else { return false };
+        let Some(entry) = ring.entries.iter_mut().rev().find(|e| line(e) && e.kind != Kind::Deleted) else {
+            return false;
+        };
+        let all = entry.reactions.get_or_insert_with(Default::default);
+        if all.len() >= MAX_REACTIONS_PER_LINE || all.iter().any(|r| &*r.nick == nick && &*r.emoji == emoji) {
+            return false;
+        }
+        all.push(Reaction { nick: nick.into(), emoji: emoji.into() });
+        let added = std::mem::size_of::<Reaction>() + nick.len() + emoji.len();
+        ring.bytes += added;
+        self.bytes += added;
+        true
+    }
+
     /// Turns the line `id` of the room `key` into a tombstone (no author,
     /// no text); false if it is not kept or is one already.
     pub fn delete(&mut self, key: &str, id: MsgId) -> bool {
@@ -490,8 +541,8 @@ impl History {
         if entry.kind == Kind::Deleted {
             return false;
         }
-        let freed = entry.from.len() + entry.text.len();
-        (entry.kind, entry.from, entry.text) = (Kind::Deleted, "".into(), "".into());
+        let freed = entry.from.len() + entry.text.len() + reactions_cost(&entry.reactions);
+        (entry.kind, entry.from, entry.text, entry.reactions) = (Kind::Deleted, "".into(), "".into(), None);
         ring.bytes -= freed;
         self.bytes -= freed;
         true

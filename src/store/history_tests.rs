@@ -95,6 +95,7 @@ fn age_and_memory_bounds() {
         whole: false,
         from: "alice".into(),
         text: text.clone().into(),
+        reactions: None,
     }
     .cost();
     let mut h = history(1000, one * 50);

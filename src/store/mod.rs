@@ -84,11 +84,17 @@ pub struct Batch {
     pub deleted: Vec<(String, u64)>,
     /// Read markers moved.
     pub markers: Vec<markers::MarkerRow>,
+    /// Reactions kept: (room key, seq, nick, emoji).
+    pub reactions: Vec<(String, u64, String, String)>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty() && self.accounts.is_empty() && self.deleted.is_empty() && self.markers.is_empty()
+        self.rows.is_empty()
+            && self.accounts.is_empty()
+            && self.deleted.is_empty()
+            && self.markers.is_empty()
+            && self.reactions.is_empty()
     }
 }
 
@@ -149,6 +155,7 @@ impl Store {
         let (rooms, lines) = db.load(&mut self.history, now_ms)?;
         let accounts = db.load_accounts(&mut self.accounts)?;
         db.load_markers(&mut self.markers)?;
+        db.load_reactions(&mut self.history)?;
         log::info!(
             "--db {}: {lines} lines of {rooms} rooms and {accounts} accounts read back in {} ms",
             path.display(),
@@ -194,6 +201,7 @@ impl Store {
                 whole: line.whole,
                 from: line.from.into(),
                 text: line.text.into(),
+                reactions: None,
             };
             disk.pending.rows.push(Row { key: key.to_string(), name: name.to_string(), entry });
         }
@@ -210,6 +218,19 @@ impl Store {
         #[cfg(feature = "db")]
         if let Some(disk) = &mut self.disk {
             disk.pending.deleted.push((key.to_string(), id.seq));
+        }
+        true
+    }
+
+    /// Keeps `nick`'s reaction `emoji` with the line `id` of the room `key`,
+    /// in memory and (with `--db`) in the file; false if not kept.
+    pub fn react(&mut self, key: &str, id: MsgId, nick: &str, emoji: &str) -> bool {
+        if !self.history.react(key, id, nick, emoji) {
+            return false;
+        }
+        #[cfg(feature = "db")]
+        if let Some(disk) = &mut self.disk {
+            disk.pending.reactions.push((key.to_string(), id.seq, nick.to_string(), emoji.to_string()));
         }
         true
     }

@@ -42,6 +42,13 @@ CREATE TABLE IF NOT EXISTS rooms (
     topic_by TEXT NOT NULL DEFAULT '',
     topic_at INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reactions (
+    room TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    nick TEXT NOT NULL,
+    emoji TEXT NOT NULL,
+    PRIMARY KEY (room, seq, nick, emoji)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS read_markers (
     account TEXT NOT NULL,
     room TEXT NOT NULL,
@@ -138,6 +145,7 @@ impl Db {
                     whole,
                     from: nick.into(),
                     text: text.into(),
+                    reactions: None,
                 };
                 history.restore(key, name, entry, now_ms);
                 count += 1;
@@ -171,6 +179,27 @@ impl Db {
             let (key, account) = row.map_err(sql)?;
             accounts.restore(key, account);
             count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Reads the reactions back onto the lines `history` kept; returns how many.
+    pub fn load_reactions(&self, history: &mut History) -> Result<usize, String> {
+        let mut rows = self.conn.prepare("SELECT room, seq, nick, emoji FROM reactions").map_err(sql)?;
+        let rows = rows
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(sql)?;
+        let mut count = 0;
+        for row in rows {
+            let (room, seq, nick, emoji) = row.map_err(sql)?;
+            count += usize::from(history.react_at(&room, seq as u64, &nick, &emoji));
         }
         Ok(count)
     }
@@ -277,6 +306,11 @@ fn writer(
             if let Err(e) = conn.execute("DELETE FROM lines WHERE time < ?1", [cutoff]) {
                 error!("--db: could not delete old lines: {e}");
             }
+            let orphans = "DELETE FROM reactions WHERE NOT EXISTS
+                 (SELECT 1 FROM lines WHERE lines.room = reactions.room AND lines.seq = reactions.seq)";
+            if let Err(e) = conn.execute(orphans, []) {
+                error!("--db: could not delete old reactions: {e}");
+            }
         }
         if done.send(result).is_err() {
             return;
@@ -315,12 +349,22 @@ fn commit(
             mark.execute(params![row.account, row.room, row.marker.time_ms as i64, id])?;
         }
     }
+    if !batch.reactions.is_empty() {
+        let mut react = tx.prepare_cached(
+            "INSERT OR IGNORE INTO reactions (room, seq, nick, emoji) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (room, seq, nick, emoji) in &batch.reactions {
+            react.execute(params![room, *seq as i64, nick, emoji])?;
+        }
+    }
     if !batch.deleted.is_empty() {
         let mut bury = tx.prepare_cached(
             "UPDATE lines SET kind = 'deleted', nick = '', text = '' WHERE room = ?1 AND seq = ?2",
         )?;
+        let mut unreact = tx.prepare_cached("DELETE FROM reactions WHERE room = ?1 AND seq = ?2")?;
         for (room, seq) in &batch.deleted {
             bury.execute(params![room, *seq as i64])?;
+            unreact.execute(params![room, *seq as i64])?;
         }
     }
     tx.commit()?;
@@ -369,6 +413,7 @@ fn write_lines(
         let mut topic =
             tx.prepare_cached("UPDATE rooms SET topic = ?2, topic_by = ?3, topic_at = ?4 WHERE room = ?1")?;
         let mut trim = tx.prepare_cached("DELETE FROM lines WHERE room = ?1 AND seq <= ?2")?;
+        let mut trim_reactions = tx.prepare_cached("DELETE FROM reactions WHERE room = ?1 AND seq <= ?2")?;
         let mut newest: HashMap<&str, u64> = HashMap::new();
         for row in batch {
             let e = &row.entry;
@@ -400,6 +445,7 @@ fn write_lines(
             let known = rooms.entry(key.to_string()).or_default();
             if through >= known.trimmed_through + chunk {
                 trim.execute(params![key, through as i64])?;
+                trim_reactions.execute(params![key, through as i64])?;
                 known.trimmed_through = through;
             }
         }
@@ -433,7 +479,15 @@ mod tests {
             let kind = if i == 3 { Kind::Topic } else { Kind::Chat };
             let line = NewLine { kind, whole: false, from: "bob", text };
             let (id, time_ms) = h.append("#rust", "#Rust", line, 2_000 + i as u64).unwrap();
-            let entry = Entry { id, time_ms, kind, whole: false, from: "bob".into(), text: (*text).into() };
+            let entry = Entry {
+                id,
+                time_ms,
+                kind,
+                whole: false,
+                from: "bob".into(),
+                text: (*text).into(),
+                reactions: None,
+            };
             rows.push(Row { key: "#rust".into(), name: "#Rust".into(), entry });
         }
         let retention = RetentionForDisk { max_lines: 3, max_age_ms: 86_400_000 };

@@ -82,6 +82,24 @@ fn typing_and_reactions_cross_json_irc_and_text() {
     assert_eq!(js.json()["payload"]["emoji"], "🎉");
     assert_eq!(text.line(), "* jay reacted 🎉 to texty's \"ship it?\"");
 
+    // Reactions stay with their line: history pages carry them.
+    js.send_json(&json!({"type": "history", "payload": {"room": "#lobby", "limit": 1}}));
+    let page = js.json_skip_until("history");
+    assert_eq!(
+        page["payload"]["items"][0]["reactions"],
+        json!([{"nick": "ircy", "emoji": "👍"}, {"nick": "jay", "emoji": "🎉"}])
+    );
+    irc.send("CHATHISTORY LATEST #lobby * 1");
+    assert!(irc.irc_line().ends_with(" :texty!texty@linechat PRIVMSG #lobby :ship it?"));
+    assert_eq!(
+        irc.irc_line(),
+        format!("@+draft/react=👍;+draft/reply={msgid} :ircy!ircy@linechat TAGMSG #lobby")
+    );
+    assert_eq!(
+        irc.irc_line(),
+        format!("@+draft/react=🎉;+draft/reply={msgid} :jay!jay@linechat TAGMSG #lobby")
+    );
+
     // Refused: an id this room never had, a reaction with spaces.
     js.send_json(
         &json!({"type": "react", "payload": {"room": "#lobby", "id": "0-0-00000000", "emoji": "x"}}),
@@ -105,4 +123,24 @@ fn typing_and_reactions_cross_json_irc_and_text() {
     js.send_json(&json!({"type": "typing", "payload": {"to": "ircy", "state": "done"}}));
     assert_eq!(irc.irc_line(), "@+typing=done :jay!jay@linechat TAGMSG ircy");
     assert!(text.sync().is_empty());
+}
+
+#[cfg(feature = "db")]
+#[test]
+fn reactions_survive_a_restart_with_db() {
+    let db = db_path("reactions");
+    let s = Server::start(&["--db", &db]);
+    let mut a = json_with(&s, "alice", &["ids", "reactions"]);
+    a.send_json(&json!({"type": "chat", "payload": "react to me"}));
+    let id = a.json_skip_until("chat")["payload"]["id"].as_str().unwrap().to_string();
+    a.send_json(&json!({"type": "react", "payload": {"room": "#lobby", "id": id, "emoji": "❤️"}}));
+    assert_eq!(a.json_skip_until("react")["payload"]["emoji"], "❤️");
+    drop(a);
+    drop(s);
+    let s = Server::start(&["--db", &db]);
+    let mut b = s.join_json("bob");
+    b.send_json(&json!({"type": "history", "payload": {"room": "#lobby", "limit": 1}}));
+    let item = &b.json_skip_until("history")["payload"]["items"][0];
+    assert_eq!(item["id"], id.as_str());
+    assert_eq!(item["reactions"], json!([{"nick": "alice", "emoji": "❤️"}]));
 }

@@ -156,6 +156,17 @@ fn item(b: &mut Vec<u8>, server: &str, room: &str, e: &Entry, batch: Option<&str
     let when = time.then(|| iso_ms(e.time_ms));
     let id = msgid.then(|| e.id.to_string());
     super::render::tag_lines(b, &body, batch, when.as_deref(), id.as_deref());
+    // Its reactions, as the TAGMSGs that made them (client tags need message-tags).
+    if let (true, Some(id)) = (msgid, &id) {
+        for r in e.reactions() {
+            b.push(b'@');
+            if let Some(batch) = batch {
+                let _ = write!(b, "batch={batch};");
+            }
+            let _ = write!(b, "+draft/react={};+draft/reply={id}", escape_tag(&r.emoji));
+            let _ = write!(b, " :{0}!{0}@{server} TAGMSG {room}\r\n", r.nick);
+        }
+    }
 }
 
 /// `--join-replay N`: after a JOIN, a client that does not fetch history

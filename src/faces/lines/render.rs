@@ -444,6 +444,20 @@ pub fn json(event: &Event, lang: Lang) -> Vec<u8> {
                 json_str(&mut b, &e.from);
                 b.extend_from_slice(br#","text":"#);
                 json_str(&mut b, &e.text);
+                if !e.reactions().is_empty() {
+                    b.extend_from_slice(br#","reactions":["#);
+                    for (i, r) in e.reactions().iter().enumerate() {
+                        if i > 0 {
+                            b.push(b',');
+                        }
+                        b.extend_from_slice(br#"{"nick":"#);
+                        json_str(&mut b, &r.nick);
+                        b.extend_from_slice(br#","emoji":"#);
+                        json_str(&mut b, &r.emoji);
+                        b.push(b'}');
+                    }
+                    b.push(b']');
+                }
                 b.push(b'}');
             }
             let _ = write!(b, r#"],"complete":{complete}}}}}"#);
