@@ -75,6 +75,53 @@ fn python_irc_library_client() {
     run_python("irc.client", "irc", "irc_library_client.py", &ports);
 }
 
+/// irc-framework (npm), the IRC library under The Lounge: SASL PLAIN,
+/// CHATHISTORY in a batch, TAGMSG typing and reactions, msgid and time tags;
+/// a JSON client in the room sees the same typing.
+#[test]
+fn irc_framework_signs_in_reads_history_and_relays_typing() {
+    let dir = browser_dir();
+    assert!(
+        std::path::Path::new(dir).join("node_modules/irc-framework").exists(),
+        "irc-framework is needed: npm ci --prefix tests/browser (or run .ci/run)"
+    );
+    let s = Server::start_irc(&["--allow-plain-auth"]);
+    let mut owner = s.join("fwreader");
+    owner.send("/register correct-horse");
+    owner.skip_until("* registered the account fwreader");
+    owner.send("/join #fw");
+    owner.skip_until("* fwreader joined #fw");
+    for line in ["first", "second", "third"] {
+        owner.send(line);
+    }
+    owner.sync();
+    owner.send("/bye");
+    owner.expect("* bye");
+    owner.expect_closed();
+    let mut watcher = s.join_json("watcher");
+    watcher.send_json(&serde_json::json!({"type": "join", "payload": "#fw"}));
+    watcher.send_json(&serde_json::json!({"type": "caps", "payload": ["typing", "reactions"]}));
+    watcher.json_skip_until("caps");
+    let port = s.irc_addr().port().to_string();
+    run_checked(
+        Command::new("node").current_dir(dir).args([
+            "irc_framework.mjs",
+            &port,
+            "fwreader",
+            "correct-horse",
+            "#fw",
+        ]),
+        "irc_framework.mjs",
+    );
+    let typing = watcher.json_skip_until("typing");
+    assert_eq!(typing["payload"], serde_json::json!({"nick": "fwwriter", "room": "#fw", "state": "active"}));
+    let react = watcher.json_skip_until("react");
+    assert_eq!(
+        (react["payload"]["nick"].as_str(), react["payload"]["emoji"].as_str()),
+        (Some("fwwriter"), Some("👍"))
+    );
+}
+
 #[test]
 fn python_irc_library_signs_in_with_sasl_plain() {
     let s = Server::start_irc(&["--allow-plain-auth"]);
