@@ -131,3 +131,43 @@ fn irssi_registers_and_identifies_with_nickserv() {
     eventually("irssi to exit after /quit", || !irssi.is_running());
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// irssi over TLS signing in with SASL PLAIN while it connects (its
+/// `/network add -sasl_*`), the certificate verified; the account was
+/// registered by an nc user first.
+#[cfg(feature = "tls")]
+#[test]
+fn irssi_over_tls_signs_in_with_sasl() {
+    require_irssi();
+    let certs = crate::support::tls::TestCerts::new("irssisasl");
+    let s = crate::support::tls::start_with_certs(&certs, &["--ircs-listen", "127.0.0.1:0"]);
+    let mut owner = s.join("sasluser");
+    owner.send("/register correct-horse");
+    owner.skip_until("* registered the account sasluser");
+    owner.send("/nick someoneelse");
+    owner.skip_until("* sasluser is now known as someoneelse");
+    let home = irssi_home("sasl");
+    let port = s.secure.ircs.unwrap().port();
+    let irssi = Tmux::start(
+        &format!("linechat-irssi-sasl-{port}"),
+        &format!("TERM=xterm irssi --home={} -n sasluser", home.display()),
+    );
+    irssi.wait_for("Irssi");
+    irssi.type_line(
+        "/network add -sasl_mechanism PLAIN -sasl_username sasluser -sasl_password correct-horse lc",
+    );
+    irssi.type_line(&format!(
+        "/server add -network lc -tls -tls_verify -tls_cafile {} localhost {port}",
+        certs.ca.display()
+    ));
+    irssi.type_line("/connect lc");
+    irssi.wait_for("You are now logged in as sasluser");
+    irssi.wait_for("Welcome to linechat, sasluser");
+    // Signed in: WHOIS from another user says so.
+    let mut nc = s.join("ncuser");
+    nc.send("/whois sasluser");
+    nc.expect("* sasluser: signed in as sasluser, in no room");
+    irssi.type_line("/quit");
+    eventually("irssi to exit after /quit", || !irssi.is_running());
+    let _ = std::fs::remove_dir_all(&home);
+}
