@@ -69,6 +69,14 @@ fn browser_page_moderates_by_clicks() {
 }
 
 #[test]
+fn browser_pages_show_typing_reactions_deletions_and_unread_counts() {
+    let s = Server::start_irc(&["--http-listen", "127.0.0.1:0"]);
+    let dir = browser_dir();
+    let ports = [s.web_addr().port().to_string(), s.irc_addr().port().to_string()];
+    run_checked(Command::new("node").current_dir(dir).arg("modern_page.mjs").args(ports), "modern_page.mjs");
+}
+
+#[test]
 fn python_irc_library_client() {
     let s = Server::start_irc(&[]);
     let ports = [s.irc_addr().port().to_string(), s.addr.port().to_string()];
