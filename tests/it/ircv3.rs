@@ -377,3 +377,38 @@ fn sts_points_plain_clients_at_tls_and_cap_notify_follows_a_reload() {
     assert_eq!(plain.irc_line(), format!(":linechat CAP notified NEW :sts=port={port},duration=172800"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn account_registration_with_register() {
+    let s = Server::start_irc(&[]);
+    let mut early = Client::connect(s.irc_addr());
+    early.send("REGISTER * * correct-horse");
+    assert_eq!(
+        early.irc_line(),
+        "FAIL REGISTER COMPLETE_CONNECTION_REQUIRED * :Register once connected: your nickname becomes the account"
+    );
+    let mut c = with_caps(&s, "newbie", "draft/account-registration");
+    c.send("REGISTER someoneelse * correct-horse");
+    assert_eq!(
+        c.irc_line(),
+        "FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK someoneelse :The account name must be your current nickname (or *)"
+    );
+    c.send("REGISTER newbie * short");
+    assert!(c.irc_line().starts_with("FAIL REGISTER WEAK_PASSWORD newbie :"));
+    c.send("REGISTER * newbie@example.org correct-horse");
+    assert_eq!(c.irc_line(), "REGISTER SUCCESS newbie :Account newbie registered; you are signed in");
+    assert!(c.irc_line().contains(" 900 newbie newbie!newbie@linechat newbie :"));
+    c.send("REGISTER * * correct-horse");
+    assert!(c.irc_line().starts_with("FAIL REGISTER ALREADY_AUTHENTICATED newbie :"));
+    c.send("VERIFY newbie 123456");
+    assert_eq!(c.irc_line(), "FAIL VERIFY INVALID_CODE newbie :Nothing here waits for a verification code");
+    // The name is now the account's: someone else cannot take it.
+    c.send("QUIT");
+    c.irc_skip_until("ERROR");
+    let mut other = s.irc_join("other");
+    other.send("NICK newbie");
+    assert_eq!(
+        other.irc_line(),
+        ":linechat 433 other newbie :Nickname is registered: sign in with SASL, or take another and /msg NickServ IDENTIFY NICK PASSWORD"
+    );
+}

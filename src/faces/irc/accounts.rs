@@ -20,6 +20,55 @@ use crate::words;
 pub const VIA_SASL: Via = Via(1);
 /// Requests made through NickServ.
 pub const VIA_NICKSERV: Via = Via(2);
+/// Requests made with REGISTER (draft/account-registration).
+pub const VIA_REGISTER: Via = Via(3);
+
+/// `REGISTER <account> <email|*> <password>` (draft/account-registration):
+/// registers the client's nickname (`account` is `*` or that nickname; no
+/// email is asked or kept). Answered `REGISTER SUCCESS` and 900 once the
+/// password is hashed, or `FAIL REGISTER <code>`.
+pub(super) fn register(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let (account, password) = (params[0], params[2]);
+    let Some(nick) = hub.nick_of(id).map(str::to_string) else {
+        let words = words::say(hub.lang_of(id), "irc-register-connect-first", &[]);
+        return send(
+            out,
+            id,
+            format!("FAIL REGISTER COMPLETE_CONNECTION_REQUIRED {account} :{words}\r\n").into_bytes(),
+        );
+    };
+    if account != "*" && crate::chat::session::fold_nick(account) != crate::chat::session::fold_nick(&nick) {
+        let words = words::say(hub.lang_of(id), "irc-register-account-is-nick", &[]);
+        return send(
+            out,
+            id,
+            format!("FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK {account} :{words}\r\n").into_bytes(),
+        );
+    }
+    let cmd = AccountCommand::Register(Password(password.as_bytes()));
+    if let Err(fault) = hub.run(id, Command::Account { cmd, via: VIA_REGISTER }, out) {
+        register_failed(hub, id, &nick, &fault, out);
+    }
+}
+
+/// `FAIL REGISTER <code> <account> :<words>` for `fault`.
+fn register_failed(hub: &Hub, id: ConnId, account: &str, fault: &Fault, out: &mut Outbox) {
+    let code = match fault {
+        Fault::NickRegistered(_) => "ACCOUNT_EXISTS",
+        Fault::Refused("already-signed-in" | "logout-first", _) => "ALREADY_AUTHENTICATED",
+        Fault::Refused("password-length" | "password-too-long", _) => "WEAK_PASSWORD",
+        Fault::Busy | Fault::AuthFailed("auth-too-many") => "TEMPORARILY_UNAVAILABLE",
+        _ => "UNACCEPTABLE_PASSWORD",
+    };
+    let words = fault.message_in(hub.lang_of(id));
+    send(out, id, format!("FAIL REGISTER {code} {account} :{words}\r\n").into_bytes());
+}
+
+/// `VERIFY <account> <code>`: nothing here is ever waiting for a code.
+pub(super) fn verify(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let words = words::say(hub.lang_of(id), "irc-verify-nothing", &[]);
+    send(out, id, format!("FAIL VERIFY INVALID_CODE {} :{words}\r\n", params[0]).into_bytes());
+}
 
 /// The SASL mechanisms offered.
 pub const MECHANISMS: &str = "PLAIN";
@@ -191,6 +240,10 @@ pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
                 };
                 notice(hub, id, &words::say(hub.lang_of(id), key, &[("account", account)]), out);
             }
+            if (s.via, *action) == (VIA_REGISTER, AccountAction::Registered) {
+                let words = words::say(hub.lang_of(id), "irc-register-success", &[("account", account)]);
+                send(out, id, format!("REGISTER SUCCESS {account} :{words}\r\n").into_bytes());
+            }
             match action {
                 AccountAction::Registered | AccountAction::SignedIn => {
                     let args: [(&str, &dyn std::fmt::Display); 1] = [("account", account)];
@@ -209,6 +262,10 @@ pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
             }
         }
         Err(fault) if s.via == VIA_SASL => sasl_failed(hub, id, fault, out),
+        Err(fault) if s.via == VIA_REGISTER => {
+            let nick = client_name(hub, id);
+            register_failed(hub, id, &nick, fault, out)
+        }
         Err(Fault::AuthFailed("auth-wrong-oper")) => {
             say(hub, id, out, "464", &[], "irc-password-incorrect", &[]);
         }

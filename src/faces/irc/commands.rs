@@ -58,6 +58,8 @@ static COMMANDS: &[Command] = &[
     cmd("AWAY", away, false, 0),
     cmd("SETNAME", super::notify::setname, false, 1),
     cmd("REDACT", redact, false, 2),
+    cmd("REGISTER", super::accounts::register, true, 3),
+    cmd("VERIFY", super::accounts::verify, true, 2),
     cmd("MARKREAD", markread, false, 1),
     // Read with its tags: see `tagmsg`.
     cmd("TAGMSG", |_, _, _, _, _| {}, false, 1),

@@ -112,6 +112,8 @@ pub struct Caps {
     pub message_redaction: bool,
     /// `draft/read-marker`: MARKREAD, and told of its account's markers.
     pub read_marker: bool,
+    /// `draft/account-registration`: knows that REGISTER is here.
+    pub account_registration: bool,
 }
 
 /// Every capability offered, by name (those about history only with
@@ -122,6 +124,7 @@ pub const CAPS: &[&str] = &[
     "away-notify",
     "batch",
     "cap-notify",
+    "draft/account-registration",
     "draft/chathistory",
     "draft/languages",
     "draft/message-redaction",
@@ -146,6 +149,7 @@ impl Caps {
             "away-notify" => &mut self.away_notify,
             "batch" => &mut self.batch,
             "cap-notify" => &mut self.cap_notify,
+            "draft/account-registration" => &mut self.account_registration,
             "draft/chathistory" => &mut self.chathistory,
             "draft/languages" => &mut self.languages,
             "draft/message-redaction" => &mut self.message_redaction,
