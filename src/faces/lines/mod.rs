@@ -9,6 +9,7 @@
 
 pub mod json;
 pub mod render;
+pub mod render_json;
 pub mod scripts;
 pub mod text;
 
