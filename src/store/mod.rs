@@ -11,10 +11,12 @@
 //! so after `kill -9` every line anyone received comes back.
 
 pub mod accounts;
+mod entry;
 pub mod history;
 pub mod ids;
 pub mod markers;
 pub mod passwords;
+mod ring;
 #[cfg(feature = "db")]
 pub mod sqlite;
 

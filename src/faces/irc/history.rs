@@ -163,7 +163,7 @@ fn item(b: &mut Vec<u8>, server: &str, room: &str, e: &Entry, batch: Option<&str
             if let Some(batch) = batch {
                 let _ = write!(b, "batch={batch};");
             }
-            let _ = write!(b, "+draft/react={};+draft/reply={id}", escape_tag(&r.emoji));
+            let _ = write!(b, "+draft/react={};+draft/reply={id}", super::render::escape_tag(&r.emoji));
             let _ = write!(b, " :{0}!{0}@{server} TAGMSG {room}\r\n", r.nick);
         }
     }
@@ -208,7 +208,7 @@ fn add_tag(b: &mut Vec<u8>, line: &[u8], tag: &str) {
 /// labeled-response asks: `ACK` for nothing, one line tagged, several in a
 /// `labeled-response` batch (lines already in a batch of their own keep it).
 pub fn send_labeled(face: &mut IrcFace, hub: &Hub, id: ConnId, label: &str, reply: &[u8], out: &mut Outbox) {
-    let label = escape_tag(label);
+    let label = super::render::escape_tag(label);
     let server = hub.server_name();
     let lines: Vec<&[u8]> = reply.split_inclusive(|&c| c == b'\n').collect();
     let batches = face.get(id).is_some_and(|s| s.caps.batch);
@@ -238,22 +238,6 @@ pub fn send_labeled(face: &mut IrcFace, hub: &Hub, id: ConnId, label: &str, repl
     send(out, id, b);
 }
 
-/// A tag value escaped as message-tags says.
-pub(super) fn escape_tag(v: &str) -> String {
-    let mut s = String::with_capacity(v.len());
-    for c in v.chars() {
-        match c {
-            ';' => s.push_str("\\:"),
-            ' ' => s.push_str("\\s"),
-            '\\' => s.push_str("\\\\"),
-            '\r' => s.push_str("\\r"),
-            '\n' => s.push_str("\\n"),
-            c => s.push(c),
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,6 +255,6 @@ mod tests {
         let mut b = Vec::new();
         add_tag(&mut b, b":a PONG a :x\r\n", "label=l");
         assert_eq!(b, b"@label=l :a PONG a :x\r\n");
-        assert_eq!(escape_tag("a b;c\\"), "a\\sb\\:c\\\\");
+        assert_eq!(crate::faces::irc::render::escape_tag("a b;c\\"), "a\\sb\\:c\\\\");
     }
 }

@@ -16,6 +16,22 @@ fn mask(b: &mut Vec<u8>, nick: &str, server: &str) {
     let _ = write!(b, ":{nick}!{nick}@{server}");
 }
 
+/// A tag value escaped as message-tags says.
+pub fn escape_tag(v: &str) -> String {
+    let mut s = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            ';' => s.push_str("\\:"),
+            ' ' => s.push_str("\\s"),
+            '\\' => s.push_str("\\\\"),
+            '\r' => s.push_str("\\r"),
+            '\n' => s.push_str("\\n"),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
 /// The IRC renderer, for the chat core's table.
 pub fn render(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
     event_in(e, &env.server_name, lang)
@@ -163,9 +179,9 @@ pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
                 }
                 Signal::React { id, emoji } => {
                     b.extend_from_slice(b"@+draft/react=");
-                    b.extend_from_slice(super::history::escape_tag(emoji).as_bytes());
+                    b.extend_from_slice(escape_tag(emoji).as_bytes());
                     b.extend_from_slice(b";+draft/reply=");
-                    b.extend_from_slice(super::history::escape_tag(id).as_bytes());
+                    b.extend_from_slice(escape_tag(id).as_bytes());
                 }
             }
             b.push(b' ');
