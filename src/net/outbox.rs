@@ -417,6 +417,11 @@ impl Outbox {
         self.conns.get(id).is_some_and(|c| c.tls.is_some())
     }
 
+    /// Does `id` speak through a WebSocket?
+    pub fn is_websocket(&self, id: ConnId) -> bool {
+        self.conns.get(id).is_some_and(|c| c.transport.is_websocket())
+    }
+
     /// The time this tick started; cheaper than asking the clock per line.
     pub fn now(&self) -> Instant {
         self.now

@@ -345,7 +345,16 @@ fn sts_points_plain_clients_at_tls_and_cap_notify_follows_a_reload() {
     let config = config.to_str().unwrap().to_string();
     let s = crate::support::tls::start_with_certs(
         &certs,
-        &["--irc-listen", "127.0.0.1:0", "--ircs-listen", "127.0.0.1:0", "--config", &config],
+        &[
+            "--irc-listen",
+            "127.0.0.1:0",
+            "--ircs-listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--config",
+            &config,
+        ],
     );
     let port = s.secure.ircs.expect("ircs listener").port();
     let mut plain = Client::connect(s.irc_addr());
@@ -359,6 +368,14 @@ fn sts_points_plain_clients_at_tls_and_cap_notify_follows_a_reload() {
     let mut old = Client::connect(s.irc_addr());
     old.send("CAP LS");
     assert!(!old.irc_line().contains("sts"));
+    // Over a WebSocket (`/irc`) sts means nothing: a browser cannot follow it.
+    let stream = std::net::TcpStream::connect(s.web_addr()).unwrap();
+    stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    let url = format!("ws://{}/irc", s.web_addr());
+    let mut web = crate::irc_websocket::IrcWs::over(stream, &url, "text.ircv3.net");
+    web.send("CAP LS 302");
+    let ls = web.irc_line();
+    assert!(ls.contains(" LS :") && !ls.contains("sts"), "{ls}");
     let mut secure = TlsClient::connect(s.secure.ircs.unwrap(), certs.client_config(&[])).unwrap();
     secure.send("CAP LS 302");
     let ls = secure.irc_line();

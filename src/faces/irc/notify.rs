@@ -270,7 +270,7 @@ pub fn announce_caps(face: &mut IrcFace, hub: &Hub, out: &mut Outbox) {
     let server = hub.server_name();
     let told: Vec<(ConnId, String)> = face
         .registered()
-        .filter(|(_, s)| s.caps.cap_notify || s.cap_302)
+        .filter(|(id, s)| (s.caps.cap_notify || s.cap_302) && !out.is_websocket(*id))
         .filter_map(|(id, _)| hub.nick_of(id).map(|n| (id, n.to_string())))
         .collect();
     for (id, nick) in told {

@@ -13,10 +13,12 @@ use crate::net::{CloseReason, ConnId, Outbox};
 use crate::words;
 
 /// Is capability `cap` offered to `id` now?
-pub(super) fn offered(face: &IrcFace, hub: &Hub, tls: bool, cap: &str) -> bool {
+/// (`sts` points at the TLS IRC port: never offered over a WebSocket,
+/// whose clients cannot follow it.)
+fn offered(face: &IrcFace, hub: &Hub, tls: bool, websocket: bool, cap: &str) -> bool {
     match cap {
         "draft/chathistory" | "draft/message-redaction" => hub.store.history.enabled(),
-        "sts" => face.cfg.sts(tls).is_some(),
+        "sts" => face.cfg.sts(tls).is_some() && !websocket,
         _ => true,
     }
 }
@@ -28,7 +30,9 @@ pub(super) fn cap(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
     let sub = params[0].to_ascii_uppercase();
     let tls = out.is_tls(id);
     let sts = face.cfg.sts(tls);
-    let offer: Vec<&str> = super::CAPS.iter().copied().filter(|c| offered(face, hub, tls, c)).collect();
+    let websocket = out.is_websocket(id);
+    let offer: Vec<&str> =
+        super::CAPS.iter().copied().filter(|c| offered(face, hub, tls, websocket, c)).collect();
     let Some(state) = face.state(id) else { return };
     let reply = match sub.as_str() {
         "LS" => {
