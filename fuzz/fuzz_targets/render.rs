@@ -74,6 +74,6 @@ fuzz_target!(|input: &[u8]| {
         }
         one_line(&json);
         one_line(&render_text(ev, lang));
-        irc_ok(&linechat::faces::irc::render::event_in(ev, "fuzz.test", lang));
+        irc_ok(&linechat::faces::irc::render::event_in(ev, &linechat::faces::irc::render::Masks::plain("fuzz.test"), lang));
     }
 });

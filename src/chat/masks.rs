@@ -1,7 +1,8 @@
 //! Ban masks: who a room's ban or mute is about. A mask is a nickname
 //! (`bob`, meaning `bob!*@*`), a `nick!user@host` pattern with `*` and `?`
 //! (matched ignoring case against the mask every user shows,
-//! `nick!nick@SERVER`), or `~a:ACCOUNT` (whoever is signed in to that
+//! `nick!user@SERVER`, the user being the nickname for faces that give no
+//! username), or `~a:ACCOUNT` (whoever is signed in to that
 //! account). Nothing here does I/O.
 
 use super::names::fold_nick;
@@ -50,12 +51,13 @@ impl Mask {
         Ok((Mask::Pattern(fold_nick(&shown)), shown))
     }
 
-    /// Does it match a user with this nickname, shown mask host, and account?
-    pub fn matches(&self, nick: &str, server: &str, account: Option<&str>) -> bool {
+    /// Does it match a user with this nickname, username (`None`: its
+    /// nickname stands there), mask host, and account?
+    pub fn matches(&self, nick: &str, user: Option<&str>, server: &str, account: Option<&str>) -> bool {
         match self {
             Mask::Account(a) => account.is_some_and(|mine| fold_nick(mine) == *a),
             Mask::Pattern(p) => {
-                let me = fold_nick(&format!("{nick}!{nick}@{server}"));
+                let me = fold_nick(&format!("{nick}!{}@{server}", user.unwrap_or(nick)));
                 glob(p, &me)
             }
         }
@@ -103,13 +105,17 @@ mod tests {
     #[test]
     fn masks_match_users() {
         let (m, _) = Mask::parse("bo*").unwrap();
-        assert!(m.matches("Bobby", "linechat", None));
-        assert!(!m.matches("alice", "linechat", None));
+        assert!(m.matches("Bobby", None, "linechat", None));
+        assert!(!m.matches("alice", None, "linechat", None));
         let (m, _) = Mask::parse("*!*@other").unwrap();
-        assert!(!m.matches("bob", "linechat", None));
+        assert!(!m.matches("bob", None, "linechat", None));
         let (m, _) = Mask::parse("~a:alice").unwrap();
-        assert!(m.matches("anyone", "linechat", Some("Alice")));
-        assert!(!m.matches("alice", "linechat", None));
+        assert!(m.matches("anyone", None, "linechat", Some("Alice")));
+        assert!(!m.matches("alice", None, "linechat", None));
+        // An IRC user's username stands in its mask.
+        let (m, _) = Mask::parse("*!~bob@*").unwrap();
+        assert!(m.matches("bobby", Some("~bob"), "linechat", None));
+        assert!(!m.matches("bob", None, "linechat", None));
         assert!(glob("a*b?c", "axxxbyc") && glob("*", "") && !glob("a?", "a") && glob("*a*a", "banana"));
     }
 }

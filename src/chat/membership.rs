@@ -10,6 +10,7 @@ use super::deliver::{send_to_members, Once};
 use super::event::{Event, RoomRef};
 use super::fault::Fault;
 use super::presence::Departed;
+use super::render::Ident;
 use super::rooms::{parse_room, Member, RoomId};
 use super::session::{fold_nick, Phase, Seat, Session};
 use super::Hub;
@@ -42,6 +43,28 @@ impl Hub {
         self.nicks.insert(fold_nick(nick), id);
         self.note_owned(nick, None);
         self.presence.came(nick);
+        self.note_ident(id);
+    }
+
+    /// Keeps what renderers show of `id` beyond its nickname (its username,
+    /// whether it is a bot) under its nickname, when there is any.
+    pub(crate) fn note_ident(&mut self, id: ConnId) {
+        let Some(s) = self.session(id) else { return };
+        let Some(nick) = s.nick() else { return };
+        let ident = Ident { user: s.username.as_deref().map(Into::into), bot: s.bot };
+        let nick = nick.to_string();
+        match ident == Ident::default() {
+            true => self.renderers.env.idents.remove(&nick),
+            false => self.renderers.env.idents.insert(nick, ident),
+        };
+    }
+
+    /// `id` says it is (or is no longer) a bot.
+    pub fn set_bot(&mut self, id: ConnId, bot: bool) {
+        if let Some(s) = self.session_mut(id) {
+            s.bot = bot;
+        }
+        self.note_ident(id);
     }
 
     /// `nick`, used by `id` until now, is given up: remembered with who held it.
@@ -274,6 +297,9 @@ impl Hub {
         self.departed(id, &old);
         self.presence.came(new);
         self.broadcast_to_sharers(id, &Event::Nick { old: &old, new }, out);
+        // Told under the old mask; from now on the new nickname carries it.
+        self.renderers.env.idents.remove(&old);
+        self.note_ident(id);
         if fold_nick(&old) != fold_nick(new) {
             self.forget_owned(&old);
             self.note_owned(new, None);
@@ -301,6 +327,7 @@ impl Hub {
         {
             self.nicks.remove(&fold_nick(&nick));
             self.departed(id, &nick);
+            self.renderers.env.idents.remove(&nick);
         }
     }
 }

@@ -175,10 +175,13 @@ impl Hub {
             return false;
         }
         let Some(s) = self.session(id) else { return false };
-        let (nick, account, server) =
-            (s.nick().unwrap_or_default(), s.account.as_deref(), self.server_name());
+        let (nick, user, account, server) =
+            (s.nick().unwrap_or_default(), s.username.as_deref(), s.account.as_deref(), self.server_name());
         let now = crate::clock::unix_ms();
-        rules.bans.iter().any(|b| (mute || !b.mute) && b.active(now) && b.mask.matches(nick, server, account))
+        rules
+            .bans
+            .iter()
+            .any(|b| (mute || !b.mute) && b.active(now) && b.mask.matches(nick, user, server, account))
     }
 
     /// May `id` speak in `room`? (`+m` needs a voice; bans and mutes silence.)

@@ -15,6 +15,23 @@ use crate::words::Lang;
 pub struct RenderEnv {
     /// The server's name (IRC masks and replies).
     pub server_name: String,
+    /// What some users' masks show beyond their nicknames, by nickname as
+    /// events name them (kept by the core as nicknames come and go).
+    pub idents: std::collections::HashMap<String, Ident>,
+}
+
+/// A user's username (as its client gave it, e.g. `~bob`) and whether it
+/// says it is a bot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ident {
+    pub user: Option<Box<str>>,
+    pub bot: bool,
+}
+
+impl RenderEnv {
+    pub fn new(server_name: String) -> RenderEnv {
+        RenderEnv { server_name, idents: Default::default() }
+    }
 }
 
 /// One format's renderer: the event's line(s), each ending in `\n`, with

@@ -88,6 +88,10 @@ pub struct Session {
     pub oper: bool,
     /// Its full name, if its face asks for one (IRC's realname).
     pub realname: Option<String>,
+    /// Its username, as masks show it (IRC's `~user`), if its face asks for one.
+    pub username: Option<String>,
+    /// It says it is a bot (IRC's `+B`).
+    pub bot: bool,
 }
 
 impl Session {
@@ -108,6 +112,8 @@ impl Session {
             account: None,
             oper: false,
             realname: None,
+            username: None,
+            bot: false,
         }
     }
 

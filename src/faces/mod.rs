@@ -84,7 +84,7 @@ pub struct Server {
 
 impl Server {
     pub fn new(chat: ChatConfig, cfg: FacesConfig) -> Server {
-        let mut renderers = Renderers::new(RenderEnv { server_name: cfg.server_name });
+        let mut renderers = Renderers::new(RenderEnv::new(cfg.server_name));
         let en = Lang::EN;
         let text = renderers.register(lines::render::render_text, en);
         let json = renderers.register(lines::render::render_json, en);

@@ -107,7 +107,7 @@ fn irc_clients_are_pinged_after_the_idle_time_and_closed_as_long_after() {
     s.advance(MS);
     assert_eq!(s.lines(bob), ["ERROR :Closing Link: ping timeout (2 seconds)"]);
     assert!(!s.is_open(bob));
-    assert_eq!(s.lines(alice), [":bob!bob@linechat QUIT :Ping timeout: 2 seconds"]);
+    assert_eq!(s.lines(alice), [":bob!~bob@linechat QUIT :Ping timeout: 2 seconds"]);
     // alice's PONG at 1.5 s: her next PING comes a second after it.
     s.advance(499 * MS);
     assert_eq!(s.lines(alice), Vec::<String>::new());

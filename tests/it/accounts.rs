@@ -175,7 +175,7 @@ fn irc_clients_sign_in_with_sasl_plain_and_keep_a_registered_nickname() {
     );
     assert!(c.irc_line().contains(" LS :") && c.irc_line().contains("ACK :sasl"));
     assert_eq!(c.irc_line(), "AUTHENTICATE +");
-    assert_eq!(c.irc_line(), ":linechat 900 * *!*@linechat ann :You are now logged in as ann");
+    assert_eq!(c.irc_line(), ":linechat 900 * *!~ann@linechat ann :You are now logged in as ann");
     assert_eq!(c.irc_line(), ":linechat 903 * :SASL authentication successful");
     assert!(c.irc_line().starts_with(":linechat 001 ann :Welcome"));
     c.irc_skip_until(" 376 ");
@@ -252,7 +252,7 @@ fn nickserv_registers_and_identifies_irc_clients() {
         c.irc_line(),
         ":NickServ!NickServ@services NOTICE dave :Account dave registered (this server keeps accounts in memory only)"
     );
-    assert_eq!(c.irc_line(), ":linechat 900 dave dave!dave@linechat dave :You are now logged in as dave");
+    assert_eq!(c.irc_line(), ":linechat 900 dave dave!~dave@linechat dave :You are now logged in as dave");
     c.send("NICK NickServ");
     assert!(c.irc_line().contains(" 433 dave NickServ "));
     drop(c);
@@ -262,9 +262,9 @@ fn nickserv_registers_and_identifies_irc_clients() {
     c.send("NS IDENTIFY dave wrong-horse");
     assert_eq!(c.irc_line(), ":NickServ!NickServ@services NOTICE dave_ :wrong account or password");
     c.send("PRIVMSG NickServ :IDENTIFY dave correct-horse");
-    assert_eq!(c.irc_line(), ":dave_!dave_@linechat NICK :dave");
+    assert_eq!(c.irc_line(), ":dave_!~dave_@linechat NICK :dave");
     assert_eq!(c.irc_line(), ":NickServ!NickServ@services NOTICE dave :You're now logged in as dave");
-    assert_eq!(c.irc_line(), ":linechat 900 dave dave!dave@linechat dave :You are now logged in as dave");
+    assert_eq!(c.irc_line(), ":linechat 900 dave dave!~dave_@linechat dave :You are now logged in as dave");
     // account-notify: someone sharing a room hears of it.
     let mut w = Client::connect(s.irc_addr());
     w.send("CAP REQ :account-notify");
@@ -279,11 +279,11 @@ fn nickserv_registers_and_identifies_irc_clients() {
     w.irc_skip_until(" JOIN ");
     c.send("NICKSERV LOGOUT");
     assert_eq!(c.irc_line(), ":NickServ!NickServ@services NOTICE dave :You're now logged out");
-    assert_eq!(c.irc_line(), ":linechat 901 dave dave!dave@linechat :You are now logged out");
-    assert_eq!(w.irc_line(), ":dave!dave@linechat ACCOUNT *");
+    assert_eq!(c.irc_line(), ":linechat 901 dave dave!~dave_@linechat :You are now logged out");
+    assert_eq!(w.irc_line(), ":dave!~dave_@linechat ACCOUNT *");
     c.send("NS IDENTIFY correct-horse");
     c.irc_skip_until(" 900 ");
-    assert_eq!(w.irc_line(), ":dave!dave@linechat ACCOUNT dave");
+    assert_eq!(w.irc_line(), ":dave!~dave_@linechat ACCOUNT dave");
     c.send("PRIVMSG NickServ :FROB");
     assert!(c.irc_line().contains(":Unknown command or wrong arguments: FROB"));
     logs_hold_none_of(&s, &["correct-horse", "wrong-horse"]);

@@ -96,7 +96,7 @@ fn authors_and_operators_delete_lines_and_every_face_shows_it() {
     let spam = irc.irc_skip_until("spam spam");
     let spam = spam.strip_prefix("@msgid=").unwrap().split(' ').next().unwrap().to_string();
     irc.send(&format!("REDACT #ops {spam} :no spam"));
-    assert_eq!(irc.irc_line(), format!(":ircy!ircy@linechat REDACT #ops {spam}"));
+    assert_eq!(irc.irc_line(), format!(":ircy!~ircy@linechat REDACT #ops {spam}"));
     assert_eq!(js.json_skip_until("delete")["payload"]["by"], "ircy");
 }
 

@@ -391,12 +391,12 @@ fn labeled_responses_come_back_labeled() {
     );
     let batch = start.split(' ').nth(3).unwrap()[1..].to_string();
     let join = c.irc_line();
-    assert_eq!(join, format!("@batch={batch} :lab!lab@linechat JOIN #lab"));
+    assert_eq!(join, format!("@batch={batch} :lab!~lab@linechat JOIN #lab"));
     c.irc_skip_until(&format!(":linechat BATCH -{batch}"));
     c.send("@label=m1 PRIVMSG #lab :hello");
     let echo = c.irc_line();
     assert!(
-        echo.starts_with("@label=m1;msgid=") && echo.ends_with(" :lab!lab@linechat PRIVMSG #lab :hello"),
+        echo.starts_with("@label=m1;msgid=") && echo.ends_with(" :lab!~lab@linechat PRIVMSG #lab :hello"),
         "{echo}"
     );
     c.send("@label=n1 NOTICE nobody :x");

@@ -126,7 +126,7 @@ fn text_frames_carry_one_irc_line_each_in_the_same_rooms() {
     assert!(web.irc_line().ends_with("PONG linechat :crlf-forgiven"));
     web.send("QUIT :bye");
     assert!(web.irc_line().starts_with("ERROR :Closing Link: webby"));
-    assert!(irc.irc_skip_until("QUIT").contains(":webby!webby@"));
+    assert!(irc.irc_skip_until("QUIT").contains(":webby!~webby@"));
 }
 
 #[test]

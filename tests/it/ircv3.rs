@@ -36,10 +36,10 @@ fn away_notify_tells_those_sharing_a_room_and_joiners_show_their_away() {
     }
     walker.send("AWAY :out for lunch");
     walker.irc_skip_until(" 306 ");
-    assert_eq!(watcher.irc_skip_until("AWAY"), ":walker!walker@linechat AWAY :out for lunch");
+    assert_eq!(watcher.irc_skip_until("AWAY"), ":walker!~walker@linechat AWAY :out for lunch");
     walker.send("AWAY");
     walker.irc_skip_until(" 305 ");
-    assert_eq!(watcher.irc_skip_until("AWAY"), ":walker!walker@linechat AWAY");
+    assert_eq!(watcher.irc_skip_until("AWAY"), ":walker!~walker@linechat AWAY");
     // Without the capability: nothing.
     assert!(plain.irc_sync().iter().all(|l| !l.contains("AWAY")));
 
@@ -48,8 +48,8 @@ fn away_notify_tells_those_sharing_a_room_and_joiners_show_their_away() {
     sleeper.send("AWAY :zzz");
     sleeper.irc_skip_until(" 306 ");
     join(&mut sleeper, "#cafe");
-    assert_eq!(watcher.irc_skip_until("sleeper"), ":sleeper!sleeper@linechat JOIN #cafe");
-    assert_eq!(watcher.irc_line(), ":sleeper!sleeper@linechat AWAY :zzz");
+    assert_eq!(watcher.irc_skip_until("sleeper"), ":sleeper!~sleeper@linechat JOIN #cafe");
+    assert_eq!(watcher.irc_line(), ":sleeper!~sleeper@linechat AWAY :zzz");
     let seen = plain.irc_sync();
     assert!(seen.iter().any(|l| l.ends_with("JOIN #cafe")) && seen.iter().all(|l| !l.contains("AWAY")));
 }
@@ -71,21 +71,21 @@ fn invite_notify_setname_and_userhost_in_names() {
     op.irc_skip_until(" 341 ");
     plain.irc_skip_until("INVITE plain #club");
     // The member with invite-notify sees the invitation sent to another.
-    assert_eq!(member.irc_skip_until("INVITE"), ":op!op@linechat INVITE plain #club");
+    assert_eq!(member.irc_skip_until("INVITE"), ":op!~op@linechat INVITE plain #club");
 
     member.send("NAMES #club");
-    assert_eq!(member.irc_line(), ":linechat 353 member = #club :member!member@linechat @op!op@linechat");
+    assert_eq!(member.irc_line(), ":linechat 353 member = #club :member!~member@linechat @op!~op@linechat");
 
     // SETNAME: the sender and setname clients sharing a room hear it;
     // WHOIS and WHO show it.
     op.send("SETNAME :The Operator");
-    assert_eq!(op.irc_line(), ":op!op@linechat SETNAME :The Operator");
-    assert_eq!(member.irc_skip_until("SETNAME"), ":op!op@linechat SETNAME :The Operator");
+    assert_eq!(op.irc_line(), ":op!~op@linechat SETNAME :The Operator");
+    assert_eq!(member.irc_skip_until("SETNAME"), ":op!~op@linechat SETNAME :The Operator");
     member.send("WHOIS op");
-    assert_eq!(member.irc_line(), ":linechat 311 member op op linechat * :The Operator");
+    assert_eq!(member.irc_line(), ":linechat 311 member op ~op linechat * :The Operator");
     member.irc_skip_until(" 318 ");
     member.send("WHO op");
-    assert_eq!(member.irc_line(), ":linechat 352 member * op linechat linechat op H :0 The Operator");
+    assert_eq!(member.irc_line(), ":linechat 352 member * ~op linechat linechat op H :0 The Operator");
     member.irc_line();
     op.send("SETNAME :");
     assert_eq!(op.irc_line(), "FAIL SETNAME INVALID_REALNAME :Realname is not valid: it may not be empty");
@@ -103,7 +103,7 @@ fn monitor_follows_nicknames_of_every_face() {
     let mut m = s.irc_join("mon");
     let _present = s.irc_join("present");
     m.send("MONITOR + Present,absent");
-    assert_eq!(m.irc_line(), ":linechat 730 mon :present!present@linechat");
+    assert_eq!(m.irc_line(), ":linechat 730 mon :present!~present@linechat");
     assert_eq!(m.irc_line(), ":linechat 731 mon :absent");
     // A text user takes the nickname, renames, comes back, leaves.
     let mut text = s.join("absent");
@@ -144,9 +144,9 @@ fn extended_monitor_hears_away_and_realname_changes_without_a_shared_room() {
     m.send("MONITOR + far");
     m.irc_skip_until(" 730 ");
     far.send("AWAY :gone fishing");
-    assert_eq!(m.irc_line(), ":far!far@linechat AWAY :gone fishing");
+    assert_eq!(m.irc_line(), ":far!~far@linechat AWAY :gone fishing");
     far.send("SETNAME :Far Away");
-    assert_eq!(m.irc_line(), ":far!far@linechat SETNAME :Far Away");
+    assert_eq!(m.irc_line(), ":far!~far@linechat SETNAME :Far Away");
     // Plain MONITOR (no extended-monitor) hears only 730/731.
     let mut plain = with_caps(&s, "plainmon", "away-notify");
     plain.send("MONITOR + far");
@@ -154,7 +154,7 @@ fn extended_monitor_hears_away_and_realname_changes_without_a_shared_room() {
     far.send("AWAY");
     far.irc_skip_until(" 305 ");
     assert!(plain.irc_sync().is_empty());
-    assert_eq!(m.irc_line(), ":far!far@linechat AWAY");
+    assert_eq!(m.irc_line(), ":far!~far@linechat AWAY");
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn whox_whowas_user_modes_and_lusers() {
     join(&mut bot, "#den");
     join(&mut q, "#den");
     bot.send("MODE botty +Bi");
-    assert_eq!(bot.irc_skip_until("MODE botty"), ":botty!botty@linechat MODE botty :+Bi");
+    assert_eq!(bot.irc_skip_until("MODE botty"), ":botty!~botty@linechat MODE botty :+Bi");
     bot.send("MODE botty +x");
     assert_eq!(bot.irc_line(), ":linechat 501 botty :Unknown MODE flag");
 
@@ -174,7 +174,7 @@ fn whox_whowas_user_modes_and_lusers() {
     assert_eq!(q.irc_line(), ":linechat 354 asker 42 #den asker H 0 :asker test");
     assert_eq!(q.irc_line(), ":linechat 315 asker #den :End of WHO list");
     q.send("WHO botty %nuhs");
-    assert_eq!(q.irc_line(), ":linechat 354 asker botty linechat linechat botty");
+    assert_eq!(q.irc_line(), ":linechat 354 asker ~botty linechat linechat botty");
     q.irc_line();
     q.send("WHOIS botty");
     q.irc_skip_until(" 312 ");
@@ -293,7 +293,7 @@ fn the_servers_own_questions_and_knock() {
     op.irc_skip_until("MODE #vault +i");
     c.send("KNOCK #vault :let me in");
     assert_eq!(c.irc_line(), ":linechat 711 curious #vault :Your KNOCK has been delivered");
-    assert_eq!(op.irc_line(), ":linechat 710 #vault curious!curious@linechat :has asked for an invite");
+    assert_eq!(op.irc_line(), ":linechat 710 #vault curious!~curious@linechat :has asked for an invite");
     op.send("KNOCK #vault");
     assert_eq!(op.irc_line(), ":linechat 714 keeper #vault :You're already on that channel");
     c.send("KNOCK #nowhere");
@@ -414,7 +414,7 @@ fn account_registration_with_register() {
     assert!(c.irc_line().starts_with("FAIL REGISTER WEAK_PASSWORD newbie :"));
     c.send("REGISTER * newbie@example.org correct-horse");
     assert_eq!(c.irc_line(), "REGISTER SUCCESS newbie :Account newbie registered; you are signed in");
-    assert!(c.irc_line().contains(" 900 newbie newbie!newbie@linechat newbie :"));
+    assert!(c.irc_line().contains(" 900 newbie newbie!~newbie@linechat newbie :"));
     c.send("REGISTER * * correct-horse");
     assert!(c.irc_line().starts_with("FAIL REGISTER ALREADY_AUTHENTICATED newbie :"));
     c.send("VERIFY newbie 123456");
@@ -428,4 +428,34 @@ fn account_registration_with_register() {
         other.irc_line(),
         ":linechat 433 other newbie :Nickname is registered: sign in with SASL, or take another and /msg NickServ IDENTIFY NICK PASSWORD"
     );
+}
+
+#[test]
+fn a_bots_messages_carry_the_bot_tag() {
+    let s = Server::start_irc(&[]);
+    let mut reader = with_caps(&s, "reader", "message-tags");
+    join(&mut reader, "#den");
+    let mut bot = s.irc_join("helper");
+    join(&mut bot, "#den");
+    reader.irc_skip_until("JOIN #den");
+    bot.send("PRIVMSG #den :first words");
+    let plain = reader.irc_skip_until("PRIVMSG #den");
+    assert!(plain.starts_with("@msgid=") && !plain.contains("bot"), "{plain}");
+    bot.send("MODE helper +B");
+    bot.irc_skip_until("MODE helper");
+    bot.send("PRIVMSG #den :beep");
+    let line = reader.irc_skip_until("PRIVMSG #den");
+    assert!(line.starts_with("@bot;msgid="), "{line}");
+    assert!(line.ends_with(" :helper!~helper@linechat PRIVMSG #den :beep"), "{line}");
+    bot.send("PRIVMSG reader :boop");
+    assert_eq!(reader.irc_line(), "@bot :helper!~helper@linechat PRIVMSG reader :boop");
+    // Renamed, still a bot; a plain client sees no tags.
+    bot.send("NICK helper2");
+    reader.irc_skip_until("NICK :helper2");
+    bot.send("PRIVMSG #den :still here");
+    assert!(reader.irc_skip_until("PRIVMSG #den").starts_with("@bot;msgid="));
+    let mut plain_reader = s.irc_join("plainreader");
+    join(&mut plain_reader, "#den");
+    bot.send("PRIVMSG #den :hello all");
+    assert_eq!(plain_reader.irc_skip_until("PRIVMSG"), ":helper2!~helper@linechat PRIVMSG #den :hello all");
 }

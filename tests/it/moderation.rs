@@ -200,8 +200,8 @@ fn irc_operators_moderate_with_mode_kick_and_invite() {
     assert_eq!(user.irc_line(), ":linechat 482 usr #irc :You're not a channel operator");
     // +mv: the room hears MODE lines; nc users see the text form.
     op.send("MODE #irc +mv usr");
-    assert_eq!(op.irc_line(), ":opal!opal@linechat MODE #irc +mv usr");
-    assert_eq!(user.irc_line(), ":opal!opal@linechat MODE #irc +mv usr");
+    assert_eq!(op.irc_line(), ":opal!~opal@linechat MODE #irc +mv usr");
+    assert_eq!(user.irc_line(), ":opal!~opal@linechat MODE #irc +mv usr");
     nc.expect("* opal set mode +mv usr on #irc");
     nc.send("hello?");
     nc.expect("! cannot-speak: you cannot speak in #irc (it is moderated, or you are muted)");
@@ -221,15 +221,15 @@ fn irc_operators_moderate_with_mode_kick_and_invite() {
     op.send("MODE #irc +b");
     assert_eq!(op.irc_line(), ":linechat 368 opal #irc :End of channel ban list");
     op.send("MODE #irc +b ncy");
-    assert_eq!(op.irc_line(), ":opal!opal@linechat MODE #irc +b ncy!*@*");
+    assert_eq!(op.irc_line(), ":opal!~opal@linechat MODE #irc +b ncy!*@*");
     op.send("MODE #irc b");
     assert!(op.irc_line().starts_with(":linechat 367 opal #irc ncy!*@* opal "));
     assert_eq!(op.irc_line(), ":linechat 368 opal #irc :End of channel ban list");
     nc.expect("* opal banned ncy!*@* in #irc");
     // KICK: the room sees KICK; the nc user goes back to the lobby; banned, it cannot return.
     op.send("KICK #irc ncy :be nice");
-    assert_eq!(op.irc_line(), ":opal!opal@linechat KICK #irc ncy :be nice");
-    assert_eq!(user.irc_skip_until(" KICK "), ":opal!opal@linechat KICK #irc ncy :be nice");
+    assert_eq!(op.irc_line(), ":opal!~opal@linechat KICK #irc ncy :be nice");
+    assert_eq!(user.irc_skip_until(" KICK "), ":opal!~opal@linechat KICK #irc ncy :be nice");
     nc.expect("* opal kicked ncy from #irc (be nice)");
     nc.skip_until("* ncy joined (");
     nc.send("/join #irc");
@@ -243,9 +243,9 @@ fn irc_operators_moderate_with_mode_kick_and_invite() {
     user.send("JOIN #irc");
     assert_eq!(user.irc_line(), ":linechat 473 usr #irc :Cannot join channel (+i)");
     op.send("INVITE usr #irc");
-    assert_eq!(op.irc_line(), ":opal!opal@linechat INVITE usr #irc");
+    assert_eq!(op.irc_line(), ":opal!~opal@linechat INVITE usr #irc");
     assert_eq!(op.irc_line(), ":linechat 341 opal usr #irc");
-    assert_eq!(user.irc_line(), ":opal!opal@linechat INVITE usr #irc");
+    assert_eq!(user.irc_line(), ":opal!~opal@linechat INVITE usr #irc");
     user.send("JOIN #irc");
     user.irc_skip_until(" 366 ");
     op.irc_skip_until(" JOIN #irc");
@@ -253,7 +253,7 @@ fn irc_operators_moderate_with_mode_kick_and_invite() {
     user.irc_skip_until(" PART ");
     op.irc_skip_until(" PART ");
     op.send("MODE #irc -i+k sesame");
-    assert_eq!(op.irc_line(), ":opal!opal@linechat MODE #irc -i+k sesame");
+    assert_eq!(op.irc_line(), ":opal!~opal@linechat MODE #irc -i+k sesame");
     user.send("JOIN #irc");
     assert_eq!(user.irc_line(), ":linechat 475 usr #irc :Cannot join channel (+k)");
     user.send("JOIN #irc sesame");
@@ -263,7 +263,7 @@ fn irc_operators_moderate_with_mode_kick_and_invite() {
     user.irc_skip_until(" PART ");
     op.irc_skip_until(" PART ");
     op.send("MODE #irc -k+l sesame 1");
-    assert_eq!(op.irc_line(), ":opal!opal@linechat MODE #irc -k+l * 1");
+    assert_eq!(op.irc_line(), ":opal!~opal@linechat MODE #irc -k+l * 1");
     user.send("JOIN #irc");
     assert_eq!(user.irc_line(), ":linechat 471 usr #irc :Cannot join channel (+l)");
     op.send("MODE #irc -l+t");

@@ -73,7 +73,7 @@ fn ircs_registers_irc_clients_over_tls() {
     let mut irc = TlsClient::connect(s.secure.ircs.unwrap(), certs.client_config(&[])).unwrap();
     irc.send("NICK bob\r\nUSER bob 0 * :Bob\r\nJOIN #lobby");
     assert_eq!(irc.irc_line(), ":linechat 001 bob :Welcome to linechat, bob!bob@linechat");
-    irc.irc_skip_until(":bob!bob@linechat JOIN #lobby");
+    irc.irc_skip_until(":bob!~bob@linechat JOIN #lobby");
     plain.expect("* bob joined (2 online)");
     plain.send("hi bob");
     irc.irc_skip_until(":plain!plain@linechat PRIVMSG #lobby :hi bob");

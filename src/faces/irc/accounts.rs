@@ -220,7 +220,8 @@ fn notice(hub: &Hub, id: ConnId, text: &str, out: &mut Outbox) {
 /// `nick!nick@server`, as 900 and 901 show the client.
 fn mask(hub: &Hub, id: ConnId) -> String {
     let nick = client_name(hub, id);
-    format!("{nick}!{nick}@{}", hub.server_name())
+    let _ = nick;
+    super::user_mask(hub, id)
 }
 
 /// How an account request ended, in IRC's words for how it was made.

@@ -155,7 +155,8 @@ fn item(b: &mut Vec<u8>, server: &str, room: &str, e: &Entry, batch: Option<&str
     let body = super::render::event(&event, server);
     let when = time.then(|| iso_ms(e.time_ms));
     let id = msgid.then(|| e.id.to_string());
-    super::render::tag_lines(b, &body, batch, when.as_deref(), id.as_deref());
+    let tags = super::render::Tags { batch, time: when.as_deref(), msgid: id.as_deref(), bot: false };
+    super::render::tag_lines(b, &body, tags);
     // Its reactions, as the TAGMSGs that made them (client tags need message-tags).
     if let (true, Some(id)) = (msgid, &id) {
         for r in e.reactions() {

@@ -68,8 +68,6 @@ pub struct IrcState {
     pub password_given: bool,
     /// User mode `+i`: not counted among visible users in LUSERS.
     pub invisible: bool,
-    /// User mode `+B`: a bot (`B` in WHO, 335 in WHOIS).
-    pub bot: bool,
     /// The nicknames it monitors (folded), at most `--monitor-max`.
     pub monitoring: Vec<String>,
 }
@@ -382,11 +380,13 @@ pub fn names_lines(face: &IrcFace, hub: &Hub, id: ConnId, room: RoomId, out: &mu
         .sorted_nicks(room)
         .into_iter()
         .map(|nick| {
-            let rank = hub.find_nick(nick).map_or(0, |m| hub.rank_of(m, room));
+            let member = hub.find_nick(nick);
+            let rank = member.map_or(0, |m| hub.rank_of(m, room));
             let prefix = moderation::prefix(rank, caps.multi_prefix);
-            match caps.userhost_in_names {
-                true => format!("{prefix}{nick}!{nick}@{server}"),
-                false => format!("{prefix}{nick}"),
+            match (caps.userhost_in_names, member) {
+                (true, Some(member)) => format!("{prefix}{}", user_mask(hub, member)),
+                (true, None) => format!("{prefix}{nick}!{nick}@{server}"),
+                (false, _) => format!("{prefix}{nick}"),
             }
         })
         .collect();
@@ -405,6 +405,21 @@ pub fn names_lines(face: &IrcFace, hub: &Hub, id: ConnId, room: RoomId, out: &mu
     if line.len() > head.len() {
         send(out, id, format!("{}\r\n", line.trim_end()).into_bytes());
     }
+}
+
+/// The username masks show for `user`: the one its IRC client gave
+/// (`~bob`), else its nickname (users of other faces give none).
+pub fn username(hub: &Hub, user: ConnId) -> String {
+    let session = hub.session(user);
+    match session.and_then(|s| s.username.clone()) {
+        Some(name) => name,
+        None => session.and_then(|s| s.nick()).unwrap_or("*").to_string(),
+    }
+}
+
+/// `nick!user@server` for `user`.
+pub fn user_mask(hub: &Hub, user: ConnId) -> String {
+    format!("{}!{}@{}", hub.nick_of(user).unwrap_or("*"), username(hub, user), hub.server_name())
 }
 
 /// The name numerics address: the nickname, or `*` before there is one.

@@ -70,8 +70,10 @@ fn audience(face: &IrcFace, hub: &Hub, id: ConnId, wants: impl Fn(&Caps) -> bool
 
 /// `:nick!nick@server REST` to each of `to`.
 fn tell(hub: &Hub, id: ConnId, rest: &str, to: &[ConnId], out: &mut Outbox) {
-    let Some(nick) = hub.nick_of(id) else { return };
-    let line = format!(":{nick}!{nick}@{} {rest}\r\n", hub.server_name());
+    if hub.nick_of(id).is_none() {
+        return;
+    }
+    let line = format!(":{} {rest}\r\n", super::user_mask(hub, id));
     let message = Message::new(line.into_bytes(), crate::faces::IRC.0);
     for &to in to {
         out.send(to, &message);
@@ -206,8 +208,8 @@ pub fn clear(face: &mut IrcFace, id: ConnId) {
 fn status(hub: &Hub, id: ConnId, nicks: &[&str], out: &mut Outbox) {
     let (mut online, mut offline) = (Vec::new(), Vec::new());
     for nick in nicks {
-        match hub.find_nick(nick).and_then(|u| hub.nick_of(u)) {
-            Some(actual) => online.push(format!("{actual}!{actual}@{}", hub.server_name())),
+        match hub.find_nick(nick) {
+            Some(user) => online.push(super::user_mask(hub, user)),
             None => offline.push(nick.to_string()),
         }
     }
@@ -250,7 +252,10 @@ pub fn presence_changed(face: &IrcFace, hub: &Hub, changes: &[(String, bool)], o
         for &to in watching {
             match online {
                 true => {
-                    let mask = format!("{nick}!{nick}@{}", hub.server_name());
+                    let mask = match hub.find_nick(nick) {
+                        Some(user) => super::user_mask(hub, user),
+                        None => format!("{nick}!{nick}@{}", hub.server_name()),
+                    };
                     numeric(hub, to, out, "730", &[], Some(&mask));
                 }
                 false => numeric(hub, to, out, "731", &[], Some(nick)),

@@ -36,7 +36,7 @@ fn who_flags(
 ) -> String {
     let rank = room.map_or(0, |room| hub.rank_of(user, room));
     let oper = if hub.session(user).is_some_and(|s| s.oper) { "*" } else { "" };
-    let bot = if face.get(user).is_some_and(|s| s.bot) { "B" } else { "" };
+    let bot = if hub.session(user).is_some_and(|s| s.bot) { "B" } else { "" };
     format!("{}{oper}{bot}{}", presence(face, user), super::moderation::prefix(rank, multi))
 }
 
@@ -72,8 +72,9 @@ pub(super) fn who(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
         let room = hub.rooms.lookup(chan);
         let flags = who_flags(face, hub, user, room, multi);
         let real = realname(hub, user);
+        let user_name = super::username(hub, user);
         let Some(whox) = &whox else {
-            let params = [chan, nick, &server, &server, nick, &flags];
+            let params = [chan, &user_name, &server, &server, nick, &flags];
             return numeric(hub, id, out, "352", &params, Some(&format!("0 {real}")));
         };
         let idle =
@@ -90,7 +91,8 @@ pub(super) fn who(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
             fields.push(match field {
                 't' => whox.token.clone().unwrap_or_default(),
                 'c' => chan.to_string(),
-                'u' | 'n' => nick.to_string(),
+                'u' => user_name.clone(),
+                'n' => nick.to_string(),
                 'i' => "255.255.255.255".to_string(),
                 'h' | 's' => server.clone(),
                 'f' => flags.clone(),
@@ -167,9 +169,10 @@ pub(super) fn whois(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&st
         match hub.find_nick(target) {
             Some(user) => {
                 let nick = hub.nick_of(user).unwrap_or_default().to_string();
-                numeric(hub, id, out, "311", &[&nick, &nick, &server, "*"], Some(&realname(hub, user)));
+                let user_name = super::username(hub, user);
+                numeric(hub, id, out, "311", &[&nick, &user_name, &server, "*"], Some(&realname(hub, user)));
                 say(hub, id, out, "312", &[&nick, &server], "irc-linechat", &[]);
-                if face.get(user).is_some_and(|s| s.bot) {
+                if hub.session(user).is_some_and(|s| s.bot) {
                     say(hub, id, out, "335", &[&nick], "irc-is-a-bot", &[]);
                 }
                 let away = face.get(user).and_then(|i| i.away.clone());
@@ -215,12 +218,12 @@ pub(super) fn mode(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
 /// `MODE me [+-iB...]`: `i` (invisible) and `B` (bot) are the user modes;
 /// what changed is confirmed with `MODE`, an unknown letter gets 501;
 /// without changes, 221 and the modes set.
-fn user_mode(face: &mut IrcFace, hub: &Hub, id: ConnId, changes: Option<&str>, out: &mut Outbox) {
+fn user_mode(face: &mut IrcFace, hub: &mut Hub, id: ConnId, changes: Option<&str>, out: &mut Outbox) {
     let nick = hub.nick_of(id).unwrap_or_default().to_string();
     let Some(state) = face.state(id) else { return };
+    let mut bot = hub.session(id).is_some_and(|s| s.bot);
     let Some(changes) = changes else {
-        let modes =
-            format!("+{}{}", if state.bot { "B" } else { "" }, if state.invisible { "i" } else { "" });
+        let modes = format!("+{}{}", if bot { "B" } else { "" }, if state.invisible { "i" } else { "" });
         return numeric(hub, id, out, "221", &[&modes], None);
     };
     let (mut on, mut applied, mut sign, mut unknown) = (true, String::new(), ' ', false);
@@ -231,7 +234,7 @@ fn user_mode(face: &mut IrcFace, hub: &Hub, id: ConnId, changes: Option<&str>, o
                 continue;
             }
             'i' => &mut state.invisible,
-            'B' => &mut state.bot,
+            'B' => &mut bot,
             _ => {
                 unknown = true;
                 continue;
@@ -247,17 +250,17 @@ fn user_mode(face: &mut IrcFace, hub: &Hub, id: ConnId, changes: Option<&str>, o
             applied.push(c);
         }
     }
+    if applied.contains('B') {
+        // The core keeps it: WHO, WHOIS and the `bot` tag read it there.
+        hub.set_bot(id, bot);
+    }
     if unknown {
         say(hub, id, out, "501", &[], "irc-unknown-mode-flag", &[]);
     }
     if !applied.is_empty() {
-        send_mode(hub, id, &nick, &applied, out);
+        let line = format!(":{} MODE {nick} :{applied}\r\n", super::user_mask(hub, id));
+        super::send(out, id, line.into_bytes());
     }
-}
-
-fn send_mode(hub: &Hub, id: ConnId, nick: &str, applied: &str, out: &mut Outbox) {
-    let line = format!(":{nick}!{nick}@{} MODE {nick} :{applied}\r\n", hub.server_name());
-    super::send(out, id, line.into_bytes());
 }
 
 pub(super) fn away(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
@@ -285,7 +288,7 @@ pub(super) fn userhost(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[
         .map(|user| {
             let nick = hub.nick_of(user).unwrap_or_default();
             let here = if presence(face, user) == "G" { '-' } else { '+' };
-            format!("{nick}={here}{nick}@{server}")
+            format!("{nick}={here}{}@{server}", super::username(hub, user))
         })
         .collect();
     numeric(hub, id, out, "302", &[], Some(&found.join(" ")));

@@ -148,11 +148,26 @@ pub(super) fn user(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
     }
     if let Some(session) = hub.session_mut(id) {
         session.realname = Some(super::notify::cut_realname(&realname));
+        session.username = username(params[0]);
     }
     if let Some(state) = face.state(id) {
         state.user_given = true;
     }
     try_register(face, hub, id, out);
+}
+
+/// The longest username kept from USER, before its `~`.
+pub const MAX_USERNAME_CHARS: usize = 9;
+
+/// The username masks show for what USER gave: `~` (no ident here) and
+/// its first letters, digits, `.`, `_` and `-`; none if nothing is left.
+fn username(given: &str) -> Option<String> {
+    let kept: String = given
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(MAX_USERNAME_CHARS)
+        .collect();
+    (!kept.is_empty()).then(|| format!("~{kept}"))
 }
 
 /// Completes registration once NICK and USER are in and CAP is settled.
@@ -301,6 +316,13 @@ pub(super) fn quit(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames_are_cut_and_marked_without_ident() {
+        assert_eq!(username("bob").as_deref(), Some("~bob"));
+        assert_eq!(username("a very long name!").as_deref(), Some("~averylong"));
+        assert_eq!(username("üé!").as_deref(), None);
+    }
 
     #[test]
     fn dates_are_http_dates() {

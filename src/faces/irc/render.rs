@@ -4,16 +4,48 @@
 use std::io::Write;
 
 use crate::chat::event::{Event, Said, Signal};
-use crate::chat::render::RenderEnv;
+use std::collections::HashMap;
+
+use crate::chat::render::{Ident, RenderEnv};
 use crate::faces::lines::render::text as render_text;
 use crate::words::Lang;
 
 /// Longest IRC line, without its CRLF.
 pub const MAX_LINE: usize = 510;
 
-/// Appends the user mask `nick!nick@server`, the prefix of everything a user does.
-fn mask(b: &mut Vec<u8>, nick: &str, server: &str) {
-    let _ = write!(b, ":{nick}!{nick}@{server}");
+/// How user masks are written: the server's name as every user's host,
+/// and the usernames clients gave (`~bob`); a user who gave none (every
+/// face but IRC) shows its nickname there.
+#[derive(Clone, Copy)]
+pub struct Masks<'a> {
+    pub server: &'a str,
+    pub idents: Option<&'a HashMap<String, Ident>>,
+}
+
+impl<'a> Masks<'a> {
+    /// Every user as `nick!nick@server` (lines replayed from history).
+    pub fn plain(server: &'a str) -> Masks<'a> {
+        Masks { server, idents: None }
+    }
+
+    fn of(env: &'a RenderEnv) -> Masks<'a> {
+        Masks { server: &env.server_name, idents: Some(&env.idents) }
+    }
+
+    fn ident(&self, nick: &str) -> Option<&'a Ident> {
+        self.idents.and_then(|all| all.get(nick))
+    }
+
+    /// Does `nick` say it is a bot?
+    fn bot(&self, nick: &str) -> bool {
+        self.ident(nick).is_some_and(|i| i.bot)
+    }
+}
+
+/// Appends the user mask `nick!user@server`, the prefix of everything a user does.
+fn mask(b: &mut Vec<u8>, nick: &str, m: &Masks) {
+    let user = m.ident(nick).and_then(|i| i.user.as_deref()).unwrap_or(nick);
+    let _ = write!(b, ":{nick}!{user}@{}", m.server);
 }
 
 /// A tag value escaped as message-tags says.
@@ -34,45 +66,70 @@ pub fn escape_tag(v: &str) -> String {
 
 /// The IRC renderer, for the chat core's table.
 pub fn render(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
-    event_in(e, &env.server_name, lang)
+    event_in(e, &Masks::of(env), lang)
 }
 
 /// For clients that negotiated `server-time`: room lines carry `@time=`.
 pub fn render_time(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
-    tagged(e, &env.server_name, lang, true, false)
+    tagged(e, &Masks::of(env), lang, true, false)
 }
 
-/// For clients that negotiated `message-tags`: room lines carry `@msgid=`.
+/// For clients that negotiated `message-tags`: room lines carry `@msgid=`
+/// (and `@bot` when a bot said them).
 pub fn render_msgid(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
-    tagged(e, &env.server_name, lang, false, true)
+    tagged(e, &Masks::of(env), lang, false, true)
 }
 
 /// For clients that negotiated both.
 pub fn render_time_msgid(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
-    tagged(e, &env.server_name, lang, true, true)
+    tagged(e, &Masks::of(env), lang, true, true)
 }
 
 /// `event` with the tags of its stamp, if it has one: `time` on every line
 /// it takes, `msgid` on the first (a line from a face with longer lines
-/// can take several, and a msgid names one message).
-fn tagged(e: &Event, server: &str, lang: Lang, time: bool, msgid: bool) -> Vec<u8> {
+/// can take several, and a msgid names one message); with message-tags,
+/// `bot` on what a bot says.
+fn tagged(e: &Event, m: &Masks, lang: Lang, time: bool, msgid: bool) -> Vec<u8> {
     let Event::Stamped { stamp, event: inner } = e else {
-        return event_in(e, server, lang);
+        let body = event_in(e, m, lang);
+        let from_bot = matches!(e, Event::Msg { from, .. } if m.bot(from));
+        if !(msgid && from_bot) {
+            return body;
+        }
+        let mut b = Vec::with_capacity(body.len() + 8);
+        tag_lines(&mut b, &body, Tags { bot: true, ..Tags::default() });
+        return b;
     };
-    let body = event_in(inner, server, lang);
+    let body = event_in(inner, m, lang);
     let when = time.then(|| crate::clock::iso_ms(stamp.time_ms));
     let id = msgid.then(|| stamp.id.to_string());
+    let bot = msgid && matches!(inner, Event::Chat { from, .. } | Event::Me { from, .. } if m.bot(from));
     let mut b = Vec::with_capacity(body.len() + 64);
-    tag_lines(&mut b, &body, None, when.as_deref(), id.as_deref());
+    tag_lines(&mut b, &body, Tags { batch: None, time: when.as_deref(), msgid: id.as_deref(), bot });
     b
+}
+
+/// The tags a line takes: `batch` and `time` on every line of a message,
+/// `msgid` on its first, `bot` when a bot said it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tags<'a> {
+    pub batch: Option<&'a str>,
+    pub time: Option<&'a str>,
+    pub msgid: Option<&'a str>,
+    pub bot: bool,
 }
 
 /// Appends `body`'s lines, each with the tags its client takes: `batch`
 /// and `time` on every line, `msgid` on the first (text split over several
-/// messages is one message, with one id).
-pub fn tag_lines(b: &mut Vec<u8>, body: &[u8], batch: Option<&str>, time: Option<&str>, msgid: Option<&str>) {
+/// messages is one message, with one id), `bot` on every line.
+pub fn tag_lines(b: &mut Vec<u8>, body: &[u8], tags: Tags) {
+    let Tags { batch, time, msgid, bot } = tags;
     for (i, line) in body.split_inclusive(|&c| c == b'\n').enumerate() {
         let mut sep = b'@';
+        if bot {
+            b.extend_from_slice(b"@bot");
+            sep = b';';
+        }
         for (key, value) in [("batch", batch), ("time", time), ("msgid", msgid.filter(|_| i == 0))] {
             if let Some(value) = value {
                 b.push(sep);
@@ -87,27 +144,29 @@ pub fn tag_lines(b: &mut Vec<u8>, body: &[u8], batch: Option<&str>, time: Option
     }
 }
 
-/// The IRC line(s) for `event`, each ending in CRLF. Events with no IRC
-/// form of their own (replies meant for other faces) become server notices.
+/// The IRC line(s) for `event`, each ending in CRLF, every user shown as
+/// `nick!nick@server`. Events with no IRC form of their own (replies meant
+/// for other faces) become server notices.
 pub fn event(event: &Event, server: &str) -> Vec<u8> {
-    event_in(event, server, Lang::EN)
+    event_in(event, &Masks::plain(server), Lang::EN)
 }
 
 /// An event as IRC lines, its words (notices, closing links) in `lang`.
-pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
+pub fn event_in(event: &Event, m: &Masks, lang: Lang) -> Vec<u8> {
+    let server = m.server;
     let mut b = Vec::with_capacity(96);
     match event {
         Event::Join { nick, room, .. } => {
-            mask(&mut b, nick, server);
+            mask(&mut b, nick, m);
             let _ = write!(b, " JOIN {}\r\n", room.name);
         }
         Event::Leave { nick, quit: true, reason, .. } => {
-            mask(&mut b, nick, server);
+            mask(&mut b, nick, m);
             b.extend_from_slice(b" QUIT :");
             trailing(&mut b, 0, reason.unwrap_or(""));
         }
         Event::Leave { nick, room, reason, .. } => {
-            mask(&mut b, nick, server);
+            mask(&mut b, nick, m);
             let _ = write!(b, " PART {}", room.name);
             match reason {
                 Some(reason) => {
@@ -119,43 +178,41 @@ pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
         }
         Event::Chat { from, text, room, notice, whole } => {
             let verb = if *notice { "NOTICE" } else { "PRIVMSG" };
-            say(&mut b, Relay { from, server, verb, target: room, action: false, whole: *whole }, text)
+            say(&mut b, Relay { from, m, verb, target: room, action: false, whole: *whole }, text)
         }
-        Event::Me { from, text, room, whole } => say(
-            &mut b,
-            Relay { from, server, verb: "PRIVMSG", target: room, action: true, whole: *whole },
-            text,
-        ),
+        Event::Me { from, text, room, whole } => {
+            say(&mut b, Relay { from, m, verb: "PRIVMSG", target: room, action: true, whole: *whole }, text)
+        }
         Event::Msg { from, to, text, kind, whole } => {
             let verb = if *kind == Said::Notice { "NOTICE" } else { "PRIVMSG" };
             let action = *kind == Said::Action;
-            say(&mut b, Relay { from, server, verb, target: to, action, whole: *whole }, text)
+            say(&mut b, Relay { from, m, verb, target: to, action, whole: *whole }, text)
         }
         Event::Nick { old, new } => {
-            mask(&mut b, old, server);
+            mask(&mut b, old, m);
             let _ = write!(b, " NICK :{new}\r\n");
         }
         Event::Topic { room, topic, by, set: true } => {
-            mask(&mut b, by, server);
+            mask(&mut b, by, m);
             let _ = write!(b, " TOPIC {room} :");
             trailing(&mut b, 0, topic);
         }
         Event::Kick { room, by, nick, reason } => {
-            mask(&mut b, by, server);
+            mask(&mut b, by, m);
             let _ = write!(b, " KICK {} {nick} :", room.name);
             trailing(&mut b, 0, if reason.is_empty() { by } else { reason });
         }
         Event::Mode { room, by, modes, set: true } => {
-            mask(&mut b, by, server);
+            mask(&mut b, by, m);
             let _ = write!(b, " MODE {} {modes}\r\n", room.name);
         }
         Event::Ban { room, by, mask: banned, set, mute, .. } => {
-            mask(&mut b, by, server);
+            mask(&mut b, by, m);
             let (sign, prefix) = (if *set { '+' } else { '-' }, if *mute { "m:" } else { "" });
             let _ = write!(b, " MODE {} {sign}b {prefix}{banned}\r\n", room.name);
         }
         Event::Invite { room, by, nick } => {
-            mask(&mut b, by, server);
+            mask(&mut b, by, m);
             let _ = write!(b, " INVITE {nick} {room}\r\n");
         }
         Event::MarkRead { room, time_ms, .. } => {
@@ -168,7 +225,7 @@ pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
         }
         // Only sessions with draft/message-redaction get this.
         Event::Delete { room, id, by, .. } => {
-            mask(&mut b, by, server);
+            mask(&mut b, by, m);
             let _ = write!(b, " REDACT {room} {id}\r\n");
         }
         // Only sessions with message-tags get these (their profile says so).
@@ -185,7 +242,7 @@ pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
                 }
             }
             b.push(b' ');
-            mask(&mut b, from, server);
+            mask(&mut b, from, m);
             let _ = write!(b, " TAGMSG {to}\r\n");
         }
         Event::Error { code: "killed", message } => {
@@ -194,7 +251,7 @@ pub fn event_in(event: &Event, server: &str, lang: Lang) -> Vec<u8> {
         Event::Fault { fault: fault @ crate::chat::fault::Fault::Killed(_) } => {
             let _ = write!(b, "ERROR :Closing Link: {}\r\n", cut(&fault.message_in(lang), MAX_LINE - 24));
         }
-        Event::Stamped { event: inner, .. } => return event_in(inner, server, lang),
+        Event::Stamped { event: inner, .. } => return event_in(inner, m, lang),
         Event::Shutdown => {
             let _ = write!(b, "ERROR :Closing Link: {}\r\n", crate::words::say(lang, "irc-shutdown", &[]));
         }
@@ -224,7 +281,7 @@ fn trailing(b: &mut Vec<u8>, start: usize, text: &str) {
 /// How a line of text is relayed: by whom, with which verb, to what.
 struct Relay<'a> {
     from: &'a str,
-    server: &'a str,
+    m: &'a Masks<'a>,
     verb: &'a str,
     target: &'a str,
     /// A CTCP ACTION (`/me`).
@@ -242,7 +299,7 @@ fn say(b: &mut Vec<u8>, how: Relay, text: &str) {
     let mut rest = text;
     loop {
         let start = b.len();
-        mask(b, how.from, how.server);
+        mask(b, how.from, how.m);
         let _ = write!(b, " {} {} :", how.verb, how.target);
         let (open, close): (&[u8], &[u8]) = if how.action { (b"\x01ACTION ", b"\x01") } else { (b"", b"") };
         let room = MAX_LINE.saturating_sub(b.len() - start + open.len() + close.len()).max(1);

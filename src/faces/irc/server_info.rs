@@ -32,6 +32,7 @@ pub fn isupport(face: &IrcFace, hub: &Hub) -> Vec<String> {
         "ELIST=CMNTU".to_string(),
         "BOT=B".to_string(),
         format!("NAMELEN={}", super::notify::MAX_REALNAME_CHARS),
+        format!("USERLEN={}", super::register::MAX_USERNAME_CHARS + 1),
     ];
     if hub.store.history.enabled() {
         tokens.push(format!("CHATHISTORY={}", hub.store.history.cfg.page));
@@ -186,7 +187,6 @@ pub(super) fn knock(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&st
     if !hub.rooms.get(room).rules.invite_only {
         return say(hub, id, out, "713", &[&name], "irc-channel-is-open", &[]);
     }
-    let nick = hub.nick_of(id).unwrap_or_default().to_string();
     let server = hub.server_name().to_string();
     let operators: Vec<ConnId> = hub
         .rooms
@@ -198,7 +198,7 @@ pub(super) fn knock(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&st
         .collect();
     for op in operators {
         let words = crate::words::say(hub.lang_of(op), "irc-has-asked-for-an-invite", &[]);
-        let line = format!(":{server} 710 {name} {nick}!{nick}@{server} :{words}\r\n");
+        let line = format!(":{server} 710 {name} {} :{words}\r\n", super::user_mask(hub, id));
         out.send(op, &Message::new(line.into_bytes(), crate::faces::IRC.0));
     }
     say(hub, id, out, "711", &[&name], "irc-your-knock-has-been-delivered", &[]);
