@@ -40,7 +40,15 @@ impl Hub {
         let name = match room {
             Some(raw) => match self.rooms.find(raw) {
                 Some(room) => self.rooms.get(room).name.clone(),
-                None => parse_room(raw).map_err(Fault::RoomInvalid)?.to_string(),
+                // A room nobody is in: only one whose history is kept (so
+                // markers stay as bounded as rooms and their histories).
+                None => {
+                    let name = parse_room(raw).map_err(Fault::RoomInvalid)?;
+                    if self.store.history.is_empty(&fold_nick(name)) {
+                        return Err(Fault::NotInRoom(name.to_string()));
+                    }
+                    name.to_string()
+                }
             },
             None => {
                 let room = self.room_or_current(id, None)?;

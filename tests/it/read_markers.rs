@@ -84,6 +84,9 @@ fn a_marker_moves_forward_on_every_device_of_the_account() {
     assert!(reg.line().starts_with("* #lobby read up to "));
 
     // Refusals.
+    // A room that does not exist and keeps no history holds no marker.
+    laptop.send("MARKREAD #nowhere timestamp=2026-01-01T00:00:00.000Z");
+    assert!(laptop.irc_line().starts_with("FAIL MARKREAD INVALID_PARAMS #nowhere :"));
     laptop.send("MARKREAD #lobby timestamp=yesterday");
     assert!(laptop.irc_line().starts_with("FAIL MARKREAD INVALID_PARAMS #lobby :"));
     let mut stranger = s.join_json("stranger");
