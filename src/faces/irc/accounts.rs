@@ -7,7 +7,7 @@
 
 use base64::Engine;
 
-use super::{client_name, say, send, IrcFace};
+use super::{client_name, fail, say, send, IrcFace};
 use crate::chat::accounts::{AccountAction, AccountCommand, Password, Signed, Via};
 use crate::chat::command::Command;
 use crate::chat::fault::Fault;
@@ -31,19 +31,11 @@ pub(super) fn register(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&st
     let (account, password) = (params[0], params[2]);
     let Some(nick) = hub.nick_of(id).map(str::to_string) else {
         let words = words::say(hub.lang_of(id), "irc-register-connect-first", &[]);
-        return send(
-            out,
-            id,
-            format!("FAIL REGISTER COMPLETE_CONNECTION_REQUIRED {account} :{words}\r\n").into_bytes(),
-        );
+        return fail(out, id, "REGISTER", "COMPLETE_CONNECTION_REQUIRED", &[account], &words);
     };
     if account != "*" && crate::chat::session::fold_nick(account) != crate::chat::session::fold_nick(&nick) {
         let words = words::say(hub.lang_of(id), "irc-register-account-is-nick", &[]);
-        return send(
-            out,
-            id,
-            format!("FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK {account} :{words}\r\n").into_bytes(),
-        );
+        return fail(out, id, "REGISTER", "ACCOUNT_NAME_MUST_BE_NICK", &[account], &words);
     }
     let cmd = AccountCommand::Register(Password(password.as_bytes()));
     if let Err(fault) = hub.run(id, Command::Account { cmd, via: VIA_REGISTER }, out) {
@@ -61,13 +53,13 @@ fn register_failed(hub: &Hub, id: ConnId, account: &str, fault: &Fault, out: &mu
         _ => "UNACCEPTABLE_PASSWORD",
     };
     let words = fault.message_in(hub.lang_of(id));
-    send(out, id, format!("FAIL REGISTER {code} {account} :{words}\r\n").into_bytes());
+    fail(out, id, "REGISTER", code, &[account], &words);
 }
 
 /// `VERIFY <account> <code>`: nothing here is ever waiting for a code.
 pub(super) fn verify(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let words = words::say(hub.lang_of(id), "irc-verify-nothing", &[]);
-    send(out, id, format!("FAIL VERIFY INVALID_CODE {} :{words}\r\n", params[0]).into_bytes());
+    fail(out, id, "VERIFY", "INVALID_CODE", &[params[0]], &words);
 }
 
 /// The SASL mechanisms offered.
@@ -217,13 +209,6 @@ fn notice(hub: &Hub, id: ConnId, text: &str, out: &mut Outbox) {
     send(out, id, format!(":NickServ!NickServ@services NOTICE {nick} :{text}\r\n").into_bytes());
 }
 
-/// `nick!nick@server`, as 900 and 901 show the client.
-fn mask(hub: &Hub, id: ConnId) -> String {
-    let nick = client_name(hub, id);
-    let _ = nick;
-    super::user_mask(hub, id)
-}
-
 /// How an account request ended, in IRC's words for how it was made.
 pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
     let id = s.id;
@@ -248,13 +233,29 @@ pub(super) fn signed(hub: &Hub, s: &Signed, out: &mut Outbox) {
             match action {
                 AccountAction::Registered | AccountAction::SignedIn => {
                     let args: [(&str, &dyn std::fmt::Display); 1] = [("account", account)];
-                    say(hub, id, out, "900", &[&mask(hub, id), account], "irc-logged-in-as", &args);
+                    say(
+                        hub,
+                        id,
+                        out,
+                        "900",
+                        &[&super::user_mask(hub, id), account],
+                        "irc-logged-in-as",
+                        &args,
+                    );
                     if s.via == VIA_SASL {
                         say(hub, id, out, "903", &[], "irc-sasl-authentication-successful", &[]);
                     }
                 }
                 AccountAction::SignedOut | AccountAction::Unregistered => {
-                    say(hub, id, out, "901", &[&mask(hub, id)], "irc-you-are-now-logged-out", &[]);
+                    say(
+                        hub,
+                        id,
+                        out,
+                        "901",
+                        &[&super::user_mask(hub, id)],
+                        "irc-you-are-now-logged-out",
+                        &[],
+                    );
                 }
                 AccountAction::PasswordChanged => {}
                 AccountAction::Operator => {

@@ -366,10 +366,7 @@ fn tagmsg(hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
             say(hub, id, out, "403", &[target], "irc-no-such-channel", &[])
         }
         Fault::NotInRoom(_) => say(hub, id, out, "404", &[target], "irc-cannot-send-to-channel", &[]),
-        fault => {
-            let words = fault.message_in(hub.lang_of(id));
-            super::send(out, id, format!("FAIL TAGMSG INVALID_PARAMS :{words}\r\n").into_bytes());
-        }
+        fault => super::fail(out, id, "TAGMSG", "INVALID_PARAMS", &[], &fault.message_in(hub.lang_of(id))),
     }
 }
 
@@ -378,9 +375,7 @@ fn tagmsg(hub: &mut Hub, id: ConnId, line: &Line, out: &mut Outbox) {
 fn redact(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let (target, msgid) = (params[0], params[1]);
     let fail = |hub: &Hub, out: &mut Outbox, code: &str, fault: &Fault| {
-        let words = fault.message_in(hub.lang_of(id));
-        let line = format!("FAIL REDACT {code} {target} {msgid} :{words}\r\n");
-        super::send(out, id, line.into_bytes());
+        super::fail(out, id, "REDACT", code, &[target, msgid], &fault.message_in(hub.lang_of(id)));
     };
     if !target.starts_with('#') {
         let fault = Fault::NoSuchNick(target.to_string());
@@ -402,8 +397,7 @@ fn redact(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut
 fn markread(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
     let target = params[0];
     let fail = |hub: &Hub, out: &mut Outbox, code: &str, fault: &Fault| {
-        let words = fault.message_in(hub.lang_of(id));
-        super::send(out, id, format!("FAIL MARKREAD {code} {target} :{words}\r\n").into_bytes());
+        super::fail(out, id, "MARKREAD", code, &[target], &fault.message_in(hub.lang_of(id)));
     };
     let upto = match params.get(1) {
         None => ReadUpTo::Ask,

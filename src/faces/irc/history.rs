@@ -17,16 +17,10 @@ use crate::clock::{iso_ms, parse_iso_ms};
 use crate::net::{ConnId, Outbox};
 use crate::store::history::{Entry, Kind, MsgId, Query, Ref};
 
-/// `FAIL CHATHISTORY CODE ... :text` to `id`.
+/// `FAIL CHATHISTORY CODE ... :text` to `id`, the text message `key`.
 fn fail(hub: &Hub, out: &mut Outbox, id: ConnId, code: &str, context: &[&str], key: &str) {
     let text = crate::words::say(hub.lang_of(id), key, &[]);
-    let mut line = format!("FAIL CHATHISTORY {code}");
-    for c in context {
-        line.push(' ');
-        line.push_str(c);
-    }
-    line.push_str(&format!(" :{text}\r\n"));
-    send(out, id, line.into_bytes());
+    super::fail(out, id, "CHATHISTORY", code, context, &text);
 }
 
 /// A message reference: `msgid=ID` or `timestamp=YYYY-MM-DDThh:mm:ss.sssZ`.

@@ -21,6 +21,7 @@ pub mod register;
 pub mod render;
 pub mod server_info;
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -227,8 +228,8 @@ impl IrcFace {
                 .map(|l| l.command)
                 .filter(|c| c.len() <= 32 && c.bytes().all(|b| b.is_ascii_alphanumeric()))
                 .unwrap_or_else(|| "*".to_string());
-            let line = format!("FAIL {command} INVALID_UTF8 :Message rejected: it is not valid UTF-8\r\n");
-            return send(out, id, line.into_bytes());
+            let text = "Message rejected: it is not valid UTF-8";
+            return fail(out, id, &command, "INVALID_UTF8", &[], text);
         };
         match parse::parse(text) {
             Ok(line) => {
@@ -461,6 +462,17 @@ pub fn say(
     args: &[(&str, &dyn std::fmt::Display)],
 ) {
     numeric(hub, id, out, code, params, Some(&words::say(hub.lang_of(id), key, args)));
+}
+
+/// A standard reply `FAIL COMMAND CODE [CONTEXT...] :text` to `id`.
+pub fn fail(out: &mut Outbox, id: ConnId, command: &str, code: &str, context: &[&str], text: &str) {
+    let mut line = format!("FAIL {command} {code}");
+    for c in context {
+        line.push(' ');
+        line.push_str(c);
+    }
+    let _ = write!(line, " :{text}\r\n");
+    send(out, id, line.into_bytes());
 }
 
 /// Queues one or more complete IRC lines for `id`.

@@ -127,7 +127,7 @@ pub(super) fn setname(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&
     let realname = cut_realname(sanitize(&strip_formatting(params[0])).trim());
     if realname.is_empty() {
         let words = crate::words::say(hub.lang_of(id), "irc-realname-invalid", &[]);
-        return send(out, id, format!("FAIL SETNAME INVALID_REALNAME :{words}\r\n").into_bytes());
+        return super::fail(out, id, "SETNAME", "INVALID_REALNAME", &[], &words);
     }
     if let Some(session) = hub.session_mut(id) {
         session.realname = Some(realname.clone());
