@@ -197,6 +197,14 @@ impl Hub {
         Ok(Outcome::Done)
     }
 
+    /// Every session signed in to the account `key` (folded).
+    pub(crate) fn sessions_of_account(&self, key: &str) -> Vec<ConnId> {
+        self.sessions()
+            .filter(|(_, s)| s.account.as_deref().is_some_and(|a| fold_nick(a) == key))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
     /// The account `id` is signed in to.
     pub fn account_of(&self, id: ConnId) -> Option<&str> {
         self.session(id)?.account.as_deref()
@@ -373,12 +381,7 @@ impl Hub {
     /// `key` is no more: every session signed in to it is signed out (the
     /// one that removed it is told by its answer).
     pub(super) fn sign_everyone_out(&mut self, by: ConnId, key: &str) {
-        let others: Vec<ConnId> = self
-            .sessions()
-            .filter(|(_, s)| s.account.as_deref().is_some_and(|a| fold_nick(a) == key))
-            .map(|(id, _)| id)
-            .collect();
-        for id in others {
+        for id in self.sessions_of_account(key) {
             let Some(name) = self.session_mut(id).and_then(|s| s.account.take()) else { continue };
             if id != by {
                 let result = Ok((AccountAction::SignedOut, name));

@@ -70,6 +70,24 @@ impl Hub {
         self.stats.deliveries += members.len() as u64;
     }
 
+    /// Sends `event` to the members of `room` that `wants` (given each
+    /// one's connection and profile), rendered once per format.
+    pub(crate) fn broadcast_where(
+        &mut self,
+        room: RoomId,
+        event: &Event,
+        out: &mut Outbox,
+        wants: impl Fn(ConnId, &super::session::Profile) -> bool,
+    ) {
+        let rendered = self.renderers.event(event);
+        for m in &self.rooms.get(room).members {
+            if self.sessions[m.id].as_ref().is_some_and(|s| wants(m.id, &s.profile)) {
+                out.send(m.id, rendered.get(m.format));
+                self.stats.deliveries += 1;
+            }
+        }
+    }
+
     /// Sends `event` to each local member of `rooms`, once each.
     pub(crate) fn tell_rooms(&mut self, rooms: &[RoomId], event: &Event, out: &mut Outbox) {
         let once = Once::Marked { mark: self.next_mark(), everyone: true };

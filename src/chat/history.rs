@@ -133,13 +133,7 @@ impl Hub {
         let (name, line_id) = (self.rooms.get(room).name.clone(), line_id.to_string());
         log::info!("{by} deleted line {line_id} of {author} in {name}");
         let event = Event::Delete { room: &name, id: &line_id, by: &by, author: &author };
-        let rendered = self.renderers.event(&event);
-        for m in &self.rooms.get(room).members {
-            if self.profile(m.id).is_some_and(|p| p.deletions) {
-                out.send(m.id, rendered.get(m.format));
-                self.stats.deliveries += 1;
-            }
-        }
+        self.broadcast_where(room, &event, out, |_, p| p.deletions);
         // A server operator outside the room learns it was done.
         if !self.holds(id, room) {
             self.reply(id, &event, out);

@@ -82,17 +82,10 @@ impl Hub {
         let id_text = now.and_then(|m| m.id).map(|m| m.to_string());
         let event = Event::MarkRead { room: &name, time_ms: now.map(|m| m.time_ms), id: id_text.as_deref() };
         if moved {
-            let others: Vec<ConnId> = self
-                .sessions()
-                .filter(|(other, s)| {
-                    *other != id
-                        && s.profile.read_markers
-                        && s.account.as_deref().is_some_and(|a| fold_nick(a) == account)
-                })
-                .map(|(other, _)| other)
-                .collect();
-            for other in others {
-                self.reply(other, &event, out);
+            for other in self.sessions_of_account(&account) {
+                if other != id && self.profile(other).is_some_and(|p| p.read_markers) {
+                    self.reply(other, &event, out);
+                }
             }
         }
         self.reply(id, &event, out);

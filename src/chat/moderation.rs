@@ -401,17 +401,7 @@ impl Hub {
             self.reply(id, &event, out);
         }
         // Members who asked to see invitations sent to others (invite-notify).
-        let notified: Vec<ConnId> = self
-            .rooms
-            .get(room)
-            .members
-            .iter()
-            .map(|m| m.id)
-            .filter(|&m| m != id && m != target && self.profile(m).is_some_and(|p| p.invite_notify))
-            .collect();
-        for member in notified {
-            self.reply(member, &event, out);
-        }
+        self.broadcast_where(room, &event, out, |m, p| m != id && m != target && p.invite_notify);
         Ok(())
     }
 

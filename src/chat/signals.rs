@@ -56,17 +56,11 @@ impl Hub {
         };
         let quoted = quoted.as_ref().map(|(a, t)| (a.as_str(), t.as_str()));
         let event = Event::Signal { from: &from, to: &name, room: true, signal, quoted };
-        let rendered = self.renderers.event(&event);
         let typing = matches!(signal, Signal::Typing(_));
-        for m in &self.rooms.get(room).members {
-            let Some(p) = self.profile(m.id) else { continue };
-            let wanted = if typing { p.typing } else { p.reactions };
-            // The sender sees its own reaction only if it gets its own lines.
-            if wanted && (m.id != id || (!typing && p.echo_own)) {
-                out.send(m.id, rendered.get(m.format));
-                self.stats.deliveries += 1;
-            }
-        }
+        // The sender sees its own reaction only if it gets its own lines.
+        self.broadcast_where(room, &event, out, |m, p| {
+            (if typing { p.typing } else { p.reactions }) && (m != id || (!typing && p.echo_own))
+        });
         Ok(())
     }
 
@@ -98,7 +92,7 @@ impl Hub {
         signal: Signal,
         out: &mut Outbox,
     ) -> Result<(), Fault> {
-        let target = self.find_nick(to.trim()).ok_or_else(|| Fault::NoSuchNick(to.trim().to_string()))?;
+        let target = self.user(to)?;
         let to = self.nick_of(target).unwrap_or_default().to_string();
         let typing = matches!(signal, Signal::Typing(_));
         let event = Event::Signal { from, to: &to, room: false, signal, quoted: None };

@@ -297,7 +297,8 @@ impl History {
     /// The topic kept for the room `key`, if any.
     /// The line `id` of the room `key`, if it is still kept.
     pub fn entry(&self, key: &str, id: MsgId) -> Option<&Entry> {
-        self.rings.get(key)?.entries.iter().rev().find(|e| e.id == id)
+        let ring = self.rings.get(key)?;
+        ring.entries.get(ring.index_of(id.seq)?).filter(|e| e.id == id)
     }
 
     /// The lines kept of the room `key`, newest first.
@@ -308,19 +309,28 @@ impl History {
     /// Keeps `nick`'s reaction `emoji` to the line `id` of the room `key`
     /// (once; at most [`MAX_REACTIONS_PER_LINE`]); false if not kept.
     pub fn react(&mut self, key: &str, id: MsgId, nick: &str, emoji: &str) -> bool {
-        self.react_where(key, |e| e.id == id, nick, emoji)
+        self.react_where(key, id.seq, |e| e.id == id, nick, emoji)
     }
 
     /// As [`History::react`], for the line `seq` (read back from a file).
     pub fn react_at(&mut self, key: &str, seq: u64, nick: &str, emoji: &str) -> bool {
-        self.react_where(key, |e| e.id.seq == seq, nick, emoji)
+        self.react_where(key, seq, |_| true, nick, emoji)
     }
 
-    fn react_where(&mut self, key: &str, line: impl Fn(&Entry) -> bool, nick: &str, emoji: &str) -> bool {
+    fn react_where(
+        &mut self,
+        key: &str,
+        seq: u64,
+        is_it: impl Fn(&Entry) -> bool,
+        nick: &str,
+        emoji: &str,
+    ) -> bool {
         let Some(ring) = self.rings.get_mut(key) else { return false };
-        let Some(entry) = ring.entries.iter_mut().rev().find(|e| line(e) && e.kind != Kind::Deleted) else {
+        let Some(at) = ring.index_of(seq) else { return false };
+        let entry = &mut ring.entries[at];
+        if !is_it(entry) || entry.kind == Kind::Deleted {
             return false;
-        };
+        }
         let all = entry.reactions.get_or_insert_with(Default::default);
         if all.len() >= MAX_REACTIONS_PER_LINE || all.iter().any(|r| &*r.nick == nick && &*r.emoji == emoji) {
             return false;
@@ -336,8 +346,9 @@ impl History {
     /// no text); false if it is not kept or is one already.
     pub fn delete(&mut self, key: &str, id: MsgId) -> bool {
         let Some(ring) = self.rings.get_mut(key) else { return false };
-        let Some(entry) = ring.entries.iter_mut().rev().find(|e| e.id == id) else { return false };
-        if entry.kind == Kind::Deleted {
+        let Some(at) = ring.index_of(id.seq) else { return false };
+        let entry = &mut ring.entries[at];
+        if entry.id != id || entry.kind == Kind::Deleted {
             return false;
         }
         let freed = entry.from.len() + entry.text.len() + reactions_cost(&entry.reactions);

@@ -91,6 +91,13 @@ impl Ring {
         }
     }
 
+    /// Where the line of place `seq` is, if it is kept (lines are in `seq`
+    /// order: a binary search).
+    pub(super) fn index_of(&self, seq: u64) -> Option<usize> {
+        let at = self.entries.partition_point(|e| e.id.seq < seq);
+        self.entries.get(at).filter(|e| e.id.seq == seq).map(|_| at)
+    }
+
     /// Were lines after `r` dropped by retention?
     pub(super) fn dropped_after(&self, r: Ref) -> bool {
         match r {
