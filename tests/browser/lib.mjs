@@ -16,30 +16,28 @@ export function tcpClient(port) {
     buf += d;
     let i;
     while ((i = buf.indexOf("\n")) >= 0) {
-      lines.push(buf.slice(0, i));
+      // IRC's CRLF too: lines are kept without their line ending.
+      lines.push(buf.slice(0, i).replace(/\r$/, ""));
       buf = buf.slice(i + 1);
     }
   });
+  // Waits for a line for which `test` holds; returns it.
+  async function waitUntil(test, what) {
+    const deadline = Date.now() + TIMEOUT;
+    for (;;) {
+      const found = lines.find(test);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline) throw new Error(`client never got ${what}; got ${JSON.stringify(lines)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   return {
     lines,
     send: (line) => sock.write(line + "\n"),
-    async waitFor(line) {
-      const deadline = Date.now() + TIMEOUT;
-      while (!lines.includes(line)) {
-        if (Date.now() > deadline) throw new Error(`nc client never got ${JSON.stringify(line)}; got ${JSON.stringify(lines)}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitUntil,
+    waitFor: (line) => waitUntil((l) => l === line, JSON.stringify(line)),
     // Waits for a line starting with `prefix`; returns it.
-    async waitForStart(prefix) {
-      const deadline = Date.now() + TIMEOUT;
-      for (;;) {
-        const found = lines.find((l) => l.startsWith(prefix));
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`nc client never got a line starting ${JSON.stringify(prefix)}; got ${JSON.stringify(lines)}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitForStart: (prefix) => waitUntil((l) => l.startsWith(prefix), `a line starting ${JSON.stringify(prefix)}`),
     end: () => sock.end(),
   };
 }

@@ -9,47 +9,20 @@
 // - alice on two devices: #side's unread count on both, read on one, gone
 //   on the other.
 // Usage: node modern_page.mjs WEB_PORT IRC_PORT   (Chromium at /usr/bin/chromium)
-import net from "node:net";
 import { chromium } from "playwright-core";
-import { launch, openPage, joinAs, say, TIMEOUT } from "./lib.mjs";
+import { launch, openPage, joinAs, say, tcpClient } from "./lib.mjs";
 
 const [webPort, ircPort] = process.argv.slice(2).map(Number);
 
-// An IRC client speaking raw lines: collects them, waits for one.
+// An IRC client speaking raw lines (the line client of lib.mjs: IRC takes
+// a bare LF), with message-tags and draft/message-redaction.
 function ircClient(nick) {
-  const sock = net.connect(ircPort, "127.0.0.1");
-  sock.on("error", () => {});
-  const lines = [];
-  let buf = "";
-  sock.setEncoding("utf8");
-  sock.on("data", (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf("\r\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      if (line.startsWith("PING ")) sock.write("PONG " + line.slice(5) + "\r\n");
-      lines.push(line);
-    }
-  });
-  const send = (line) => sock.write(line + "\r\n");
-  send("CAP REQ :message-tags draft/message-redaction");
-  send(`NICK ${nick}`);
-  send(`USER ${nick} 0 * :${nick}`);
-  send("CAP END");
-  return {
-    send,
-    async waitFor(test, what) {
-      const deadline = Date.now() + TIMEOUT;
-      for (;;) {
-        const found = lines.find(test);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`IRC never got ${what}; got ${JSON.stringify(lines.slice(-20))}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-    end: () => sock.end(),
-  };
+  const irc = tcpClient(ircPort);
+  irc.send("CAP REQ :message-tags draft/message-redaction");
+  irc.send(`NICK ${nick}`);
+  irc.send(`USER ${nick} 0 * :${nick}`);
+  irc.send("CAP END");
+  return { send: irc.send, waitFor: irc.waitUntil, end: irc.end };
 }
 
 const browser = await launch(chromium);

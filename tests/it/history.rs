@@ -257,19 +257,6 @@ fn join_replay_on_every_face_but_irc_clients_that_page_themselves() {
     assert_eq!(pager.irc_sync(), Vec::<String>::new(), "it asks for history itself");
 }
 
-/// Registers with `caps` requested before CAP END; returns the client.
-fn irc_with_caps(s: &Server, nick: &str, caps: &str) -> Client {
-    let mut c = Client::connect(s.irc_addr());
-    c.send("CAP LS 302");
-    c.send(&format!("CAP REQ :{caps}"));
-    c.send(&format!("NICK {nick}"));
-    c.send(&format!("USER {nick} 0 * :{nick}"));
-    c.irc_skip_until(" ACK ");
-    c.send("CAP END");
-    c.irc_skip_until(" 376 ");
-    c
-}
-
 /// The value of tag `key` in an IRC line.
 fn tag(line: &str, key: &str) -> Option<String> {
     let tags = line.strip_prefix('@')?.split(' ').next()?;
@@ -279,7 +266,7 @@ fn tag(line: &str, key: &str) -> Option<String> {
 #[test]
 fn irc_chathistory_in_batches_with_the_ids_every_face_sees() {
     let s = Server::start_irc(&["--history-page", "50"]);
-    let mut irc = irc_with_caps(&s, "ann", "server-time message-tags batch draft/chathistory");
+    let mut irc = s.irc_join_with_caps("ann", "server-time message-tags batch draft/chathistory");
     irc.send("JOIN #rust");
     irc.irc_skip_until(" 366 ");
     let mut t = s.join("tom");
@@ -380,7 +367,7 @@ fn irc_chathistory_in_batches_with_the_ids_every_face_sees() {
 #[test]
 fn labeled_responses_come_back_labeled() {
     let s = Server::start_irc(&[]);
-    let mut c = irc_with_caps(&s, "lab", "labeled-response batch echo-message message-tags");
+    let mut c = s.irc_join_with_caps("lab", "labeled-response batch echo-message message-tags");
     c.send("@label=p1 PING :x");
     assert_eq!(c.irc_line(), "@label=p1 :linechat PONG linechat :x");
     c.send("@label=j1 JOIN #lab");

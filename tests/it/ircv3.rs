@@ -6,20 +6,6 @@
 
 use crate::support::*;
 
-/// Registers `nick` after asking for `caps` (space-separated; all granted).
-fn with_caps(s: &Server, nick: &str, caps: &str) -> Client {
-    let mut c = Client::connect(s.irc_addr());
-    c.send("CAP LS 302");
-    c.irc_skip_until(" LS :");
-    c.send(&format!("CAP REQ :{caps}"));
-    assert!(c.irc_line().ends_with(&format!("ACK :{caps}")));
-    c.send("CAP END");
-    c.send(&format!("NICK {nick}"));
-    c.send(&format!("USER {nick} 0 * :{nick} of tests"));
-    c.irc_skip_until(" 376 ");
-    c
-}
-
 fn join(c: &mut Client, room: &str) {
     c.send(&format!("JOIN {room}"));
     c.irc_skip_until(" 366 ");
@@ -28,7 +14,7 @@ fn join(c: &mut Client, room: &str) {
 #[test]
 fn away_notify_tells_those_sharing_a_room_and_joiners_show_their_away() {
     let s = Server::start_irc(&[]);
-    let mut watcher = with_caps(&s, "watcher", "away-notify");
+    let mut watcher = s.irc_join_with_caps("watcher", "away-notify");
     let mut plain = s.irc_join("plain");
     let mut walker = s.irc_join("walker");
     for c in [&mut watcher, &mut plain, &mut walker] {
@@ -61,7 +47,7 @@ fn invite_notify_setname_and_userhost_in_names() {
     join(&mut op, "#club");
     op.send("MODE #club +i");
     op.irc_skip_until("MODE #club +i");
-    let mut member = with_caps(&s, "member", "invite-notify setname userhost-in-names multi-prefix");
+    let mut member = s.irc_join_with_caps("member", "invite-notify setname userhost-in-names multi-prefix");
     op.send("INVITE member #club");
     op.irc_skip_until(" 341 ");
     member.irc_skip_until("INVITE member #club");
@@ -139,7 +125,7 @@ fn monitor_follows_nicknames_of_every_face() {
 #[test]
 fn extended_monitor_hears_away_and_realname_changes_without_a_shared_room() {
     let s = Server::start_irc(&[]);
-    let mut m = with_caps(&s, "mon", "extended-monitor away-notify setname");
+    let mut m = s.irc_join_with_caps("mon", "extended-monitor away-notify setname");
     let mut far = s.irc_join("far");
     m.send("MONITOR + far");
     m.irc_skip_until(" 730 ");
@@ -148,7 +134,7 @@ fn extended_monitor_hears_away_and_realname_changes_without_a_shared_room() {
     far.send("SETNAME :Far Away");
     assert_eq!(m.irc_line(), ":far!~far@linechat SETNAME :Far Away");
     // Plain MONITOR (no extended-monitor) hears only 730/731.
-    let mut plain = with_caps(&s, "plainmon", "away-notify");
+    let mut plain = s.irc_join_with_caps("plainmon", "away-notify");
     plain.send("MONITOR + far");
     plain.irc_skip_until(" 730 ");
     far.send("AWAY");
@@ -404,7 +390,7 @@ fn account_registration_with_register() {
         early.irc_line(),
         "FAIL REGISTER COMPLETE_CONNECTION_REQUIRED * :Register once connected: your nickname becomes the account"
     );
-    let mut c = with_caps(&s, "newbie", "draft/account-registration");
+    let mut c = s.irc_join_with_caps("newbie", "draft/account-registration");
     c.send("REGISTER someoneelse * correct-horse");
     assert_eq!(
         c.irc_line(),
@@ -433,7 +419,7 @@ fn account_registration_with_register() {
 #[test]
 fn a_bots_messages_carry_the_bot_tag() {
     let s = Server::start_irc(&[]);
-    let mut reader = with_caps(&s, "reader", "message-tags");
+    let mut reader = s.irc_join_with_caps("reader", "message-tags");
     join(&mut reader, "#den");
     let mut bot = s.irc_join("helper");
     join(&mut bot, "#den");

@@ -16,13 +16,7 @@ fn json_signed_in(s: &Server, nick: &str, account: &str) -> Client {
 }
 
 fn irc_signed_in(s: &Server, nick: &str) -> Client {
-    let mut c = Client::connect(s.irc_addr());
-    c.send("CAP REQ :draft/read-marker");
-    c.irc_line();
-    c.send("CAP END");
-    c.send(&format!("NICK {nick}"));
-    c.send(&format!("USER {nick} 0 * :{nick}"));
-    c.irc_skip_until(" 376 ");
+    let mut c = s.irc_join_with_caps(nick, "draft/read-marker");
     c.send("PRIVMSG NickServ :IDENTIFY alice correct-horse");
     c.irc_skip_until(" 900 ");
     c

@@ -7,13 +7,7 @@ use crate::support::*;
 use serde_json::json;
 
 fn irc_with_tags(s: &Server, nick: &str) -> Client {
-    let mut c = Client::connect(s.irc_addr());
-    c.send("CAP REQ :message-tags");
-    c.irc_line();
-    c.send("CAP END");
-    c.send(&format!("NICK {nick}"));
-    c.send(&format!("USER {nick} 0 * :{nick}"));
-    c.irc_skip_until(" 376 ");
+    let mut c = s.irc_join_with_caps(nick, "message-tags");
     c.send("JOIN #lobby");
     c.irc_skip_until(" 366 ");
     c

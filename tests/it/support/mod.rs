@@ -344,6 +344,20 @@ impl Server {
         c.irc_skip_until(" 376 ");
         c
     }
+
+    /// As [`Server::irc_join`], after asking for the capabilities `caps`
+    /// (space-separated), which must all be granted.
+    pub fn irc_join_with_caps(&self, nick: &str, caps: &str) -> Client {
+        let mut c = Client::connect(self.irc_addr());
+        c.send(&format!("CAP REQ :{caps}"));
+        let ack = c.irc_line();
+        assert!(ack.ends_with(&format!(" ACK :{caps}")), "{ack}");
+        c.send("CAP END");
+        c.send(&format!("NICK {nick}"));
+        c.send(&format!("USER {nick} 0 * :{nick} test"));
+        c.irc_skip_until(" 376 ");
+        c
+    }
 }
 
 impl Drop for Server {
