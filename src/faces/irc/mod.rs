@@ -38,6 +38,10 @@ pub use caps::{Caps, CAPS};
 /// and a 512-byte message. Longer lines get 417 and are discarded.
 pub const MAX_INPUT_LINE: usize = 4096 + 512;
 
+/// The longest username kept from USER, before its `~` (ISUPPORT `USERLEN`
+/// counts the `~` too).
+pub const MAX_USERNAME_CHARS: usize = 9;
+
 /// How long an IRC client may stay silent before it is pinged, when
 /// `--idle-timeout` is off; it is closed if it stays silent as long again.
 pub const DEFAULT_PING_AFTER: Duration = Duration::from_secs(120);

@@ -156,16 +156,13 @@ pub(super) fn user(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str
     try_register(face, hub, id, out);
 }
 
-/// The longest username kept from USER, before its `~`.
-pub const MAX_USERNAME_CHARS: usize = 9;
-
 /// The username masks show for what USER gave: `~` (no ident here) and
 /// its first letters, digits, `.`, `_` and `-`; none if nothing is left.
 fn username(given: &str) -> Option<String> {
     let kept: String = given
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        .take(MAX_USERNAME_CHARS)
+        .take(super::MAX_USERNAME_CHARS)
         .collect();
     (!kept.is_empty()).then(|| format!("~{kept}"))
 }

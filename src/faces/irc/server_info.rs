@@ -32,7 +32,7 @@ pub fn isupport(face: &IrcFace, hub: &Hub) -> Vec<String> {
         "ELIST=CMNTU".to_string(),
         "BOT=B".to_string(),
         format!("NAMELEN={}", super::notify::MAX_REALNAME_CHARS),
-        format!("USERLEN={}", super::register::MAX_USERNAME_CHARS + 1),
+        format!("USERLEN={}", super::MAX_USERNAME_CHARS + 1),
     ];
     if hub.store.history.enabled() {
         tokens.push(format!("CHATHISTORY={}", hub.store.history.cfg.page));
