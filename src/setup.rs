@@ -199,6 +199,7 @@ pub fn server(opts: &Options) -> Result<Server, String> {
         hash_cost: HashCost::OWASP,
     };
     server.hub.store = Store::open(&store, crate::clock::unix_ms())?;
+    server.hub.restore_klines();
     apply_live(&mut server, opts, None)?;
     if !server.hub.store.persistent() && opts.redis.is_none() {
         info!("accounts are kept in memory only and are lost when linechat stops (--db FILE keeps them)");

@@ -85,6 +85,8 @@ pub struct ClusterHub {
     pub collisions: u64,
     /// Shared history's requests in flight.
     pub(crate) shared: super::shared_history::SharedHistory,
+    /// Room claims and re-reads awaiting Redis.
+    pub(crate) rules: super::shared_rules::PendingRules,
 }
 
 impl ClusterHub {
@@ -122,6 +124,7 @@ impl Hub {
             mirror: HashMap::new(),
             collisions: 0,
             shared: Default::default(),
+            rules: Default::default(),
         }));
         self.store.history.time_ordered = true;
     }
@@ -399,6 +402,9 @@ impl Hub {
                     Incoming::Reply(tag, frame) if super::shared_accounts::is_ours(tag) => {
                         self.accounts_answered(tag, Some(frame))
                     }
+                    Incoming::Reply(tag, frame) if super::shared_rules::is_ours(tag) => {
+                        self.rules_answered(tag, Some(frame), out)
+                    }
                     Incoming::Reply(tag, frame) => self.claim_answered(tag, Some(frame), out),
                     Incoming::Message(bytes) => self.on_note(&bytes, out),
                 }
@@ -419,6 +425,7 @@ impl Hub {
         let burst = self.burst();
         self.publish(|_| burst);
         self.load_shared_accounts();
+        self.load_shared_rules();
     }
 
     fn cluster_down(&mut self, out: &mut Outbox) {
@@ -428,6 +435,7 @@ impl Hub {
             self.claim_answered(tag, None, out);
         }
         self.shared_down(out);
+        self.rules_down();
     }
 
     /// Heartbeats, claim refresh, silent nodes, a deaf subscriber, owed

@@ -88,6 +88,8 @@ pub enum Moderation<'a> {
     /// Mode changes (`+im-t`, `+k KEY`, `+l 10`, `+o NICK`, `+b MASK`);
     /// empty: the modes, to the asker.
     Mode(&'a str),
+    /// Register the room to the asker's account (`on`), or drop its registration.
+    Claim { on: bool },
 }
 
 /// What an operator asks.

@@ -288,6 +288,11 @@ pub enum Event<'a> {
         until_ms: Option<u64>,
         reason: &'a str,
     },
+    /// A room registered to an account (`Some`), or no longer (to the asker).
+    Claim {
+        room: &'a str,
+        account: Option<&'a str>,
+    },
     /// The K-lines, as asked for.
     KlineList {
         klines: &'a [&'a super::rules::Kline],

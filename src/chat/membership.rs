@@ -193,10 +193,7 @@ impl Hub {
             // `#room KEY` in one text line: only a room with a key takes one
             // (anything else is a bad name, as it always was).
             Err(e) => match raw.trim().split_once(char::is_whitespace) {
-                Some((name, given))
-                    if key.is_none()
-                        && self.rooms.lookup(name).is_some_and(|r| self.rooms.get(r).rules.key.is_some()) =>
-                {
+                Some((name, given)) if key.is_none() && self.has_key(name) => {
                     (name, Some(given.trim()))
                 }
                 _ => return Err(Fault::RoomInvalid(e)),
@@ -205,12 +202,9 @@ impl Hub {
         let Some(session) = self.session(id) else {
             return Ok(Outcome::Done);
         };
-        let target = self.rooms.find(name);
+        let mut target = self.rooms.find(name);
         if target.is_some_and(|room| self.holds(id, room)) {
             return Ok(Outcome::Done);
-        }
-        if let Some(room) = target {
-            self.check_join(id, room, key)?;
         }
         let single = session.profile.single_room;
         let current = self.current_room(id);
@@ -230,6 +224,16 @@ impl Hub {
                 return Err(Fault::TooManyRooms(self.cfg.max_rooms));
             }
         }
+        if target.is_none() && self.is_registered(name) {
+            // A registered room nobody is in: made again with its rules, which apply.
+            target = Some(self.create_room(name));
+        }
+        if let Some(room) = target {
+            if let Err(refused) = self.check_join(id, room, key) {
+                self.rooms.drop_if_empty(room);
+                return Err(refused);
+            }
+        }
         if single {
             if let Some(current) = current {
                 self.exit(id, current, Exit::Switch, out);
@@ -241,9 +245,12 @@ impl Hub {
         };
         self.enter(id, room, out);
         self.entered(id, room);
-        if created && !self.rooms.is_default(room) {
-            // Whoever creates a room is its operator.
-            self.set_rank(id, room, super::rules::OP, true);
+        match self.saved_rank(id, room) {
+            // Whoever creates a room is its operator, unless it is registered.
+            None if created && !self.rooms.is_default(room) => self.set_rank(id, room, super::rules::OP, true),
+            // A registered room gives back what its record remembers.
+            Some(rank) if rank != 0 => self.give_saved_rank(id, room, rank, out),
+            _ => {}
         }
         Ok(Outcome::Joined(room))
     }
@@ -258,6 +265,7 @@ impl Hub {
             r.topic_by = saved.by.clone();
             r.topic_at = saved.at;
         }
+        self.restore_room(room);
         room
     }
 

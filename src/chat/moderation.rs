@@ -41,29 +41,36 @@ impl Hub {
                 return Ok(Outcome::Done);
             }
             Moderation::Invite { nick } => return self.invite(id, room, nick, out).map(|()| Outcome::Done),
+            Moderation::Claim { on } => return self.claim(id, room, on, out).map(|()| Outcome::Done),
             _ => {}
         }
         if !self.is_moderator(id, room) {
             return Err(Fault::NotOperator(self.rooms.get(room).name.clone()));
         }
-        match action {
+        let done = match action {
             Moderation::Rank { nick, rank, on } => {
                 let target = self.member_named(room, nick)?;
                 let shown = self.nick_of(target).unwrap_or_default().to_string();
                 let letter = if rank == OP { 'o' } else { 'v' };
                 self.set_rank(target, room, rank, on);
+                self.remember_rank(target, room);
                 let modes = format!("{}{letter} {shown}", if on { '+' } else { '-' });
                 self.announce_modes(id, room, &modes, out);
+                Ok(())
             }
-            Moderation::Kick { nick, reason } => self.kick(id, room, nick, reason.unwrap_or(""), out)?,
+            Moderation::Kick { nick, reason } => return self.kick(id, room, nick, reason.unwrap_or(""), out).map(|()| Outcome::Done),
             Moderation::Ban { mask, duration, reason, mute } => {
-                self.ban(id, room, mask, duration, reason.unwrap_or(""), mute, out)?
+                self.ban(id, room, mask, duration, reason.unwrap_or(""), mute, out)
             }
-            Moderation::Unban { mask, mute } => self.unban(id, room, mask, mute, out)?,
-            Moderation::Mode(changes) => self.change_modes(id, room, changes, out)?,
-            Moderation::Bans | Moderation::Invite { .. } => {}
+            Moderation::Unban { mask, mute } => self.unban(id, room, mask, mute, out),
+            Moderation::Mode(changes) => self.change_modes(id, room, changes, out),
+            Moderation::Bans | Moderation::Invite { .. } | Moderation::Claim { .. } => Ok(()),
+        };
+        // What was applied (a mode change may stop halfway) is kept for a registered room.
+        if self.rooms.contains(room) {
+            self.save_room(room);
         }
-        Ok(Outcome::Done)
+        done.map(|()| Outcome::Done)
     }
 
     /// `Members`: a room's members with their ranks, sorted as `Who` sorts
@@ -231,7 +238,7 @@ impl Hub {
     }
 
     /// Sends `event` to the members of `room` whose face shows moderation.
-    fn tell_moderation(&self, room: RoomId, event: &Event, out: &mut Outbox) {
+    pub(super) fn tell_moderation(&self, room: RoomId, event: &Event, out: &mut Outbox) {
         let rendered = self.renderers.event(event);
         for m in &self.rooms.get(room).members {
             if self.session(m.id).is_some_and(|s| s.profile.moderation_events) {
@@ -499,6 +506,7 @@ impl Hub {
                 let usage = || Fault::usage(format!("usage: {}{c} NICK", if on { '+' } else { '-' }));
                 let target = self.member_named(room, args.pop().ok_or_else(usage)?)?;
                 self.set_rank(target, room, if c == 'o' { OP } else { VOICE }, on);
+                self.remember_rank(target, room);
                 applied.push(on, c, Some(self.nick_of(target).unwrap_or_default().to_string()));
             }
             'b' => match args.pop() {

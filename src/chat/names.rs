@@ -53,7 +53,7 @@ pub fn fold_nick(nick: &str) -> String {
 }
 
 /// Nicknames nobody may take: the services clients talk to (`/msg NickServ`).
-pub const SERVICES: &[&str] = &["nickserv"];
+pub const SERVICES: &[&str] = &["nickserv", "chanserv"];
 
 /// Is `nick` a service's name?
 pub fn is_service(nick: &str) -> bool {

@@ -3,7 +3,8 @@
 //! in as an operator (`/oper`, IRC `OPER`; checked on the password thread
 //! like any password), and what operators do beyond moderating every
 //! room: `/kill` a client, and K-lines (`/kline`, `/unkline`, `/klines`)
-//! that refuse addresses at the door and cut those connected.
+//! that refuse addresses at the door and cut those connected, kept in the
+//! store (`--db`, and Redis in a cluster, where every node holds them).
 
 use std::collections::HashMap;
 
@@ -15,6 +16,7 @@ use super::fault::Fault;
 pub use super::rules::{AddressMask, Kline};
 use super::Hub;
 use crate::net::{ConnId, Outbox};
+use crate::store::rules::{RuleChange, SavedKline};
 
 /// K-lines the server holds, at most.
 pub const MAX_KLINES: usize = 1000;
@@ -101,19 +103,12 @@ impl Hub {
                     return Err(Fault::refused("too-many-klines", &[("max", &MAX_KLINES)]));
                 }
                 let (until_ms, reason) = (super::rules::until(now, duration), super::rules::reason(reason));
-                klines.push(Kline { mask, by: by.clone(), set_ms: now, until_ms, reason: reason.clone() });
+                let kline = Kline { mask, by: by.clone(), set_ms: now, until_ms, reason: reason.clone() };
                 info!("{by} added a K-line on {mask} ({reason})");
                 let shown = mask.to_string();
+                self.rules_changed(RuleChange::Kline { mask: shown.clone(), kline: Some(saved(&kline)) });
                 self.reply(id, &Event::Kline { mask: &shown, set: true, until_ms, reason: &reason }, out);
-                // Those connected from there go now.
-                let hit: Vec<ConnId> = self
-                    .sessions()
-                    .map(|(c, _)| c)
-                    .filter(|&c| out.peer_ip(c).is_some_and(|ip| mask.matches(ip)))
-                    .collect();
-                for target in hit {
-                    self.kill(target, &by, &format!("K-lined: {reason}"), out);
-                }
+                self.add_kline(kline, out);
             }
             OperCommand::Unkline { mask } => {
                 let mask = AddressMask::parse(mask).map_err(Fault::usage)?;
@@ -124,6 +119,7 @@ impl Hub {
                 }
                 info!("{by} removed the K-line on {mask}");
                 let shown = mask.to_string();
+                self.rules_changed(RuleChange::Kline { mask: shown.clone(), kline: None });
                 self.reply(id, &Event::Kline { mask: &shown, set: false, until_ms: None, reason: "" }, out);
             }
             OperCommand::Klines => {
@@ -155,6 +151,41 @@ impl Hub {
             hash,
         };
         self.submit_oper(id, name, job, out)
+    }
+
+    /// Holds `kline` (replacing one on the same mask) and cuts those
+    /// connected from where it refuses.
+    fn add_kline(&mut self, kline: Kline, out: &mut Outbox) {
+        self.opers.klines.retain(|k| k.mask != kline.mask);
+        let hit: Vec<ConnId> = self
+            .sessions()
+            .map(|(c, _)| c)
+            .filter(|&c| out.peer_ip(c).is_some_and(|ip| kline.mask.matches(ip)))
+            .collect();
+        let (by, why) = (kline.by.clone(), format!("K-lined: {}", kline.reason));
+        self.opers.klines.push(kline);
+        for target in hit {
+            self.kill(target, &by, &why, out);
+        }
+    }
+
+    /// The K-lines the store kept (`--db`), held again at start-up.
+    pub fn restore_klines(&mut self) {
+        let now = crate::clock::unix_ms();
+        let kept: Vec<Kline> = self.store.rules.klines.iter().filter_map(live).filter(|k| k.active(now)).collect();
+        self.opers.klines = kept;
+    }
+
+    /// Another node set (`Some`) or lifted a K-line.
+    pub(super) fn kline_noted(&mut self, mask: &str, kline: Option<&SavedKline>, out: &mut Outbox) {
+        match kline.and_then(live) {
+            Some(kline) => self.add_kline(kline, out),
+            None => {
+                if let Ok(mask) = AddressMask::parse(mask) {
+                    self.opers.klines.retain(|k| k.mask != mask);
+                }
+            }
+        }
     }
 
     /// The K-line refusing `ip`, if one does.
@@ -204,4 +235,21 @@ mod tests {
             assert!(AddressMask::parse(bad).is_err(), "{bad}");
         }
     }
+}
+
+/// A K-line as the store keeps it.
+fn saved(k: &Kline) -> SavedKline {
+    SavedKline {
+        mask: k.mask.to_string(),
+        by: k.by.clone(),
+        set_ms: k.set_ms,
+        until_ms: k.until_ms,
+        reason: k.reason.clone(),
+    }
+}
+
+/// A kept K-line held again (`None`: its mask no longer reads).
+fn live(k: &SavedKline) -> Option<Kline> {
+    let mask = AddressMask::parse(&k.mask).ok()?;
+    Some(Kline { mask, by: k.by.clone(), set_ms: k.set_ms, until_ms: k.until_ms, reason: k.reason.clone() })
 }

@@ -111,6 +111,11 @@ impl Hub {
                 self.broadcast_echo(&Event::Echo { payload: payload.as_ref() }, out);
             }
             Note::Account { key, account } => self.account_noted(key, account, out),
+            note @ (Note::RoomRules { .. } | Note::Kline { .. }) => {
+                if let Some(change) = super::shared_rules::change_of(note) {
+                    self.rule_noted(change, out);
+                }
+            }
             Note::Burst { users, topics } => self.apply_burst(node, users, topics, out),
             Note::Hello | Note::Beat | Note::Sync => {}
         }

@@ -131,6 +131,11 @@ impl Rooms {
         self.slab.is_empty()
     }
 
+    /// Does `room` still exist?
+    pub fn contains(&self, room: RoomId) -> bool {
+        self.slab.contains(room)
+    }
+
     pub fn find(&self, name: &str) -> Option<RoomId> {
         self.by_name.get(&fold_nick(name)).copied()
     }

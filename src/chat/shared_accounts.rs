@@ -50,7 +50,7 @@ impl Hub {
         self.store.persistent() || self.cluster.is_some()
     }
 
-    fn redis_db(&self) -> u32 {
+    pub(super) fn redis_db(&self) -> u32 {
         self.cluster.as_ref().map_or(0, |c| c.redis.cfg.url.db)
     }
 

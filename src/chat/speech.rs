@@ -157,6 +157,7 @@ impl Hub {
         r.topic_at = now;
         let (name, topic) = (r.name.clone(), r.topic.clone());
         info!("{who} set the topic for {name}: {topic}");
+        self.save_room(room);
         if self.shared_history_up() {
             let line = NewLine { kind: Kind::Topic, whole: false, from: &who, text: &topic };
             let note = Note::Topic { nick: who.clone(), room: name.clone(), topic: topic.clone(), at: now };

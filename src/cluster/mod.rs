@@ -5,6 +5,8 @@
 //! - `claims.rs`: nickname claims as commands and answers, no socket.
 //! - `presence.rs`: heartbeats, peers, gaps, leases, no socket.
 //! - `note.rs`: what nodes tell each other, and its wire form.
+//! - `accounts.rs`, `rules.rs`, `history.rs`: accounts, registered rooms
+//!   and K-lines, and room history as Redis keeps them, no socket.
 //!
 //! The chat core's glue (`chat/cluster.rs`, `chat/remote.rs`) is the only
 //! code that sees both the chat and these.
@@ -15,6 +17,7 @@ pub mod history;
 pub mod note;
 pub mod presence;
 pub mod redis;
+pub mod rules;
 
 use std::time::Duration;
 

@@ -112,6 +112,17 @@ pub enum Note {
         key: String,
         account: Option<crate::store::accounts::Account>,
     },
+    /// A registered room's record (JSON, `store::rules::SavedRoom`), or
+    /// its registration dropped (`None`), by its folded name.
+    RoomRules {
+        key: String,
+        json: Option<String>,
+    },
+    /// A K-line set (JSON, `store::rules::SavedKline`) or lifted, by its mask.
+    Kline {
+        mask: String,
+        json: Option<String>,
+    },
 }
 
 fn push(out: &mut String, field: &str) {
@@ -243,6 +254,13 @@ impl Note {
                     }
                 }
             }
+            Note::RoomRules { key: name, json } | Note::Kline { mask: name, json } => {
+                push(&mut out, if matches!(self, Note::Kline { .. }) { "kline" } else { "room-rules" });
+                push(&mut out, name);
+                if let Some(json) = json {
+                    push(&mut out, json);
+                }
+            }
         }
         out.into_bytes()
     }
@@ -323,6 +341,8 @@ impl Note {
                 };
                 Note::Account { key, account }
             }
+            "room-rules" => Note::RoomRules { key: s()?, json: s() },
+            "kline" => Note::Kline { mask: s()?, json: s() },
             _ => return None,
         };
         Some((stamp, note))
@@ -378,6 +398,10 @@ mod tests {
                     created_ms: 9,
                 }),
             },
+            Note::RoomRules { key: "#rust".into(), json: Some(r##"{"name":"#Rust","access":[["a",1]]}"##.into()) },
+            Note::RoomRules { key: "#rust".into(), json: None },
+            Note::Kline { mask: "10.0.0.0/8".into(), json: Some(r#"{"mask":"10.0.0.0/8"}"#.into()) },
+            Note::Kline { mask: "1.2.3.4".into(), json: None },
         ];
         for note in notes {
             assert_eq!(Note::decode(&note.encode(&stamp)), Some((stamp.clone(), note)));

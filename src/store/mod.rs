@@ -17,8 +17,11 @@ pub mod ids;
 pub mod markers;
 pub mod passwords;
 mod ring;
+pub mod rules;
 #[cfg(feature = "db")]
 pub mod sqlite;
+#[cfg(feature = "db")]
+mod sqlite_rules;
 
 use std::path::PathBuf;
 
@@ -88,6 +91,8 @@ pub struct Batch {
     pub markers: Vec<markers::MarkerRow>,
     /// Reactions kept: (room key, seq, nick, emoji).
     pub reactions: Vec<(String, u64, String, String)>,
+    /// Registered rooms and K-lines changed.
+    pub rules: Vec<rules::RuleChange>,
 }
 
 impl Batch {
@@ -97,6 +102,7 @@ impl Batch {
             && self.deleted.is_empty()
             && self.markers.is_empty()
             && self.reactions.is_empty()
+            && self.rules.is_empty()
     }
 }
 
@@ -116,6 +122,8 @@ pub struct Store {
     pub accounts: Accounts,
     /// Each account's read markers.
     pub markers: markers::Markers,
+    /// Registered rooms and K-lines.
+    pub rules: rules::SavedRules,
     pub hasher: Hasher,
     #[cfg(feature = "db")]
     disk: Option<Disk>,
@@ -132,6 +140,7 @@ impl Store {
             history: History::new(cfg, now_ms),
             accounts: Accounts::default(),
             markers: markers::Markers::default(),
+            rules: rules::SavedRules::default(),
             hasher: Hasher::new(HashCost::OWASP),
             #[cfg(feature = "db")]
             disk: None,
@@ -158,8 +167,10 @@ impl Store {
         let accounts = db.load_accounts(&mut self.accounts)?;
         db.load_markers(&mut self.markers)?;
         db.load_reactions(&mut self.history)?;
+        let (registered, klines) = db.load_rules(&mut self.rules, now_ms)?;
         log::info!(
-            "--db {}: {lines} lines of {rooms} rooms and {accounts} accounts read back in {} ms",
+            "--db {}: {lines} lines of {rooms} rooms, {accounts} accounts, {registered} registered rooms \
+             and {klines} K-lines read back in {} ms",
             path.display(),
             started.elapsed().as_millis()
         );
@@ -268,6 +279,16 @@ impl Store {
         let _ = change;
     }
 
+    /// A room was registered, changed or dropped, or a K-line set or
+    /// lifted: kept in memory and (with `--db`) written with this turn's batch.
+    pub fn rule_changed(&mut self, change: rules::RuleChange) {
+        self.rules.apply(&change);
+        #[cfg(feature = "db")]
+        if let Some(disk) = &mut self.disk {
+            disk.pending.rules.push(change);
+        }
+    }
+
     /// The end of a loop turn: hands the lines of the turn to the storage
     /// thread if it is free, and sweeps old lines once a minute. Returns
     /// whether output must be held (a batch is being committed).
@@ -338,6 +359,8 @@ impl Store {
         );
         m.gauge("history_rooms", "Rooms with history in memory.", self.history.rooms() as f64);
         m.gauge("accounts", "Registered accounts.", self.accounts.len() as f64);
+        m.gauge("registered_rooms", "Rooms registered to an account (/claim).", self.rules.rooms.len() as f64);
+        m.gauge("klines", "K-lines kept (some may have expired).", self.rules.klines.len() as f64);
         m.counter(
             "password_jobs_total",
             "Passwords hashed or checked, on the password thread.",

@@ -90,6 +90,7 @@ impl Db {
         // writes, rather than left in free space.
         conn.pragma_update(None, "secure_delete", "FAST").map_err(sql)?;
         conn.execute_batch(SCHEMA).map_err(|e| format!("{}: {e}", path.display()))?;
+        conn.execute_batch(super::sqlite_rules::SCHEMA).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Db { conn })
     }
 
@@ -181,6 +182,11 @@ impl Db {
             count += 1;
         }
         Ok(count)
+    }
+
+    /// Reads registered rooms and K-lines back; returns how many of each.
+    pub fn load_rules(&self, rules: &mut super::rules::SavedRules, now_ms: u64) -> Result<(usize, usize), String> {
+        super::sqlite_rules::load(&self.conn, rules, now_ms).map_err(sql)
     }
 
     /// Reads the reactions back onto the lines `history` kept; returns how many.
@@ -340,6 +346,7 @@ fn commit(
     let tx = conn.transaction()?;
     write_lines(&tx, &batch.rows, cfg, rooms)?;
     write_accounts(&tx, &batch.accounts)?;
+    super::sqlite_rules::write(&tx, &batch.rules)?;
     if !batch.markers.is_empty() {
         let mut mark = tx.prepare_cached(
             "INSERT OR REPLACE INTO read_markers (account, room, time, id) VALUES (?1, ?2, ?3, ?4)",

@@ -24,6 +24,7 @@ mod moderation;
 mod nc_scripts;
 mod operations;
 mod read_markers;
+mod registered_rooms;
 mod rooms;
 mod signals;
 mod soak;

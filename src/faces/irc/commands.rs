@@ -93,6 +93,15 @@ static COMMANDS: &[Command] = &[
         0,
     ),
     cmd("NS", |_, hub, id, params, out| super::accounts::nickserv(hub, id, &params.join(" "), out), false, 0),
+    cmd("CLAIM", |_, hub, id, params, out| super::moderation::claim(true, hub, id, params, out), false, 0),
+    cmd("UNCLAIM", |_, hub, id, params, out| super::moderation::claim(false, hub, id, params, out), false, 0),
+    cmd(
+        "CHANSERV",
+        |_, hub, id, params, out| super::moderation::chanserv(hub, id, &params.join(" "), out),
+        false,
+        0,
+    ),
+    cmd("CS", |_, hub, id, params, out| super::moderation::chanserv(hub, id, &params.join(" "), out), false, 0),
 ];
 
 /// Runs one parsed line; with labeled-response, its replies carry its label.
@@ -217,6 +226,12 @@ fn message(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], notic
         if target.eq_ignore_ascii_case("NickServ") {
             if !notice {
                 super::accounts::nickserv(hub, id, &text, out);
+            }
+            continue;
+        }
+        if target.eq_ignore_ascii_case("ChanServ") {
+            if !notice {
+                super::moderation::chanserv(hub, id, &text, out);
             }
             continue;
         }

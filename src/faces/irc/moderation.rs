@@ -172,3 +172,42 @@ pub fn prefix(rank: u8, multi: bool) -> &'static str {
         _ => "",
     }
 }
+
+/// `CLAIM [#room]`, `UNCLAIM [#room]`: register a room to the account, or
+/// drop its registration (as `/claim` and `/unclaim` of the text face).
+pub(super) fn claim(on: bool, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    let room = params.first().copied();
+    let result = hub.run(id, Command::Moderate { room, action: Moderation::Claim { on } }, out);
+    match result {
+        Ok(_) => {}
+        Err(fault @ Fault::NotOperator(_)) => room_fault(hub, id, room.unwrap_or("*"), &fault, out),
+        Err(fault) => chanserv_notice(hub, id, &fault.message_in(hub.lang_of(id)), out),
+    }
+}
+
+/// `PRIVMSG ChanServ :TEXT`, `CHANSERV TEXT`, `CS TEXT`: `REGISTER #room`,
+/// `DROP #room`, `HELP`, for clients that only know services.
+pub(super) fn chanserv(hub: &mut Hub, id: ConnId, text: &str, out: &mut Outbox) {
+    let mut words = text.split_whitespace();
+    let verb = words.next().unwrap_or("").to_ascii_uppercase();
+    let args: Vec<&str> = words.collect();
+    match (verb.as_str(), args.as_slice()) {
+        ("REGISTER", [room, ..]) => claim(true, hub, id, &[room], out),
+        ("DROP" | "UNREGISTER", [room, ..]) => claim(false, hub, id, &[room], out),
+        ("HELP" | "", _) => {
+            for key in ["chanserv-help", "chanserv-help-register", "chanserv-help-drop"] {
+                chanserv_notice(hub, id, &crate::words::say(hub.lang_of(id), key, &[]), out);
+            }
+        }
+        _ => {
+            let text = crate::words::say(hub.lang_of(id), "chanserv-unknown", &[("verb", &verb)]);
+            chanserv_notice(hub, id, &text, out);
+        }
+    }
+}
+
+/// A NOTICE from ChanServ.
+fn chanserv_notice(hub: &Hub, id: ConnId, text: &str, out: &mut Outbox) {
+    let nick = super::client_name(hub, id);
+    super::send(out, id, format!(":ChanServ!ChanServ@services NOTICE {nick} :{text}\r\n").into_bytes());
+}

@@ -256,6 +256,14 @@ pub fn event_in(event: &Event, m: &Masks, lang: Lang) -> Vec<u8> {
             let _ = write!(b, "ERROR :Closing Link: {}\r\n", crate::words::say(lang, "irc-shutdown", &[]));
         }
         Event::Bye => b.extend_from_slice(b"ERROR :Closing Link: bye\r\n"),
+        claim @ Event::Claim { .. } => {
+            // ChanServ's answer, in the text face's words without their `* `.
+            let text = render_text(claim, lang);
+            let text = String::from_utf8_lossy(&text);
+            let text = text.trim_end().strip_prefix("* ").unwrap_or(text.trim_end());
+            let _ = write!(b, ":ChanServ!ChanServ@services NOTICE * :");
+            trailing(&mut b, 0, text);
+        }
         other => {
             let text = render_text(other, lang);
             for line in String::from_utf8_lossy(&text).lines() {

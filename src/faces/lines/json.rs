@@ -99,6 +99,8 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "unmute",
     "invite",
     "mode",
+    "claim",
+    "unclaim",
     "oper",
     "kill",
     "kline",
@@ -116,6 +118,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
 const NEED_NICK: &[&str] = &[
     "chat", "me", "msg", "join", "part", "topic", "history", "register", "op", "deop", "voice", "devoice",
     "kick", "ban", "unban", "bans", "mute", "unmute", "invite", "mode", "typing", "react", "delete",
+    "claim", "unclaim",
 ];
 
 /// Lines a `history` packet gets when it says no `limit`.
@@ -200,6 +203,10 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         "bans" => Command::Moderate {
             room: optional_string(payload, "\"#ROOM\" or none")?,
             action: Moderation::Bans,
+        },
+        "claim" | "unclaim" => Command::Moderate {
+            room: optional_string(payload, "\"#ROOM\" or none")?,
+            action: Moderation::Claim { on: kind == "claim" },
         },
         "invite" => {
             let shape = "{\"room\": \"#ROOM\", \"nick\": NICK}";

@@ -239,6 +239,10 @@ pub fn text(event: &Event, lang: Lang) -> Vec<u8> {
             put(b, lang, "kline", &[("mask", mask)]);
             until_and_reason(b, lang, *until_ms, reason);
         }
+        Event::Claim { room, account: Some(account) } => {
+            put(b, lang, "claimed", &[("room", room), ("account", account)])
+        }
+        Event::Claim { room, account: None } => put(b, lang, "unclaimed", &[("room", room)]),
         Event::KlineList { klines } => {
             put(b, lang, "klines", &[("count", &klines.len())]);
             for k in klines.iter() {

@@ -257,6 +257,10 @@ pub fn json(event: &Event, lang: Lang) -> Vec<u8> {
                 "until": until_ms.map(crate::clock::iso_ms), "reason": reason});
             let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "kline", "payload": payload}));
         }
+        Event::Claim { room, account } => {
+            let payload = serde_json::json!({"room": room, "account": account});
+            let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "claim", "payload": payload}));
+        }
         Event::KlineList { klines } => {
             let list: Vec<Value> = klines
                 .iter()

@@ -39,6 +39,8 @@ pub const COMMANDS: &[(&str, &str, bool, &str)] = &[
     ("unmute", " MASK", true, "unmute"),
     ("invite", " NICK", true, "invite"),
     ("mode", " [#ROOM] [+-imntsRkl...]", true, "mode"),
+    ("claim", " [#ROOM]", true, "claim"),
+    ("unclaim", " [#ROOM]", true, "unclaim"),
     ("oper", " NAME PASSWORD", true, "oper"),
     ("kill", " NICK REASON", true, "kill"),
     ("kline", " ADDRESS [TIME] REASON", true, "kline"),
@@ -122,6 +124,7 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
             moderate(None, Moderation::Unban { mask, mute: kind == "unmute" })
         }
         "bans" => moderate(arg, Moderation::Bans),
+        "claim" | "unclaim" => moderate(arg, Moderation::Claim { on: kind == "claim" }),
         "oper" => {
             let (name, password) = word_and_rest(args, "usage: /oper NAME PASSWORD")?;
             Command::Oper(OperCommand::Up { name, password: Password(password.as_bytes()) })

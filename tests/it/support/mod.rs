@@ -533,3 +533,23 @@ impl Client {
         self.stream.shutdown(Shutdown::Write).unwrap();
     }
 }
+
+/// An operator file with `admin` (password `operator-pw`), hashed by
+/// `linechat hash-password` as an operator would.
+pub fn oper_file(name: &str) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linechat"))
+        .arg("hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"operator-pw\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let hash = String::from_utf8(out.stdout).unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    let path = std::env::temp_dir().join(format!("linechat-test-{}-{name}.opers", std::process::id()));
+    std::fs::write(&path, format!("# operators\nadmin {hash}")).unwrap();
+    path.display().to_string()
+}
