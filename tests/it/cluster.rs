@@ -588,3 +588,71 @@ fn accounts_registered_on_one_node_sign_in_on_another() {
     eventually("node 3 to forget the account", || metric(&c, "linechat_accounts") == 0.0);
     assert_eq!(redis.command("HLEN linechat:accounts:0\r\n").as_deref(), Some(":0\r\n"));
 }
+
+#[test]
+fn registered_rooms_and_klines_hold_on_every_node() {
+    let redis = Redis::start();
+    let opers = oper_file("cluster-opers");
+    let a = node(&redis, "n1", &["--oper-file", &opers]);
+    let b = node(&redis, "n2", &[]);
+    connected(&a);
+    connected(&b);
+    let mut alice = a.join("alice");
+    alice.send("/register correct-horse");
+    alice.skip_until("* registered the account alice; you are signed in");
+    alice.send("/join #rust");
+    alice.skip_until("* alice joined #rust (1 online)");
+    alice.send("/claim");
+    alice.skip_until("* #rust is now registered to alice");
+    alice.send("/mode +m");
+    alice.skip_until("* alice set mode +m on #rust");
+    eventually("node 2 to know the registered room", || metric(&b, "linechat_registered_rooms") == 1.0);
+
+    // A member on node 2 lives by the room's rules, and follows their changes.
+    let mut bob = b.join("bob");
+    bob.send("/join #rust");
+    bob.skip_until("* bob joined #rust (2 online)");
+    bob.send("/mode");
+    bob.expect("* modes of #rust: +mn");
+    bob.send("may I?");
+    bob.expect("! cannot-speak: you cannot speak in #rust (it is moderated, or you are muted)");
+    alice.send("/mode -m");
+    alice.skip_until("* alice set mode -m on #rust");
+    eventually("node 2 to apply -m", || {
+        bob.send("/mode");
+        bob.skip_until("* modes of #rust: ") == "* modes of #rust: +n"
+    });
+    bob.send("now I may");
+    bob.expect("[bob] now I may");
+    alice.skip_until("[bob] now I may");
+    assert_eq!(redis.command("HLEN linechat:rooms:0\r\n").as_deref(), Some(":1\r\n"));
+
+    // A K-line set on node 1 cuts and refuses that address on node 2.
+    let other: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let mut far = Client::connect_from(b.addr, other);
+    far.expect(WELCOME);
+    far.send("far");
+    far.skip_until("* far joined");
+    alice.send("/oper admin operator-pw");
+    alice.skip_until("* you are now a server operator (admin)");
+    alice.send("/kline 127.0.0.2 1h abuse");
+    alice.skip_until("* K-line on 127.0.0.2");
+    far.expect("! killed: disconnected by alice: K-lined: abuse");
+    far.expect_closed();
+    let mut again = Client::connect_from(b.addr, other);
+    again.expect("! banned: you are banned from this server (abuse)");
+    again.expect_closed();
+
+    // A node started later reads both from Redis.
+    let c = node(&redis, "n3", &[]);
+    c.wait_log("cluster: 1 registered rooms read from Redis");
+    c.wait_log("cluster: 1 K-lines read from Redis");
+    let mut late = Client::connect_from(c.addr, other);
+    late.expect("! banned: you are banned from this server (abuse)");
+    // Dropped on node 1: no longer registered anywhere.
+    alice.send("/unclaim");
+    alice.skip_until("* #rust is no longer registered");
+    eventually("node 2 to drop the registration", || metric(&b, "linechat_registered_rooms") == 0.0);
+    eventually("node 3 to drop the registration", || metric(&c, "linechat_registered_rooms") == 0.0);
+    assert_eq!(redis.command("HLEN linechat:rooms:0\r\n").as_deref(), Some(":0\r\n"));
+}
