@@ -89,7 +89,9 @@ pub enum Moderation<'a> {
     /// empty: the modes, to the asker.
     Mode(&'a str),
     /// Register the room to the asker's account (`on`), or drop its registration.
-    Claim { on: bool },
+    Claim {
+        on: bool,
+    },
 }
 
 /// What an operator asks.

@@ -193,9 +193,7 @@ impl Hub {
             // `#room KEY` in one text line: only a room with a key takes one
             // (anything else is a bad name, as it always was).
             Err(e) => match raw.trim().split_once(char::is_whitespace) {
-                Some((name, given)) if key.is_none() && self.has_key(name) => {
-                    (name, Some(given.trim()))
-                }
+                Some((name, given)) if key.is_none() && self.has_key(name) => (name, Some(given.trim())),
                 _ => return Err(Fault::RoomInvalid(e)),
             },
         };
@@ -247,7 +245,9 @@ impl Hub {
         self.entered(id, room);
         match self.saved_rank(id, room) {
             // Whoever creates a room is its operator, unless it is registered.
-            None if created && !self.rooms.is_default(room) => self.set_rank(id, room, super::rules::OP, true),
+            None if created && !self.rooms.is_default(room) => {
+                self.set_rank(id, room, super::rules::OP, true)
+            }
             // A registered room gives back what its record remembers.
             Some(rank) if rank != 0 => self.give_saved_rank(id, room, rank, out),
             _ => {}

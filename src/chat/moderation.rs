@@ -58,7 +58,9 @@ impl Hub {
                 self.announce_modes(id, room, &modes, out);
                 Ok(())
             }
-            Moderation::Kick { nick, reason } => return self.kick(id, room, nick, reason.unwrap_or(""), out).map(|()| Outcome::Done),
+            Moderation::Kick { nick, reason } => {
+                return self.kick(id, room, nick, reason.unwrap_or(""), out).map(|()| Outcome::Done)
+            }
             Moderation::Ban { mask, duration, reason, mute } => {
                 self.ban(id, room, mask, duration, reason.unwrap_or(""), mute, out)
             }

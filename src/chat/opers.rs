@@ -172,7 +172,8 @@ impl Hub {
     /// The K-lines the store kept (`--db`), held again at start-up.
     pub fn restore_klines(&mut self) {
         let now = crate::clock::unix_ms();
-        let kept: Vec<Kline> = self.store.rules.klines.iter().filter_map(live).filter(|k| k.active(now)).collect();
+        let kept: Vec<Kline> =
+            self.store.rules.klines.iter().filter_map(live).filter(|k| k.active(now)).collect();
         self.opers.klines = kept;
     }
 
@@ -202,6 +203,23 @@ impl Hub {
         self.leave(target, &format!("Killed ({by} ({reason}))"), out);
         out.close_after_flush(target, crate::net::CloseReason::Requested);
     }
+}
+
+/// A K-line as the store keeps it.
+fn saved(k: &Kline) -> SavedKline {
+    SavedKline {
+        mask: k.mask.to_string(),
+        by: k.by.clone(),
+        set_ms: k.set_ms,
+        until_ms: k.until_ms,
+        reason: k.reason.clone(),
+    }
+}
+
+/// A kept K-line held again (`None`: its mask no longer reads).
+fn live(k: &SavedKline) -> Option<Kline> {
+    let mask = AddressMask::parse(&k.mask).ok()?;
+    Some(Kline { mask, by: k.by.clone(), set_ms: k.set_ms, until_ms: k.until_ms, reason: k.reason.clone() })
 }
 
 #[cfg(test)]
@@ -235,21 +253,4 @@ mod tests {
             assert!(AddressMask::parse(bad).is_err(), "{bad}");
         }
     }
-}
-
-/// A K-line as the store keeps it.
-fn saved(k: &Kline) -> SavedKline {
-    SavedKline {
-        mask: k.mask.to_string(),
-        by: k.by.clone(),
-        set_ms: k.set_ms,
-        until_ms: k.until_ms,
-        reason: k.reason.clone(),
-    }
-}
-
-/// A kept K-line held again (`None`: its mask no longer reads).
-fn live(k: &SavedKline) -> Option<Kline> {
-    let mask = AddressMask::parse(&k.mask).ok()?;
-    Some(Kline { mask, by: k.by.clone(), set_ms: k.set_ms, until_ms: k.until_ms, reason: k.reason.clone() })
 }

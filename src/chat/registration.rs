@@ -65,7 +65,13 @@ impl Hub {
     /// `/claim` (`on`) or `/unclaim` `room`: a signed-in operator of the
     /// room registers it to its account; its founder (or a server
     /// operator) gives it up.
-    pub(super) fn claim(&mut self, id: ConnId, room: RoomId, on: bool, out: &mut Outbox) -> Result<(), Fault> {
+    pub(super) fn claim(
+        &mut self,
+        id: ConnId,
+        room: RoomId,
+        on: bool,
+        out: &mut Outbox,
+    ) -> Result<(), Fault> {
         let (name, key) = (self.rooms.get(room).name.clone(), self.rooms.get(room).key.clone());
         if self.rooms.is_default(room) {
             return Err(Fault::refused("claim-default-room", &[("room", &name)]));
@@ -120,8 +126,9 @@ impl Hub {
     pub(super) fn has_key(&self, raw: &str) -> bool {
         match self.rooms.lookup(raw) {
             Some(room) => self.rooms.get(room).rules.key.is_some(),
-            None => super::rooms::parse_room(raw)
-                .is_ok_and(|name| self.store.rules.rooms.get(&fold_nick(name)).is_some_and(|r| r.key.is_some())),
+            None => super::rooms::parse_room(raw).is_ok_and(|name| {
+                self.store.rules.rooms.get(&fold_nick(name)).is_some_and(|r| r.key.is_some())
+            }),
         }
     }
 

@@ -79,7 +79,8 @@ impl Hub {
     pub(super) fn rules_answered(&mut self, tag: Tag, frame: Option<Frame>, out: &mut Outbox) {
         match tag {
             LOAD_ROOMS_TAG | LOAD_KLINES_TAG => {
-                let Some(changes) = frame.as_ref().and_then(|f| shared::parse_all(f, tag == LOAD_ROOMS_TAG)) else {
+                let Some(changes) = frame.as_ref().and_then(|f| shared::parse_all(f, tag == LOAD_ROOMS_TAG))
+                else {
                     return;
                 };
                 let n = changes.len();
@@ -90,7 +91,9 @@ impl Hub {
                 info!("cluster: {n} {what} read from Redis");
             }
             CLAIM_TAG => {
-                let Some(key) = self.cluster.as_mut().and_then(|c| c.rules.claims.pop_front()) else { return };
+                let Some(key) = self.cluster.as_mut().and_then(|c| c.rules.claims.pop_front()) else {
+                    return;
+                };
                 if matches!(frame, Some(Frame::Integer(0))) {
                     // Another node's claim came first: its record wins here and everywhere.
                     let words = shared::read_room(self.redis_db(), &key);
@@ -101,7 +104,9 @@ impl Hub {
                 }
             }
             REREAD_TAG => {
-                let Some(key) = self.cluster.as_mut().and_then(|c| c.rules.rereads.pop_front()) else { return };
+                let Some(key) = self.cluster.as_mut().and_then(|c| c.rules.rereads.pop_front()) else {
+                    return;
+                };
                 let Some(room) = frame.as_ref().and_then(shared::parse_room) else { return };
                 info!("cluster: {} was registered by {} first", room.name, room.founder);
                 let change = RuleChange::Room { key, room: Some(room) };
@@ -152,9 +157,13 @@ fn note_of(change: &RuleChange) -> Note {
 pub fn change_of(note: Note) -> Option<RuleChange> {
     match note {
         Note::RoomRules { key, json: None } => Some(RuleChange::Room { key, room: None }),
-        Note::RoomRules { key, json: Some(j) } => Some(RuleChange::Room { key, room: Some(SavedRoom::from_json(&j)?) }),
+        Note::RoomRules { key, json: Some(j) } => {
+            Some(RuleChange::Room { key, room: Some(SavedRoom::from_json(&j)?) })
+        }
         Note::Kline { mask, json: None } => Some(RuleChange::Kline { mask, kline: None }),
-        Note::Kline { mask, json: Some(j) } => Some(RuleChange::Kline { mask, kline: Some(SavedKline::from_json(&j)?) }),
+        Note::Kline { mask, json: Some(j) } => {
+            Some(RuleChange::Kline { mask, kline: Some(SavedKline::from_json(&j)?) })
+        }
         _ => None,
     }
 }

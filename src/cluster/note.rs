@@ -398,7 +398,10 @@ mod tests {
                     created_ms: 9,
                 }),
             },
-            Note::RoomRules { key: "#rust".into(), json: Some(r##"{"name":"#Rust","access":[["a",1]]}"##.into()) },
+            Note::RoomRules {
+                key: "#rust".into(),
+                json: Some(r##"{"name":"#Rust","access":[["a",1]]}"##.into()),
+            },
             Note::RoomRules { key: "#rust".into(), json: None },
             Note::Kline { mask: "10.0.0.0/8".into(), json: Some(r#"{"mask":"10.0.0.0/8"}"#.into()) },
             Note::Kline { mask: "1.2.3.4".into(), json: None },

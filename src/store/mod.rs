@@ -169,11 +169,11 @@ impl Store {
         db.load_reactions(&mut self.history)?;
         let (registered, klines) = db.load_rules(&mut self.rules, now_ms)?;
         log::info!(
-            "--db {}: {lines} lines of {rooms} rooms, {accounts} accounts, {registered} registered rooms \
-             and {klines} K-lines read back in {} ms",
+            "--db {}: {lines} lines of {rooms} rooms and {accounts} accounts read back in {} ms",
             path.display(),
             started.elapsed().as_millis()
         );
+        log::info!("--db {}: {registered} registered rooms and {klines} K-lines read back", path.display());
         self.disk = Some(Disk { db: Some(db), thread: None, pending: Batch::default(), in_flight: false });
         Ok(self)
     }
@@ -359,7 +359,11 @@ impl Store {
         );
         m.gauge("history_rooms", "Rooms with history in memory.", self.history.rooms() as f64);
         m.gauge("accounts", "Registered accounts.", self.accounts.len() as f64);
-        m.gauge("registered_rooms", "Rooms registered to an account (/claim).", self.rules.rooms.len() as f64);
+        m.gauge(
+            "registered_rooms",
+            "Rooms registered to an account (/claim).",
+            self.rules.rooms.len() as f64,
+        );
         m.gauge("klines", "K-lines kept (some may have expired).", self.rules.klines.len() as f64);
         m.counter(
             "password_jobs_total",

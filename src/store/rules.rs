@@ -210,13 +210,20 @@ mod tests {
     fn a_room_and_a_kline_read_back_as_written() {
         let r = room();
         assert_eq!(SavedRoom::from_json(&r.to_json()), Some(r));
-        let k = SavedKline { mask: "10.0.0.0/8".into(), by: "op".into(), set_ms: 1, until_ms: None, reason: "x".into() };
+        let k = SavedKline {
+            mask: "10.0.0.0/8".into(),
+            by: "op".into(),
+            set_ms: 1,
+            until_ms: None,
+            reason: "x".into(),
+        };
         assert_eq!(SavedKline::from_json(&k.to_json()), Some(k));
     }
 
     #[test]
     fn malformed_records_are_refused() {
-        for raw in ["", "{}", "[]", r#"{"name":"nohash","founder":"a","created_ms":1,"access":[],"bans":[]}"#] {
+        for raw in ["", "{}", "[]", r#"{"name":"nohash","founder":"a","created_ms":1,"access":[],"bans":[]}"#]
+        {
             assert_eq!(SavedRoom::from_json(raw), None, "{raw}");
         }
         let no_founder = room().to_json().replace("\"founder\":\"alice\"", "\"founder\":\"\"");
@@ -233,7 +240,13 @@ mod tests {
         assert_eq!(rules.rooms["#rust"].founder, "alice");
         rules.apply(&RuleChange::Room { key: "#rust".into(), room: None });
         assert!(rules.rooms.is_empty());
-        let k = SavedKline { mask: "1.2.3.4".into(), by: "op".into(), set_ms: 1, until_ms: None, reason: "".into() };
+        let k = SavedKline {
+            mask: "1.2.3.4".into(),
+            by: "op".into(),
+            set_ms: 1,
+            until_ms: None,
+            reason: "".into(),
+        };
         rules.apply(&RuleChange::Kline { mask: "1.2.3.4".into(), kline: Some(k.clone()) });
         rules.apply(&RuleChange::Kline { mask: "1.2.3.4".into(), kline: Some(k) });
         assert_eq!(rules.klines.len(), 1, "set again, kept once");

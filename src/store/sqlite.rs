@@ -185,7 +185,11 @@ impl Db {
     }
 
     /// Reads registered rooms and K-lines back; returns how many of each.
-    pub fn load_rules(&self, rules: &mut super::rules::SavedRules, now_ms: u64) -> Result<(usize, usize), String> {
+    pub fn load_rules(
+        &self,
+        rules: &mut super::rules::SavedRules,
+        now_ms: u64,
+    ) -> Result<(usize, usize), String> {
         super::sqlite_rules::load(&self.conn, rules, now_ms).map_err(sql)
     }
 

@@ -76,8 +76,9 @@ pub fn write(tx: &Transaction, changes: &[RuleChange]) -> rusqlite::Result<()> {
                     r.topic_by,
                     r.topic_at as i64
                 ])?;
-                let mut access =
-                    tx.prepare_cached("INSERT OR REPLACE INTO room_access (room, account, rank) VALUES (?1, ?2, ?3)")?;
+                let mut access = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO room_access (room, account, rank) VALUES (?1, ?2, ?3)",
+                )?;
                 for (account, rank) in &r.access {
                     access.execute(params![key, account, *rank as i64])?;
                 }
@@ -86,7 +87,15 @@ pub fn write(tx: &Transaction, changes: &[RuleChange]) -> rusqlite::Result<()> {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?;
                 for b in &r.bans {
-                    ban.execute(params![key, b.mask, b.mute, b.by, b.set_ms as i64, opt(b.until_ms), b.reason])?;
+                    ban.execute(params![
+                        key,
+                        b.mask,
+                        b.mute,
+                        b.by,
+                        b.set_ms as i64,
+                        opt(b.until_ms),
+                        b.reason
+                    ])?;
                 }
             }
             RuleChange::Kline { mask, kline } => {
@@ -135,15 +144,16 @@ pub fn load(conn: &Connection, rules: &mut SavedRules, now_ms: u64) -> rusqlite:
         rules.rooms.insert(key, room);
     }
     let mut access = conn.prepare("SELECT room, account, rank FROM room_access ORDER BY room, account")?;
-    let access = access.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+    let access = access
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
     for row in access {
         let (room, account, rank) = row?;
         if let Some(r) = rules.rooms.get_mut(&room) {
             r.access.push((account, rank as u8));
         }
     }
-    let mut bans =
-        conn.prepare("SELECT room, mask, mute, set_by, set_at, until, reason FROM room_bans ORDER BY set_at")?;
+    let mut bans = conn
+        .prepare("SELECT room, mask, mute, set_by, set_at, until, reason FROM room_bans ORDER BY set_at")?;
     let bans = bans.query_map([], |r| {
         let ban = SavedBan {
             mask: r.get(1)?,
@@ -162,7 +172,8 @@ pub fn load(conn: &Connection, rules: &mut SavedRules, now_ms: u64) -> rusqlite:
             r.bans.push(ban);
         }
     }
-    let mut klines = conn.prepare("SELECT mask, set_by, set_at, until, reason FROM klines ORDER BY set_at")?;
+    let mut klines =
+        conn.prepare("SELECT mask, set_by, set_at, until, reason FROM klines ORDER BY set_at")?;
     let klines = klines.query_map([], |r| {
         Ok(SavedKline {
             mask: r.get(0)?,

@@ -63,7 +63,9 @@ fn a_claimed_room_keeps_its_rules_and_ranks_when_empty() {
     alice.send("/claim #rust");
     alice.expect("! bad-args: #rust is already registered to alice");
     bob.send("/unclaim");
-    bob.expect("! bad-args: only alice, who registered #rust, or a server operator can drop its registration");
+    bob.expect(
+        "! bad-args: only alice, who registered #rust, or a server operator can drop its registration",
+    );
 
     // Rules, a topic and ranks, then everyone leaves: the room ends.
     alice.send("/mode +mt");
@@ -169,7 +171,10 @@ fn json_and_irc_clients_claim_rooms_and_chanserv_gives_ranks() {
     guest.send("UNCLAIM #irc");
     assert_eq!(guest.irc_line(), ":ChanServ!ChanServ@services NOTICE gus :only ivy, who registered #irc, or a server operator can drop its registration");
     guest.send("CLAIM #irc");
-    assert_eq!(guest.irc_line(), ":ChanServ!ChanServ@services NOTICE gus :sign in first (/login NAME PASSWORD)");
+    assert_eq!(
+        guest.irc_line(),
+        ":ChanServ!ChanServ@services NOTICE gus :sign in first (/login NAME PASSWORD)"
+    );
     irc.send("PRIVMSG ChanServ :DROP #irc");
     irc.irc_skip_until(":ChanServ!ChanServ@services NOTICE * :#irc is no longer registered");
 }
@@ -222,7 +227,10 @@ fn db_keeps_registered_rooms_and_klines_across_a_restart() {
     alice.expect("* ChanServ set mode +o alice on #keep");
     drop(s);
     let rows = std::process::Command::new("sqlite3")
-        .args([&db, "SELECT name, founder, modes, room_key FROM registered_rooms; SELECT mask, reason FROM klines"])
+        .args([
+            &db,
+            "SELECT name, founder, modes, room_key FROM registered_rooms; SELECT mask, reason FROM klines",
+        ])
         .output()
         .expect("sqlite3");
     assert_eq!(String::from_utf8_lossy(&rows.stdout), "#keep|alice|nt|sesame\n127.0.0.2|refused\n");

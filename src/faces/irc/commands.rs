@@ -101,7 +101,12 @@ static COMMANDS: &[Command] = &[
         false,
         0,
     ),
-    cmd("CS", |_, hub, id, params, out| super::moderation::chanserv(hub, id, &params.join(" "), out), false, 0),
+    cmd(
+        "CS",
+        |_, hub, id, params, out| super::moderation::chanserv(hub, id, &params.join(" "), out),
+        false,
+        0,
+    ),
 ];
 
 /// Runs one parsed line; with labeled-response, its replies carry its label.

@@ -117,8 +117,8 @@ pub const BUILTIN_TYPES: &[&str] = &[
 /// The built-in types refused with `not-joined` before a nickname.
 const NEED_NICK: &[&str] = &[
     "chat", "me", "msg", "join", "part", "topic", "history", "register", "op", "deop", "voice", "devoice",
-    "kick", "ban", "unban", "bans", "mute", "unmute", "invite", "mode", "typing", "react", "delete",
-    "claim", "unclaim",
+    "kick", "ban", "unban", "bans", "mute", "unmute", "invite", "mode", "typing", "react", "delete", "claim",
+    "unclaim",
 ];
 
 /// Lines a `history` packet gets when it says no `limit`.
