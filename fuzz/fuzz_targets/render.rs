@@ -32,6 +32,7 @@ fuzz_target!(|input: &[u8]| {
     let (from, text, room) = (cap(&sanitize(a), 24), sanitize(b).into_owned(), cap(&sanitize(c), 33));
     let topic = cap(&text, 300);
     let nick_taken = linechat::chat::fault::Fault::NickTaken(from.clone());
+    let env = linechat::chat::render::RenderEnv::new("fuzz.test".to_string());
     let events = [
         Event::Chat { from: &from, text: &text, room: &room, notice: false, whole: false },
         Event::Chat { from: &from, text: &text, room: &room, notice: true, whole: true },
@@ -75,5 +76,11 @@ fuzz_target!(|input: &[u8]| {
         one_line(&json);
         one_line(&render_text(ev, lang));
         irc_ok(&linechat::faces::irc::render::event_in(ev, &linechat::faces::irc::render::Masks::plain("fuzz.test"), lang));
+        // As IRC clients with account-tag and extended-join see it (the realname any text).
+        let account = Some(from.as_str()).filter(|f| !f.is_empty());
+        let view = Event::AccountView { account, realname: &text, tag: true, extended: true, event: ev };
+        irc_ok(&linechat::faces::irc::render::render_time_msgid(&view, &env, lang));
+        irc_ok(&linechat::faces::irc::render::render(&view, &env, lang));
+        one_line(&render_text(&view, lang));
     }
 });

@@ -45,7 +45,65 @@ pub(crate) fn send_to_members(
     delivered
 }
 
+/// `event` as the members whose `view` asks for more see it (by view:
+/// `Event::AccountView`), for each view one of `members` has; `None` where
+/// the event itself serves. `account`: the sender's; `join`: the event is
+/// a JOIN (extended-join changes it).
+pub(crate) fn views<'a>(
+    members: &[Member],
+    account: Option<&'a str>,
+    realname: &'a str,
+    join: bool,
+    event: &'a Event<'a>,
+) -> [Option<Event<'a>>; 4] {
+    use super::session::{VIEW_ACCOUNT_TAG, VIEW_EXTENDED_JOIN};
+    let mut views = [None, None, None, None];
+    if account.is_none() && !join {
+        return views;
+    }
+    for m in members {
+        let v = usize::from(m.view & 3);
+        if v == 0 || views[v].is_some() {
+            continue;
+        }
+        let tag = m.view & VIEW_ACCOUNT_TAG != 0 && account.is_some();
+        let extended = m.view & VIEW_EXTENDED_JOIN != 0 && join;
+        if tag || extended {
+            views[v] = Some(Event::AccountView { account, realname, tag, extended, event });
+        }
+    }
+    views
+}
+
+/// Sends to `members` but `skip`, each the rendering its view takes
+/// (`alts`, else `rendered`); returns how many got it.
+pub(crate) fn send_viewed(
+    members: &[Member],
+    skip: Option<ConnId>,
+    rendered: &Rendered,
+    alts: &[Option<Rendered>; 4],
+    out: &mut Outbox,
+) -> u64 {
+    let mut delivered = 0;
+    for m in members {
+        if Some(m.id) != skip {
+            let chosen = alts[usize::from(m.view & 3)].as_ref().unwrap_or(rendered);
+            out.send(m.id, chosen.get(m.format));
+            delivered += 1;
+        }
+    }
+    delivered
+}
+
 impl Hub {
+    /// The account and realname others are shown for `id` (IRC's
+    /// account-tag and extended-join): its account if signed in, its
+    /// realname (else its nickname).
+    pub(crate) fn shown_identity(&self, id: ConnId) -> (Option<&str>, &str) {
+        let Some(s) = self.session(id) else { return (None, "") };
+        (s.account.as_deref(), s.realname.as_deref().or(s.nick()).unwrap_or_default())
+    }
+
     /// A fresh mark for [`Session::mark`]; 0, what a new session holds, is never one.
     pub(crate) fn next_mark(&mut self) -> u32 {
         self.mark = self.mark.checked_add(1).unwrap_or(1);

@@ -288,6 +288,17 @@ pub enum Event<'a> {
         until_ms: Option<u64>,
         reason: &'a str,
     },
+    /// `event` as IRC clients that asked for more see it (`Profile::view`):
+    /// with `tag`, the sender's `account` as an `@account=` tag; with
+    /// `extended`, a JOIN that carries the account (`*`: none) and
+    /// realname. Other faces render `event` itself.
+    AccountView {
+        account: Option<&'a str>,
+        realname: &'a str,
+        tag: bool,
+        extended: bool,
+        event: &'a Event<'a>,
+    },
     /// A room registered to an account (`Some`), or no longer (to the asker).
     Claim {
         room: &'a str,

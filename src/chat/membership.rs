@@ -93,7 +93,8 @@ impl Hub {
         let Some(session) = self.sessions.get_mut(id).and_then(Option::as_mut) else {
             return;
         };
-        let idx = self.rooms.add(room, Member { id, format: session.profile.format, rank: 0 });
+        let (format, view) = (session.profile.format, session.profile.view);
+        let idx = self.rooms.add(room, Member { id, format, rank: 0, view });
         session.seats.push(Seat { room, idx });
         let Phase::Joined { nick } = &session.phase else {
             return;
@@ -104,8 +105,17 @@ impl Hub {
         let room_ref = RoomRef { name: &r.name, is_default: room == self.rooms.default_id() };
         let event = Event::Join { nick, online, room: room_ref };
         let rendered = self.renderers.event(&event);
-        for m in &r.members {
-            out.send(m.id, rendered.get(m.format));
+        if r.viewers == 0 {
+            for m in &r.members {
+                out.send(m.id, rendered.get(m.format));
+            }
+        } else {
+            // Some members are told the account and realname (extended-join, account-tag).
+            let (account, realname) =
+                (session.account.as_deref(), session.realname.as_deref().unwrap_or(nick));
+            let views = super::deliver::views(&r.members, account, realname, true, &event);
+            let alts = std::array::from_fn(|v| views[v].as_ref().map(|e| self.renderers.event(e)));
+            super::deliver::send_viewed(&r.members, None, &rendered, &alts, out);
         }
         self.stats.deliveries += online as u64;
         if self.cluster.is_some() {

@@ -228,7 +228,11 @@ impl Hub {
         session.profile = profile;
         let seats = session.seats.clone();
         for seat in seats {
-            self.rooms.get_mut(seat.room).members[seat.idx].format = profile.format;
+            let r = self.rooms.get_mut(seat.room);
+            let m = &mut r.members[seat.idx];
+            m.format = profile.format;
+            r.viewers = r.viewers + u32::from(profile.view != 0) - u32::from(m.view != 0);
+            m.view = profile.view;
         }
     }
 

@@ -67,6 +67,8 @@ pub struct Member {
     pub format: Format,
     /// Operator and voice bits (`rules::OP`, `VOICE`).
     pub rank: u8,
+    /// Its session's `Profile::view` (how it sees what others send).
+    pub view: u8,
 }
 
 /// One room.
@@ -89,6 +91,8 @@ pub struct Room {
     pub remote: Vec<String>,
     /// Modes, bans and invitations.
     pub rules: super::rules::RoomRules,
+    /// Members whose `view` is not 0: when none, a line is rendered once.
+    pub viewers: u32,
 }
 
 impl Room {
@@ -166,6 +170,7 @@ impl Rooms {
             members: Vec::new(),
             remote: Vec::new(),
             rules: super::rules::RoomRules::new(),
+            viewers: 0,
         });
         let key = self.slab[id].key.clone();
         self.by_name.insert(key, id);
@@ -174,9 +179,10 @@ impl Rooms {
 
     /// Adds `member` to `room`; returns its position there.
     pub fn add(&mut self, room: RoomId, member: Member) -> usize {
-        let members = &mut self.slab[room].members;
-        members.push(member);
-        members.len() - 1
+        let r = &mut self.slab[room];
+        r.viewers += u32::from(member.view != 0);
+        r.members.push(member);
+        r.members.len() - 1
     }
 
     /// Removes the member at `idx` of `room`. Returns the connection moved
@@ -184,7 +190,8 @@ impl Rooms {
     /// the room when it empties, unless it is the default one.
     pub fn remove(&mut self, room: RoomId, idx: usize) -> Option<ConnId> {
         let r = &mut self.slab[room];
-        r.members.swap_remove(idx);
+        let gone = r.members.swap_remove(idx);
+        r.viewers -= u32::from(gone.view != 0);
         let moved = r.members.get(idx).map(|m| m.id);
         self.drop_if_empty(room);
         moved
@@ -232,7 +239,7 @@ mod tests {
         let d = rooms.default_id();
         let r = rooms.create("#Rust", 0);
         assert_eq!(rooms.find("#RUST"), Some(r));
-        let m = |id| Member { id, format: Format(0), rank: 0 };
+        let m = |id| Member { id, format: Format(0), rank: 0, view: 0 };
         assert_eq!(rooms.add(r, m(1)), 0);
         assert_eq!(rooms.add(r, m(2)), 1);
         assert_eq!(rooms.remove(r, 0), Some(2), "the last member moves into the gap");

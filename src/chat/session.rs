@@ -48,7 +48,15 @@ pub struct Profile {
     /// Told when another connection of its account moves a read marker
     /// (JSON `read-markers`, IRC `draft/read-marker`).
     pub read_markers: bool,
+    /// How it sees what others send ([`VIEW_ACCOUNT_TAG`],
+    /// [`VIEW_EXTENDED_JOIN`] bits; 0 for most): see `Event::AccountView`.
+    pub view: u8,
 }
+
+/// `Profile::view`: told the sender's account (IRC `account-tag`).
+pub const VIEW_ACCOUNT_TAG: u8 = 1;
+/// `Profile::view`: JOINs carry the account and realname (IRC `extended-join`).
+pub const VIEW_EXTENDED_JOIN: u8 = 2;
 
 /// Lines a session sent while its nickname claim was in flight, in order.
 pub type WaitingLines = VecDeque<Result<Vec<u8>, LineFault>>;

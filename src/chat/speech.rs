@@ -61,13 +61,23 @@ impl Hub {
             _ => Event::Chat { from: nick, text, room: &r.name, notice: said == Said::Notice, whole },
         };
         let mut slot = None;
-        let rendered = self.renderers.event(event.stamped(stamp, &mut slot));
-        for m in &r.members {
-            if m.id != skip {
-                out.send(m.id, rendered.get(m.format));
+        let stamped = event.stamped(stamp, &mut slot);
+        let rendered = self.renderers.event(stamped);
+        let account = if r.viewers == 0 { None } else { self.shown_identity(id).0 };
+        if account.is_none() {
+            for m in &r.members {
+                if m.id != skip {
+                    out.send(m.id, rendered.get(m.format));
+                }
             }
+            self.stats.deliveries += r.members.len() as u64 - u64::from(skip != usize::MAX);
+        } else {
+            // Some members are told the sender's account (account-tag).
+            let views = super::deliver::views(&r.members, account, "", false, stamped);
+            let alts = std::array::from_fn(|v| views[v].as_ref().map(|e| self.renderers.event(e)));
+            let skip = Some(skip).filter(|&s| s != usize::MAX);
+            self.stats.deliveries += super::deliver::send_viewed(&r.members, skip, &rendered, &alts, out);
         }
-        self.stats.deliveries += r.members.len() as u64 - u64::from(skip != usize::MAX);
         self.stats.messages += 1;
         if self.cluster.is_some() {
             let (nick, room) = (nick.clone(), r.name.clone());
@@ -87,10 +97,14 @@ impl Hub {
         let copy_back = target != id && sender.profile.echo_own;
         let event = Event::Msg { from, to, text, kind: said, whole };
         let rendered = self.renderers.event(&event);
+        let account = sender.account.as_deref();
+        let tagged = Event::AccountView { account, realname: "", tag: true, extended: false, event: &event };
+        let with_account = self.renderers.event(&tagged);
         let mut delivered = 0;
         for recipient in [target, id].into_iter().take(1 + usize::from(copy_back)) {
             if let Some(s) = self.session(recipient) {
-                out.send(recipient, rendered.get(s.profile.format));
+                let told = account.is_some() && s.profile.view & super::session::VIEW_ACCOUNT_TAG != 0;
+                out.send(recipient, if told { &with_account } else { &rendered }.get(s.profile.format));
                 delivered += 1;
             }
         }
@@ -133,15 +147,16 @@ impl Hub {
             kind => Event::Chat { from, text, room: name, notice: kind == Kind::Notice, whole },
         };
         let mut slot = None;
-        let rendered = self.renderers.event(event.stamped(stamp, &mut slot));
-        let mut delivered = 0;
-        for m in &r.members {
-            if Some(m.id) != skip {
-                out.send(m.id, rendered.get(m.format));
-                delivered += 1;
-            }
-        }
-        self.stats.deliveries += delivered;
+        let stamped = event.stamped(stamp, &mut slot);
+        let rendered = self.renderers.event(stamped);
+        // A local sender's account, for members told it (account-tag).
+        let account = match r.viewers {
+            0 => None,
+            _ => self.find_nick(from).and_then(|sender| self.shown_identity(sender).0),
+        };
+        let views = super::deliver::views(&r.members, account, "", false, stamped);
+        let alts = std::array::from_fn(|v| views[v].as_ref().map(|e| self.renderers.event(e)));
+        self.stats.deliveries += super::deliver::send_viewed(&r.members, skip, &rendered, &alts, out);
     }
 
     /// Sets (or, with an empty text, clears) the topic of `room`, held by

@@ -445,3 +445,54 @@ fn a_bots_messages_carry_the_bot_tag() {
     bot.send("PRIVMSG #den :hello all");
     assert_eq!(plain_reader.irc_skip_until("PRIVMSG"), ":helper2!~helper@linechat PRIVMSG #den :hello all");
 }
+
+#[test]
+fn account_tag_and_extended_join_show_who_is_signed_in() {
+    let s = Server::start_irc(&[]);
+    let mut tagged = s.irc_join_with_caps("tagged", "account-tag");
+    let mut extended = s.irc_join_with_caps("ext", "extended-join message-tags server-time");
+    let mut plain = s.irc_join("plain");
+    for c in [&mut tagged, &mut extended, &mut plain] {
+        join(c, "#cafe");
+    }
+    let mut nc = s.join("ncuser");
+    nc.send("/join #cafe");
+    nc.skip_until("* ncuser joined #cafe");
+    // A guest (an IRC client) joins: extended-join shows `*` and its realname.
+    let mut guest = s.irc_join("guest");
+    join(&mut guest, "#cafe");
+    assert_eq!(extended.irc_skip_until(":guest!"), ":guest!~guest@linechat JOIN #cafe * :guest test");
+    assert_eq!(tagged.irc_skip_until(":guest!"), ":guest!~guest@linechat JOIN #cafe");
+    // A signed-in IRC user joins and speaks.
+    let mut alice = s.irc_join("alice");
+    alice.send("PRIVMSG NickServ :REGISTER correct-horse");
+    alice.irc_skip_until(" 900 ");
+    join(&mut alice, "#cafe");
+    assert_eq!(extended.irc_skip_until(":alice!"), ":alice!~alice@linechat JOIN #cafe alice :alice test");
+    assert_eq!(tagged.irc_skip_until(":alice!"), "@account=alice :alice!~alice@linechat JOIN #cafe");
+    alice.send("PRIVMSG #cafe :hello tags");
+    assert_eq!(
+        tagged.irc_skip_until("hello tags"),
+        "@account=alice :alice!~alice@linechat PRIVMSG #cafe :hello tags"
+    );
+    let line = extended.irc_skip_until("hello tags");
+    assert!(line.starts_with("@time=") && line.contains(";msgid=") && !line.contains("account="), "{line}");
+    alice.send("PRIVMSG tagged :psst");
+    assert_eq!(tagged.irc_skip_until("psst"), "@account=alice :alice!~alice@linechat PRIVMSG tagged :psst");
+    // A text user signs in: its lines carry its account too.
+    nc.send("/register battery-staple");
+    nc.skip_until("* registered the account ncuser");
+    nc.send("from nc");
+    assert_eq!(
+        tagged.irc_skip_until("from nc"),
+        "@account=ncuser :ncuser!ncuser@linechat PRIVMSG #cafe :from nc"
+    );
+    // A guest's lines are untagged; clients that asked for neither see what they always saw.
+    guest.send("PRIVMSG #cafe :guest line");
+    assert_eq!(tagged.irc_skip_until("guest line"), ":guest!~guest@linechat PRIVMSG #cafe :guest line");
+    let seen = plain.irc_sync();
+    assert!(seen.contains(&":alice!~alice@linechat JOIN #cafe".to_string()), "{seen:?}");
+    assert!(seen.contains(&":alice!~alice@linechat PRIVMSG #cafe :hello tags".to_string()), "{seen:?}");
+    assert!(seen.contains(&":guest!~guest@linechat JOIN #cafe".to_string()), "{seen:?}");
+    assert!(seen.iter().all(|l| !l.contains("account=") && !l.contains(" * :")), "{seen:?}");
+}

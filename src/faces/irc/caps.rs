@@ -43,6 +43,10 @@ pub struct Caps {
     pub read_marker: bool,
     /// `draft/account-registration`: knows that REGISTER is here.
     pub account_registration: bool,
+    /// `@account=` on what signed-in users send.
+    pub account_tag: bool,
+    /// JOIN lines carry the account and realname.
+    pub extended_join: bool,
 }
 
 /// Every capability offered, by name (those about history only with
@@ -50,6 +54,7 @@ pub struct Caps {
 /// is never requested, only read).
 pub const CAPS: &[&str] = &[
     "account-notify",
+    "account-tag",
     "away-notify",
     "batch",
     "cap-notify",
@@ -59,6 +64,7 @@ pub const CAPS: &[&str] = &[
     "draft/message-redaction",
     "draft/read-marker",
     "echo-message",
+    "extended-join",
     "extended-monitor",
     "invite-notify",
     "labeled-response",
@@ -75,6 +81,7 @@ impl Caps {
     fn flag(&mut self, name: &str) -> Option<&mut bool> {
         Some(match name {
             "account-notify" => &mut self.account_notify,
+            "account-tag" => &mut self.account_tag,
             "away-notify" => &mut self.away_notify,
             "batch" => &mut self.batch,
             "cap-notify" => &mut self.cap_notify,
@@ -84,6 +91,7 @@ impl Caps {
             "draft/message-redaction" => &mut self.message_redaction,
             "draft/read-marker" => &mut self.read_marker,
             "echo-message" => &mut self.echo_message,
+            "extended-join" => &mut self.extended_join,
             "extended-monitor" => &mut self.extended_monitor,
             "invite-notify" => &mut self.invite_notify,
             "labeled-response" => &mut self.labeled_response,

@@ -149,7 +149,8 @@ fn item(b: &mut Vec<u8>, server: &str, room: &str, e: &Entry, batch: Option<&str
     let body = super::render::event(&event, server);
     let when = time.then(|| iso_ms(e.time_ms));
     let id = msgid.then(|| e.id.to_string());
-    let tags = super::render::Tags { batch, time: when.as_deref(), msgid: id.as_deref(), bot: false };
+    let tags =
+        super::render::Tags { batch, time: when.as_deref(), msgid: id.as_deref(), ..Default::default() };
     super::render::tag_lines(b, &body, tags);
     // Its reactions, as the TAGMSGs that made them (client tags need message-tags).
     if let (true, Some(id)) = (msgid, &id) {

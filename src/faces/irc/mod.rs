@@ -182,6 +182,8 @@ impl IrcFace {
             reactions: caps.message_tags,
             deletions: caps.message_redaction,
             read_markers: caps.read_marker,
+            view: u8::from(caps.account_tag) * crate::chat::session::VIEW_ACCOUNT_TAG
+                + u8::from(caps.extended_join) * crate::chat::session::VIEW_EXTENDED_JOIN,
         }
     }
 

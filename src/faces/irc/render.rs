@@ -66,7 +66,7 @@ pub fn escape_tag(v: &str) -> String {
 
 /// The IRC renderer, for the chat core's table.
 pub fn render(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
-    event_in(e, &Masks::of(env), lang)
+    tagged(e, &Masks::of(env), lang, false, false)
 }
 
 /// For clients that negotiated `server-time`: room lines carry `@time=`.
@@ -88,24 +88,44 @@ pub fn render_time_msgid(e: &Event, env: &RenderEnv, lang: Lang) -> Vec<u8> {
 /// `event` with the tags of its stamp, if it has one: `time` on every line
 /// it takes, `msgid` on the first (a line from a face with longer lines
 /// can take several, and a msgid names one message); with message-tags,
-/// `bot` on what a bot says.
+/// `bot` on what a bot says; as an `Event::AccountView`, `account` on what
+/// a signed-in user sends (account-tag) and JOINs with the account and
+/// realname (extended-join).
 fn tagged(e: &Event, m: &Masks, lang: Lang, time: bool, msgid: bool) -> Vec<u8> {
-    let Event::Stamped { stamp, event: inner } = e else {
-        let body = event_in(e, m, lang);
-        let from_bot = matches!(e, Event::Msg { from, .. } if m.bot(from));
-        if !(msgid && from_bot) {
-            return body;
+    let (e, account, extended) = match e {
+        Event::AccountView { account, realname, tag, extended, event } => {
+            (*event, account.filter(|_| *tag), extended.then_some((*account, *realname)))
         }
-        let mut b = Vec::with_capacity(body.len() + 8);
-        tag_lines(&mut b, &body, Tags { bot: true, ..Tags::default() });
-        return b;
+        _ => (e, None, None),
     };
-    let body = event_in(inner, m, lang);
-    let when = time.then(|| crate::clock::iso_ms(stamp.time_ms));
-    let id = msgid.then(|| stamp.id.to_string());
-    let bot = msgid && matches!(inner, Event::Chat { from, .. } | Event::Me { from, .. } if m.bot(from));
+    let (stamp, inner) = match e {
+        Event::Stamped { stamp, event } => (Some(stamp), *event),
+        _ => (None, e),
+    };
+    let body = match (inner, extended) {
+        (Event::Join { nick, room, .. }, Some((account, realname))) => {
+            let mut b = Vec::with_capacity(96);
+            mask(&mut b, nick, m);
+            let _ = write!(b, " JOIN {} {} :", room.name, account.unwrap_or("*"));
+            trailing(&mut b, 0, realname);
+            b
+        }
+        _ => event_in(inner, m, lang),
+    };
+    let bot = msgid
+        && match inner {
+            Event::Msg { from, .. } => stamp.is_none() && m.bot(from),
+            Event::Chat { from, .. } | Event::Me { from, .. } => stamp.is_some() && m.bot(from),
+            _ => false,
+        };
+    let when = stamp.filter(|_| time).map(|s| crate::clock::iso_ms(s.time_ms));
+    let id = stamp.filter(|_| msgid).map(|s| s.id.to_string());
+    if when.is_none() && id.is_none() && !bot && account.is_none() {
+        return body;
+    }
     let mut b = Vec::with_capacity(body.len() + 64);
-    tag_lines(&mut b, &body, Tags { batch: None, time: when.as_deref(), msgid: id.as_deref(), bot });
+    let tags = Tags { batch: None, time: when.as_deref(), msgid: id.as_deref(), bot, account };
+    tag_lines(&mut b, &body, tags);
     b
 }
 
@@ -117,23 +137,31 @@ pub struct Tags<'a> {
     pub time: Option<&'a str>,
     pub msgid: Option<&'a str>,
     pub bot: bool,
+    /// The sender's account (account-tag), on every line.
+    pub account: Option<&'a str>,
 }
 
 /// Appends `body`'s lines, each with the tags its client takes: `batch`
 /// and `time` on every line, `msgid` on the first (text split over several
 /// messages is one message, with one id), `bot` on every line.
 pub fn tag_lines(b: &mut Vec<u8>, body: &[u8], tags: Tags) {
-    let Tags { batch, time, msgid, bot } = tags;
+    let Tags { batch, time, msgid, bot, account } = tags;
     for (i, line) in body.split_inclusive(|&c| c == b'\n').enumerate() {
         let mut sep = b'@';
         if bot {
             b.extend_from_slice(b"@bot");
             sep = b';';
         }
-        for (key, value) in [("batch", batch), ("time", time), ("msgid", msgid.filter(|_| i == 0))] {
+        let first_id = msgid.filter(|_| i == 0);
+        for (key, value) in [("batch", batch), ("time", time), ("msgid", first_id), ("account", account)] {
             if let Some(value) = value {
                 b.push(sep);
-                let _ = write!(b, "{key}={value}");
+                let _ = write!(b, "{key}=");
+                if key == "account" {
+                    b.extend_from_slice(escape_tag(value).as_bytes());
+                } else {
+                    b.extend_from_slice(value.as_bytes());
+                }
                 sep = b';';
             }
         }
@@ -251,7 +279,9 @@ pub fn event_in(event: &Event, m: &Masks, lang: Lang) -> Vec<u8> {
         Event::Fault { fault: fault @ crate::chat::fault::Fault::Killed(_) } => {
             let _ = write!(b, "ERROR :Closing Link: {}\r\n", cut(&fault.message_in(lang), MAX_LINE - 24));
         }
-        Event::Stamped { event: inner, .. } => return event_in(inner, m, lang),
+        Event::Stamped { event: inner, .. } | Event::AccountView { event: inner, .. } => {
+            return event_in(inner, m, lang)
+        }
         Event::Shutdown => {
             let _ = write!(b, "ERROR :Closing Link: {}\r\n", crate::words::say(lang, "irc-shutdown", &[]));
         }

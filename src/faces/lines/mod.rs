@@ -150,6 +150,7 @@ impl LinesFace {
             deletions: !json || caps.deletions,
             // Text users hear only their own /markread.
             read_markers: json && caps.read_markers,
+            view: 0,
         }
     }
 

@@ -148,7 +148,7 @@ pub fn text(event: &Event, lang: Lang) -> Vec<u8> {
         Event::Script { kind, payload, text: None } => {
             let _ = write!(b, "* {}: {}", sanitize(kind), payload.unwrap_or(&Value::Null));
         }
-        Event::Stamped { event, .. } => return text(event, lang),
+        Event::Stamped { event, .. } | Event::AccountView { event, .. } => return text(event, lang),
         Event::History { room, items, .. } => {
             let n = items.len();
             if n == 1 {

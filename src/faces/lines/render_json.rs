@@ -23,6 +23,7 @@ pub fn render_json(event: &Event, _env: &RenderEnv, lang: Lang) -> Vec<u8> {
 /// lines carry `"id"` and `"time"` in their payload.
 pub fn render_json_ids(event: &Event, _env: &RenderEnv, lang: Lang) -> Vec<u8> {
     match event {
+        Event::AccountView { event, .. } => render_json_ids(event, _env, lang),
         Event::Stamped { stamp, event } => {
             let mut b = json(event, lang);
             // `...}}\n`: the payload's fields go before its closing brace.
@@ -152,7 +153,7 @@ pub fn json(event: &Event, lang: Lang) -> Vec<u8> {
             let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
             json_string_list(&mut b, "motd", "lines", &lines, &[])
         }
-        Event::Stamped { event, .. } => return json(event, lang),
+        Event::Stamped { event, .. } | Event::AccountView { event, .. } => return json(event, lang),
         Event::History { room, items, complete } => {
             b.extend_from_slice(br#"{"type":"history","payload":{"room":"#);
             json_str(&mut b, room);
