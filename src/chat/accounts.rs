@@ -154,6 +154,8 @@ impl Hub {
                 self.submit(id, via, job, Waiting::Password { key }, out)
             }
             AccountCommand::Token(token) => self.token_login(id, token, via, out),
+            AccountCommand::External { account } => self.certificate_login(id, account, via, out),
+            AccountCommand::CertFp(cmd) => self.certfp(id, cmd, out),
             AccountCommand::Unregister(password) => {
                 let name = self.account_of(id).ok_or(Fault::NeedsAccount)?.to_string();
                 let key = fold_nick(&name);
@@ -195,6 +197,16 @@ impl Hub {
         let result = Ok((AccountAction::SignedIn, name));
         self.signins.signed.push(Signed { id, via, result, registered });
         Ok(Outcome::Done)
+    }
+
+    /// Signed in by other means than a password (a token, a certificate):
+    /// `name` is `id`'s account now, told to the face.
+    pub(super) fn signed_in_without_password(&mut self, id: ConnId, name: String, via: Via) {
+        if let Some(s) = self.session_mut(id) {
+            s.account = Some(name.clone());
+        }
+        let result = Ok((AccountAction::SignedIn, name));
+        self.signins.signed.push(Signed { id, via, result, registered: false });
     }
 
     /// Every session signed in to the account `key` (folded).

@@ -55,6 +55,22 @@ pub enum AccountCommand<'a> {
     Unregister(Password<'a>),
     /// Sign in with a token the site minted (`--jwt-secret`).
     Token(&'a str),
+    /// Sign in with the connection's TLS client certificate (SASL
+    /// EXTERNAL); `account`, if given, must be the certificate's.
+    External {
+        account: Option<&'a str>,
+    },
+    /// List, add (`None`: the connection's own) or remove the account's
+    /// certificate fingerprints.
+    CertFp(CertFpCommand<'a>),
+}
+
+/// What a client asks of its account's certificate fingerprints.
+#[derive(Debug, Clone, Copy)]
+pub enum CertFpCommand<'a> {
+    List,
+    Add(Option<&'a str>),
+    Del(&'a str),
 }
 
 /// What a moderator (or anyone, for the lists) asks of a room.

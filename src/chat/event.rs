@@ -299,6 +299,13 @@ pub enum Event<'a> {
         extended: bool,
         event: &'a Event<'a>,
     },
+    /// An account's certificate fingerprints, and the connection's own
+    /// certificate's (to the asker).
+    CertFps {
+        account: &'a str,
+        fingerprints: &'a [String],
+        yours: Option<&'a str>,
+    },
     /// A room registered to an account (`Some`), or no longer (to the asker).
     Claim {
         room: &'a str,

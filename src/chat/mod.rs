@@ -24,6 +24,7 @@
 //! - `invariants.rs`: the consistency check the fuzz targets run.
 
 pub mod accounts;
+pub mod certificates;
 pub mod cluster;
 pub mod command;
 mod deliver;

@@ -37,10 +37,13 @@ pub struct Bound {
 }
 
 /// The TLS configuration for a listener whose connections start so: an
-/// HTTP listener offers ALPN `http/1.1`.
+/// HTTP listener offers ALPN `http/1.1`; the others ask for a client
+/// certificate, which clients may send (SASL EXTERNAL signs in with it;
+/// browsers would show a picker, so the web port does not ask).
 pub fn tls_config(files: &CertFiles, start: Start) -> Result<Arc<ServerConfig>, String> {
-    let alpn: &[&[u8]] = if start == Start::Http { &[b"http/1.1"] } else { &[] };
-    tls::load_config(files, alpn)
+    let http = start == Start::Http;
+    let alpn: &[&[u8]] = if http { &[b"http/1.1"] } else { &[] };
+    tls::load_config(files, alpn, !http)
 }
 
 /// Binds `addr` with a deep accept backlog: std's 128 drops connections

@@ -417,6 +417,12 @@ impl Outbox {
         self.conns.get(id).is_some_and(|c| c.tls.is_some())
     }
 
+    /// The SHA-256 fingerprint (lowercase hex) of the TLS client
+    /// certificate `id` presented, if any.
+    pub fn certfp(&self, id: ConnId) -> Option<String> {
+        self.conns.get(id)?.tls.as_ref()?.client_certfp()
+    }
+
     /// Does `id` speak through a WebSocket?
     pub fn is_websocket(&self, id: ConnId) -> bool {
         self.conns.get(id).is_some_and(|c| c.transport.is_websocket())

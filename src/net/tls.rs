@@ -35,23 +35,30 @@ mod layer {
 
     /// Builds a server configuration from the PEM files; `alpn` lists the
     /// protocols to offer (`http/1.1` on the web listener, none elsewhere).
-    pub fn load_config(files: &CertFiles, alpn: &[&[u8]]) -> Result<Arc<ServerConfig>, String> {
+    pub fn load_config(
+        files: &CertFiles,
+        alpn: &[&[u8]],
+        client_certs: bool,
+    ) -> Result<Arc<ServerConfig>, String> {
         let chain = read_chain(&files.cert)?;
         let key = PrivateKeyDer::from_pem_file(&files.key)
             .map_err(|e| format!("cannot read the TLS key {}: {}", files.key.display(), pem_error(e)))?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = ServerConfig::builder_with_provider(provider)
+        let builder = ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS set-up: {e}"))?
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .map_err(|e| {
-                format!(
-                    "the TLS certificate {} and key {} do not make a pair: {e}",
-                    files.cert.display(),
-                    files.key.display()
-                )
-            })?;
+            .map_err(|e| format!("TLS set-up: {e}"))?;
+        let builder = if client_certs {
+            builder.with_client_cert_verifier(Arc::new(super::any_client::AnyClientCert(provider)))
+        } else {
+            builder.with_no_client_auth()
+        };
+        let mut config = builder.with_single_cert(chain, key).map_err(|e| {
+            format!(
+                "the TLS certificate {} and key {} do not make a pair: {e}",
+                files.cert.display(),
+                files.key.display()
+            )
+        })?;
         config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         Ok(Arc::new(config))
     }
@@ -94,6 +101,14 @@ mod layer {
 
         pub fn is_handshaking(&self) -> bool {
             self.conn.is_handshaking()
+        }
+
+        /// The SHA-256 fingerprint of the client's certificate (lowercase
+        /// hex), if it sent one.
+        pub fn client_certfp(&self) -> Option<String> {
+            use sha2::Digest;
+            let cert = self.conn.peer_certificates()?.first()?;
+            Some(sha2::Sha256::digest(cert.as_ref()).iter().map(|b| format!("{b:02x}")).collect())
         }
 
         /// Input may be left on the socket (edge-triggered: read again).
@@ -228,7 +243,7 @@ mod layer {
 
     pub enum ServerConfig {}
 
-    pub fn load_config(_files: &CertFiles, _alpn: &[&[u8]]) -> Result<Arc<ServerConfig>, String> {
+    pub fn load_config(_files: &CertFiles, _alpn: &[&[u8]], _: bool) -> Result<Arc<ServerConfig>, String> {
         Err("this linechat was built without TLS (cargo feature `tls`)".into())
     }
 
@@ -238,6 +253,10 @@ mod layer {
         pub fn new(config: Arc<ServerConfig>) -> io::Result<Tls> {
             match *config {}
         }
+        pub fn client_certfp(&self) -> Option<String> {
+            match self.0 {}
+        }
+
         pub fn is_handshaking(&self) -> bool {
             match self.0 {}
         }
@@ -333,6 +352,76 @@ mod accept_any {
         }
 
         fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+}
+
+#[cfg(feature = "tls")]
+mod any_client {
+    use rustls::pki_types::{CertificateDer, UnixTime};
+    use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+    use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
+
+    /// Asks TLS clients for a certificate, takes any (or none), and checks
+    /// only that the client holds its key (the handshake's signature): a
+    /// certificate is then a key pair the client proved it owns, whose
+    /// fingerprint an account may list (SASL EXTERNAL). Nothing is trusted
+    /// for who issued it.
+    #[derive(Debug)]
+    pub struct AnyClientCert(pub std::sync::Arc<rustls::crypto::CryptoProvider>);
+
+    impl ClientCertVerifier for AnyClientCert {
+        fn offer_client_auth(&self) -> bool {
+            true
+        }
+
+        fn client_auth_mandatory(&self) -> bool {
+            false
+        }
+
+        fn root_hint_subjects(&self) -> &[DistinguishedName] {
+            &[]
+        }
+
+        fn verify_client_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: UnixTime,
+        ) -> Result<ClientCertVerified, rustls::Error> {
+            Ok(ClientCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
             self.0.signature_verification_algorithms.supported_schemes()
         }
     }

@@ -74,7 +74,7 @@ fn cap_negotiation_suspends_registration_until_cap_end() {
     c.send("USER bob 0 * :Bob");
     assert_eq!(
         c.irc_line(),
-        ":linechat CAP * LS :account-notify account-tag away-notify batch cap-notify draft/account-registration draft/chathistory draft/languages=2,en,ko draft/message-redaction draft/read-marker echo-message extended-join extended-monitor invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names"
+        ":linechat CAP * LS :account-notify account-tag away-notify batch cap-notify draft/account-registration draft/chathistory draft/languages=2,en,ko draft/message-redaction draft/read-marker echo-message extended-join extended-monitor invite-notify labeled-response message-tags multi-prefix sasl=PLAIN,EXTERNAL server-time setname userhost-in-names"
     );
     c.send("CAP REQ :echo-message no-such-cap");
     assert_eq!(c.irc_line(), ":linechat CAP * NAK :echo-message no-such-cap");

@@ -346,3 +346,98 @@ fn a_ticks_output_reaches_a_tls_client_as_one_record() {
         assert!(counter.plaintext.contains(&format!("[plain] line {i}\n")));
     }
 }
+
+#[test]
+fn sasl_external_signs_in_with_a_certificate_the_account_lists() {
+    let certs = TestCerts::new("external");
+    let s = crate::support::tls::start_with_certs(
+        &certs,
+        &["--tls-listen", "127.0.0.1:0", "--ircs-listen", "127.0.0.1:0"],
+    );
+    let (fp, with_cert) = certs.client_identity("alice");
+    let hex = fp.replace(':', "").to_lowercase();
+    // Over the chat TLS port: register, then add this connection's certificate.
+    let mut text = TlsClient::connect(tls_addr(&s), with_cert.clone()).expect("handshake with a certificate");
+    text.expect(WELCOME);
+    text.send("alice");
+    text.skip_until("* alice joined");
+    text.send("/certfp add");
+    text.expect("! needs-account: sign in first (/login NAME PASSWORD)");
+    text.send("/register correct-horse");
+    text.skip_until("* registered the account alice");
+    text.send("/certfp");
+    text.skip_until("* certificate fingerprints of alice (0):");
+    text.expect(&format!("* this connection's certificate: {hex}"));
+    text.send("/certfp add");
+    text.expect("* certificate fingerprints of alice (1):");
+    text.expect(&format!("* {hex}"));
+    text.expect(&format!("* this connection's certificate: {hex}"));
+    text.send("/certfp add 12:34");
+    text.expect("! bad-args: '12:34' is not a certificate fingerprint: 64 hex digits (SHA-256)");
+    text.send(&format!("/certfp add {fp}"));
+    text.expect("* certificate fingerprints of alice (1):");
+    text.send("/bye");
+    text.skip_until("* bye");
+
+    // IRC over TLS with that certificate: SASL EXTERNAL signs in.
+    let mut irc = TlsClient::connect(s.secure.ircs.unwrap(), with_cert.clone()).unwrap();
+    irc.send("CAP LS 302");
+    assert!(irc.irc_line().contains("sasl=PLAIN,EXTERNAL"));
+    irc.send("CAP REQ :sasl");
+    irc.irc_skip_until(" ACK :sasl");
+    irc.send("NICK alice");
+    irc.send("USER alice 0 * :Alice");
+    irc.send("AUTHENTICATE EXTERNAL");
+    assert_eq!(irc.irc_line(), "AUTHENTICATE +");
+    irc.send("AUTHENTICATE +");
+    // Before CAP END the nickname is not yet taken: `*`, as with PLAIN.
+    assert_eq!(irc.irc_line(), ":linechat 900 * *!~alice@linechat alice :You are now logged in as alice");
+    assert_eq!(irc.irc_line(), ":linechat 903 * :SASL authentication successful");
+    irc.send("CAP END");
+    irc.irc_skip_until(" 001 alice ");
+    irc.send("PRIVMSG NickServ :CERT LIST");
+    irc.irc_skip_until("certificate fingerprints of alice (1)");
+    irc.irc_skip_until(&hex);
+
+    // No certificate, or one no account lists: 904; an authorization identity must match.
+    let mut bare = TlsClient::connect(s.secure.ircs.unwrap(), certs.client_config(&[])).unwrap();
+    let mut other = TlsClient::connect(s.secure.ircs.unwrap(), certs.client_identity("mallory").1).unwrap();
+    let mut claims = TlsClient::connect(s.secure.ircs.unwrap(), with_cert).unwrap();
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    for (c, response) in
+        [(&mut bare, "+".to_string()), (&mut other, "+".to_string()), (&mut claims, b64("bob"))]
+    {
+        c.send("CAP REQ :sasl");
+        c.irc_skip_until(" ACK :sasl");
+        c.send("AUTHENTICATE EXTERNAL");
+        assert_eq!(c.irc_line(), "AUTHENTICATE +");
+        c.send(&format!("AUTHENTICATE {response}"));
+        assert_eq!(c.irc_line(), ":linechat 904 * :SASL authentication failed");
+    }
+    // JSON clients list and change them with `certfp` packets.
+    let mut json = TlsClient::connect(tls_addr(&s), certs.client_config(&[])).unwrap();
+    json.expect(WELCOME);
+    json.send_json(
+        &serde_json::json!({"type": "login", "payload": {"account": "alice", "password": "correct-horse"}}),
+    );
+    json.json_skip_until("account");
+    json.send_json(&serde_json::json!({"type": "certfp"}));
+    let list = json.json_skip_until("certfp");
+    assert_eq!(
+        list["payload"],
+        serde_json::json!({"account": "alice", "fingerprints": [hex], "yours": null})
+    );
+    json.send_json(&serde_json::json!({"type": "certfp", "payload": {"action": "add"}}));
+    assert_eq!(json.json_skip_until("error")["payload"]["code"], "bad-args");
+
+    // Removed: the certificate signs nobody in any more.
+    irc.send(&format!("PRIVMSG NickServ :CERT DEL {hex}"));
+    irc.irc_skip_until("certificate fingerprints of alice (0)");
+    claims.send("AUTHENTICATE EXTERNAL");
+    claims.irc_line();
+    claims.send("AUTHENTICATE +");
+    assert_eq!(claims.irc_line(), ":linechat 904 * :SASL authentication failed");
+}

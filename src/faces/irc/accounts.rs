@@ -1,4 +1,4 @@
-//! Accounts on IRC: SASL PLAIN (`CAP sasl`, `AUTHENTICATE`, as IRCv3
+//! Accounts on IRC: SASL PLAIN and EXTERNAL (`CAP sasl`, `AUTHENTICATE`, as IRCv3
 //! sasl-3.1/3.2 says: 400-byte chunks, `+`, `*` to abort, 900/903/904/
 //! 905/906/907/908), and `NickServ` for clients that only know services
 //! (`PRIVMSG NickServ :IDENTIFY ...`, or the `NICKSERV`/`NS` verbs),
@@ -9,7 +9,7 @@ use base64::Engine;
 
 use super::{client_name, fail, say, send, IrcFace};
 use crate::chat::accounts::{AccountAction, AccountCommand, Password, Signed, Via};
-use crate::chat::command::Command;
+use crate::chat::command::{CertFpCommand, Command};
 use crate::chat::fault::Fault;
 use crate::chat::Hub;
 use crate::net::{ConnId, Outbox};
@@ -63,7 +63,7 @@ pub(super) fn verify(_: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str]
 }
 
 /// The SASL mechanisms offered.
-pub const MECHANISMS: &str = "PLAIN";
+pub const MECHANISMS: &str = "PLAIN,EXTERNAL";
 
 /// Longest SASL response, in base64 bytes, across its chunks (a name, a
 /// 1024-byte password and their separators fit well within it).
@@ -74,6 +74,8 @@ pub const MAX_SASL_RESPONSE: usize = 4096;
 #[derive(Debug, Default)]
 pub struct SaslState {
     pub buffer: String,
+    /// EXTERNAL (the TLS client certificate), else PLAIN.
+    pub external: bool,
 }
 
 impl Drop for SaslState {
@@ -101,14 +103,15 @@ pub(super) fn authenticate(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params
         if hub.account_of(id).is_some() {
             return say(hub, id, out, "907", &[], "irc-you-have-already-authenticated-using-sasl", &[]);
         }
-        if !arg.eq_ignore_ascii_case("PLAIN") {
+        let external = arg.eq_ignore_ascii_case("EXTERNAL");
+        if !external && !arg.eq_ignore_ascii_case("PLAIN") {
             say(hub, id, out, "908", &[MECHANISMS], "irc-are-available-sasl-mechanisms", &[]);
             return say(hub, id, out, "904", &[], "irc-sasl-authentication-failed", &[]);
         }
-        if !allow_plain {
+        if !external && !allow_plain {
             return say(hub, id, out, "904", &[], "irc-sasl-plain-needs-tls", &[]);
         }
-        state.sasl = Some(SaslState::default());
+        state.sasl = Some(SaslState { buffer: String::new(), external });
         return send(out, id, b"AUTHENTICATE +\r\n".to_vec());
     };
     if arg != "+" {
@@ -122,7 +125,21 @@ pub(super) fn authenticate(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params
         }
     }
     let response = Secret::from_vec(std::mem::take(&mut sasl.buffer).into_bytes());
+    let external = sasl.external;
     state.sasl = None;
+    if external {
+        // The response is an authorization identity, or nothing.
+        let engine = base64::engine::general_purpose::STANDARD;
+        let Some(authz) = engine.decode(response.as_bytes()).ok().and_then(|b| String::from_utf8(b).ok())
+        else {
+            return say(hub, id, out, "904", &[], "irc-sasl-authentication-failed", &[]);
+        };
+        let cmd = AccountCommand::External { account: Some(authz.as_str()).filter(|a| !a.is_empty()) };
+        if let Err(fault) = hub.run(id, Command::Account { cmd, via: VIA_SASL }, out) {
+            sasl_failed(hub, id, &fault, out);
+        }
+        return;
+    }
     let Some((account, password)) = plain(response.as_bytes()) else {
         return say(hub, id, out, "904", &[], "irc-sasl-authentication-failed", &[]);
     };
@@ -178,6 +195,16 @@ pub(super) fn nickserv(hub: &mut Hub, id: ConnId, text: &str, out: &mut Outbox) 
         ("LOGOUT", []) => AccountCommand::Logout,
         ("PASSWD", [old, new]) => AccountCommand::ChangePassword { old: pw(old), new: pw(new) },
         ("UNREGISTER" | "DROP", [password]) => AccountCommand::Unregister(pw(password)),
+        ("CERT", [action, rest @ ..]) => match (action.to_ascii_uppercase().as_str(), rest) {
+            ("LIST", []) => AccountCommand::CertFp(CertFpCommand::List),
+            ("ADD", []) => AccountCommand::CertFp(CertFpCommand::Add(None)),
+            ("ADD", [fp]) => AccountCommand::CertFp(CertFpCommand::Add(Some(fp))),
+            ("DEL", [fp]) => AccountCommand::CertFp(CertFpCommand::Del(fp)),
+            _ => {
+                let text = words::say(hub.lang_of(id), "nickserv-unknown", &[("verb", &verb)]);
+                return notice(hub, id, &text, out);
+            }
+        },
         ("HELP" | "", _) => return help(hub, id, out),
         _ => {
             let text = words::say(hub.lang_of(id), "nickserv-unknown", &[("verb", &verb)]);
@@ -197,6 +224,7 @@ fn help(hub: &Hub, id: ConnId, out: &mut Outbox) {
         "nickserv-help-logout",
         "nickserv-help-passwd",
         "nickserv-help-unregister",
+        "nickserv-help-cert",
         "nickserv-help-sasl",
     ] {
         notice(hub, id, &words::say(hub.lang_of(id), key, &[]), out);

@@ -53,9 +53,9 @@
 use serde_json::{Map, Value};
 
 use crate::chat::accounts::{AccountCommand, Password, Via};
-use crate::chat::command::Command;
 use crate::chat::command::Moderation;
 use crate::chat::command::OperCommand;
+use crate::chat::command::{CertFpCommand, Command};
 use crate::chat::event::{Said, Signal, Typing};
 use crate::chat::fault::Fault;
 use crate::chat::markers::ReadUpTo;
@@ -87,6 +87,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "logout",
     "password",
     "unregister",
+    "certfp",
     "op",
     "deop",
     "voice",
@@ -312,6 +313,19 @@ pub fn decode<'a>(kind: &str, payload: &'a Value) -> Result<Request<'a>, Fault> 
         }
         "unregister" => {
             account(AccountCommand::Unregister(field(payload, "password", "{\"password\": PASSWORD}")?))
+        }
+        "certfp" => {
+            let shape = "{\"action\": \"list\"|\"add\"|\"del\", \"fingerprint\": HEX} (none: list)";
+            let cmd = match payload {
+                Value::Null => CertFpCommand::List,
+                _ => match text_field(payload, "action", shape)? {
+                    "list" => CertFpCommand::List,
+                    "add" => CertFpCommand::Add(optional_field(payload, "fingerprint", shape)?),
+                    "del" => CertFpCommand::Del(text_field(payload, "fingerprint", shape)?),
+                    _ => return Err(expected(shape)),
+                },
+            };
+            account(AccountCommand::CertFp(cmd))
         }
         other => return Err(Fault::UnknownType(other.to_string())),
     };

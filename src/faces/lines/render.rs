@@ -243,6 +243,17 @@ pub fn text(event: &Event, lang: Lang) -> Vec<u8> {
             put(b, lang, "claimed", &[("room", room), ("account", account)])
         }
         Event::Claim { room, account: None } => put(b, lang, "unclaimed", &[("room", room)]),
+        Event::CertFps { account, fingerprints, yours } => {
+            put(b, lang, "certfps", &[("account", account), ("count", &fingerprints.len())]);
+            for fp in fingerprints.iter() {
+                b.push(b'\n');
+                put(b, lang, "certfp-item", &[("fingerprint", fp)]);
+            }
+            if let Some(fp) = yours {
+                b.push(b'\n');
+                put(b, lang, "certfp-yours", &[("fingerprint", fp)]);
+            }
+        }
         Event::KlineList { klines } => {
             put(b, lang, "klines", &[("count", &klines.len())]);
             for k in klines.iter() {

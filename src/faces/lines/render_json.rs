@@ -258,6 +258,11 @@ pub fn json(event: &Event, lang: Lang) -> Vec<u8> {
                 "until": until_ms.map(crate::clock::iso_ms), "reason": reason});
             let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "kline", "payload": payload}));
         }
+        Event::CertFps { account, fingerprints, yours } => {
+            let payload =
+                serde_json::json!({"account": account, "fingerprints": fingerprints, "yours": yours});
+            let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "certfp", "payload": payload}));
+        }
         Event::Claim { room, account } => {
             let payload = serde_json::json!({"room": room, "account": account});
             let _ = serde_json::to_writer(&mut b, &serde_json::json!({"type": "claim", "payload": payload}));

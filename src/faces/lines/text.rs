@@ -3,9 +3,9 @@
 //! it is chat. A leading `//` sends a literal `/`.
 
 use crate::chat::accounts::{AccountCommand, Password, Via};
-use crate::chat::command::Command;
 use crate::chat::command::Moderation;
 use crate::chat::command::OperCommand;
+use crate::chat::command::{CertFpCommand, Command};
 use crate::chat::event::Said;
 use crate::chat::fault::Fault;
 use crate::chat::rules::{OP, VOICE};
@@ -55,6 +55,7 @@ pub const COMMANDS: &[(&str, &str, bool, &str)] = &[
     ("logout", "", true, "logout"),
     ("password", " OLD NEW", true, "password"),
     ("unregister", " PASSWORD", true, "unregister"),
+    ("certfp", " [add [FINGERPRINT] | del FINGERPRINT]", true, "certfp"),
     ("ping", " [TEXT]", true, "ping"),
     ("lang", " [CODE]", true, "lang"),
     ("help", "", true, "help"),
@@ -176,6 +177,16 @@ fn parse_command<'a>(name: &str, args: &'a str) -> Result<Request<'a>, Fault> {
         }
         "unregister" => {
             account(AccountCommand::Unregister(Password(needs("usage: /unregister PASSWORD")?.as_bytes())))
+        }
+        "certfp" => {
+            let (action, rest) = split_first(args);
+            let cmd = match (action, rest) {
+                ("", None) | ("list", None) => CertFpCommand::List,
+                ("add", fp) => CertFpCommand::Add(fp),
+                ("del", Some(fp)) => CertFpCommand::Del(fp),
+                _ => return Err(Fault::usage("usage: /certfp [add [FINGERPRINT] | del FINGERPRINT]")),
+            };
+            account(AccountCommand::CertFp(cmd))
         }
         "help" => return Ok(Request::Help),
         "lang" => return Ok(Request::Lang(arg)),

@@ -95,6 +95,55 @@ impl TestCerts {
     pub fn client_config(&self, alpn: &[&[u8]]) -> Arc<ClientConfig> {
         client_config_for(&self.ca, alpn)
     }
+
+    /// A self-signed client certificate `name` (made by openssl), its
+    /// SHA-256 fingerprint as openssl prints it (`AB:CD:...`), and a client
+    /// configuration trusting this CA that presents it.
+    pub fn client_identity(&self, name: &str) -> (String, Arc<ClientConfig>) {
+        let (key, cert) =
+            (self.dir.join(format!("{name}-client.key")), self.dir.join(format!("{name}-client.pem")));
+        let (key_s, cert_s, subj) = (s(&key), s(&cert), format!("/CN={name}"));
+        run_checked(
+            Command::new("openssl").args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                &key_s,
+                "-out",
+                &cert_s,
+                "-subj",
+                &subj,
+                "-days",
+                "2",
+            ]),
+            "openssl req (client)",
+        );
+        let out = Command::new("openssl")
+            .args(["x509", "-in", &cert_s, "-noout", "-fingerprint", "-sha256"])
+            .output()
+            .expect("openssl x509 -fingerprint");
+        let printed = String::from_utf8(out.stdout).unwrap();
+        let fp = printed.trim().rsplit('=').next().unwrap().to_string();
+        let mut roots = RootCertStore::empty();
+        for c in CertificateDer::pem_file_iter(&self.ca).unwrap() {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let chain = CertificateDer::pem_file_iter(&cert).unwrap().map(Result::unwrap).collect();
+        let key = rustls::pki_types::PrivateKeyDer::from_pem_file(&key).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_client_auth_cert(chain, key)
+            .unwrap();
+        (fp, Arc::new(config))
+    }
 }
 
 fn s(p: &Path) -> String {
