@@ -171,3 +171,46 @@ fn irssi_over_tls_signs_in_with_sasl() {
     eventually("irssi to exit after /quit", || !irssi.is_running());
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// irssi over TLS with a client certificate signing in with SASL
+/// EXTERNAL (no password): an nc user registered the account and listed
+/// the certificate's fingerprint with `/certfp add`.
+#[cfg(feature = "tls")]
+#[test]
+fn irssi_signs_in_with_its_client_certificate() {
+    require_irssi();
+    let certs = crate::support::tls::TestCerts::new("irssiexternal");
+    let s = crate::support::tls::start_with_certs(&certs, &["--ircs-listen", "127.0.0.1:0"]);
+    let (fp, _) = certs.client_identity("extuser");
+    let mut owner = s.join("extuser");
+    owner.send("/register correct-horse");
+    owner.skip_until("* registered the account extuser");
+    owner.send(&format!("/certfp add {fp}"));
+    owner.skip_until("* certificate fingerprints of extuser (1):");
+    owner.send("/nick someoneelse");
+    owner.skip_until("* extuser is now known as someoneelse");
+    let home = irssi_home("external");
+    let port = s.secure.ircs.unwrap().port();
+    let irssi = Tmux::start(
+        &format!("linechat-irssi-external-{port}"),
+        &format!("TERM=xterm irssi --home={} -n extuser", home.display()),
+    );
+    irssi.wait_for("Irssi");
+    irssi.type_line("/network add -sasl_mechanism EXTERNAL lc");
+    let file = |f: &str| certs.dir.join(f).display().to_string();
+    irssi.type_line(&format!(
+        "/server add -network lc -tls -tls_verify -tls_cafile {} -tls_cert {} -tls_pkey {} localhost {port}",
+        certs.ca.display(),
+        file("extuser-client.pem"),
+        file("extuser-client.key"),
+    ));
+    irssi.type_line("/connect lc");
+    irssi.wait_for("You are now logged in as extuser");
+    irssi.wait_for("Welcome to linechat, extuser");
+    let mut nc = s.join("ncuser");
+    nc.send("/whois extuser");
+    nc.expect("* extuser: signed in as extuser, in no room");
+    irssi.type_line("/quit");
+    eventually("irssi to exit after /quit", || !irssi.is_running());
+    let _ = std::fs::remove_dir_all(&home);
+}
