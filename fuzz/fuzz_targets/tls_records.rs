@@ -45,7 +45,7 @@ fn config() -> Arc<ServerConfig> {
         .get_or_init(|| {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tls");
             let files = CertFiles { cert: dir.join("cert.pem"), key: dir.join("key.pem") };
-            load_config(&files, &[b"http/1.1"]).expect("the fuzz certificate loads")
+            load_config(&files, &[b"http/1.1"], true).expect("the fuzz certificate loads")
         })
         .clone()
 }
