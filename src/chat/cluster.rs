@@ -424,6 +424,7 @@ impl Hub {
         self.publish(|_| Note::Hello);
         let burst = self.burst();
         self.publish(|_| burst);
+        self.share_all_rules();
         self.load_shared_accounts();
         self.load_shared_rules();
     }
@@ -460,6 +461,7 @@ impl Hub {
         } else if duties.burst {
             let burst = self.burst();
             self.publish(|_| burst);
+            self.share_all_rules();
         }
         // Nodes silent for the presence TTL are gone: their users leave.
         for node in duties.gone {

@@ -169,8 +169,7 @@ impl Hub {
             if tell(&self.sessions[id]) {
                 out.send(id, rendered.get(format));
             }
-            let reason = Some("kicked".to_string());
-            self.publish(|_| Note::Leave { nick, room: name, reason, part: true });
+            // The other nodes heard of the kick itself (`Note::Kick`).
             return;
         }
         if online > 0 {

@@ -48,6 +48,7 @@ pub mod rules;
 pub mod session;
 pub mod shared_accounts;
 pub mod shared_history;
+mod shared_moderation;
 mod shared_pages;
 pub mod shared_rules;
 pub mod signals;

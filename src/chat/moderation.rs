@@ -19,6 +19,7 @@ use super::rooms::RoomId;
 pub use super::rules::{prefix, Ban, RoomRules, MAX_BANS, MAX_INVITES, OP, VOICE};
 use super::session::fold_nick;
 use super::Hub;
+use crate::cluster::note::Note;
 use crate::net::{CloseReason, ConnId, Outbox};
 
 impl Hub {
@@ -49,11 +50,8 @@ impl Hub {
         }
         let done = match action {
             Moderation::Rank { nick, rank, on } => {
-                let target = self.member_named(room, nick)?;
-                let shown = self.nick_of(target).unwrap_or_default().to_string();
+                let shown = self.give_rank(room, nick, rank, on)?;
                 let letter = if rank == OP { 'o' } else { 'v' };
-                self.set_rank(target, room, rank, on);
-                self.remember_rank(target, room);
                 let modes = format!("{}{letter} {shown}", if on { '+' } else { '-' });
                 self.announce_modes(id, room, &modes, out);
                 Ok(())
@@ -68,9 +66,11 @@ impl Hub {
             Moderation::Mode(changes) => self.change_modes(id, room, changes, out),
             Moderation::Bans | Moderation::Invite { .. } | Moderation::Claim { .. } => Ok(()),
         };
-        // What was applied (a mode change may stop halfway) is kept for a registered room.
+        // What was applied (a mode change may stop halfway) is kept for a
+        // registered room, and held by every node of a cluster.
         if self.rooms.contains(room) {
             self.save_room(room);
+            self.share_rules(room);
         }
         done.map(|()| Outcome::Done)
     }
@@ -121,6 +121,20 @@ impl Hub {
         let Some(idx) = self.seat_idx(id, room) else { return };
         if let Some(m) = self.rooms.get_mut(room).members.get_mut(idx) {
             m.rank = if on { m.rank | rank } else { m.rank & !rank };
+        }
+    }
+
+    /// Gives (`on`) or takes `rank` of the member `nick` of `room`: here,
+    /// or (a member on another node) by its node when the mode change is
+    /// told there. Returns the nickname as spelled.
+    fn give_rank(&mut self, room: RoomId, nick: &str, rank: u8, on: bool) -> Result<String, Fault> {
+        match self.member_named(room, nick) {
+            Ok(target) => {
+                self.set_rank(target, room, rank, on);
+                self.remember_rank(target, room);
+                Ok(self.nick_of(target).unwrap_or_default().to_string())
+            }
+            Err(refused) => self.remote_member(room, nick).ok_or(refused),
         }
     }
 
@@ -252,11 +266,14 @@ impl Hub {
     fn announce_modes(&mut self, by: ConnId, room: RoomId, modes: &str, out: &mut Outbox) {
         let by = self.nick_of(by).unwrap_or_default().to_string();
         info!("{by} set mode {modes} on {}", self.rooms.get(room).name);
-        self.tell_moderation(
-            room,
-            &Event::Mode { room: self.room_ref(room), by: &by, modes, set: true },
-            out,
-        );
+        self.tell_modes(room, &by, modes, out);
+    }
+
+    /// Shows `by`'s mode change on `room` to its members, here and on every node.
+    pub(super) fn tell_modes(&mut self, room: RoomId, by: &str, modes: &str, out: &mut Outbox) {
+        self.tell_moderation(room, &Event::Mode { room: self.room_ref(room), by, modes, set: true }, out);
+        let (room, by, modes) = (self.rooms.get(room).name.clone(), by.to_string(), modes.to_string());
+        self.publish(|_| Note::Mode { room, by, modes });
     }
 
     fn kick(
@@ -267,15 +284,38 @@ impl Hub {
         reason: &str,
         out: &mut Outbox,
     ) -> Result<(), Fault> {
-        let target = self.member_named(room, nick)?;
-        let (by_nick, nick) = (
-            self.nick_of(by).unwrap_or_default().to_string(),
-            self.nick_of(target).unwrap_or_default().to_string(),
-        );
-        let is_default = self.rooms.is_default(room);
-        info!("{by_nick} kicked {nick} from {} ({reason})", self.rooms.get(room).name);
+        let by_nick = self.nick_of(by).unwrap_or_default().to_string();
+        let name = self.rooms.get(room).name.clone();
+        let (target, nick) = match self.member_named(room, nick) {
+            Ok(target) => (Some(target), self.nick_of(target).unwrap_or_default().to_string()),
+            // A member on another node: its node carries the kick out.
+            Err(refused) => (None, self.remote_member(room, nick).ok_or(refused)?),
+        };
+        info!("{by_nick} kicked {nick} from {name} ({reason})");
         let event = Event::Kick { room: self.room_ref(room), by: &by_nick, nick: &nick, reason };
         self.tell_moderation(room, &event, out);
+        match target {
+            Some(target) => self.kicked(target, room, &by_nick, reason, out),
+            None => self.forget_remote_member(room, &nick),
+        }
+        let (by, reason) = (by_nick, reason.to_string());
+        self.publish(|_| Note::Kick { room: name, by, nick, reason });
+        Ok(())
+    }
+
+    /// Local `target` was kicked from `room` by `by_nick` (already told):
+    /// it leaves; a text client goes back to the default room, or, kicked
+    /// from the default room, is disconnected.
+    pub(super) fn kicked(
+        &mut self,
+        target: ConnId,
+        room: RoomId,
+        by_nick: &str,
+        reason: &str,
+        out: &mut Outbox,
+    ) {
+        let nick = self.nick_of(target).unwrap_or_default().to_string();
+        let is_default = self.rooms.is_default(room);
         let single = self.profile(target).is_some_and(|p| p.single_room);
         if single && is_default {
             // Nowhere to send a text client kicked from the default room.
@@ -287,14 +327,13 @@ impl Hub {
             self.exit(target, room, Exit::Kicked, out);
             out.close_after_flush(target, CloseReason::Requested);
             log::info!("{nick} disconnected: {why}");
-            return Ok(());
+            return;
         }
         self.exit(target, room, Exit::Kicked, out);
         if single {
             let default = self.rooms.default_id();
             self.enter(target, default, out);
         }
-        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -337,6 +376,8 @@ impl Hub {
             reason: &reason,
         };
         self.tell_moderation(room, &event, out);
+        let (room, by, mask) = (self.rooms.get(room).name.clone(), by_nick, shown);
+        self.publish(|_| Note::Ban { room, by, mask, set: true, mute, until_ms, reason });
         Ok(())
     }
 
@@ -370,6 +411,16 @@ impl Hub {
             reason: "",
         };
         self.tell_moderation(room, &event, out);
+        let (room, by, mask) = (self.rooms.get(room).name.clone(), by_nick, shown);
+        self.publish(|_| Note::Ban {
+            room,
+            by,
+            mask,
+            set: false,
+            mute,
+            until_ms: None,
+            reason: String::new(),
+        });
         Ok(())
     }
 
@@ -506,10 +557,9 @@ impl Hub {
             }
             'o' | 'v' => {
                 let usage = || Fault::usage(format!("usage: {}{c} NICK", if on { '+' } else { '-' }));
-                let target = self.member_named(room, args.pop().ok_or_else(usage)?)?;
-                self.set_rank(target, room, if c == 'o' { OP } else { VOICE }, on);
-                self.remember_rank(target, room);
-                applied.push(on, c, Some(self.nick_of(target).unwrap_or_default().to_string()));
+                let nick = args.pop().ok_or_else(usage)?;
+                let shown = self.give_rank(room, nick, if c == 'o' { OP } else { VOICE }, on)?;
+                applied.push(on, c, Some(shown));
             }
             'b' => match args.pop() {
                 None => return self.tell_bans(id, room, out),

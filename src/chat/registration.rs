@@ -38,7 +38,7 @@ fn flags(r: &Room) -> String {
 
 /// `saved` put back on a live room: modes, key, limit, bans still in
 /// force, and its topic unless the room's is newer.
-fn apply_saved(r: &mut Room, saved: &SavedRoom, now_ms: u64) {
+pub(super) fn apply_saved(r: &mut Room, saved: &SavedRoom, now_ms: u64) {
     let rules = &mut r.rules;
     let on = |c| saved.modes.contains(c);
     (rules.invite_only, rules.moderated, rules.no_outside) = (on('i'), on('m'), on('n'));
@@ -138,7 +138,7 @@ impl Hub {
     }
 
     /// `base` with `room`'s live modes, bans and topic.
-    fn saved_from_live(&self, room: RoomId, base: &SavedRoom) -> SavedRoom {
+    pub(super) fn saved_from_live(&self, room: RoomId, base: &SavedRoom) -> SavedRoom {
         let r = self.rooms.get(room);
         let now = crate::clock::unix_ms();
         let bans = r.rules.bans.iter().filter(|b| b.active(now)).map(|b| SavedBan {
@@ -227,7 +227,6 @@ impl Hub {
             }
         }
         let modes = std::iter::once(modes.as_str()).chain(args).collect::<Vec<_>>().join(" ");
-        let event = Event::Mode { room: self.room_ref(room), by: CHANSERV, modes: &modes, set: true };
-        self.tell_moderation(room, &event, out);
+        self.tell_modes(room, CHANSERV, &modes, out);
     }
 }

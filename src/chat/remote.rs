@@ -111,6 +111,9 @@ impl Hub {
                 self.broadcast_echo(&Event::Echo { payload: payload.as_ref() }, out);
             }
             Note::Account { key, account } => self.account_noted(key, account, out),
+            note @ (Note::Kick { .. } | Note::Mode { .. } | Note::Ban { .. } | Note::LiveRules { .. }) => {
+                self.moderation_noted(note, out)
+            }
             note @ (Note::RoomRules { .. } | Note::Kline { .. }) => {
                 if let Some(change) = super::shared_rules::change_of(note) {
                     self.rule_noted(change, out);

@@ -123,6 +123,37 @@ pub enum Note {
         mask: String,
         json: Option<String>,
     },
+    /// `by` kicked `nick` from `room`: shown everywhere, carried out by
+    /// the node `nick` is on.
+    Kick {
+        room: String,
+        by: String,
+        nick: String,
+        reason: String,
+    },
+    /// `by` changed `room`'s modes (as shown: `+m-t+o bob`): shown
+    /// everywhere; ranks given to a node's own users are applied there.
+    Mode {
+        room: String,
+        by: String,
+        modes: String,
+    },
+    /// `by` set (`set`) or lifted a ban (`mute`: a mute) on `mask` in `room`: shown everywhere.
+    Ban {
+        room: String,
+        by: String,
+        mask: String,
+        set: bool,
+        mute: bool,
+        until_ms: Option<u64>,
+        reason: String,
+    },
+    /// `room`'s modes, bans and topic as they now are (JSON, as a
+    /// `store::rules::SavedRoom` without a founder), for every node to hold.
+    LiveRules {
+        room: String,
+        json: String,
+    },
 }
 
 fn push(out: &mut String, field: &str) {
@@ -254,6 +285,28 @@ impl Note {
                     }
                 }
             }
+            Note::Kick { room, by, nick, reason } => {
+                for f in ["kick", room, by, nick, reason] {
+                    push(&mut out, f);
+                }
+            }
+            Note::Mode { room, by, modes } => {
+                for f in ["mode", room, by, modes] {
+                    push(&mut out, f);
+                }
+            }
+            Note::Ban { room, by, mask, set, mute, until_ms, reason } => {
+                let until = until_ms.map(|u| u.to_string()).unwrap_or_default();
+                let flags = format!("{}{}", u8::from(*set), u8::from(*mute));
+                for f in ["ban", room, by, mask, &flags, &until, reason] {
+                    push(&mut out, f);
+                }
+            }
+            Note::LiveRules { room, json } => {
+                for f in ["live-rules", room, json] {
+                    push(&mut out, f);
+                }
+            }
             Note::RoomRules { key: name, json } | Note::Kline { mask: name, json } => {
                 push(&mut out, if matches!(self, Note::Kline { .. }) { "kline" } else { "room-rules" });
                 push(&mut out, name);
@@ -343,6 +396,21 @@ impl Note {
             }
             "room-rules" => Note::RoomRules { key: s()?, json: s() },
             "kline" => Note::Kline { mask: s()?, json: s() },
+            "kick" => Note::Kick { room: s()?, by: s()?, nick: s()?, reason: s()? },
+            "mode" => Note::Mode { room: s()?, by: s()?, modes: s()? },
+            "ban" => {
+                let (room, by, mask, flags, until) = (s()?, s()?, s()?, s()?, s()?);
+                let (set, mute) = match flags.as_str() {
+                    "00" => (false, false),
+                    "01" => (false, true),
+                    "10" => (true, false),
+                    "11" => (true, true),
+                    _ => return None,
+                };
+                let until_ms = if until.is_empty() { None } else { Some(until.parse().ok()?) };
+                Note::Ban { room, by, mask, set, mute, until_ms, reason: s()? }
+            }
+            "live-rules" => Note::LiveRules { room: s()?, json: s()? },
             _ => return None,
         };
         Some((stamp, note))
@@ -405,6 +473,27 @@ mod tests {
             Note::RoomRules { key: "#rust".into(), json: None },
             Note::Kline { mask: "10.0.0.0/8".into(), json: Some(r#"{"mask":"10.0.0.0/8"}"#.into()) },
             Note::Kline { mask: "1.2.3.4".into(), json: None },
+            Note::Kick { room: "#r".into(), by: "a".into(), nick: "b".into(), reason: "".into() },
+            Note::Mode { room: "#r".into(), by: "a".into(), modes: "+m-t+o b".into() },
+            Note::Ban {
+                room: "#r".into(),
+                by: "a".into(),
+                mask: "b!*@*".into(),
+                set: true,
+                mute: false,
+                until_ms: Some(9),
+                reason: "spam".into(),
+            },
+            Note::Ban {
+                room: "#r".into(),
+                by: "a".into(),
+                mask: "~a:b".into(),
+                set: false,
+                mute: true,
+                until_ms: None,
+                reason: "".into(),
+            },
+            Note::LiveRules { room: "#r".into(), json: "{}".into() },
         ];
         for note in notes {
             assert_eq!(Note::decode(&note.encode(&stamp)), Some((stamp.clone(), note)));

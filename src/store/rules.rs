@@ -133,8 +133,18 @@ impl SavedRoom {
         .to_string()
     }
 
-    /// From [`SavedRoom::to_json`]'s text; `None` when malformed.
+    /// From [`SavedRoom::to_json`]'s text; `None` when malformed or
+    /// without a founder.
     pub fn from_json(raw: &str) -> Option<SavedRoom> {
+        Self::parse(raw).filter(|r| !r.founder.is_empty())
+    }
+
+    /// A room's live rules as a cluster note carries them (any room: no founder needed).
+    pub fn live_from_json(raw: &str) -> Option<SavedRoom> {
+        Self::parse(raw)
+    }
+
+    fn parse(raw: &str) -> Option<SavedRoom> {
         let v: Value = serde_json::from_str(raw).ok()?;
         let access = v["access"].as_array()?;
         let access = access
@@ -144,7 +154,7 @@ impl SavedRoom {
         let bans = v["bans"].as_array()?.iter().map(SavedBan::from_json).collect::<Option<Vec<_>>>()?;
         Some(SavedRoom {
             name: v["name"].as_str().filter(|n| n.starts_with('#'))?.to_string(),
-            founder: v["founder"].as_str().filter(|f| !f.is_empty())?.to_string(),
+            founder: v["founder"].as_str()?.to_string(),
             created_ms: v["created_ms"].as_u64()?,
             modes: text(&v, "modes"),
             key: v["key"].as_str().map(str::to_string),

@@ -208,7 +208,7 @@ fn irc_sasl_refuses_what_it_should() {
     c.send("CAP REQ sasl");
     c.irc_line();
     c.send("AUTHENTICATE SCRAM-SHA-256");
-    assert_eq!(c.irc_line(), ":linechat 908 * PLAIN :are available SASL mechanisms");
+    assert_eq!(c.irc_line(), ":linechat 908 * PLAIN,EXTERNAL :are available SASL mechanisms");
     assert_eq!(c.irc_line(), ":linechat 904 * :SASL authentication failed");
     c.send("AUTHENTICATE PLAIN");
     assert_eq!(c.irc_line(), "AUTHENTICATE +");

@@ -656,3 +656,80 @@ fn registered_rooms_and_klines_hold_on_every_node() {
     eventually("node 3 to drop the registration", || metric(&c, "linechat_registered_rooms") == 0.0);
     assert_eq!(redis.command("HLEN linechat:rooms:0\r\n").as_deref(), Some(":0\r\n"));
 }
+
+#[test]
+fn kicks_bans_and_modes_hold_on_every_node() {
+    let redis = Redis::start();
+    let (a, b) = two_nodes(&redis);
+    let mut alice = a.join("alice");
+    alice.send("/join #rust");
+    alice.skip_until("* alice joined #rust (1 online)");
+    await_remote(&b, 1);
+    let mut bob = b.join("bob");
+    bob.send("/join #rust");
+    bob.skip_until("* bob joined #rust (2 online)");
+    let mut carol = b.join("carol");
+    carol.send("/join #rust");
+    carol.skip_until("* carol joined #rust (3 online)");
+    alice.skip_until("* carol joined #rust (3 online)");
+
+    // Modes set on node 1 hold, and show, on node 2; a voice for a user of node 2 works there.
+    alice.send("/mode +m");
+    alice.skip_until("* alice set mode +m on #rust");
+    carol.skip_until("* alice set mode +m on #rust");
+    eventually("node 2 to hold +m", || {
+        carol.send("/mode");
+        carol.skip_until("* modes of #rust: ") == "* modes of #rust: +mn"
+    });
+    carol.send("hello?");
+    carol.expect("! cannot-speak: you cannot speak in #rust (it is moderated, or you are muted)");
+    alice.send("/voice carol");
+    alice.skip_until("* alice set mode +v carol on #rust");
+    carol.skip_until("* alice set mode +v carol on #rust");
+    carol.send("voiced");
+    carol.expect("[carol] voiced");
+    alice.skip_until("[carol] voiced");
+    alice.send("/mode -m");
+    alice.skip_until("* alice set mode -m on #rust");
+    carol.skip_until("* alice set mode -m on #rust");
+
+    // A kick of a node-2 user: shown on both nodes, carried out on node 2.
+    alice.send("/kick bob off-topic");
+    alice.expect("* alice kicked bob from #rust (off-topic)");
+    bob.skip_until("* alice kicked bob from #rust (off-topic)");
+    bob.expect("* bob joined (1 online)");
+    carol.expect("* alice kicked bob from #rust (off-topic)");
+    // Its nodes agree it left: nobody shows it twice.
+    alice.send("/names");
+    alice.skip_until("* members of #rust (2): @alice, carol");
+    // A ban set on node 1 keeps bob out on node 2.
+    alice.send("/ban bob 1h spam");
+    alice.skip_until("* alice banned bob!*@* in #rust");
+    carol.skip_until("* alice banned bob!*@* in #rust");
+    eventually("node 2 to hold the ban", || {
+        bob.send("/join #rust");
+        bob.line() == "! banned: you are banned from #rust"
+    });
+    alice.send("/unban bob");
+    alice.skip_until("* alice lifted the ban on bob!*@* in #rust");
+    carol.skip_until("* alice lifted the ban on bob!*@* in #rust");
+    eventually("node 2 to lift the ban", || {
+        bob.send("/join #rust");
+        bob.line().starts_with("* bob joined #rust")
+    });
+    // A node started later holds the room's rules too.
+    alice.send("/mode +t");
+    alice.skip_until("* alice set mode +t on #rust");
+    let c = node(&redis, "n3", &[]);
+    connected(&c);
+    await_remote(&c, 3);
+    let mut dave = c.join("dave");
+    dave.send("/join #rust");
+    dave.skip_until("* dave joined #rust");
+    eventually("node 3 to hold +t", || {
+        dave.send("/mode");
+        dave.skip_until("* modes of #rust: ") == "* modes of #rust: +nt"
+    });
+    dave.send("/topic mine");
+    dave.expect("! not-operator: only operators of #rust may do that");
+}
