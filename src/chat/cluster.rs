@@ -85,8 +85,19 @@ pub struct ClusterHub {
     pub collisions: u64,
     /// Shared history's requests in flight.
     pub(crate) shared: super::shared_history::SharedHistory,
-    /// Room claims and re-reads awaiting Redis.
+    /// Room claims and re-reads awaiting Redis, and rule changes made while it was away.
     pub(crate) rules: super::shared_rules::PendingRules,
+    /// Account changes made here while Redis was away (sent when it returns).
+    pub(crate) unsent_accounts: Vec<crate::store::accounts::AccountChange>,
+    /// While the accounts are being read from Redis: those other nodes told of meanwhile.
+    pub(crate) accounts_noted: Option<std::collections::HashSet<String>>,
+    /// Redis's dataset marker as this node last saw it, and whether the
+    /// current link found the same (else Redis lost its data, or this
+    /// node never saw it: what the node holds is written back, not dropped).
+    pub(crate) dataset: Option<String>,
+    pub(crate) same_dataset: bool,
+    /// The marker this node offered at its last link.
+    pub(crate) dataset_fresh: String,
 }
 
 impl ClusterHub {
@@ -125,6 +136,11 @@ impl Hub {
             collisions: 0,
             shared: Default::default(),
             rules: Default::default(),
+            unsent_accounts: Vec::new(),
+            accounts_noted: None,
+            dataset: None,
+            same_dataset: false,
+            dataset_fresh: String::new(),
         }));
         self.store.history.time_ordered = true;
     }
@@ -400,7 +416,7 @@ impl Hub {
                         self.shared_answered(tag, Some(frame), out)
                     }
                     Incoming::Reply(tag, frame) if super::shared_accounts::is_ours(tag) => {
-                        self.accounts_answered(tag, Some(frame))
+                        self.accounts_answered(tag, Some(frame), out)
                     }
                     Incoming::Reply(tag, frame) if super::shared_rules::is_ours(tag) => {
                         self.rules_answered(tag, Some(frame), out)
@@ -425,6 +441,7 @@ impl Hub {
         let burst = self.burst();
         self.publish(|_| burst);
         self.share_all_rules();
+        self.check_dataset();
         self.load_shared_accounts();
         self.load_shared_rules();
     }

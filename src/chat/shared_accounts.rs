@@ -18,10 +18,15 @@ use crate::store::accounts::{Account, AccountChange};
 /// The tag of the table's read; writes' replies carry [`WRITE_TAG`].
 const LOAD_TAG: Tag = 1 << 61;
 const WRITE_TAG: Tag = (1 << 61) | 1;
+/// The dataset marker's reply (see `cluster::accounts::dataset_check`).
+const DATASET_TAG: Tag = (1 << 61) | 2;
+
+/// Changes made while Redis was away that are kept to send when it returns, at most.
+pub(super) const MAX_UNSENT: usize = 10_000;
 
 /// Is `tag` one of the accounts' replies?
 pub fn is_ours(tag: Tag) -> bool {
-    tag == LOAD_TAG || tag == WRITE_TAG
+    tag == LOAD_TAG || tag == WRITE_TAG || tag == DATASET_TAG
 }
 
 impl Hub {
@@ -30,15 +35,14 @@ impl Hub {
     /// and told to the other nodes.
     pub(super) fn account_changed(&mut self, change: AccountChange) {
         if self.cluster.is_some() {
+            if !self.write_account(&change) {
+                self.remember_unsent(&change);
+            }
             let note = match &change {
                 AccountChange::Save { key, account } => {
-                    self.redis_write(shared::save(self.redis_db(), key, account));
                     Note::Account { key: key.clone(), account: Some(account.clone()) }
                 }
-                AccountChange::Drop { key } => {
-                    self.redis_write(shared::remove(self.redis_db(), key));
-                    Note::Account { key: key.clone(), account: None }
-                }
+                AccountChange::Drop { key } => Note::Account { key: key.clone(), account: None },
             };
             self.publish(|_| note);
         }
@@ -54,49 +58,140 @@ impl Hub {
         self.cluster.as_ref().map_or(0, |c| c.redis.cfg.url.db)
     }
 
-    fn redis_write(&mut self, words: Vec<Vec<u8>>) {
-        let Some(c) = self.cluster.as_mut() else { return };
+    /// Sends a write; false when the link is down (it was not sent).
+    fn redis_write(&mut self, words: Vec<Vec<u8>>) -> bool {
+        let Some(c) = self.cluster.as_mut() else { return false };
         let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
-        c.redis.command(&words, WRITE_TAG);
+        c.redis.command(&words, WRITE_TAG)
+    }
+
+    /// Writes `change` to Redis; false when the link is down.
+    fn write_account(&mut self, change: &AccountChange) -> bool {
+        let db = self.redis_db();
+        self.redis_write(match change {
+            AccountChange::Save { key, account } => shared::save(db, key, account),
+            AccountChange::Drop { key } => shared::remove(db, key),
+        })
+    }
+
+    /// A change made while Redis is away: sent when it returns (the last
+    /// change of each account is what counts).
+    fn remember_unsent(&mut self, change: &AccountChange) {
+        let Some(c) = self.cluster.as_mut() else { return };
+        let key = |ch: &AccountChange| match ch {
+            AccountChange::Save { key, .. } | AccountChange::Drop { key } => key.clone(),
+        };
+        let k = key(change);
+        c.unsent_accounts.retain(|ch| key(ch) != k);
+        if c.unsent_accounts.len() < MAX_UNSENT {
+            c.unsent_accounts.push(change.clone());
+        }
+    }
+
+    /// The link came up: first, is Redis's data the one this node saw
+    /// last? (Its answer comes before the tables', on the same connection.)
+    pub(super) fn check_dataset(&mut self) {
+        let db = self.redis_db();
+        let Some(c) = self.cluster.as_mut() else { return };
+        c.same_dataset = false;
+        let fresh = format!("{}-{}", c.presence.node(), crate::clock::unix_ms());
+        let words = shared::dataset_check(db, &fresh);
+        let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+        c.redis.command(&words, DATASET_TAG);
+        c.dataset_fresh = fresh;
     }
 
     /// The link came up: the table is read from Redis.
     pub(super) fn load_shared_accounts(&mut self) {
         let db = self.redis_db();
         let Some(c) = self.cluster.as_mut() else { return };
+        c.accounts_noted = Some(Default::default());
         let words = shared::load(db);
         let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
         c.redis.command(&words, LOAD_TAG);
     }
 
-    /// Redis answered a read or a write of the table.
-    pub(super) fn accounts_answered(&mut self, tag: Tag, frame: Option<Frame>) {
+    /// Redis answered the dataset marker, or a read or a write of the
+    /// table. The table read becomes this node's, but for what changed here
+    /// while Redis was away (this node's change wins, and is sent now) and
+    /// what other nodes told meanwhile (their notes are as new). An account
+    /// this node holds that Redis lacks was removed elsewhere, if Redis
+    /// holds the data this node saw at its last link; otherwise (Redis lost
+    /// its data, or this is the node's first link) it is written back.
+    pub(super) fn accounts_answered(&mut self, tag: Tag, frame: Option<Frame>, out: &mut Outbox) {
+        if tag == DATASET_TAG {
+            let Some(c) = self.cluster.as_mut() else { return };
+            let now = frame.as_ref().and_then(|f| shared::dataset_of(f, &c.dataset_fresh));
+            c.same_dataset = now.is_some() && now == c.dataset;
+            if now.is_some() {
+                c.dataset = now;
+            }
+            return;
+        }
         if tag != LOAD_TAG {
             return;
         }
+        let noted = self.cluster.as_mut().and_then(|c| c.accounts_noted.take()).unwrap_or_default();
         let Some(accounts) = frame.as_ref().and_then(shared::parse_all) else { return };
+        let unsent =
+            self.cluster.as_mut().map(|c| std::mem::take(&mut c.unsent_accounts)).unwrap_or_default();
+        let changed_here = |key: &str| {
+            unsent.iter().any(|ch| matches!(ch, AccountChange::Save { key: k, .. } | AccountChange::Drop { key: k } if k == key))
+        };
         let known: std::collections::HashSet<String> = accounts.iter().map(|(k, _)| k.clone()).collect();
         let n = accounts.len();
+        let settled = |key: &str| changed_here(key) || noted.contains(key);
+        let same = self.cluster.as_ref().is_some_and(|c| c.same_dataset);
+        let gone: Vec<String> = match same {
+            false => Vec::new(),
+            true => self
+                .store
+                .accounts
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .filter(|k| !known.contains(k) && !settled(k))
+                .collect(),
+        };
         for (key, account) in accounts {
-            self.store.accounts.restore(key, account);
+            if !settled(&key) {
+                self.store.accounts.restore(key, account);
+            }
         }
-        // Registered here while Redis was away: written now.
-        let db = self.redis_db();
-        let missing: Vec<(String, Account)> = self
-            .store
-            .accounts
-            .iter()
-            .filter(|(key, _)| !known.contains(*key))
-            .map(|(k, a)| (k.to_string(), a.clone()))
-            .collect();
-        for (key, account) in &missing {
-            self.redis_write(shared::save(db, key, account));
+        for key in &gone {
+            self.account_noted(key.clone(), None, out);
         }
-        info!("cluster: {n} accounts read from Redis, {} written back", missing.len());
+        let replayed = unsent.len();
+        for change in unsent {
+            self.account_changed(change);
+        }
+        let mut written = 0;
+        if !same {
+            // Redis lost its data, or this node never saw it: what this node
+            // holds and Redis lacks is written back.
+            let extra: Vec<(String, Account)> = self
+                .store
+                .accounts
+                .iter()
+                .filter(|(k, _)| !known.contains(*k))
+                .map(|(k, a)| (k.to_string(), a.clone()))
+                .collect();
+            let db = self.redis_db();
+            for (key, account) in &extra {
+                self.redis_write(shared::save(db, key, account));
+            }
+            written = extra.len();
+        }
+        info!(
+            "cluster: {n} accounts read from Redis, {written} written back, {replayed} changed here meanwhile, {} removed elsewhere",
+            gone.len()
+        );
     }
 
     /// Another node registered, changed or removed an account.
     pub(super) fn account_noted(&mut self, key: String, account: Option<Account>, _out: &mut Outbox) {
+        if let Some(noted) = self.cluster.as_mut().and_then(|c| c.accounts_noted.as_mut()) {
+            noted.insert(key.clone());
+        }
         match account {
             Some(account) => self.store.accounts.restore(key, account),
             None => {

@@ -50,6 +50,27 @@ pub fn remove(db: u32, key: &str) -> Vec<Vec<u8>> {
     words(&["HDEL", &hash_key(db), key])
 }
 
+/// The dataset marker (`linechat:dataset:<db>`): a value the first node
+/// to find it missing sets, so that every node can tell whether Redis still
+/// holds what it held at the node's last link (same value) or lost its
+/// data since (another value). A script, so any Redis 2.6 or later does it
+/// in one step: answers the value there, or nil after setting `fresh`.
+pub fn dataset_check(db: u32, fresh: &str) -> Vec<Vec<u8>> {
+    const SCRIPT: &str = "local v = redis.call('GET', KEYS[1]) \
+        if v then return v end redis.call('SET', KEYS[1], ARGV[1]) return false";
+    words(&["EVAL", SCRIPT, "1", &format!("linechat:dataset:{db}"), fresh])
+}
+
+/// The marker's value after [`dataset_check`] answered `frame` (`fresh`
+/// when it set it); `None` for an error.
+pub fn dataset_of(frame: &Frame, fresh: &str) -> Option<String> {
+    match frame {
+        Frame::Bulk(Some(v)) => String::from_utf8(v.clone()).ok(),
+        Frame::Bulk(None) | Frame::Array(None) => Some(fresh.to_string()),
+        _ => None,
+    }
+}
+
 /// `HGETALL`: every account.
 pub fn load(db: u32) -> Vec<Vec<u8>> {
     words(&["HGETALL", &hash_key(db)])
@@ -98,5 +119,17 @@ mod tests {
         let reply = Frame::Array(Some(vec![bulk("alice"), bulk(&encode(&alice())), bulk("bad"), bulk("x")]));
         assert_eq!(parse_all(&reply), Some(vec![("alice".to_string(), alice())]));
         assert_eq!(parse_all(&Frame::Integer(1)), None);
+    }
+
+    #[test]
+    fn the_dataset_marker_is_read_or_set() {
+        let words = dataset_check(3, "n1-5");
+        assert_eq!(words[0], b"EVAL");
+        assert_eq!(words[3], b"linechat:dataset:3");
+        assert_eq!(words[4], b"n1-5");
+        let there = Frame::Bulk(Some(b"n2-1".to_vec()));
+        assert_eq!(dataset_of(&there, "n1-5").as_deref(), Some("n2-1"));
+        assert_eq!(dataset_of(&Frame::Bulk(None), "n1-5").as_deref(), Some("n1-5"), "set by us");
+        assert_eq!(dataset_of(&Frame::Error("NOSCRIPT".into()), "n1-5"), None);
     }
 }

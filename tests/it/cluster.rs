@@ -733,3 +733,45 @@ fn kicks_bans_and_modes_hold_on_every_node() {
     dave.send("/topic mine");
     dave.expect("! not-operator: only operators of #rust may do that");
 }
+
+#[test]
+fn changes_made_while_redis_was_away_reach_it_and_every_node() {
+    let mut redis = Redis::start_persistent();
+    let (a, b) = two_nodes(&redis);
+    let mut alice = a.join("alice");
+    alice.send("/register correct-horse");
+    alice.skip_until("* registered the account alice");
+    alice.send("/join #keep");
+    alice.skip_until("* alice joined #keep");
+    alice.send("/claim");
+    alice.skip_until("* #keep is now registered to alice");
+    eventually("node 2 to know alice", || metric(&b, "linechat_accounts") == 1.0);
+    eventually("node 2 to know #keep", || metric(&b, "linechat_registered_rooms") == 1.0);
+    redis.kill();
+    eventually("node 1 degraded", || healthz(&a).starts_with("degraded"));
+    // The room given up, the account removed, two others registered, on
+    // node 1 while Redis is away.
+    alice.send("/unclaim");
+    alice.skip_until("* #keep is no longer registered");
+    alice.send("/unregister correct-horse");
+    alice.skip_until("* removed the account alice");
+    for (nick, password) in [("bob", "battery-staple"), ("carol", "staple-battery")] {
+        let mut c = a.join(nick);
+        c.send(&format!("/register {password}"));
+        c.skip_until(&format!("* registered the account {nick}"));
+    }
+    redis.restart();
+    eventually("node 1 linked again", || healthz(&a) == "ok\n");
+    eventually("Redis to hold bob and carol, not alice", || {
+        let has = |k: &str| redis.command(&format!("HEXISTS linechat:accounts:0 {k}\r\n"));
+        has("alice").as_deref() == Some(":0\r\n")
+            && has("bob").as_deref() == Some(":1\r\n")
+            && has("carol").as_deref() == Some(":1\r\n")
+    });
+    // Node 2 holds the same two (alice's removal reached it: else three).
+    eventually("node 2 to hold bob and carol only", || metric(&b, "linechat_accounts") == 2.0);
+    eventually("Redis and node 2 to drop #keep", || {
+        redis.command("HLEN linechat:rooms:0\r\n").as_deref() == Some(":0\r\n")
+            && metric(&b, "linechat_registered_rooms") == 0.0
+    });
+}
