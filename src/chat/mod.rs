@@ -40,6 +40,7 @@ pub mod moderation;
 pub mod names;
 pub mod opers;
 pub mod presence;
+pub mod private_history;
 pub mod registration;
 mod remote;
 pub mod render;

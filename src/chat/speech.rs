@@ -89,16 +89,20 @@ impl Hub {
     /// Sends `text` from joined `id` to `target` alone, with a copy for the
     /// sender if it wants its own lines.
     pub fn private(&mut self, id: ConnId, target: ConnId, text: &str, said: Said, out: &mut Outbox) {
+        let Some(whole) = self.session(id).map(|s| s.profile.whole_lines) else { return };
+        // Between two signed-in users: kept, with the id and time it is shown with.
+        let stamp = self.record_private(id, target, said, whole, text);
         let (Some(sender), Some(to)) = (self.session(id), self.nick_of(target)) else {
             return;
         };
         let Some(from) = sender.nick() else { return };
-        let whole = sender.profile.whole_lines;
         let copy_back = target != id && sender.profile.echo_own;
         let event = Event::Msg { from, to, text, kind: said, whole };
-        let rendered = self.renderers.event(&event);
+        let mut slot = None;
+        let event = event.stamped(stamp, &mut slot);
+        let rendered = self.renderers.event(event);
         let account = sender.account.as_deref();
-        let tagged = Event::AccountView { account, realname: "", tag: true, extended: false, event: &event };
+        let tagged = Event::AccountView { account, realname: "", tag: true, extended: false, event };
         let with_account = self.renderers.event(&tagged);
         let mut delivered = 0;
         for recipient in [target, id].into_iter().take(1 + usize::from(copy_back)) {

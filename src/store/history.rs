@@ -289,6 +289,16 @@ impl History {
         Ok(())
     }
 
+    /// The time of the newest line (not a tombstone) kept for `key`.
+    pub fn newest_time(&self, key: &str) -> Option<u64> {
+        self.rings.get(key)?.entries.iter().rev().find(|e| e.kind != Kind::Deleted).map(|e| e.time_ms)
+    }
+
+    /// Every key with lines kept (rooms' folded names, conversations' keys).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.rings.keys().map(String::as_str)
+    }
+
     /// Has nothing been kept for the room `key`?
     pub fn is_empty(&self, key: &str) -> bool {
         self.rings.get(key).is_none_or(|r| r.entries.is_empty())

@@ -574,3 +574,80 @@ fn python_irc_library_pages_history() {
     let ports = [s.irc_addr().port().to_string(), s.addr.port().to_string()];
     run_python("irc.client", "irc", "irc_history_client.py", &ports);
 }
+
+#[test]
+fn private_history_between_signed_in_users_and_targets() {
+    let s = Server::start_irc(&[]);
+    let caps = "server-time message-tags batch draft/chathistory";
+    let mut ann = s.irc_join_with_caps("ann", caps);
+    let mut bea = s.irc_join_with_caps("bea", caps);
+    for (c, nick) in [(&mut ann, "ann"), (&mut bea, "bea")] {
+        c.send("PRIVMSG NickServ :REGISTER correct-horse");
+        c.irc_skip_until(&format!(" 900 {nick} "));
+    }
+    ann.send("JOIN #quiet");
+    ann.irc_skip_until(" 366 ");
+    let mut guest = s.irc_join_with_caps("gus", caps);
+    ann.send("PRIVMSG bea :hello bea");
+    let live = bea.irc_skip_until("hello bea");
+    let first_id = tag(&live, "msgid").expect("a kept private line carries its id");
+    assert!(live.ends_with(":ann!~ann@linechat PRIVMSG bea :hello bea"), "{live}");
+    bea.send("PRIVMSG ann :\u{1}ACTION waves\u{1}");
+    ann.irc_skip_until("ACTION waves");
+    // A guest's private lines are not kept (nor tagged with an id).
+    guest.send("PRIVMSG ann :from a guest");
+    let unkept = ann.irc_skip_until("from a guest");
+    assert_eq!(tag(&unkept, "msgid"), None, "{unkept}");
+
+    ann.send("CHATHISTORY LATEST bea * 10");
+    let start = ann.irc_line();
+    let batch = start.split(' ').nth(2).unwrap().trim_start_matches('+').to_string();
+    assert_eq!(start, format!(":linechat BATCH +{batch} chathistory bea"));
+    let mut lines = Vec::new();
+    loop {
+        let l = ann.irc_line();
+        if l == format!(":linechat BATCH -{batch}") {
+            break;
+        }
+        lines.push(l);
+    }
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(tag(&lines[0], "msgid").as_deref(), Some(first_id.as_str()));
+    assert!(lines[0].ends_with(" :ann!ann@linechat PRIVMSG bea :hello bea"), "{lines:?}");
+    assert!(lines[1].ends_with(" :bea!bea@linechat PRIVMSG ann :\u{1}ACTION waves\u{1}"), "{lines:?}");
+    // The same conversation, seen from the other side.
+    bea.send(&format!("CHATHISTORY AFTER ann msgid={first_id} 10"));
+    bea.irc_skip_until("BATCH +");
+    assert!(bea.irc_line().ends_with(":bea!bea@linechat PRIVMSG ann :\u{1}ACTION waves\u{1}"));
+    bea.irc_skip_until("BATCH -");
+    // A guest has no private history; nobody of that name is no target.
+    guest.send("CHATHISTORY LATEST ann * 10");
+    assert!(guest
+        .irc_skip_until("FAIL CHATHISTORY")
+        .starts_with("FAIL CHATHISTORY INVALID_TARGET LATEST ann "));
+    ann.send("CHATHISTORY LATEST nobody * 10");
+    assert!(ann
+        .irc_skip_until("FAIL CHATHISTORY")
+        .starts_with("FAIL CHATHISTORY INVALID_TARGET LATEST nobody "));
+
+    // TARGETS: the conversation, and #quiet once something is said there.
+    ann.send("PRIVMSG #quiet :a room line");
+    ann.send("CHATHISTORY TARGETS timestamp=2020-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10");
+    let start = ann.irc_skip_until("draft/chathistory-targets");
+    let batch = start.split(' ').nth(2).unwrap().trim_start_matches('+').to_string();
+    let bea_line = ann.irc_line();
+    assert!(
+        bea_line.starts_with(&format!("@batch={batch} :linechat CHATHISTORY TARGETS bea 20")),
+        "{bea_line}"
+    );
+    let room_line = ann.irc_line();
+    assert!(
+        room_line.starts_with(&format!("@batch={batch} :linechat CHATHISTORY TARGETS #quiet 20")),
+        "{room_line}"
+    );
+    assert_eq!(ann.irc_line(), format!(":linechat BATCH -{batch}"));
+    ann.send("CHATHISTORY TARGETS timestamp=2020-01-01T00:00:00.000Z timestamp=2020-01-02T00:00:00.000Z 10");
+    let start = ann.irc_skip_until("draft/chathistory-targets");
+    let batch = start.split(' ').nth(2).unwrap().trim_start_matches('+').to_string();
+    assert_eq!(ann.irc_line(), format!(":linechat BATCH -{batch}"), "nothing then");
+}

@@ -149,7 +149,7 @@ fn irc_clients_choose_korean_with_language_and_numerics_follow() {
     c.send("PRIVMSG nobody :hi");
     assert_eq!(c.irc_line(), ":linechat 401 민수 nobody :그런 닉네임이나 채널은 없습니다");
     c.send("CHATHISTORY TARGETS * * 10");
-    assert_eq!(c.irc_line(), "FAIL CHATHISTORY INVALID_PARAMS TARGETS :TARGETS는 지원하지 않습니다");
+    assert_eq!(c.irc_line(), "FAIL CHATHISTORY INVALID_PARAMS TARGETS * :잘못된 메시지 참조입니다");
     c.send("PRIVMSG NickServ :HELP");
     assert_eq!(
         c.irc_line(),

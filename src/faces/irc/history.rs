@@ -39,7 +39,7 @@ pub(super) fn chathistory(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params:
     let needed = match sub.as_str() {
         "LATEST" | "BEFORE" | "AFTER" | "AROUND" => 4,
         "BETWEEN" => 5,
-        "TARGETS" => return fail(hub, out, id, "INVALID_PARAMS", &[&sub], "fail-targets"),
+        "TARGETS" => return targets(face, hub, id, params, out),
         _ => return fail(hub, out, id, "UNKNOWN_COMMAND", &[params[0]], "fail-unknown-subcommand"),
     };
     if params.len() < needed {
@@ -49,9 +49,10 @@ pub(super) fn chathistory(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params:
     if !hub.store.history.enabled() {
         return fail(hub, out, id, "MESSAGE_ERROR", &[&sub, target], "fail-no-history");
     }
-    let Some(room) = hub.rooms.lookup(target).filter(|&room| hub.holds(id, room)) else {
+    let room = hub.rooms.lookup(target).filter(|&room| hub.holds(id, room));
+    if room.is_none() && (target.starts_with('#') || hub.account_of(id).is_none()) {
         return fail(hub, out, id, "INVALID_TARGET", &[&sub, target], "fail-not-retrieved");
-    };
+    }
     let Some(limit) = params[needed - 1].parse::<usize>().ok().filter(|&n| n > 0) else {
         return fail(hub, out, id, "INVALID_PARAMS", &[&sub, params[needed - 1]], "fail-invalid-limit");
     };
@@ -64,6 +65,19 @@ pub(super) fn chathistory(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params:
         ("AROUND", [Some(r)]) => Query::Around(*r),
         ("BETWEEN", [Some(a), Some(b)]) => Query::Between(*a, *b),
         _ => return fail(hub, out, id, "INVALID_PARAMS", &[&sub, params[2]], "fail-invalid-reference"),
+    };
+    let Some(room) = room else {
+        // A nickname or account: the signed-in client's conversation with it.
+        return match hub.private_page(id, target, query, limit) {
+            Ok(page) => {
+                let b = render_private_page(face, hub, id, &page.peer, &page.items);
+                send(out, id, b);
+            }
+            Err(Fault::Refused("no-such-line", _)) => {
+                fail(hub, out, id, "INVALID_PARAMS", &["CHATHISTORY", target], "fail-unknown-reference")
+            }
+            Err(_) => fail(hub, out, id, "INVALID_TARGET", &[&sub, target], "fail-not-retrieved"),
+        };
     };
     let name = hub.rooms.get(room).name.clone();
     send_page(face, hub, id, Ask { room: &name, query, limit, labelable: true }, out);
@@ -122,6 +136,72 @@ fn render_page(face: &mut IrcFace, hub: &Hub, id: ConnId, room: &str, items: &[E
         let _ = write!(b, ":{server} BATCH -{batch}\r\n");
     }
     b
+}
+
+/// A page of a private conversation with `peer`, as PRIVMSGs between the
+/// two: what the client said goes to `peer`, what `peer` said to the
+/// client's nickname now.
+fn render_private_page(face: &mut IrcFace, hub: &Hub, id: ConnId, peer: &str, items: &[Entry]) -> Vec<u8> {
+    let caps = face.get(id).map(|s| s.caps).unwrap_or_default();
+    let batch = caps.batch.then(|| face.next_batch());
+    let server = hub.server_name();
+    let me = hub.nick_of(id).unwrap_or("*");
+    let mine = hub.account_of(id).map(crate::chat::session::fold_nick).unwrap_or_default();
+    let folded_me = crate::chat::session::fold_nick(me);
+    let mut b = Vec::with_capacity(128 * (items.len() + 2));
+    if let Some(batch) = &batch {
+        let _ = write!(b, ":{server} BATCH +{batch} chathistory {peer}\r\n");
+    }
+    for e in items.iter().filter(|e| e.kind != Kind::Topic && e.kind != Kind::Deleted) {
+        let from = crate::chat::session::fold_nick(&e.from);
+        let to = if from == folded_me || from == mine { peer } else { me };
+        item(&mut b, server, to, e, batch.as_deref(), caps.server_time, caps.message_tags);
+    }
+    if let Some(batch) = &batch {
+        let _ = write!(b, ":{server} BATCH -{batch}\r\n");
+    }
+    b
+}
+
+/// `CHATHISTORY TARGETS <timestamp> <timestamp> <limit>`: the client's
+/// rooms and conversations with a line between the two times, oldest
+/// newest line first, in a `draft/chathistory-targets` batch.
+fn targets(face: &mut IrcFace, hub: &mut Hub, id: ConnId, params: &[&str], out: &mut Outbox) {
+    if params.len() < 4 {
+        return fail(hub, out, id, "NEED_MORE_PARAMS", &["TARGETS"], "fail-missing-parameters");
+    }
+    if !hub.store.history.enabled() {
+        return fail(hub, out, id, "MESSAGE_ERROR", &["TARGETS"], "fail-no-history");
+    }
+    let time = |raw: &str| match reference(raw) {
+        Some(Ref::Time(t)) => Some(t),
+        _ => None,
+    };
+    let (Some(a), Some(b)) = (time(params[1]), time(params[2])) else {
+        return fail(hub, out, id, "INVALID_PARAMS", &["TARGETS", params[1]], "fail-invalid-reference");
+    };
+    let Some(limit) = params[3].parse::<usize>().ok().filter(|&n| n > 0) else {
+        return fail(hub, out, id, "INVALID_PARAMS", &["TARGETS", params[3]], "fail-invalid-limit");
+    };
+    let limit = limit.min(hub.store.history.cfg.page);
+    let found = hub.history_targets(id, a, b, limit);
+    let caps = face.get(id).map(|s| s.caps).unwrap_or_default();
+    let batch = caps.batch.then(|| face.next_batch());
+    let server = hub.server_name();
+    let mut buf = Vec::with_capacity(96 * (found.len() + 2));
+    if let Some(batch) = &batch {
+        let _ = write!(buf, ":{server} BATCH +{batch} draft/chathistory-targets\r\n");
+    }
+    for (target, t) in &found {
+        if let Some(batch) = &batch {
+            let _ = write!(buf, "@batch={batch} ");
+        }
+        let _ = write!(buf, ":{server} CHATHISTORY TARGETS {target} {}\r\n", iso_ms(*t));
+    }
+    if let Some(batch) = &batch {
+        let _ = write!(buf, ":{server} BATCH -{batch}\r\n");
+    }
+    send(out, id, buf);
 }
 
 impl IrcFace {

@@ -114,7 +114,7 @@ fn tagged(e: &Event, m: &Masks, lang: Lang, time: bool, msgid: bool) -> Vec<u8> 
     };
     let bot = msgid
         && match inner {
-            Event::Msg { from, .. } => stamp.is_none() && m.bot(from),
+            Event::Msg { from, .. } => m.bot(from),
             Event::Chat { from, .. } | Event::Me { from, .. } => stamp.is_some() && m.bot(from),
             _ => false,
         };
