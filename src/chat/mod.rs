@@ -37,6 +37,7 @@ pub mod markers;
 pub mod masks;
 pub mod membership;
 pub mod moderation;
+mod modes;
 pub mod names;
 pub mod opers;
 pub mod presence;

@@ -1,7 +1,7 @@
 //! Room moderation: operators and voices, kicks, bans and mutes (which may
-//! expire), invites, and the room modes (`+i +k +l +m +n +t +s +R`), with
-//! the checks they make on joining, speaking, setting the topic and
-//! reading history. Whoever creates a room is its operator; the default
+//! expire), invites, and the checks the room modes (`+i +k +l +m +n +t +s
+//! +R`, changed in `modes.rs`) make on joining, speaking, setting the topic
+//! and reading history. Whoever creates a room is its operator; the default
 //! room has none (server operators moderate everywhere). Every change is
 //! told to the room as an event (`Kick`, `Mode`, `Ban`), to the sessions
 //! whose face shows moderation (`Profile::moderation_events`).
@@ -127,7 +127,13 @@ impl Hub {
     /// Gives (`on`) or takes `rank` of the member `nick` of `room`: here,
     /// or (a member on another node) by its node when the mode change is
     /// told there. Returns the nickname as spelled.
-    fn give_rank(&mut self, room: RoomId, nick: &str, rank: u8, on: bool) -> Result<String, Fault> {
+    pub(super) fn give_rank(
+        &mut self,
+        room: RoomId,
+        nick: &str,
+        rank: u8,
+        on: bool,
+    ) -> Result<String, Fault> {
         match self.member_named(room, nick) {
             Ok(target) => {
                 self.set_rank(target, room, rank, on);
@@ -263,7 +269,7 @@ impl Hub {
         }
     }
 
-    fn announce_modes(&mut self, by: ConnId, room: RoomId, modes: &str, out: &mut Outbox) {
+    pub(super) fn announce_modes(&mut self, by: ConnId, room: RoomId, modes: &str, out: &mut Outbox) {
         let by = self.nick_of(by).unwrap_or_default().to_string();
         info!("{by} set mode {modes} on {}", self.rooms.get(room).name);
         self.tell_modes(room, &by, modes, out);
@@ -337,7 +343,7 @@ impl Hub {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn ban(
+    pub(super) fn ban(
         &mut self,
         by: ConnId,
         room: RoomId,
@@ -381,7 +387,7 @@ impl Hub {
         Ok(())
     }
 
-    fn unban(
+    pub(super) fn unban(
         &mut self,
         by: ConnId,
         room: RoomId,
@@ -424,7 +430,7 @@ impl Hub {
         Ok(())
     }
 
-    fn tell_bans(&mut self, id: ConnId, room: RoomId, out: &mut Outbox) -> Result<(), Fault> {
+    pub(super) fn tell_bans(&mut self, id: ConnId, room: RoomId, out: &mut Outbox) -> Result<(), Fault> {
         let now = crate::clock::unix_ms();
         self.rooms.get_mut(room).rules.bans.retain(|b| b.active(now));
         let r = self.rooms.get(room);
@@ -463,139 +469,5 @@ impl Hub {
         // Members who asked to see invitations sent to others (invite-notify).
         self.broadcast_where(room, &event, out, |m, p| m != id && m != target && p.invite_notify);
         Ok(())
-    }
-
-    /// `+im-t`, `+k KEY`, `+l N`, `+o NICK`, `+v NICK`, `+b MASK`: applied
-    /// in order; what was applied is told to the room (also when a later
-    /// change is refused).
-    fn change_modes(
-        &mut self,
-        id: ConnId,
-        room: RoomId,
-        changes: &str,
-        out: &mut Outbox,
-    ) -> Result<(), Fault> {
-        let mut words = changes.split_whitespace();
-        let flags = words.next().unwrap_or("");
-        let mut args: Vec<&str> = words.collect();
-        args.reverse();
-        let mut applied = Applied::default();
-        let mut on = true;
-        let mut failed = None;
-        for c in flags.chars() {
-            match c {
-                '+' => on = true,
-                '-' => on = false,
-                c => {
-                    if let Err(e) = self.apply_mode(id, room, c, on, &mut args, &mut applied, out) {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-            }
-        }
-        if !applied.flags.is_empty() {
-            let modes = std::iter::once(applied.flags).chain(applied.args).collect::<Vec<_>>().join(" ");
-            self.announce_modes(id, room, &modes, out);
-        }
-        failed.map_or(Ok(()), Err)
-    }
-
-    /// One mode letter; `args` holds the arguments left, last first.
-    #[allow(clippy::too_many_arguments)]
-    fn apply_mode(
-        &mut self,
-        id: ConnId,
-        room: RoomId,
-        c: char,
-        on: bool,
-        args: &mut Vec<&str>,
-        applied: &mut Applied,
-        out: &mut Outbox,
-    ) -> Result<(), Fault> {
-        match c {
-            'i' | 'm' | 'n' | 't' | 's' | 'R' => {
-                let rules = &mut self.rooms.get_mut(room).rules;
-                let flag = match c {
-                    'i' => &mut rules.invite_only,
-                    'm' => &mut rules.moderated,
-                    'n' => &mut rules.no_outside,
-                    't' => &mut rules.topic_ops,
-                    's' => &mut rules.secret,
-                    _ => &mut rules.registered_only,
-                };
-                if *flag != on {
-                    *flag = on;
-                    applied.push(on, c, None);
-                }
-            }
-            'k' if on => {
-                let key = args.pop().filter(|k| k.len() <= 64 && !k.contains(','));
-                let key = key.ok_or_else(|| Fault::usage("usage: +k KEY (at most 64 bytes, no commas)"))?;
-                self.rooms.get_mut(room).rules.key = Some(key.to_string());
-                applied.push(on, c, Some(key.to_string()));
-            }
-            'k' => {
-                // IRC sends the key (or `*`) with -k; a text user need not.
-                if args.last().is_some_and(|a| !a.starts_with(['+', '-'])) {
-                    args.pop();
-                }
-                if self.rooms.get_mut(room).rules.key.take().is_some() {
-                    applied.push(on, c, Some("*".into()));
-                }
-            }
-            'l' if on => {
-                let n = args.pop().and_then(|n| n.parse::<usize>().ok()).filter(|&n| n > 0);
-                let n = n.ok_or_else(|| Fault::usage("usage: +l N (a number above 0)"))?;
-                self.rooms.get_mut(room).rules.limit = Some(n);
-                applied.push(on, c, Some(n.to_string()));
-            }
-            'l' => {
-                if self.rooms.get_mut(room).rules.limit.take().is_some() {
-                    applied.push(on, c, None);
-                }
-            }
-            'o' | 'v' => {
-                let usage = || Fault::usage(format!("usage: {}{c} NICK", if on { '+' } else { '-' }));
-                let nick = args.pop().ok_or_else(usage)?;
-                let shown = self.give_rank(room, nick, if c == 'o' { OP } else { VOICE }, on)?;
-                applied.push(on, c, Some(shown));
-            }
-            'b' => match args.pop() {
-                None => return self.tell_bans(id, room, out),
-                Some(mask) => {
-                    let (mask, mute) = match mask.strip_prefix("m:") {
-                        Some(rest) => (rest, true),
-                        None => (mask, false),
-                    };
-                    if on {
-                        self.ban(id, room, mask, None, "", mute, out)?;
-                    } else {
-                        self.unban(id, room, mask, mute, out)?;
-                    }
-                }
-            },
-            other => return Err(Fault::UnknownMode(other)),
-        }
-        Ok(())
-    }
-}
-
-/// Mode changes applied so far, as they are announced (`+m-t+o bob`).
-#[derive(Default)]
-struct Applied {
-    flags: String,
-    args: Vec<String>,
-    sign: Option<bool>,
-}
-
-impl Applied {
-    fn push(&mut self, on: bool, c: char, arg: Option<String>) {
-        if self.sign != Some(on) {
-            self.flags.push(if on { '+' } else { '-' });
-            self.sign = Some(on);
-        }
-        self.flags.push(c);
-        self.args.extend(arg);
     }
 }
