@@ -11,6 +11,9 @@
 # NEW_ARGS adds options to the current build only; ALSO_ARGS measures the
 # current build a second time with those options, in the same rounds
 # (ALSO_ARGS="--db /tmp/b.db": history kept in SQLite, against both).
+# ONLY="old" measures the older build and the ALSO_ARGS configuration
+# alone (twice as fast; the other columns stay empty):
+#   ONLY=old ALSO_ARGS="--db /tmp/b.db" bash bench/compare.sh <build without history> 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -60,7 +63,7 @@ measure() { # name args...
   stop
 }
 
-WHO="limit old new"
+WHO=${ONLY:-limit old new}
 [ -n "${ALSO_ARGS:-}" ] && WHO="$WHO also"
 declare -A R
 for shape in "100 100" "1000 100"; do
@@ -69,7 +72,7 @@ for shape in "100 100" "1000 100"; do
     for who in $WHO; do
       R[$n,$who,$round]=$(measure "$who" -n "$n" -s "$s")
     done
-    echo "N=$n round $round: limit.c ${R[$n,limit,$round]}  old ${R[$n,old,$round]}  new ${R[$n,new,$round]}  also ${R[$n,also,$round]:-}" >&2
+    echo "N=$n round $round: limit.c ${R[$n,limit,$round]:-}  old ${R[$n,old,$round]:-}  new ${R[$n,new,$round]:-}  also ${R[$n,also,$round]:-}" >&2
   done
 done
 
@@ -85,7 +88,8 @@ print("|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if also else "")
 for n in (100, 1000):
     ro, rn, rc, ra = [], [], [], []
     for i in range(1, rounds + 1):
-        l, o, c = r[f"{n},limit,{i}"], r[f"{n},old,{i}"], r[f"{n},new,{i}"]
+        # Configurations left out (ONLY) count as 0: their ratios print as 0.00x.
+        l, o, c = r.get(f"{n},limit,{i}", 0), r.get(f"{n},old,{i}", 0), r.get(f"{n},new,{i}", 0)
         ro.append(o / l if l else 0); rn.append(c / l if l else 0); rc.append(c / o if o else 0)
         row = f"| {n} | {i} | {l} | {o} | {c} | {ro[-1]:.2f}x | {rn[-1]:.2f}x | {rc[-1]:.2f}x |"
         if also:
