@@ -60,15 +60,7 @@ impl Hub {
     ) -> Result<(), Fault> {
         match c {
             'i' | 'm' | 'n' | 't' | 's' | 'R' => {
-                let rules = &mut self.rooms.get_mut(room).rules;
-                let flag = match c {
-                    'i' => &mut rules.invite_only,
-                    'm' => &mut rules.moderated,
-                    'n' => &mut rules.no_outside,
-                    't' => &mut rules.topic_ops,
-                    's' => &mut rules.secret,
-                    _ => &mut rules.registered_only,
-                };
+                let Some(flag) = self.rooms.get_mut(room).rules.flag(c) else { return Ok(()) };
                 if *flag != on {
                     *flag = on;
                     applied.push(on, c, None);

@@ -20,29 +20,15 @@ use crate::store::rules::{RuleChange, SavedBan, SavedRoom, MAX_ACCESS, MAX_REGIS
 /// Who gives ranks back in registered rooms, as their mode changes show.
 pub const CHANSERV: &str = "ChanServ";
 
-/// The flag modes a room record keeps, with their letters.
-fn flags(r: &Room) -> String {
-    let rules = &r.rules;
-    [
-        (rules.invite_only, 'i'),
-        (rules.moderated, 'm'),
-        (rules.no_outside, 'n'),
-        (rules.registered_only, 'R'),
-        (rules.secret, 's'),
-        (rules.topic_ops, 't'),
-    ]
-    .into_iter()
-    .filter_map(|(on, c)| on.then_some(c))
-    .collect()
-}
-
 /// `saved` put back on a live room: modes, key, limit, bans still in
 /// force, and its topic unless the room's is newer.
 pub(super) fn apply_saved(r: &mut Room, saved: &SavedRoom, now_ms: u64) {
     let rules = &mut r.rules;
-    let on = |c| saved.modes.contains(c);
-    (rules.invite_only, rules.moderated, rules.no_outside) = (on('i'), on('m'), on('n'));
-    (rules.registered_only, rules.secret, rules.topic_ops) = (on('R'), on('s'), on('t'));
+    for c in "imnRst".chars() {
+        if let Some(flag) = rules.flag(c) {
+            *flag = saved.modes.contains(c);
+        }
+    }
     rules.key = saved.key.clone();
     rules.limit = saved.limit.map(|l| l as usize);
     rules.bans = saved
@@ -150,7 +136,7 @@ impl Hub {
             mute: b.mute,
         });
         SavedRoom {
-            modes: flags(r),
+            modes: r.rules.flags_set(),
             key: r.rules.key.clone(),
             limit: r.rules.limit.map(|l| l as u64),
             topic: r.topic.clone(),

@@ -76,23 +76,39 @@ impl RoomRules {
         RoomRules { no_outside: true, ..RoomRules::default() }
     }
 
-    /// The modes as IRC's 324 and `/mode` show them (`+nt`, `+kl KEY 10`);
-    /// the key only to those who may see it.
-    pub fn modes(&self, show_key: bool) -> String {
-        let mut flags = String::from("+");
-        let mut args = Vec::new();
-        for (on, c) in [
+    /// The on/off mode behind letter `c` (`i m n R s t`), if it is one.
+    pub fn flag(&mut self, c: char) -> Option<&mut bool> {
+        Some(match c {
+            'i' => &mut self.invite_only,
+            'm' => &mut self.moderated,
+            'n' => &mut self.no_outside,
+            'R' => &mut self.registered_only,
+            's' => &mut self.secret,
+            't' => &mut self.topic_ops,
+            _ => return None,
+        })
+    }
+
+    /// The letters of the on/off modes set, in the order they are shown (`mnt`).
+    pub fn flags_set(&self) -> String {
+        [
             (self.invite_only, 'i'),
             (self.moderated, 'm'),
             (self.no_outside, 'n'),
             (self.registered_only, 'R'),
             (self.secret, 's'),
             (self.topic_ops, 't'),
-        ] {
-            if on {
-                flags.push(c);
-            }
-        }
+        ]
+        .into_iter()
+        .filter_map(|(on, c)| on.then_some(c))
+        .collect()
+    }
+
+    /// The modes as IRC's 324 and `/mode` show them (`+nt`, `+kl KEY 10`);
+    /// the key only to those who may see it.
+    pub fn modes(&self, show_key: bool) -> String {
+        let mut flags = format!("+{}", self.flags_set());
+        let mut args = Vec::new();
         if let Some(key) = &self.key {
             flags.push('k');
             args.push(if show_key { key.clone() } else { "*".into() });
