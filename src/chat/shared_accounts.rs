@@ -61,7 +61,6 @@ impl Hub {
     /// Sends a write; false when the link is down (it was not sent).
     fn redis_write(&mut self, words: Vec<Vec<u8>>) -> bool {
         let Some(c) = self.cluster.as_mut() else { return false };
-        let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
         c.redis.command(&words, WRITE_TAG)
     }
 
@@ -78,11 +77,7 @@ impl Hub {
     /// change of each account is what counts).
     fn remember_unsent(&mut self, change: &AccountChange) {
         let Some(c) = self.cluster.as_mut() else { return };
-        let key = |ch: &AccountChange| match ch {
-            AccountChange::Save { key, .. } | AccountChange::Drop { key } => key.clone(),
-        };
-        let k = key(change);
-        c.unsent_accounts.retain(|ch| key(ch) != k);
+        c.unsent_accounts.retain(|ch| ch.key() != change.key());
         if c.unsent_accounts.len() < MAX_UNSENT {
             c.unsent_accounts.push(change.clone());
         }
@@ -96,7 +91,6 @@ impl Hub {
         c.same_dataset = false;
         let fresh = format!("{}-{}", c.presence.node(), crate::clock::unix_ms());
         let words = shared::dataset_check(db, &fresh);
-        let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
         c.redis.command(&words, DATASET_TAG);
         c.dataset_fresh = fresh;
     }
@@ -107,7 +101,6 @@ impl Hub {
         let Some(c) = self.cluster.as_mut() else { return };
         c.accounts_noted = Some(Default::default());
         let words = shared::load(db);
-        let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
         c.redis.command(&words, LOAD_TAG);
     }
 
@@ -135,55 +128,42 @@ impl Hub {
         let Some(accounts) = frame.as_ref().and_then(shared::parse_all) else { return };
         let unsent =
             self.cluster.as_mut().map(|c| std::mem::take(&mut c.unsent_accounts)).unwrap_or_default();
-        let changed_here = |key: &str| {
-            unsent.iter().any(|ch| matches!(ch, AccountChange::Save { key: k, .. } | AccountChange::Drop { key: k } if k == key))
-        };
         let known: std::collections::HashSet<String> = accounts.iter().map(|(k, _)| k.clone()).collect();
         let n = accounts.len();
-        let settled = |key: &str| changed_here(key) || noted.contains(key);
-        let same = self.cluster.as_ref().is_some_and(|c| c.same_dataset);
-        let gone: Vec<String> = match same {
-            false => Vec::new(),
-            true => self
-                .store
-                .accounts
-                .iter()
-                .map(|(k, _)| k.to_string())
-                .filter(|k| !known.contains(k) && !settled(k))
-                .collect(),
-        };
+        let settled = |key: &str| noted.contains(key) || unsent.iter().any(|ch| ch.key() == key);
+        // Held here, not in Redis, and not changed here or told meanwhile.
+        let missing: Vec<String> = self
+            .store
+            .accounts
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .filter(|k| !known.contains(k) && !settled(k))
+            .collect();
         for (key, account) in accounts {
             if !settled(&key) {
                 self.store.accounts.restore(key, account);
             }
         }
-        for key in &gone {
-            self.account_noted(key.clone(), None, out);
-        }
         let replayed = unsent.len();
         for change in unsent {
             self.account_changed(change);
         }
-        let mut written = 0;
-        if !same {
-            // Redis lost its data, or this node never saw it: what this node
-            // holds and Redis lacks is written back.
-            let extra: Vec<(String, Account)> = self
-                .store
-                .accounts
-                .iter()
-                .filter(|(k, _)| !known.contains(*k))
-                .map(|(k, a)| (k.to_string(), a.clone()))
-                .collect();
-            let db = self.redis_db();
-            for (key, account) in &extra {
-                self.redis_write(shared::save(db, key, account));
+        let same = self.cluster.as_ref().is_some_and(|c| c.same_dataset);
+        for key in &missing {
+            match self.store.accounts.get(key).cloned() {
+                // Redis holds what this node saw last: removed elsewhere.
+                Some(_) if same => self.account_noted(key.clone(), None, out),
+                // Redis lost its data, or this node never saw it: written back.
+                Some(account) => {
+                    let db = self.redis_db();
+                    self.redis_write(shared::save(db, key, &account));
+                }
+                None => {}
             }
-            written = extra.len();
         }
+        let (gone, written) = if same { (missing.len(), 0) } else { (0, missing.len()) };
         info!(
-            "cluster: {n} accounts read from Redis, {written} written back, {replayed} changed here meanwhile, {} removed elsewhere",
-            gone.len()
+            "cluster: {n} accounts read from Redis, {written} written back, {replayed} changed here meanwhile, {gone} removed elsewhere"
         );
     }
 

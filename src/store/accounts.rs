@@ -30,6 +30,15 @@ pub enum AccountChange {
     Drop { key: String },
 }
 
+impl AccountChange {
+    /// The account it is about (folded).
+    pub fn key(&self) -> &str {
+        match self {
+            AccountChange::Save { key, .. } | AccountChange::Drop { key } => key,
+        }
+    }
+}
+
 /// Every account, by folded name.
 #[derive(Debug, Default)]
 pub struct Accounts {
