@@ -113,7 +113,6 @@ impl ClusterHub {
 
     /// Sends a command built by the claims (nothing while the link is down).
     fn send(&mut self, (words, tag): claims::Request) -> bool {
-        let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
         self.redis.command(&words, tag)
     }
 }

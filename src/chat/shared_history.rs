@@ -146,8 +146,7 @@ impl Hub {
             line.text.as_bytes().to_vec(),
             if line.whole { b"1".to_vec() } else { b"0".to_vec() },
         ];
-        let args: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
-        if !c.redis.command(&args, tag) {
+        if !c.redis.command(&words, tag) {
             return self.deliver_line(room, &line, None, skip_sender.then_some(id), out);
         }
         c.shared.lines.insert(

@@ -152,8 +152,7 @@ impl Hub {
                 count.to_string().into_bytes(),
             ]);
         }
-        let args: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
-        if !c.redis.command(&args, tag) {
+        if !c.redis.command(&words, tag) {
             let (items, complete) = self.local_page(&name, query, limit)?;
             return Ok(Some((name, items, complete)));
         }

@@ -71,7 +71,6 @@ impl Hub {
             let words = shared::write(self.redis_db(), &change, first);
             let tag = if first { CLAIM_TAG } else { WRITE_TAG };
             if let Some(c) = self.cluster.as_mut() {
-                let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
                 if !c.redis.command(&words, tag) {
                     if c.rules.unsent.len() < super::shared_accounts::MAX_UNSENT {
                         c.rules.unsent.push(change.clone());
@@ -94,8 +93,7 @@ impl Hub {
         let Some(c) = self.cluster.as_mut() else { return };
         c.rules.noted = [Some(HashSet::new()), Some(HashSet::new())];
         for (words, tag) in shared::load(db).iter().zip([LOAD_ROOMS_TAG, LOAD_KLINES_TAG]) {
-            let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
-            c.redis.command(&words, tag);
+            c.redis.command(words, tag);
         }
     }
 
@@ -112,7 +110,6 @@ impl Hub {
                     let words = shared::read_room(self.redis_db(), &key);
                     let Some(c) = self.cluster.as_mut() else { return };
                     c.rules.rereads.push_back(key);
-                    let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
                     c.redis.command(&words, REREAD_TAG);
                 }
             }
@@ -209,7 +206,6 @@ impl Hub {
     fn write_rule(&mut self, change: &RuleChange) {
         let words = shared::write(self.redis_db(), change, false);
         let Some(c) = self.cluster.as_mut() else { return };
-        let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
         c.redis.command(&words, WRITE_TAG);
     }
 

@@ -170,14 +170,14 @@ impl Redis {
             return;
         };
         let mut bytes = Vec::with_capacity(payload.len() + self.channel.len() + 40);
-        resp::command(&mut bytes, &[b"PUBLISH", &self.channel, payload]);
+        resp::command::<&[u8]>(&mut bytes, &[b"PUBLISH", &self.channel, payload]);
         cmd.push(bytes, 0, Kind::Publish);
         self.stats.published += 1;
     }
 
     /// Sends a command whose reply comes back as `Incoming::Reply(tag, ..)`.
     /// Returns false (nothing sent) while the link is not up.
-    pub fn command(&mut self, args: &[&[u8]], tag: Tag) -> bool {
+    pub fn command<A: AsRef<[u8]>>(&mut self, args: &[A], tag: Tag) -> bool {
         let Some(cmd) = self.cmd.as_mut().filter(|_| matches!(self.state, State::Up)) else {
             return false;
         };
@@ -311,7 +311,7 @@ impl Redis {
         }
         self.handshake_left += self.cfg.scripts.len() + usize::from(url.db != 0);
         let mut bytes = Vec::new();
-        resp::command(&mut bytes, &[b"SUBSCRIBE", &self.channel]);
+        resp::command::<&[u8]>(&mut bytes, &[b"SUBSCRIBE", &self.channel]);
         sub.push(bytes, HANDSHAKE, Kind::Command);
         self.subscribed = false;
         self.cmd = Some(cmd);

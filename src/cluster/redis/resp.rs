@@ -68,10 +68,10 @@ fn bulk(out: &mut Vec<u8>, b: &[u8]) {
 
 /// Appends a command: an array of bulk strings (Redis refuses anything
 /// else in a command, integers included).
-pub fn command(out: &mut Vec<u8>, args: &[&[u8]]) {
+pub fn command<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
     line(out, b'*', args.len().to_string().as_bytes());
     for arg in args {
-        bulk(out, arg);
+        bulk(out, arg.as_ref());
     }
 }
 
@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn commands_are_arrays_of_bulk_strings() {
         let mut out = Vec::new();
-        command(&mut out, &[b"SET", b"k", b"5"]);
+        command::<&[u8]>(&mut out, &[b"SET", b"k", b"5"]);
         assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n5\r\n");
     }
 

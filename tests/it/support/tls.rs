@@ -129,10 +129,7 @@ impl TestCerts {
             .expect("openssl x509 -fingerprint");
         let printed = String::from_utf8(out.stdout).unwrap();
         let fp = printed.trim().rsplit('=').next().unwrap().to_string();
-        let mut roots = RootCertStore::empty();
-        for c in CertificateDer::pem_file_iter(&self.ca).unwrap() {
-            roots.add(c.unwrap()).unwrap();
-        }
+        let roots = roots_of(&self.ca);
         let chain = CertificateDer::pem_file_iter(&cert).unwrap().map(Result::unwrap).collect();
         let key = rustls::pki_types::PrivateKeyDer::from_pem_file(&key).unwrap();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -156,11 +153,17 @@ impl Drop for TestCerts {
     }
 }
 
-pub fn client_config_for(ca: &Path, alpn: &[&[u8]]) -> Arc<ClientConfig> {
+/// The certificates of the CA file `ca`, trusted.
+fn roots_of(ca: &Path) -> RootCertStore {
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(ca).unwrap() {
         roots.add(cert.unwrap()).unwrap();
     }
+    roots
+}
+
+pub fn client_config_for(ca: &Path, alpn: &[&[u8]]) -> Arc<ClientConfig> {
+    let roots = roots_of(ca);
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
