@@ -196,6 +196,7 @@ pub fn server(opts: &Options) -> Result<Server, String> {
         },
         db: opts.db.clone(),
         sync: opts.db_sync,
+        backlog: opts.db_backlog,
         hash_cost: HashCost::OWASP,
     };
     server.hub.store = Store::open(&store, crate::clock::unix_ms())?;

@@ -76,15 +76,26 @@ impl Hub {
         Ok(())
     }
 
-    /// The end of a loop turn: the store takes the turn's lines; output is
-    /// held while a batch is being made durable.
+    /// The end of a loop turn: the store takes the turn's lines; output
+    /// that may carry lines not yet durable waits for them.
     pub fn store_turn(&mut self, out: &mut Outbox) {
-        out.hold = self.store.turn(out.now());
+        let state = self.store.turn(out.now());
+        if let Some(epoch) = state.released {
+            out.release(epoch);
+        }
+        if let Some(epoch) = state.wait_for {
+            out.wait_for(epoch);
+        }
+        out.reads_paused = state.behind;
     }
 
-    /// The storage thread woke the loop.
+    /// The storage thread woke the loop: output waiting for a commit that
+    /// is done goes with this turn's flush, and reads paused for it resume.
     pub fn store_ready(&mut self, out: &mut Outbox) {
-        out.hold = self.store.ready(out.now());
+        if let Some(epoch) = self.store.committed() {
+            out.release(epoch);
+            out.reads_paused = false;
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub const NEEDS_RESTART: &[&str] = &[
     "history-memory",
     "db",
     "db-sync",
+    "db-backlog",
     "redis",
     "node-id",
     "reuse-port",

@@ -374,6 +374,16 @@ pub static OPTIONS: &[Opt] = &[
         },
     },
     Opt {
+        name: "db-backlog",
+        value: "LINES",
+        default: Default::Value("10000"),
+        help: "lines said while the storage thread commits; past this many the loop reads nothing new until a commit catches up (TCP back-pressure; no line is dropped)",
+        set: |o, v| {
+            o.db_backlog = count(v)?.max(1);
+            Ok(())
+        },
+    },
+    Opt {
         name: "min-password",
         value: "BYTES",
         default: Default::Value("8"),

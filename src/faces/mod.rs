@@ -349,7 +349,11 @@ impl Service for Server {
         self.hub.store_turn(out);
     }
 
+    fn holds_output(&self) -> bool {
+        self.hub.store.persistent()
+    }
+
     fn next_wake(&self) -> Option<Instant> {
-        self.hub.cluster_wake()
+        [self.hub.cluster_wake(), self.hub.store.next_wake()].into_iter().flatten().min()
     }
 }

@@ -143,7 +143,7 @@ impl Conn {
         }
         let (done, n) = tls.write_records(sock)?;
         wire += n;
-        Ok((if flushed == Flushed::Drained && done { Flushed::Drained } else { Flushed::Blocked }, wire))
+        Ok((if done { flushed } else { Flushed::Blocked }, wire))
     }
 
     /// Input may be waiting that the last read did not reach (TLS hands

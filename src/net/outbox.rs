@@ -107,10 +107,18 @@ pub struct Outbox {
     pub(crate) stats: IoStats,
     /// Serials given so far (see [`Outbox::next_serial`]).
     serials: u64,
-    /// Set by the service while what it queued must not reach anyone yet
-    /// (a batch of lines is being made durable): the loop then neither
-    /// flushes nor reads until it is cleared.
-    pub hold: bool,
+    /// Output may carry lines not yet durable: it is written only at the
+    /// end of a tick, behind its epoch's fence (see [`Outbox::wait_for`]).
+    pub(crate) durable: bool,
+    /// What this tick's output waits for ([`Outbox::wait_for`]).
+    wait_epoch: Option<u64>,
+    /// Connections whose output waits for an epoch, with their serials.
+    fenced: Vec<(ConnId, u64)>,
+
+    /// Set by the service while it is too far behind in making lines
+    /// durable: the loop reads nothing until it is cleared (the lines wait
+    /// in the sockets, TCP back-pressure).
+    pub reads_paused: bool,
     /// While set, what is sent to this connection is kept here instead of
     /// queued ([`Outbox::capture`]), for the service to wrap and send.
     capture: Option<(ConnId, Vec<u8>)>,
@@ -142,7 +150,10 @@ impl Outbox {
             now: Instant::now(),
             stats: IoStats::default(),
             serials: 0,
-            hold: false,
+            durable: false,
+            wait_epoch: None,
+            fenced: Vec::new(),
+            reads_paused: false,
             capture: None,
         }
     }
@@ -293,12 +304,51 @@ impl Outbox {
         }
     }
 
+    /// What is queued during this tick (to anyone) must not be written
+    /// before `epoch` is released ([`Outbox::release`]): it may carry
+    /// lines of that epoch's batch, not yet durable. Epochs increase.
+    pub fn wait_for(&mut self, epoch: u64) {
+        self.wait_epoch = Some(self.wait_epoch.map_or(epoch, |e| e.max(epoch)));
+    }
+
+    /// Epochs up to `epoch` are durable: what waited for them is written
+    /// with this tick's flush.
+    pub fn release(&mut self, epoch: u64) {
+        let conns = &mut self.conns;
+        let dirty = &mut self.dirty;
+        self.fenced.retain(|&(id, serial)| {
+            let Some(conn) = conns.get_mut(id).filter(|c| c.serial == serial) else { return false };
+            if conn.out.release(epoch) {
+                conn.mark_dirty(id, dirty);
+            }
+            conn.out.is_fenced()
+        });
+    }
+
+    /// The end of a tick, before its flush: what each connection got
+    /// during it waits for this tick's epoch, if it has one.
+    pub(crate) fn end_tick(&mut self) {
+        let epoch = self.wait_epoch.take();
+        for &id in &self.dirty {
+            if let Some(conn) = self.conns.get_mut(id) {
+                if conn.out.end_tick(epoch) {
+                    self.fenced.push((id, conn.serial));
+                }
+            }
+        }
+    }
+
     /// The queue of `id` passed the limit: write now if the socket takes it,
-    /// otherwise drop the client.
+    /// otherwise drop the client. Output that waits for durability is
+    /// written only at the end of the tick: such a client is dropped only
+    /// if its socket is full.
     #[cold]
     pub(crate) fn relieve(&mut self, id: ConnId) {
         self.freeze_tick();
         let conn = &mut self.conns[id];
+        if self.durable && !conn.blocked {
+            return;
+        }
         if !conn.blocked {
             match conn.flush_out() {
                 Ok((flushed, n)) => {

@@ -97,8 +97,9 @@ struct Entry {
 }
 
 /// An output queue that keeps no memory while it is empty, so that ten
-/// thousand idle clients cost nothing here.
-#[derive(Default)]
+/// thousand idle clients cost nothing here. Output can be held back by
+/// epoch (see [`OutQueue::end_tick`]): the loop writes it once the
+/// service releases that epoch (a batch of lines made durable).
 pub struct OutQueue {
     /// Ranges not yet fully written, oldest first (the front's `start`
     /// advances as it is written).
@@ -110,6 +111,34 @@ pub struct OutQueue {
     queued: usize,
     /// Pending ranges in `entries` still waiting for their tick buffer.
     pending: usize,
+    /// Bytes ever queued: a position in the stream counts from the first.
+    pushed: u64,
+    /// Where the output of the current tick began.
+    tick_start: u64,
+    /// Writing stops at this position while output waits for an epoch
+    /// (`u64::MAX`: nothing waits).
+    limit: u64,
+    /// Output waiting to be released, oldest first: (epoch, end position).
+    /// Two at most (the epoch being made durable and the one being
+    /// gathered); a third merges into the second, which only holds longer.
+    fences: [(u64, u64); 2],
+    fenced: u8,
+}
+
+impl Default for OutQueue {
+    fn default() -> OutQueue {
+        OutQueue {
+            entries: VecDeque::new(),
+            tail: None,
+            queued: 0,
+            pending: 0,
+            pushed: 0,
+            tick_start: 0,
+            limit: u64::MAX,
+            fences: [(0, 0); 2],
+            fenced: 0,
+        }
+    }
 }
 
 /// What a flush achieved.
@@ -119,6 +148,8 @@ pub enum Flushed {
     Drained,
     /// The socket is full; wait for writability.
     Blocked,
+    /// What may go out went; the rest waits for its epoch's release.
+    Held,
 }
 
 impl OutQueue {
@@ -127,6 +158,7 @@ impl OutQueue {
         self.retire_tail();
         let end = chunk.len() as u32;
         self.queued += chunk.len();
+        self.pushed += chunk.len() as u64;
         self.entries.push_back(Entry { data: Some(chunk), slot: 0, start: 0, end });
     }
 
@@ -135,6 +167,7 @@ impl OutQueue {
     #[inline]
     pub fn push_pending(&mut self, slot: usize, start: u32, end: u32) {
         self.queued += (end - start) as usize;
+        self.pushed += u64::from(end - start);
         match &mut self.tail {
             Some((s, _, e)) if *s as usize == slot && *e == start => *e = end,
             _ => {
@@ -196,17 +229,86 @@ impl OutQueue {
         *self = OutQueue::default();
     }
 
-    /// Writes as much as the socket takes, with vectored writes.
-    /// Returns the bytes written alongside the outcome.
+    /// The position written through.
+    fn written(&self) -> u64 {
+        self.pushed - self.queued as u64
+    }
+
+    /// The end of a tick: what was queued during it waits for `epoch`
+    /// (`None`: it waits for nothing but what is before it). Returns true
+    /// when the queue was free and now waits.
+    pub fn end_tick(&mut self, epoch: Option<u64>) -> bool {
+        let start = std::mem::replace(&mut self.tick_start, self.pushed);
+        let epoch = match epoch {
+            Some(epoch) if self.pushed > start => epoch,
+            _ => {
+                if self.fenced == 0 {
+                    self.limit = u64::MAX;
+                }
+                return false;
+            }
+        };
+        let end = self.pushed;
+        match self.fenced {
+            0 => {
+                self.limit = start.max(self.written());
+                self.fences[0] = (epoch, end);
+                self.fenced = 1;
+                return true;
+            }
+            1 if self.fences[0].0 != epoch => {
+                self.fences[1] = (epoch, end);
+                self.fenced = 2;
+            }
+            n => self.fences[n as usize - 1] = (epoch, end),
+        }
+        false
+    }
+
+    /// Epochs up to `epoch` are released: their output may go. Returns
+    /// true when more may be written now.
+    pub fn release(&mut self, epoch: u64) -> bool {
+        let mut moved = false;
+        while self.fenced > 0 && self.fences[0].0 <= epoch {
+            self.limit = self.fences[0].1;
+            self.fences[0] = self.fences[1];
+            self.fenced -= 1;
+            moved = true;
+        }
+        if moved && self.fenced == 0 {
+            // What the current tick queued waits for its end (`end_tick`).
+            self.limit = self.tick_start;
+        }
+        moved
+    }
+
+    /// Does output wait for an epoch?
+    pub fn is_fenced(&self) -> bool {
+        self.fenced > 0
+    }
+
+    /// Writes as much as the socket takes (and nothing that waits for an
+    /// epoch), with vectored writes. Returns the bytes written alongside
+    /// the outcome.
     pub fn flush(&mut self, w: &mut impl Write) -> io::Result<(Flushed, usize)> {
         let mut written_total = 0;
         while self.queued > 0 {
+            let mut allowed =
+                usize::try_from(self.limit.saturating_sub(self.written())).unwrap_or(usize::MAX);
+            if allowed == 0 {
+                return Ok((Flushed::Held, written_total));
+            }
             let mut slices: [IoSlice<'_>; MAX_IOV] = [IoSlice::new(&[]); MAX_IOV];
             let mut n = 0;
             for entry in self.entries.iter().take(MAX_IOV) {
                 let Some(data) = &entry.data else { break };
-                slices[n] = IoSlice::new(&data[entry.start as usize..entry.end as usize]);
+                let len = ((entry.end - entry.start) as usize).min(allowed);
+                slices[n] = IoSlice::new(&data[entry.start as usize..entry.start as usize + len]);
                 n += 1;
+                allowed -= len;
+                if allowed == 0 {
+                    break;
+                }
             }
             if n == 0 {
                 break; // only ranges of a buffer still being built
@@ -331,6 +433,75 @@ mod tests {
         assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 11));
         assert_eq!(w.got, b"hello\nworld\nhello\n");
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn fenced_output_waits_for_its_epoch_and_goes_in_order() {
+        let mut q = OutQueue::default();
+        let mut out = Vec::new();
+        // Tick 1, no epoch: free.
+        q.push(Rc::new(b"free\n".to_vec()));
+        assert!(!q.end_tick(None));
+        // Tick 2 waits for epoch 1, tick 3 for epoch 2.
+        q.push(Rc::new(b"one\n".to_vec()));
+        assert!(q.end_tick(Some(1)), "a free queue starts waiting");
+        q.push(Rc::new(b"two\n".to_vec()));
+        assert!(!q.end_tick(Some(2)));
+        assert_eq!(q.flush(&mut out).unwrap(), (Flushed::Held, 5));
+        assert_eq!(out, b"free\n");
+        assert!(!q.release(0), "an older epoch releases nothing");
+        assert!(q.release(1));
+        assert_eq!(q.flush(&mut out).unwrap(), (Flushed::Held, 4));
+        assert_eq!(out, b"free\none\n");
+        // Queued during the tick that released epoch 2: it waits for that
+        // tick's end, which gives it no epoch.
+        q.push(Rc::new(b"three\n".to_vec()));
+        assert!(q.release(2));
+        assert_eq!(q.flush(&mut out).unwrap(), (Flushed::Held, 4));
+        assert!(!q.is_fenced());
+        assert!(!q.end_tick(None));
+        assert_eq!(q.flush(&mut out).unwrap(), (Flushed::Drained, 6));
+        assert_eq!(out, b"free\none\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn a_third_epoch_merges_into_the_second_and_only_holds_longer() {
+        let mut q = OutQueue::default();
+        let mut out = Vec::new();
+        for (epoch, line) in [(1, "a\n"), (2, "b\n"), (3, "c\n"), (3, "d\n")] {
+            q.push(Rc::new(line.as_bytes().to_vec()));
+            q.end_tick(Some(epoch));
+        }
+        // A tick that queued nothing changes nothing.
+        assert!(!q.end_tick(Some(4)));
+        assert!(q.release(1));
+        q.end_tick(None);
+        q.flush(&mut out).unwrap();
+        assert_eq!(out, b"a\n");
+        assert!(!q.release(2), "epoch 2's line now waits for epoch 3");
+        assert!(q.release(3));
+        q.end_tick(None);
+        assert_eq!(q.flush(&mut out).unwrap(), (Flushed::Drained, 6));
+        assert_eq!(out, b"a\nb\nc\nd\n");
+    }
+
+    #[test]
+    fn a_fence_can_cut_a_queued_range() {
+        let mut q = OutQueue::default();
+        let shared: Chunk = Rc::new(b"0123456789".to_vec());
+        q.push(shared.clone());
+        q.end_tick(None);
+        let mut w = Trickle { got: Vec::new(), budget: 3, room: 100 };
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Blocked, 3));
+        q.push(shared);
+        q.end_tick(Some(7));
+        w.budget = 100;
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Held, 7));
+        assert_eq!(w.got, b"0123456789");
+        assert!(q.release(7));
+        q.end_tick(None);
+        assert_eq!(q.flush(&mut w).unwrap(), (Flushed::Drained, 10));
+        assert_eq!(w.got, b"01234567890123456789");
     }
 
     #[test]

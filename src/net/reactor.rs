@@ -82,11 +82,12 @@ pub struct Reactor<S: Service> {
     /// Connections with input left over after their turn (edge-triggered:
     /// nothing would tell us again).
     read_again: Vec<ConnId>,
-    /// Connections that became readable while output was held
-    /// ([`Outbox::hold`]): read once the held output is flushed.
+    /// Connections that became readable while reads were paused
+    /// ([`Outbox::reads_paused`]): read once they resume.
     held_reads: Vec<ConnId>,
-    /// This tick began with output held: nothing is read until the next.
-    reads_held: bool,
+    /// This turn began with reads paused: it reads nothing, so that what
+    /// a resume released is written before new lines come.
+    paused_turn: bool,
     /// Set once a stop signal arrived: when to give up flushing.
     stopping_until: Option<Instant>,
     trimmer: Trimmer,
@@ -110,18 +111,20 @@ impl<S: Service> Reactor<S> {
         poll.registry().register(&mut signals, SIGNALS, Interest::READABLE)?;
         let mut service = service;
         service.on_start(poll.registry());
+        let mut out = Outbox::new(limits.max_outbuf, limits.close_grace);
+        out.durable = service.holds_output();
         Ok(Reactor {
             poll,
             listeners,
             signals,
-            out: Outbox::new(limits.max_outbuf, limits.close_grace),
+            out,
             service,
             rate: limits.rate,
             close_grace: limits.close_grace,
             read_buf: vec![0u8; READ_BUF].into_boxed_slice(),
             read_again: Vec::new(),
             held_reads: Vec::new(),
-            reads_held: false,
+            paused_turn: false,
             stopping_until: None,
             trimmer: Trimmer::new(Instant::now()),
             notifier: Notifier::none(),
@@ -179,9 +182,7 @@ impl<S: Service> Reactor<S> {
             let turn_began = Instant::now();
             self.out.set_now(turn_began);
             self.notifier.turn(turn_began);
-            // Output held for durability: this tick reads nothing, so that
-            // once the hold ends the output is flushed before new lines come.
-            self.reads_held = self.out.hold;
+            self.paused_turn = self.out.reads_paused;
             for event in events.iter() {
                 if let Some(i) = self.listeners.index(event.token()) {
                     self.listeners.accept_ready(i, self.poll.registry(), &mut self.out, &mut self.service);
@@ -224,7 +225,7 @@ impl<S: Service> Reactor<S> {
             self.settle_closes();
             self.flush_pending();
             self.remove_doomed();
-            if !self.out.hold && !self.held_reads.is_empty() {
+            if !self.out.reads_paused && !self.held_reads.is_empty() {
                 self.read_again.append(&mut self.held_reads);
             }
             self.out.stats.turns.record(turn_began.elapsed());
@@ -240,8 +241,8 @@ impl<S: Service> Reactor<S> {
     fn poll_timeout(&mut self) -> Option<Duration> {
         // Input left over, or output queued after this tick's flush (a leave
         // notice for a connection that failed during the flush): do not sleep.
-        // While output is held, only the service's wake-up (or a timer) matters.
-        if !self.out.hold && (!self.read_again.is_empty() || !self.out.dirty.is_empty()) {
+        // While reads are paused, only the service's wake-up (or a timer) matters.
+        if !self.out.reads_paused && (!self.read_again.is_empty() || !self.out.dirty.is_empty()) {
             return Some(Duration::ZERO);
         }
         let wakes = [
@@ -262,8 +263,8 @@ impl<S: Service> Reactor<S> {
     /// worth and hand them to its framing. A short read means the socket is
     /// drained (a new edge comes with new data) unless `to_end` is set.
     fn read_ready(&mut self, id: ConnId, to_end: bool) {
-        if self.reads_held || self.out.hold {
-            // Read once the held output is out (edge-triggered: remember it).
+        if self.paused_turn || self.out.reads_paused {
+            // Read once reads resume (edge-triggered: remember it).
             return self.held_reads.push(id);
         }
         for _ in 0..READS_PER_TURN {
@@ -396,9 +397,7 @@ impl<S: Service> Reactor<S> {
     /// Called once per tick: writes every connection that got output, once.
     fn flush_pending(&mut self) {
         self.out.freeze_tick();
-        if self.out.hold {
-            return; // Not yet: the dirty connections wait for the hold to end.
-        }
+        self.out.end_tick();
         let mut i = 0;
         while i < self.out.dirty.len() {
             let id = self.out.dirty[i];
@@ -429,6 +428,8 @@ impl<S: Service> Reactor<S> {
                     self.out.stats.bytes_out += n as u64;
                     conn.blocked = true;
                 }
+                // The rest waits for its epoch: released, it is flushed again.
+                Ok((Flushed::Held, n)) => self.out.stats.bytes_out += n as u64,
                 Err(e) => self.out.close(id, CloseReason::Io(e.kind())),
             }
         }

@@ -59,6 +59,12 @@ pub trait Service {
     /// The end of every loop turn, before output is flushed: the service's
     /// timers, and its outbound writes batched once per turn.
     fn on_turn(&mut self, _out: &mut Outbox) {}
+    /// Does the service hold output back until lines are durable
+    /// ([`Outbox::wait_for`])? Then output is written only at the end of
+    /// a tick, never in the middle of one. Asked once, at start.
+    fn holds_output(&self) -> bool {
+        false
+    }
     /// When the service next needs [`Service::on_turn`] even if nothing happens.
     fn next_wake(&self) -> Option<Instant> {
         None

@@ -4,11 +4,14 @@
 //! and read back at start-up. Nothing here knows a wire format, and the
 //! loop never waits on a disk.
 //!
-//! Durability with `--db`: each turn's lines go to the storage thread as
-//! one batch (group commit), and while a batch is being committed the
-//! loop holds everyone's output and reads nothing new ([`Store::holding`],
-//! `Outbox::hold`): a line reaches its readers only once it is in the file,
-//! so after `kill -9` every line anyone received comes back.
+//! Durability with `--db`: the lines said while the storage thread is
+//! busy are gathered into the next batch (group commit), one transaction
+//! each. Batches are numbered (epochs); output queued while an epoch's
+//! lines are not yet in the file waits for that epoch ([`Durability`],
+//! `Outbox::wait_for` and `Outbox::release`), while the loop goes on
+//! reading and serving: a line reaches its readers only once it is in the
+//! file, so after `kill -9` every line anyone received comes back. Past
+//! `--db-backlog` lines gathered, reads pause until a commit catches up.
 
 pub mod accounts;
 mod entry;
@@ -52,6 +55,8 @@ pub struct StoreConfig {
     /// `--db`.
     pub db: Option<PathBuf>,
     pub sync: DbSync,
+    /// `--db-backlog`.
+    pub backlog: usize,
     /// What hashing a password costs (OWASP's argon2id outside tests).
     pub hash_cost: HashCost,
 }
@@ -106,13 +111,45 @@ impl Batch {
     }
 }
 
+/// How long reads pause after a batch is handed over, unless it is
+/// committed sooner. A commit usually takes a fraction of a millisecond:
+/// waiting for it lets its lines go out before new ones are read, as
+/// without `--db` (on one core, it also lets the storage thread run).
+/// A slower commit (a checkpoint, an fsync) does not stall reading longer:
+/// the loop goes on reading and the output waits, fenced, until
+/// `--db-backlog` lines are gathered.
+#[cfg(feature = "db")]
+const COMMIT_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// What waits for the storage thread, and whether a batch is in flight.
+/// Batches are numbered (epochs): the one in flight is `sent`, the one
+/// being gathered `sent + 1`; output that may carry their lines waits for
+/// their commit ([`Durability`]).
 #[cfg(feature = "db")]
 struct Disk {
     db: Option<sqlite::Db>,
     thread: Option<sqlite::DiskThread>,
     pending: Batch,
     in_flight: bool,
+    sent: u64,
+    /// When the batch in flight was handed over (the loop's clock).
+    sent_at: Option<std::time::Instant>,
+    /// `--db-backlog`: lines gathered past it while a batch is in flight
+    /// stop the loop's reads until that batch is committed.
+    backlog: usize,
+}
+
+/// Where durability stands at the end of a turn (or after a commit), for
+/// the loop: what output queued now waits for, which epochs are durable,
+/// and whether reads must pause.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Durability {
+    /// Output queued now may carry lines of this epoch.
+    pub wait_for: Option<u64>,
+    /// Epochs up to this one are committed (or failed, and stay in memory).
+    pub released: Option<u64>,
+    /// Too many lines wait for the storage thread: read nothing new.
+    pub behind: bool,
 }
 
 /// History, topics and accounts, in memory and (with `--db`) in a file;
@@ -155,12 +192,18 @@ impl Store {
         store.hasher = Hasher::new(cfg.hash_cost);
         match &cfg.db {
             None => Ok(store),
-            Some(path) => store.with_db(path, cfg.sync, now_ms),
+            Some(path) => store.with_db(path, cfg.sync, cfg.backlog, now_ms),
         }
     }
 
     #[cfg(feature = "db")]
-    fn with_db(mut self, path: &std::path::Path, sync: DbSync, now_ms: u64) -> Result<Store, String> {
+    fn with_db(
+        mut self,
+        path: &std::path::Path,
+        sync: DbSync,
+        backlog: usize,
+        now_ms: u64,
+    ) -> Result<Store, String> {
         let db = sqlite::Db::open(path, sync)?;
         let started = std::time::Instant::now();
         let (rooms, lines) = db.load(&mut self.history, now_ms)?;
@@ -174,12 +217,20 @@ impl Store {
             started.elapsed().as_millis()
         );
         log::info!("--db {}: {registered} registered rooms and {klines} K-lines read back", path.display());
-        self.disk = Some(Disk { db: Some(db), thread: None, pending: Batch::default(), in_flight: false });
+        self.disk = Some(Disk {
+            db: Some(db),
+            thread: None,
+            pending: Batch::default(),
+            in_flight: false,
+            sent: 0,
+            sent_at: None,
+            backlog: backlog.max(1),
+        });
         Ok(self)
     }
 
     #[cfg(not(feature = "db"))]
-    fn with_db(self, path: &std::path::Path, _: DbSync, _: u64) -> Result<Store, String> {
+    fn with_db(self, path: &std::path::Path, _: DbSync, _: usize, _: u64) -> Result<Store, String> {
         Err(format!("--db {}: this linechat was built without SQLite (the 'db' feature)", path.display()))
     }
 
@@ -289,10 +340,17 @@ impl Store {
         }
     }
 
-    /// The end of a loop turn: hands the lines of the turn to the storage
-    /// thread if it is free, and sweeps old lines once a minute. Returns
-    /// whether output must be held (a batch is being committed).
-    pub fn turn(&mut self, now: std::time::Instant) -> bool {
+    /// The end of a loop turn: takes the storage thread's answers that
+    /// came meanwhile (a commit done during the turn releases its output
+    /// in this turn's flush), hands the lines gathered to the thread if it
+    /// is free, and sweeps old lines once a minute.
+    pub fn turn(&mut self, now: std::time::Instant) -> Durability {
+        let released = self.take_answers();
+        Durability { released, ..self.hand_over(now) }
+    }
+
+    /// Hands the lines gathered to the storage thread if it is free.
+    fn hand_over(&mut self, now: std::time::Instant) -> Durability {
         match self.next_sweep {
             None => self.next_sweep = Some(now + SWEEP_EVERY),
             Some(at) if now >= at => {
@@ -307,45 +365,96 @@ impl Store {
                 let batch = std::mem::take(&mut disk.pending);
                 let n = (batch.rows.len() + batch.accounts.len()) as u64;
                 match &disk.thread {
-                    Some(thread) if thread.send(batch) => disk.in_flight = true,
+                    Some(thread) if thread.send(batch) => {
+                        disk.in_flight = true;
+                        disk.sent += 1;
+                        disk.sent_at = Some(now);
+                    }
                     _ => self.stats.failed += n,
                 }
             }
-            return disk.in_flight;
+            let wait_for = if !disk.pending.is_empty() {
+                Some(disk.sent + 1)
+            } else {
+                disk.in_flight.then_some(disk.sent)
+            };
+            let brief = disk.sent_at.is_some_and(|at| now < at + COMMIT_WAIT);
+            let behind = disk.in_flight && (brief || disk.pending.rows.len() >= disk.backlog);
+            return Durability { wait_for, released: None, behind };
         }
-        false
+        Durability::default()
     }
 
-    /// The storage thread woke the loop: takes its answers. Returns
-    /// whether output must still be held.
-    pub fn ready(&mut self, now: std::time::Instant) -> bool {
+    /// When reads paused for a batch just handed over resume even if it
+    /// is not committed yet ([`COMMIT_WAIT`]).
+    pub fn next_wake(&self) -> Option<std::time::Instant> {
         #[cfg(feature = "db")]
+        if let Some(disk) = self.disk.as_ref().filter(|d| d.in_flight) {
+            return disk.sent_at.map(|at| at + COMMIT_WAIT);
+        }
+        None
+    }
+
+    /// The newest epoch committed since the last call, if any (the
+    /// storage thread woke the loop; the next batch is handed over at the
+    /// turn's end, so that a turn's lines go in one batch and its output
+    /// waits for that one alone).
+    pub fn committed(&mut self) -> Option<u64> {
+        #[cfg(feature = "db")]
+        if self.disk.as_ref().is_some_and(|d| d.in_flight) {
+            return self.take_answers();
+        }
+        None
+    }
+
+    #[cfg(not(feature = "db"))]
+    fn take_answers(&mut self) -> Option<u64> {
+        None
+    }
+
+    /// Takes the storage thread's answers: the newest epoch committed
+    /// since the last call, if any.
+    #[cfg(feature = "db")]
+    fn take_answers(&mut self) -> Option<u64> {
+        let mut released = None;
         if let Some(disk) = &mut self.disk {
+            let mut gone = false;
             if let Some(thread) = &disk.thread {
-                while let Ok(done) = thread.done.try_recv() {
-                    disk.in_flight = false;
-                    match done {
-                        Ok((n, took)) => {
-                            self.stats.committed += n as u64;
-                            self.stats.batches += 1;
-                            self.stats.commit_max = self.stats.commit_max.max(took);
-                            self.stats.commit_total += took;
+                loop {
+                    match thread.done.try_recv() {
+                        Ok(done) => {
+                            disk.in_flight = false;
+                            released = Some(disk.sent);
+                            match done {
+                                Ok((n, took)) => {
+                                    self.stats.committed += n as u64;
+                                    self.stats.batches += 1;
+                                    self.stats.commit_max = self.stats.commit_max.max(took);
+                                    self.stats.commit_total += took;
+                                }
+                                Err(_) => self.stats.failed += 1,
+                            }
                         }
-                        Err(_) => self.stats.failed += 1,
+                        Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                        Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                            // The thread is gone: nothing will be committed
+                            // again; what waited goes out, kept in memory.
+                            log::error!("--db: the storage thread stopped; lines are kept in memory only");
+                            gone = true;
+                            break;
+                        }
                     }
                 }
             }
+            if gone {
+                disk.thread = None;
+                if disk.in_flight {
+                    disk.in_flight = false;
+                    released = Some(disk.sent);
+                }
+            }
         }
-        self.turn(now)
-    }
-
-    /// Is a batch being committed (output held)?
-    pub fn holding(&self) -> bool {
-        #[cfg(feature = "db")]
-        if let Some(disk) = &self.disk {
-            return disk.in_flight;
-        }
-        false
+        released
     }
 
     /// `/metrics` lines of the store.
@@ -405,5 +514,79 @@ impl Store {
             return true;
         }
         false
+    }
+}
+
+#[cfg(all(test, feature = "db"))]
+mod durability_tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn said(store: &mut Store, text: &str) {
+        let line = NewLine { kind: history::Kind::Chat, whole: false, from: "alice", text };
+        store.record("#rust", "#rust", line, crate::clock::unix_ms()).unwrap();
+    }
+
+    /// Waits on the store's Waker (an event, not a sleep) until a commit
+    /// is reported; returns the epoch released.
+    fn commit(store: &mut Store, poll: &mut mio::Poll) -> u64 {
+        let mut events = mio::Events::with_capacity(4);
+        loop {
+            if let Some(epoch) = store.committed() {
+                return epoch;
+            }
+            poll.poll(&mut events, Some(Duration::from_secs(10))).unwrap();
+            assert!(!events.is_empty(), "no commit in 10 s");
+        }
+    }
+
+    #[test]
+    fn output_waits_for_its_batch_reads_pause_briefly_and_past_the_backlog() {
+        let dir = std::env::temp_dir().join(format!("linechat-durability-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = StoreConfig {
+            history: HistoryConfig::default(),
+            db: Some(dir.join("d.db")),
+            sync: DbSync::Normal,
+            backlog: 3,
+            hash_cost: HashCost::CHEAP,
+        };
+        let mut store = Store::open(&cfg, crate::clock::unix_ms()).unwrap();
+        let mut poll = mio::Poll::new().unwrap();
+        store.start(poll.registry()).unwrap();
+        // Another writer holds the file: the storage thread waits for it
+        // (SQLite's busy timeout), so a batch stays in flight until it lets go.
+        let blocker = rusqlite::Connection::open(dir.join("d.db")).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let t0 = Instant::now();
+        // Nothing said: nothing waits.
+        assert_eq!(store.turn(t0), Durability::default());
+        // A line: its batch (epoch 1) goes to the thread; output waits for
+        // it, and reads pause briefly.
+        said(&mut store, "one");
+        assert_eq!(store.turn(t0), Durability { wait_for: Some(1), released: None, behind: true });
+        assert_eq!(store.next_wake(), Some(t0 + COMMIT_WAIT));
+        // Past the brief wait, reads go on while the batch is committed,
+        // and lines said meanwhile gather into epoch 2...
+        let later = t0 + COMMIT_WAIT;
+        said(&mut store, "two");
+        assert_eq!(store.turn(later), Durability { wait_for: Some(2), released: None, behind: false });
+        // ... until the backlog (3 lines) is reached: reads pause.
+        said(&mut store, "three");
+        said(&mut store, "four");
+        assert_eq!(store.turn(later), Durability { wait_for: Some(2), released: None, behind: true });
+        blocker.execute_batch("COMMIT").unwrap();
+        assert_eq!(commit(&mut store, &mut poll), 1);
+        // Epoch 1 committed: the turn hands over epoch 2, which the loop's
+        // output now waits for; reads pause briefly again.
+        assert_eq!(store.turn(later), Durability { wait_for: Some(2), released: None, behind: true });
+        assert_eq!(commit(&mut store, &mut poll), 2);
+        assert_eq!(store.turn(later + COMMIT_WAIT), Durability::default());
+        assert_eq!(store.next_wake(), None);
+        let lines: i64 = blocker.query_row("SELECT count(*) FROM lines", [], |r| r.get(0)).unwrap();
+        assert_eq!(lines, 4);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -155,6 +155,7 @@ fn every_option(dir: &Dir) -> Vec<(&'static str, String)> {
         ("join-replay", "5".into()),
         ("db", format!("\"{}\"", dir.0.join("l.db").display())),
         ("db-sync", "\"full\"".into()),
+        ("db-backlog", "500".into()),
         ("min-password", "12".into()),
         ("login-rate", "\"3/m\"".into()),
         ("jwt-secret", format!("\"{}\"", file("jwt"))),
