@@ -2,11 +2,16 @@
 //! storage thread. The loop hands it each turn's lines as one batch and
 //! goes on serving; the thread commits the batch in one transaction and
 //! wakes the loop through its `mio::Waker`, as Redis's background threads
-//! do. At start-up (before the loop runs) the file is read back into the
-//! memory history. The schema is in docs/PROTOCOL.md.
+//! do. The same thread checkpoints the WAL into the file once it holds
+//! [`CHECKPOINT_PAGES`], after the loop has been told of the commit rather
+//! than inside it, so no line waits for a checkpoint's copying and
+//! syncing (the next batch does, while the loop reads on). At start-up (before the
+//! loop runs) the file is read back into the memory history. The schema is
+//! in docs/PROTOCOL.md.
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -22,6 +27,10 @@ use super::{Batch, DbSync, Row};
 /// How often (in committed batches at least a second apart) lines past
 /// `--history-age` are deleted from the file.
 const AGE_SWEEP_MS: u64 = 60_000;
+
+/// Pages in the WAL past which it is checkpointed into the file (SQLite's
+/// own default for its automatic checkpoints, which run inside a commit).
+const CHECKPOINT_PAGES: i32 = 1000;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS lines (
@@ -239,10 +248,19 @@ impl Db {
     pub fn spawn(self, waker: Arc<mio::Waker>, cfg: RetentionForDisk) -> Result<DiskThread, String> {
         let (batches, rx) = mpsc::channel::<Batch>();
         let (tx, done) = mpsc::channel();
-        let conn = self.conn;
+        let mut conn = self.conn;
+        // The WAL's size after each commit; registering this hook also
+        // turns SQLite's checkpoints inside commits off (`writer` runs them).
+        let wal_pages = Arc::new(AtomicI32::new(0));
+        let pages = wal_pages.clone();
+        conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, n: std::ffi::c_int| {
+            pages.store(n, Ordering::Relaxed);
+            Ok(())
+        }))
+        .map_err(sql)?;
         let handle = std::thread::Builder::new()
             .name("linechat-db".into())
-            .spawn(move || writer(conn, rx, tx, waker, cfg))
+            .spawn(move || writer(conn, rx, tx, waker, &wal_pages, cfg))
             .map_err(|e| e.to_string())?;
         Ok(DiskThread { batches: Some(batches), done, handle: Some(handle) })
     }
@@ -286,10 +304,12 @@ fn writer(
     batches: Receiver<Batch>,
     done: Sender<Result<(usize, std::time::Duration), String>>,
     waker: Arc<mio::Waker>,
+    wal_pages: &AtomicI32,
     cfg: RetentionForDisk,
 ) {
     let mut last_sweep = 0u64;
     let mut failing = false;
+    let mut checkpoint_failing = false;
     let mut rooms = HashMap::new();
     while let Ok(batch) = batches.recv() {
         let started = std::time::Instant::now();
@@ -309,6 +329,26 @@ fn writer(
             }
             _ => {}
         }
+        // The loop first: the sweep below can wait.
+        if done.send(result).is_err() {
+            return;
+        }
+        let _ = waker.wake();
+        if wal_pages.load(Ordering::Relaxed) >= CHECKPOINT_PAGES {
+            // Nothing else writes meanwhile, so the whole WAL is copied and
+            // the next commit starts it over.
+            match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                Ok(()) => {
+                    wal_pages.store(0, Ordering::Relaxed);
+                    checkpoint_failing = false;
+                }
+                Err(e) if !checkpoint_failing => {
+                    error!("--db: checkpoint failed: {e} (the WAL file grows until one succeeds)");
+                    checkpoint_failing = true;
+                }
+                Err(_) => {}
+            }
+        }
         let now = crate::clock::unix_ms();
         if now.saturating_sub(last_sweep) >= AGE_SWEEP_MS {
             last_sweep = now;
@@ -322,10 +362,6 @@ fn writer(
                 error!("--db: could not delete old reactions: {e}");
             }
         }
-        if done.send(result).is_err() {
-            return;
-        }
-        let _ = waker.wake();
     }
 }
 
@@ -477,6 +513,50 @@ mod tests {
 
     fn cfg() -> HistoryConfig {
         HistoryConfig { max_lines: 3, ..Default::default() }
+    }
+
+    #[test]
+    fn the_storage_thread_checkpoints_the_wal_after_commits_so_it_stays_small() {
+        let path = std::env::temp_dir().join(format!("linechat-wal-{}.db", std::process::id()));
+        let wal = path.with_extension("db-wal");
+        let _ = std::fs::remove_file(&path);
+        let db = Db::open(&path, DbSync::Normal).unwrap();
+        let poll = mio::Poll::new().unwrap();
+        let waker = Arc::new(mio::Waker::new(poll.registry(), mio::Token(0)).unwrap());
+        let retention = RetentionForDisk { max_lines: 1_000_000, max_age_ms: 86_400_000 };
+        let thread = db.spawn(waker, retention).unwrap();
+        let now = crate::clock::unix_ms();
+        let mut h = History::new(HistoryConfig::default(), now);
+        let text = "x".repeat(1000);
+        // 40 batches of 500 lines of 1 KB: 20 MB of pages through the WAL.
+        for batch_no in 0..40u64 {
+            let mut rows = Vec::new();
+            for i in 0..500 {
+                let line = NewLine { kind: Kind::Chat, whole: false, from: "bob", text: &text };
+                let (id, time_ms) = h.append("#big", "#big", line, now + batch_no * 500 + i).unwrap();
+                let entry = Entry {
+                    id,
+                    time_ms,
+                    kind: Kind::Chat,
+                    whole: false,
+                    from: "bob".into(),
+                    text: text.as_str().into(),
+                    reactions: None,
+                };
+                rows.push(Row { key: "#big".into(), name: "#big".into(), entry });
+            }
+            assert!(thread.send(Batch { rows, ..Batch::default() }));
+            let (n, _) = thread.done.recv().unwrap().unwrap();
+            assert_eq!(n, 500);
+        }
+        let wal_bytes = std::fs::metadata(&wal).unwrap().len();
+        assert!(wal_bytes < 8 << 20, "the WAL was checkpointed and started over: {wal_bytes} bytes");
+        drop(thread);
+        let conn = Connection::open(&path).unwrap();
+        let n: i64 = conn.query_row("SELECT count(*) FROM lines", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 20_000);
+        drop(conn);
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]
