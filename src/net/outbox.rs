@@ -114,10 +114,10 @@ pub struct Outbox {
     wait_epoch: Option<u64>,
     /// Connections whose output waits for an epoch, with their serials.
     fenced: Vec<(ConnId, u64)>,
-
-    /// Set by the service while it is too far behind in making lines
-    /// durable: the loop reads nothing until it is cleared (the lines wait
-    /// in the sockets, TCP back-pressure).
+    /// Set by the service while it waits for lines to be made durable
+    /// (briefly after handing a batch over, or when too far behind): the
+    /// loop reads nothing until it is cleared (the lines wait in the
+    /// sockets, TCP back-pressure).
     pub reads_paused: bool,
     /// While set, what is sent to this connection is kept here instead of
     /// queued ([`Outbox::capture`]), for the service to wrap and send.

@@ -148,7 +148,8 @@ pub struct Durability {
     pub wait_for: Option<u64>,
     /// Epochs up to this one are committed (or failed, and stay in memory).
     pub released: Option<u64>,
-    /// Too many lines wait for the storage thread: read nothing new.
+    /// Read nothing new: a batch was just handed over (for at most
+    /// [`COMMIT_WAIT`]), or `--db-backlog` lines wait for the thread.
     pub behind: bool,
 }
 
@@ -379,6 +380,9 @@ impl Store {
                 disk.in_flight.then_some(disk.sent)
             };
             let brief = disk.sent_at.is_some_and(|at| now < at + COMMIT_WAIT);
+            if !brief {
+                disk.sent_at = None; // no wake-up needed for it any more
+            }
             let behind = disk.in_flight && (brief || disk.pending.rows.len() >= disk.backlog);
             return Durability { wait_for, released: None, behind };
         }
