@@ -113,7 +113,7 @@ pub struct Outbox {
     /// What this tick's output waits for ([`Outbox::wait_for`]).
     wait_epoch: Option<u64>,
     /// Connections whose output waits for an epoch, with their serials.
-    fenced: Vec<(ConnId, u64)>,
+    pub(crate) fenced: Vec<(ConnId, u64)>,
     /// Set by the service while it waits for lines to be made durable
     /// (briefly after handing a batch over, or when too far behind): the
     /// loop reads nothing until it is cleared (the lines wait in the
@@ -325,17 +325,11 @@ impl Outbox {
         });
     }
 
-    /// The end of a tick, before its flush: what each connection got
-    /// during it waits for this tick's epoch, if it has one.
-    pub(crate) fn end_tick(&mut self) {
-        let epoch = self.wait_epoch.take();
-        for &id in &self.dirty {
-            if let Some(conn) = self.conns.get_mut(id) {
-                if conn.out.end_tick(epoch) {
-                    self.fenced.push((id, conn.serial));
-                }
-            }
-        }
+    /// The end of a tick, before its flush: the epoch what each
+    /// connection got during it waits for, if it has one
+    /// (`OutQueue::end_tick`, by the flush).
+    pub(crate) fn end_tick(&mut self) -> Option<u64> {
+        self.wait_epoch.take()
     }
 
     /// The queue of `id` passed the limit: write now if the socket takes it,

@@ -397,7 +397,7 @@ impl<S: Service> Reactor<S> {
     /// Called once per tick: writes every connection that got output, once.
     fn flush_pending(&mut self) {
         self.out.freeze_tick();
-        self.out.end_tick();
+        let epoch = self.out.end_tick();
         let mut i = 0;
         while i < self.out.dirty.len() {
             let id = self.out.dirty[i];
@@ -405,6 +405,10 @@ impl<S: Service> Reactor<S> {
             let Some(conn) = self.out.conns.get_mut(id) else {
                 continue;
             };
+            // What the tick queued waits for its epoch, if it has one.
+            if conn.out.end_tick(epoch) {
+                self.out.fenced.push((id, conn.serial));
+            }
             conn.dirty = false;
             if conn.blocked || conn.closing == Closing::Now {
                 continue;

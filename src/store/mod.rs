@@ -346,7 +346,7 @@ impl Store {
     /// in this turn's flush), hands the lines gathered to the thread if it
     /// is free, and sweeps old lines once a minute.
     pub fn turn(&mut self, now: std::time::Instant) -> Durability {
-        let released = self.take_answers();
+        let released = self.committed();
         Durability { released, ..self.hand_over(now) }
     }
 
@@ -399,27 +399,17 @@ impl Store {
         None
     }
 
-    /// The newest epoch committed since the last call, if any (the
-    /// storage thread woke the loop; the next batch is handed over at the
-    /// turn's end, so that a turn's lines go in one batch and its output
-    /// waits for that one alone).
-    pub fn committed(&mut self) -> Option<u64> {
-        #[cfg(feature = "db")]
-        if self.disk.as_ref().is_some_and(|d| d.in_flight) {
-            return self.take_answers();
-        }
-        None
-    }
-
     #[cfg(not(feature = "db"))]
-    fn take_answers(&mut self) -> Option<u64> {
+    pub fn committed(&mut self) -> Option<u64> {
         None
     }
 
     /// Takes the storage thread's answers: the newest epoch committed
-    /// since the last call, if any.
+    /// since the last call, if any. The next batch is handed over at the
+    /// turn's end ([`Store::turn`]), so that a turn's lines go in one
+    /// batch and its output waits for that one alone.
     #[cfg(feature = "db")]
-    fn take_answers(&mut self) -> Option<u64> {
+    pub fn committed(&mut self) -> Option<u64> {
         let mut released = None;
         if let Some(disk) = &mut self.disk {
             let mut gone = false;
