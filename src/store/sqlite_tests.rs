@@ -3,6 +3,16 @@
 use super::*;
 use crate::store::history::{HistoryConfig, NewLine, Query};
 
+/// A line bob says in the room (folded key, name) at `time_ms`, kept in
+/// `h` and as the row the storage thread writes.
+fn said(h: &mut History, (key, name): (&str, &str), kind: Kind, text: &str, time_ms: u64) -> Row {
+    let line = NewLine { kind, whole: false, from: "bob", text };
+    let (id, time_ms) = h.append(key, name, line, time_ms).unwrap();
+    let entry =
+        Entry { id, time_ms, kind, whole: false, from: "bob".into(), text: text.into(), reactions: None };
+    Row { key: key.into(), name: name.into(), entry }
+}
+
 fn cfg() -> HistoryConfig {
     HistoryConfig { max_lines: 3, ..Default::default() }
 }
@@ -24,18 +34,7 @@ fn the_storage_thread_checkpoints_the_wal_after_commits_so_it_stays_small() {
     for batch_no in 0..40u64 {
         let mut rows = Vec::new();
         for i in 0..500 {
-            let line = NewLine { kind: Kind::Chat, whole: false, from: "bob", text: &text };
-            let (id, time_ms) = h.append("#big", "#big", line, now + batch_no * 500 + i).unwrap();
-            let entry = Entry {
-                id,
-                time_ms,
-                kind: Kind::Chat,
-                whole: false,
-                from: "bob".into(),
-                text: text.as_str().into(),
-                reactions: None,
-            };
-            rows.push(Row { key: "#big".into(), name: "#big".into(), entry });
+            rows.push(said(&mut h, ("#big", "#big"), Kind::Chat, &text, now + batch_no * 500 + i));
         }
         assert!(thread.send(Batch { rows, ..Batch::default() }));
         let (n, _) = thread.done.recv().unwrap().unwrap();
@@ -60,18 +59,7 @@ fn lines_and_topics_come_back_and_rooms_are_cut_to_their_bound() {
     let mut rows = Vec::new();
     for (i, text) in ["a", "b", "c", "d"].iter().enumerate() {
         let kind = if i == 3 { Kind::Topic } else { Kind::Chat };
-        let line = NewLine { kind, whole: false, from: "bob", text };
-        let (id, time_ms) = h.append("#rust", "#Rust", line, 2_000 + i as u64).unwrap();
-        let entry = Entry {
-            id,
-            time_ms,
-            kind,
-            whole: false,
-            from: "bob".into(),
-            text: (*text).into(),
-            reactions: None,
-        };
-        rows.push(Row { key: "#rust".into(), name: "#Rust".into(), entry });
+        rows.push(said(&mut h, ("#rust", "#Rust"), kind, text, 2_000 + i as u64));
     }
     let retention = RetentionForDisk { max_lines: 3, max_age_ms: 86_400_000 };
     let batch = Batch { rows: rows.clone(), ..Batch::default() };
